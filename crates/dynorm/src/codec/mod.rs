@@ -1,0 +1,1 @@
+//! Codec modules for `#[dynorm(with = ...)]`.

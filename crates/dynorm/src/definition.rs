@@ -1,0 +1,606 @@
+//! Table definitions as plain data: the single source of truth that code, table creation,
+//! migrations and infrastructure export all read.
+//!
+//! A definition is usually produced by `#[derive(Table)]`, but it is ordinary serde data and can be
+//! written by hand or loaded from a schema file.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::DefinitionErrors;
+
+/// DynamoDB's limit on local secondary indexes per table.
+pub const MAX_LOCAL_INDEXES: usize = 5;
+/// DynamoDB's limit on global secondary indexes per table.
+pub const MAX_GLOBAL_INDEXES: usize = 20;
+/// DynamoDB's limit on non-key attributes projected (INCLUDE) across all indexes of a table.
+pub const MAX_PROJECTED_ATTRIBUTES: usize = 100;
+
+/// A DynamoDB table: keys, attributes, indexes and table settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableDefinition {
+    /// The table name (before any stage prefix or suffix).
+    pub name: String,
+    /// What the table holds (from the struct's doc comment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The stored name of the partition key attribute.
+    pub partition_key: String,
+    /// The stored name of the sort key attribute, if the table has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_key: Option<String>,
+    /// Every attribute, keys included, in declaration order.
+    #[serde(default)]
+    pub attributes: Vec<AttributeDefinition>,
+    /// Global secondary indexes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub global_secondary_indexes: Vec<GlobalSecondaryIndex>,
+    /// Local secondary indexes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub local_secondary_indexes: Vec<LocalSecondaryIndex>,
+    /// On-demand (the default) or provisioned capacity.
+    #[serde(default, skip_serializing_if = "BillingMode::is_on_demand")]
+    pub billing: BillingMode,
+    /// The attribute DynamoDB's time to live reads (epoch seconds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ttl_attribute: Option<String>,
+    /// The stream, if enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<StreamViewType>,
+    /// Resource tags.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    /// Whether the table refuses deletion.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub deletion_protection: bool,
+}
+
+/// One attribute of a table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttributeDefinition {
+    /// The stored attribute name.
+    pub name: String,
+    /// The Rust field it comes from, when it differs from the stored name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+    /// How the value is stored.
+    #[serde(rename = "type")]
+    pub attribute_type: AttributeType,
+    /// What the attribute means (from the field's doc comment).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Whether an item may lack it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub optional: bool,
+    /// The default used when an item lacks it, as Rust source text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default: Option<String>,
+    /// For a composite string: the fields it is built from and the separator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub composite: Option<Composite>,
+}
+
+impl AttributeDefinition {
+    /// A required attribute of the given type.
+    pub fn new(name: impl Into<String>, attribute_type: AttributeType) -> Self {
+        Self {
+            name: name.into(),
+            field: None,
+            attribute_type,
+            description: None,
+            optional: false,
+            default: None,
+            composite: None,
+        }
+    }
+}
+
+/// How a composite string is built.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Composite {
+    /// The stored names of the parts, in order.
+    pub fields: Vec<String>,
+    /// What joins them.
+    pub separator: String,
+    /// Whether separators inside values are escaped (so every value round-trips). Da Vinci's
+    /// stored form does not escape.
+    #[serde(default = "yes", skip_serializing_if = "Clone::clone")]
+    pub escaped: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The type of a key attribute as DynamoDB declares it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ScalarType {
+    /// String.
+    S,
+    /// Number.
+    N,
+    /// Binary.
+    B,
+}
+
+impl ScalarType {
+    /// `S`, `N` or `B`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScalarType::S => "S",
+            ScalarType::N => "N",
+            ScalarType::B => "B",
+        }
+    }
+}
+
+/// How an attribute is stored: Da Vinci's attribute types, plus binary types and maps.
+///
+/// | type | stored as | Rust form |
+/// |---|---|---|
+/// | `string` | S | `String`, `&str`-like types |
+/// | `number` | N | integers, floats, [`Number`](crate::Number) |
+/// | `boolean` | BOOL | `bool` |
+/// | `datetime` | S, ISO 8601 UTC (`2024-05-01T12:00:00Z`) | `chrono::DateTime<Utc>` |
+/// | `datetime_epoch` | N, epoch seconds | `DateTime<Utc>` with `#[dynorm(epoch_seconds)]` or [`EpochSeconds`](crate::EpochSeconds) |
+/// | `json` | M / L / native | [`Json<T>`](crate::Json) or `#[dynorm(json)]` |
+/// | `json_string` | S, JSON text | [`JsonString<T>`](crate::JsonString) or `#[dynorm(json_string)]` |
+/// | `string_list` / `number_list` | L of S / L of N | `Vec<String>`, `Vec<i64>`, ... |
+/// | `json_list` / `json_string_list` | L of M / L of S | `Vec<Json<T>>`, `Vec<JsonString<T>>` |
+/// | `composite_string` | S, parts joined | `#[dynorm(composite(...))]` on the struct |
+/// | `string_set` / `number_set` / `binary_set` | SS / NS / BS | `BTreeSet`/`HashSet` of strings, numbers, bytes |
+/// | `binary` | B | [`Bytes`](crate::Bytes), `Vec<u8>` with `#[dynorm(binary)]` |
+/// | `map` | M | `HashMap<String, T>`, `BTreeMap<String, T>` |
+/// | `list` | L | `Vec<T>` of other types |
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum AttributeType {
+    /// UTF-8 text (S).
+    String,
+    /// A number (N).
+    Number,
+    /// true or false (BOOL).
+    Boolean,
+    /// A UTC instant as ISO 8601 text (S).
+    Datetime,
+    /// A UTC instant as epoch seconds (N); what TTL needs.
+    DatetimeEpoch,
+    /// Any serde value stored natively (M, L, ...).
+    Json,
+    /// Any serde value stored as JSON text (S).
+    JsonString,
+    /// A list of strings (L of S).
+    StringList,
+    /// A list of numbers (L of N).
+    NumberList,
+    /// A list of JSON values stored natively (L of M).
+    JsonList,
+    /// A list of JSON values stored as text (L of S).
+    JsonStringList,
+    /// Several fields joined into one string (S).
+    CompositeString,
+    /// A string set (SS).
+    StringSet,
+    /// A number set (NS).
+    NumberSet,
+    /// Bytes (B).
+    Binary,
+    /// A binary set (BS).
+    BinarySet,
+    /// A map of named values (M).
+    Map,
+    /// A list of values (L).
+    List,
+}
+
+impl AttributeType {
+    /// The key type, for the types a key attribute can have.
+    pub fn scalar_type(self) -> Option<ScalarType> {
+        match self {
+            AttributeType::String
+            | AttributeType::Datetime
+            | AttributeType::JsonString
+            | AttributeType::CompositeString => Some(ScalarType::S),
+            AttributeType::Number | AttributeType::DatetimeEpoch => Some(ScalarType::N),
+            AttributeType::Binary => Some(ScalarType::B),
+            _ => None,
+        }
+    }
+
+    /// The name used in schema files and documentation (`string`, `number_set`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AttributeType::String => "string",
+            AttributeType::Number => "number",
+            AttributeType::Boolean => "boolean",
+            AttributeType::Datetime => "datetime",
+            AttributeType::DatetimeEpoch => "datetime_epoch",
+            AttributeType::Json => "json",
+            AttributeType::JsonString => "json_string",
+            AttributeType::StringList => "string_list",
+            AttributeType::NumberList => "number_list",
+            AttributeType::JsonList => "json_list",
+            AttributeType::JsonStringList => "json_string_list",
+            AttributeType::CompositeString => "composite_string",
+            AttributeType::StringSet => "string_set",
+            AttributeType::NumberSet => "number_set",
+            AttributeType::Binary => "binary",
+            AttributeType::BinarySet => "binary_set",
+            AttributeType::Map => "map",
+            AttributeType::List => "list",
+        }
+    }
+}
+
+/// A global secondary index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GlobalSecondaryIndex {
+    /// The index name.
+    pub name: String,
+    /// The stored name of its partition key attribute.
+    pub partition_key: String,
+    /// The stored name of its sort key attribute.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sort_key: Option<String>,
+    /// Which attributes are copied into the index.
+    #[serde(default)]
+    pub projection: Projection,
+    /// Provisioned capacity of the index (provisioned tables only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<Capacity>,
+}
+
+/// A local secondary index (same partition key, another sort key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalSecondaryIndex {
+    /// The index name.
+    pub name: String,
+    /// The stored name of its sort key attribute.
+    pub sort_key: String,
+    /// Which attributes are copied into the index.
+    #[serde(default)]
+    pub projection: Projection,
+}
+
+/// Which attributes an index holds besides the keys.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Projection {
+    /// Only the table and index keys.
+    KeysOnly,
+    /// Every attribute (the default, as DynamoDB users most often mean).
+    #[default]
+    All,
+    /// The keys plus these attributes.
+    Include(Vec<String>),
+}
+
+impl Projection {
+    /// DynamoDB's name: `KEYS_ONLY`, `ALL` or `INCLUDE`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Projection::KeysOnly => "KEYS_ONLY",
+            Projection::All => "ALL",
+            Projection::Include(_) => "INCLUDE",
+        }
+    }
+}
+
+/// Read and write capacity units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Capacity {
+    /// Read capacity units.
+    pub read: u64,
+    /// Write capacity units.
+    pub write: u64,
+}
+
+/// How the table is billed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BillingMode {
+    /// Pay per request (DynamoDB's on-demand mode).
+    #[default]
+    OnDemand,
+    /// Provisioned capacity for the table; each GSI gives its own or inherits this one.
+    Provisioned(Capacity),
+}
+
+impl BillingMode {
+    fn is_on_demand(&self) -> bool {
+        matches!(self, BillingMode::OnDemand)
+    }
+}
+
+/// What a stream record holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StreamViewType {
+    /// Only the key attributes.
+    KeysOnly,
+    /// The item after the change.
+    NewImage,
+    /// The item before the change.
+    OldImage,
+    /// Both.
+    NewAndOldImages,
+}
+
+impl StreamViewType {
+    /// DynamoDB's name, e.g. `NEW_AND_OLD_IMAGES`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreamViewType::KeysOnly => "KEYS_ONLY",
+            StreamViewType::NewImage => "NEW_IMAGE",
+            StreamViewType::OldImage => "OLD_IMAGE",
+            StreamViewType::NewAndOldImages => "NEW_AND_OLD_IMAGES",
+        }
+    }
+}
+
+impl TableDefinition {
+    /// A table with a partition key of the given type and nothing else.
+    pub fn new(name: impl Into<String>, partition_key: impl Into<String>, key_type: AttributeType) -> Self {
+        let partition_key = partition_key.into();
+        Self {
+            name: name.into(),
+            description: None,
+            attributes: vec![AttributeDefinition::new(partition_key.clone(), key_type)],
+            partition_key,
+            sort_key: None,
+            global_secondary_indexes: Vec::new(),
+            local_secondary_indexes: Vec::new(),
+            billing: BillingMode::OnDemand,
+            ttl_attribute: None,
+            stream: None,
+            tags: BTreeMap::new(),
+            deletion_protection: false,
+        }
+    }
+
+    /// The attribute with this stored name.
+    pub fn attribute(&self, name: &str) -> Option<&AttributeDefinition> {
+        self.attributes.iter().find(|a| a.name == name)
+    }
+
+    /// The key type of a key attribute, if it is declared with a scalar type.
+    pub fn key_type(&self, name: &str) -> Option<ScalarType> {
+        self.attribute(name).and_then(|a| a.attribute_type.scalar_type())
+    }
+
+    /// Every attribute used as a key by the table or one of its indexes, each once, in a stable order.
+    pub fn key_attributes(&self) -> Vec<&str> {
+        let gsi_keys = self
+            .global_secondary_indexes
+            .iter()
+            .flat_map(|g| std::iter::once(g.partition_key.as_str()).chain(g.sort_key.as_deref()));
+        let all = std::iter::once(self.partition_key.as_str())
+            .chain(self.sort_key.as_deref())
+            .chain(gsi_keys)
+            .chain(self.local_secondary_indexes.iter().map(|l| l.sort_key.as_str()));
+        let mut names: Vec<&str> = Vec::new();
+        for n in all {
+            if !names.contains(&n) {
+                names.push(n);
+            }
+        }
+        names
+    }
+
+    /// The global or local index with this name.
+    pub fn index(&self, name: &str) -> Option<IndexRef<'_>> {
+        if let Some(g) = self.global_secondary_indexes.iter().find(|g| g.name == name) {
+            return Some(IndexRef::Global(g));
+        }
+        self.local_secondary_indexes
+            .iter()
+            .find(|l| l.name == name)
+            .map(IndexRef::Local)
+    }
+
+    /// Checks the definition against DynamoDB's rules and reports every problem at once.
+    pub fn validate(&self) -> Result<(), DefinitionErrors> {
+        let problems = self.problems();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(DefinitionErrors {
+                table: self.name.clone(),
+                problems,
+            })
+        }
+    }
+
+    /// Every problem with the definition (empty when it is valid).
+    pub fn problems(&self) -> Vec<String> {
+        let mut problems = Vec::new();
+        let p = &mut problems;
+
+        if !(3..=255).contains(&self.name.len())
+            || !self
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        {
+            p.push(format!(
+                "table name `{}` must be 3-255 characters of letters, digits, `_`, `-` and `.`",
+                self.name
+            ));
+        }
+
+        let mut seen = BTreeSet::new();
+        for a in &self.attributes {
+            if a.name.is_empty() {
+                p.push("an attribute has an empty name".to_owned());
+            } else if !seen.insert(a.name.as_str()) {
+                p.push(format!("attribute `{}` is declared twice", a.name));
+            }
+        }
+
+        let key = |p: &mut Vec<String>, role: &str, name: &str| match self.attribute(name) {
+            None => p.push(format!("{role} `{name}` is not a declared attribute")),
+            Some(a) => {
+                if a.attribute_type.scalar_type().is_none() {
+                    p.push(format!(
+                        "{role} `{name}` has type `{}`, but key attributes must be string, number or binary",
+                        a.attribute_type.as_str()
+                    ));
+                }
+                if a.optional {
+                    p.push(format!(
+                        "{role} `{name}` is optional, but key attributes are always required"
+                    ));
+                }
+            }
+        };
+        key(p, "partition key", &self.partition_key);
+        if let Some(sk) = &self.sort_key {
+            key(p, "sort key", sk);
+            if sk == &self.partition_key {
+                p.push(format!("sort key `{sk}` is also the partition key"));
+            }
+        }
+
+        if self.global_secondary_indexes.len() > MAX_GLOBAL_INDEXES {
+            p.push(format!(
+                "{} global secondary indexes, more than DynamoDB's limit of {MAX_GLOBAL_INDEXES}",
+                self.global_secondary_indexes.len()
+            ));
+        }
+        if self.local_secondary_indexes.len() > MAX_LOCAL_INDEXES {
+            p.push(format!(
+                "{} local secondary indexes, more than DynamoDB's limit of {MAX_LOCAL_INDEXES}",
+                self.local_secondary_indexes.len()
+            ));
+        }
+
+        let mut index_names = BTreeSet::new();
+        let mut projected = BTreeSet::new();
+        let index_names_iter = self
+            .global_secondary_indexes
+            .iter()
+            .map(|g| (&g.name, &g.projection, "global"))
+            .chain(
+                self.local_secondary_indexes
+                    .iter()
+                    .map(|l| (&l.name, &l.projection, "local")),
+            );
+        for (name, projection, kind) in index_names_iter {
+            if !(3..=255).contains(&name.len())
+                || !name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+            {
+                p.push(format!(
+                    "{kind} index name `{name}` must be 3-255 characters of letters, digits, `_`, `-` and `.`"
+                ));
+            }
+            if !index_names.insert(name.as_str()) {
+                p.push(format!("index name `{name}` is used twice"));
+            }
+            if let Projection::Include(attrs) = projection {
+                let mut local = BTreeSet::new();
+                for a in attrs {
+                    if !local.insert(a.as_str()) {
+                        p.push(format!("index `{name}` projects `{a}` twice"));
+                    }
+                    projected.insert(a.as_str());
+                }
+            }
+        }
+        if projected.len() > MAX_PROJECTED_ATTRIBUTES {
+            p.push(format!(
+                "the indexes project {} distinct non-key attributes, more than DynamoDB's limit of {MAX_PROJECTED_ATTRIBUTES}",
+                projected.len()
+            ));
+        }
+
+        let provisioned = matches!(self.billing, BillingMode::Provisioned(_));
+        for g in &self.global_secondary_indexes {
+            key(
+                p,
+                &format!("partition key of index `{}`", g.name),
+                &g.partition_key,
+            );
+            if let Some(sk) = &g.sort_key {
+                key(p, &format!("sort key of index `{}`", g.name), sk);
+            }
+            if g.capacity.is_some() && !provisioned {
+                p.push(format!(
+                    "index `{}` sets provisioned capacity, but the table is billed on demand",
+                    g.name
+                ));
+            }
+        }
+        if !self.local_secondary_indexes.is_empty() && self.sort_key.is_none() {
+            p.push(format!(
+                "local secondary indexes ({}) need a table with a sort key",
+                self.local_secondary_indexes
+                    .iter()
+                    .map(|l| format!("`{}`", l.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        for l in &self.local_secondary_indexes {
+            key(p, &format!("sort key of local index `{}`", l.name), &l.sort_key);
+            if Some(&l.sort_key) == self.sort_key.as_ref() {
+                p.push(format!(
+                    "local index `{}` uses the table's own sort key `{}`; it needs a different one",
+                    l.name, l.sort_key
+                ));
+            }
+        }
+
+        if let BillingMode::Provisioned(c) = self.billing {
+            if c.read == 0 || c.write == 0 {
+                p.push("provisioned capacity must be at least 1 read and 1 write unit".to_owned());
+            }
+        }
+        if let Some(ttl) = &self.ttl_attribute {
+            match self.attribute(ttl) {
+                None => p.push(format!("TTL attribute `{ttl}` is not a declared attribute")),
+                Some(a)
+                    if !matches!(
+                        a.attribute_type,
+                        AttributeType::Number | AttributeType::DatetimeEpoch
+                    ) =>
+                {
+                    p.push(format!(
+                        "TTL attribute `{ttl}` has type `{}`, but DynamoDB's TTL reads epoch seconds (number or datetime_epoch)",
+                        a.attribute_type.as_str()
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        for a in &self.attributes {
+            if let Some(c) = &a.composite {
+                if c.fields.is_empty() {
+                    p.push(format!("composite attribute `{}` names no fields", a.name));
+                }
+                if c.separator.is_empty() {
+                    p.push(format!("composite attribute `{}` has an empty separator", a.name));
+                }
+            }
+        }
+        problems
+    }
+}
+
+/// A global or local secondary index.
+#[derive(Debug, Clone, Copy)]
+pub enum IndexRef<'a> {
+    /// A global secondary index.
+    Global(&'a GlobalSecondaryIndex),
+    /// A local secondary index.
+    Local(&'a LocalSecondaryIndex),
+}

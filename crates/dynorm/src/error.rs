@@ -1,0 +1,362 @@
+//! Errors: one enum for everything dynorm reports, each variant naming what was wrong.
+
+use std::fmt;
+
+use crate::Item;
+
+/// The result type of dynorm operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in dynorm.
+///
+/// Engine errors are mapped to the same variants whichever engine answered (the embedded
+/// engine, DynamoDB, or any compatible endpoint), so code and tests can match on them.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A table definition breaks DynamoDB's rules; every problem is listed.
+    #[error("{0}")]
+    InvalidDefinition(#[from] DefinitionErrors),
+
+    /// A value could not be encoded into its stored form.
+    #[error(transparent)]
+    Encode(#[from] EncodeError),
+
+    /// A stored item could not be decoded into its Rust type.
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+
+    /// The table (or index) does not exist.
+    #[error("table `{table}` not found: {message}")]
+    TableNotFound {
+        /// The table that was named.
+        table: String,
+        /// The engine's message.
+        message: String,
+    },
+
+    /// The table already exists, or is being created, updated or deleted.
+    #[error("table `{table}` is in use: {message}")]
+    TableInUse {
+        /// The table that was named.
+        table: String,
+        /// The engine's message.
+        message: String,
+    },
+
+    /// A live table differs from its definition.
+    #[error("table `{table}` differs from its definition: {}", .differences.join("; "))]
+    TableMismatch {
+        /// The table that was compared.
+        table: String,
+        /// One line per difference, naming what differs and both sides.
+        differences: Vec<String>,
+    },
+
+    /// A condition expression evaluated to false.
+    #[error("conditional check failed on table `{table}`")]
+    ConditionalCheckFailed {
+        /// The table written to.
+        table: String,
+        /// The item as it was, when it was asked for.
+        item: Option<Box<Item>>,
+    },
+
+    /// A transaction was cancelled; the reasons are per item, in request order.
+    #[error("transaction cancelled: {}", .reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>().join(", "))]
+    TransactionCanceled {
+        /// One reason per transaction item.
+        reasons: Vec<CancellationReason>,
+    },
+
+    /// The request was refused by DynamoDB's validation (the message is DynamoDB's own).
+    #[error("validation error on table `{table}`: {message}")]
+    Validation {
+        /// The table the request was for (empty when it named none).
+        table: String,
+        /// DynamoDB's message.
+        message: String,
+    },
+
+    /// Throughput was exceeded or the request was throttled.
+    #[error("throttled on table `{table}`: {message}")]
+    Throttled {
+        /// The table the request was for.
+        table: String,
+        /// The engine's message.
+        message: String,
+    },
+
+    /// An expression nests deeper than dynorm lets through (see [`MAX_EXPRESSION_DEPTH`]).
+    ///
+    /// [`MAX_EXPRESSION_DEPTH`]: crate::engine::MAX_EXPRESSION_DEPTH
+    #[error("{field} nests {depth} levels deep, more than the {limit} dynorm allows (table `{table}`)")]
+    ExpressionTooDeep {
+        /// The table the request was for.
+        table: String,
+        /// Which expression (e.g. `ConditionExpression`).
+        field: String,
+        /// How deep it nests.
+        depth: usize,
+        /// The allowed depth.
+        limit: usize,
+    },
+
+    /// A wait (for a table to become active or to go away) ran out of time.
+    #[error("timed out waiting for table `{table}` to {what}")]
+    Timeout {
+        /// The table waited on.
+        table: String,
+        /// What was waited for.
+        what: String,
+    },
+
+    /// Any other error the engine returned, with its DynamoDB error code.
+    #[error("{code} on table `{table}`: {message}")]
+    Service {
+        /// The table the request was for.
+        table: String,
+        /// DynamoDB's error code, e.g. `InternalServerError`.
+        code: String,
+        /// The engine's message.
+        message: String,
+    },
+
+    /// The request could not be sent or its answer not read (network, credentials, configuration).
+    #[error("could not reach DynamoDB for table `{table}`: {message}")]
+    Transport {
+        /// The table the request was for.
+        table: String,
+        /// What went wrong.
+        message: String,
+    },
+
+    /// The embedded engine could not be opened.
+    #[error("could not open the embedded database{}: {message}", .path.as_deref().map(|p| format!(" at `{p}`")).unwrap_or_default())]
+    EmbeddedOpen {
+        /// The database file, if it is file-backed.
+        path: Option<String>,
+        /// What went wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    /// Whether a condition expression failed.
+    pub fn is_conditional_check_failed(&self) -> bool {
+        matches!(self, Error::ConditionalCheckFailed { .. })
+    }
+
+    /// Whether the table was not found.
+    pub fn is_table_not_found(&self) -> bool {
+        matches!(self, Error::TableNotFound { .. })
+    }
+
+    /// Whether DynamoDB's validation refused the request.
+    pub fn is_validation(&self) -> bool {
+        matches!(self, Error::Validation { .. })
+    }
+
+    /// Whether the request was throttled (worth retrying later).
+    pub fn is_throttled(&self) -> bool {
+        matches!(self, Error::Throttled { .. })
+    }
+
+    /// The DynamoDB error code of an engine error, e.g. `ConditionalCheckFailedException`.
+    pub fn code(&self) -> Option<&str> {
+        Some(match self {
+            Error::TableNotFound { .. } => "ResourceNotFoundException",
+            Error::TableInUse { .. } => "ResourceInUseException",
+            Error::ConditionalCheckFailed { .. } => "ConditionalCheckFailedException",
+            Error::TransactionCanceled { .. } => "TransactionCanceledException",
+            Error::Validation { .. } => "ValidationException",
+            Error::Throttled { .. } => "ThrottlingException",
+            Error::Service { code, .. } => code,
+            _ => return None,
+        })
+    }
+}
+
+/// Why one item of a cancelled transaction was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CancellationReason {
+    /// DynamoDB's code, `None` for items that would have succeeded.
+    pub code: String,
+    /// DynamoDB's message.
+    pub message: Option<String>,
+    /// The item as it was, when asked for.
+    pub item: Option<Item>,
+}
+
+/// A stored type, as named in errors: `S`, `N`, `B`, `BOOL`, `NULL`, `SS`, `NS`, `BS`, `L`, `M`.
+pub type TypeName = &'static str;
+
+/// Why a value could not be encoded.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot encode {}: {reason}", describe_place(.table.as_deref(), .attribute.as_deref()))]
+pub struct EncodeError {
+    /// The table, once known.
+    pub table: Option<String>,
+    /// The attribute (a path for nested values), once known.
+    pub attribute: Option<String>,
+    /// What was wrong.
+    pub reason: String,
+}
+
+impl EncodeError {
+    /// An error with a reason; the derive adds the table and attribute.
+    pub fn new(reason: impl Into<String>) -> Self {
+        Self {
+            table: None,
+            attribute: None,
+            reason: reason.into(),
+        }
+    }
+
+    /// Names the attribute (if not named yet) and the table.
+    pub fn at(mut self, table: &str, attribute: &str) -> Self {
+        if self.table.is_none() {
+            self.table = Some(table.to_owned());
+        }
+        if self.attribute.is_none() {
+            self.attribute = Some(attribute.to_owned());
+        }
+        self
+    }
+}
+
+/// Why a stored value could not be decoded.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("cannot decode {}: {kind}", describe_place(.table.as_deref(), .attribute.as_deref()))]
+pub struct DecodeError {
+    /// The table, once known.
+    pub table: Option<String>,
+    /// The attribute (a path for nested values), once known.
+    pub attribute: Option<String>,
+    /// What was wrong.
+    pub kind: DecodeErrorKind,
+}
+
+/// What was wrong with a stored value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeErrorKind {
+    /// A required attribute is absent.
+    #[error("required attribute is missing")]
+    Missing,
+    /// The stored type is not the one expected.
+    #[error("expected {expected}, found {found}")]
+    WrongType {
+        /// What the Rust type reads (e.g. `S`, or `N or S`).
+        expected: &'static str,
+        /// What was stored.
+        found: TypeName,
+    },
+    /// The stored type is right but its content is not valid for the Rust type.
+    #[error("expected {expected}, found `{found}`")]
+    InvalidValue {
+        /// What the Rust type needs (e.g. `an i32`).
+        expected: String,
+        /// The stored text, shortened.
+        found: String,
+    },
+    /// Anything else (custom codecs).
+    #[error("{0}")]
+    Custom(String),
+}
+
+impl DecodeError {
+    /// A decode error of the given kind; the derive adds the table and attribute.
+    pub fn new(kind: DecodeErrorKind) -> Self {
+        Self {
+            table: None,
+            attribute: None,
+            kind,
+        }
+    }
+
+    /// The attribute is missing.
+    pub fn missing() -> Self {
+        Self::new(DecodeErrorKind::Missing)
+    }
+
+    /// The stored type is not the expected one.
+    pub fn wrong_type(expected: &'static str, found: &aws_sdk_dynamodb::types::AttributeValue) -> Self {
+        Self::new(DecodeErrorKind::WrongType {
+            expected,
+            found: crate::attribute::type_name(found),
+        })
+    }
+
+    /// The stored value is not valid for the Rust type.
+    pub fn invalid(expected: impl Into<String>, found: &str) -> Self {
+        const SHOWN: usize = 64;
+        let found = match found.char_indices().nth(SHOWN) {
+            Some((cut, _)) => format!("{}…", &found[..cut]),
+            None => found.to_owned(),
+        };
+        Self::new(DecodeErrorKind::InvalidValue {
+            expected: expected.into(),
+            found,
+        })
+    }
+
+    /// A custom codec's message.
+    pub fn custom(message: impl fmt::Display) -> Self {
+        Self::new(DecodeErrorKind::Custom(message.to_string()))
+    }
+
+    /// Names the attribute (if not named yet) and the table.
+    pub fn at(mut self, table: &str, attribute: &str) -> Self {
+        if self.table.is_none() {
+            self.table = Some(table.to_owned());
+        }
+        if self.attribute.is_none() {
+            self.attribute = Some(attribute.to_owned());
+        }
+        self
+    }
+
+    /// Prefixes the attribute path with a parent (used for nested values: `parent.child`, `list[3]`).
+    pub fn within(mut self, parent: &str) -> Self {
+        self.attribute = Some(match self.attribute.take() {
+            Some(child) if child.starts_with('[') => format!("{parent}{child}"),
+            Some(child) => format!("{parent}.{child}"),
+            None => parent.to_owned(),
+        });
+        self
+    }
+}
+
+fn describe_place(table: Option<&str>, attribute: Option<&str>) -> String {
+    match (table, attribute) {
+        (Some(t), Some(a)) => format!("attribute `{a}` of table `{t}`"),
+        (None, Some(a)) => format!("attribute `{a}`"),
+        (Some(t), None) => format!("an item of table `{t}`"),
+        (None, None) => "a value".to_owned(),
+    }
+}
+
+/// Every problem found in a table definition.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub struct DefinitionErrors {
+    /// The table the definition is for.
+    pub table: String,
+    /// The problems, each naming the attribute or index concerned.
+    pub problems: Vec<String>,
+}
+
+impl fmt::Display for DefinitionErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "table `{}` has {} definition problem(s):",
+            self.table,
+            self.problems.len()
+        )?;
+        for p in &self.problems {
+            write!(f, "\n  - {p}")?;
+        }
+        Ok(())
+    }
+}

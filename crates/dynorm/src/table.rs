@@ -1,0 +1,91 @@
+//! The [`Table`] trait that `#[derive(Table)]` implements, and typed keys.
+
+use std::fmt;
+use std::marker::PhantomData;
+
+use crate::Item;
+use crate::definition::TableDefinition;
+use crate::error::{DecodeError, EncodeError};
+
+/// A Rust type stored as the items of one DynamoDB table.
+///
+/// Derive it with `#[derive(Table)]`; the derive also generates `Self::key(...)`, which builds a
+/// typed [`Key`] from the key fields in order (partition key, then sort key).
+pub trait Table: Sized {
+    /// The table's definition, built once.
+    fn definition() -> &'static TableDefinition;
+
+    /// Encodes a value as a whole item.
+    fn to_item(&self) -> Result<Item, EncodeError>;
+
+    /// Decodes a whole item. Attributes the type does not know are ignored.
+    fn from_item(item: Item) -> Result<Self, DecodeError>;
+
+    /// The primary key attributes of this value.
+    fn key_item(&self) -> Result<Item, EncodeError>;
+
+    /// The typed key of this value.
+    fn key_of(&self) -> Key<Self> {
+        Key::from_result(self.key_item())
+    }
+}
+
+/// The primary key of an item of table `T`: the partition key and, if the table has one, the
+/// sort key, already encoded.
+///
+/// Encoding errors (a NaN number key, say) are kept and reported by the operation that uses the
+/// key, so building a key never needs a `?`.
+pub struct Key<T> {
+    item: Result<Item, EncodeError>,
+    table: PhantomData<fn() -> T>,
+}
+
+impl<T> Key<T> {
+    /// A key from encoded key attributes (or the error encoding them).
+    pub fn from_result(item: Result<Item, EncodeError>) -> Self {
+        Self {
+            item,
+            table: PhantomData,
+        }
+    }
+
+    /// A key from already encoded key attributes.
+    pub fn from_item(item: Item) -> Self {
+        Self::from_result(Ok(item))
+    }
+
+    /// The key attributes, or the error that building them met.
+    pub fn into_item(self) -> Result<Item, EncodeError> {
+        self.item
+    }
+
+    /// The key attributes, or the error that building them met.
+    pub fn as_item(&self) -> Result<&Item, &EncodeError> {
+        self.item.as_ref()
+    }
+}
+
+impl<T> Clone for Key<T> {
+    fn clone(&self) -> Self {
+        Self::from_result(self.item.clone())
+    }
+}
+
+impl<T> PartialEq for Key<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.item == other.item
+    }
+}
+
+impl<T> fmt::Debug for Key<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.item {
+            Ok(item) => {
+                let mut entries: Vec<_> = item.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                f.debug_tuple("Key").field(&entries).finish()
+            }
+            Err(e) => f.debug_tuple("Key").field(e).finish(),
+        }
+    }
+}
