@@ -54,7 +54,10 @@ fn sample(i: u64) -> Customer {
         balance: -1_234_567,
         visits: 4_000_000_000 + i,
         active: i % 2 == 0,
-        created_at: Utc.timestamp_opt(1_700_000_000 + i as i64, 0).single().unwrap_or_default(),
+        created_at: Utc
+            .timestamp_opt(1_700_000_000 + i as i64, 0)
+            .single()
+            .unwrap_or_default(),
         tags: vec!["vip".into(), "beta".into(), "newsletter".into()],
         roles: ["admin", "billing"].into_iter().map(String::from).collect(),
         address: Address {
@@ -75,7 +78,10 @@ pub(crate) fn run() {
     // Both encoders must agree on the stored form, or the comparison means nothing.
     let ours = values[7].to_item().expect("dynorm encodes the sample");
     let theirs: Item = serde_dynamo::to_item(&values[7]).expect("serde_dynamo encodes the sample");
-    assert_eq!(ours, theirs, "dynorm and serde_dynamo disagree on the stored item");
+    assert_eq!(
+        ours, theirs,
+        "dynorm and serde_dynamo disagree on the stored item"
+    );
     assert_eq!(Customer::from_item(theirs).expect("decodes"), values[7]);
 
     let encode_dynorm = || {
@@ -114,7 +120,13 @@ pub(crate) fn run() {
     let (dec_d, dec_s) = crate::compare(ROUNDS, decode_dynorm, decode_serde);
 
     println!("15-attribute item, best of {ROUNDS} rounds of {N}, ns per item");
-    println!("  encode  dynorm {enc_d:>7.0}  serde_dynamo {enc_s:>7.0}  speedup {:.2}", enc_s / enc_d);
-    println!("  decode  dynorm {dec_d:>7.0}  serde_dynamo {dec_s:>7.0}  speedup {:.2}", dec_s / dec_d);
+    println!(
+        "  encode  dynorm {enc_d:>7.0}  serde_dynamo {enc_s:>7.0}  speedup {:.2}",
+        enc_s / enc_d
+    );
+    println!(
+        "  decode  dynorm {dec_d:>7.0}  serde_dynamo {dec_s:>7.0}  speedup {:.2}",
+        dec_s / dec_d
+    );
     println!("marshal speedup {:.2}", (enc_s + dec_s) / (enc_d + dec_d));
 }

@@ -47,11 +47,15 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Schema(SchemaCommand::Check { file }) => {
-            let text = std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let text =
+                std::fs::read_to_string(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let tables: Vec<TableDefinition> = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not a list of table definitions", file.display()))?;
-            let problems: Vec<String> =
-                tables.iter().filter_map(|t| t.validate().err()).map(|e| e.to_string()).collect();
+            let problems: Vec<String> = tables
+                .iter()
+                .filter_map(|t| t.validate().err())
+                .map(|e| e.to_string())
+                .collect();
             if !problems.is_empty() {
                 anyhow::bail!("{}", problems.join("\n"));
             }

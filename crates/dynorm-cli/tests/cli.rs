@@ -3,7 +3,10 @@
 use std::process::Command;
 
 fn dynorm(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dynorm")).args(args).output().expect("runs dynorm");
+    let out = Command::new(env!("CARGO_BIN_EXE_dynorm"))
+        .args(args)
+        .output()
+        .expect("runs dynorm");
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -34,7 +37,13 @@ fn schema_check_accepts_a_valid_file_and_names_every_problem_of_a_bad_one() {
     .unwrap();
     let (ok, _, stderr) = dynorm(&["schema", "check", bad.to_str().unwrap()]);
     assert!(!ok);
-    assert!(stderr.contains("partition key `tags` has type `string_set`"), "{stderr}");
+    assert!(
+        stderr.contains("partition key `tags` has type `string_set`"),
+        "{stderr}"
+    );
     assert!(stderr.contains("need a table with a sort key"), "{stderr}");
-    assert!(stderr.contains("sort key of local index `by_x` `x` is not a declared attribute"), "{stderr}");
+    assert!(
+        stderr.contains("sort key of local index `by_x` `x` is not a declared attribute"),
+        "{stderr}"
+    );
 }

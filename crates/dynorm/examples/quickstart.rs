@@ -132,7 +132,8 @@ mod crypto {
 
     fn cipher() -> Aes256Gcm {
         // A real service loads its key from a secret store; the demo derives a fixed one.
-        let key = std::env::var("QUICKSTART_KEY").unwrap_or_else(|_| "0123456789abcdef0123456789abcdef".into());
+        let key =
+            std::env::var("QUICKSTART_KEY").unwrap_or_else(|_| "0123456789abcdef0123456789abcdef".into());
         let mut bytes = [0u8; 32];
         for (b, k) in bytes.iter_mut().zip(key.bytes()) {
             *b = k;
@@ -142,7 +143,9 @@ mod crypto {
 
     pub fn encode(plain: &String) -> Result<Option<AttributeValue>, EncodeError> {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
-        let sealed = cipher().encrypt(&nonce, plain.as_bytes()).map_err(|e| EncodeError::new(e.to_string()))?;
+        let sealed = cipher()
+            .encrypt(&nonce, plain.as_bytes())
+            .map_err(|e| EncodeError::new(e.to_string()))?;
         let mut stored = nonce.to_vec();
         stored.extend_from_slice(&sealed);
         Ok(Some(AttributeValue::S(STANDARD.encode(stored))))
@@ -157,7 +160,9 @@ mod crypto {
             return Err(DecodeError::custom("ciphertext too short"));
         }
         let (nonce, sealed) = stored.split_at(NONCE_LEN);
-        let plain = cipher().decrypt(Nonce::from_slice(nonce), sealed).map_err(DecodeError::custom)?;
+        let plain = cipher()
+            .decrypt(Nonce::from_slice(nonce), sealed)
+            .map_err(DecodeError::custom)?;
         String::from_utf8(plain).map_err(DecodeError::custom)
     }
 }
@@ -178,8 +183,15 @@ async fn round_trip<T: Table + std::fmt::Debug + PartialEq>(db: &Client, value: 
         "{:<12} key {}{}{}",
         def.name,
         def.partition_key,
-        def.sort_key.as_deref().map(|s| format!(" + {s}")).unwrap_or_default(),
-        if indexes.is_empty() { String::new() } else { format!(", indexes {}", indexes.join(", ")) }
+        def.sort_key
+            .as_deref()
+            .map(|s| format!(" + {s}"))
+            .unwrap_or_default(),
+        if indexes.is_empty() {
+            String::new()
+        } else {
+            format!(", indexes {}", indexes.join(", "))
+        }
     );
     println!("  wrote {value:?}");
     println!("  read  {read:?}");
@@ -207,7 +219,9 @@ async fn main() -> dynorm::Result<()> {
         &db,
         &Product {
             product_id: "p-1".into(),
-            price: "19.99".parse().map_err(|e| dynorm::EncodeError::new(format!("{e}")))?,
+            price: "19.99"
+                .parse()
+                .map_err(|e| dynorm::EncodeError::new(format!("{e}")))?,
             in_stock: true,
             tags: vec!["kitchen".into(), "sale".into()],
             metadata: serde_json::json!({"color": "red", "dimensions": {"w": 10, "h": 4}}),
@@ -227,15 +241,31 @@ async fn main() -> dynorm::Result<()> {
     .await?;
     round_trip(
         &db,
-        &Event { user_id: "user-123".into(), event_id: "evt-1".into(), timestamp: at(1_714_564_900) },
+        &Event {
+            user_id: "user-123".into(),
+            event_id: "evt-1".into(),
+            timestamp: at(1_714_564_900),
+        },
     )
     .await?;
     round_trip(
         &db,
-        &Config { key: "feature.x".into(), value: "on".into(), enabled: true, description: None },
+        &Config {
+            key: "feature.x".into(),
+            value: "on".into(),
+            enabled: true,
+            description: None,
+        },
     )
     .await?;
-    round_trip(&db, &Secure { id: "s-1".into(), sensitive_data: "4111 1111 1111 1111".into() }).await?;
+    round_trip(
+        &db,
+        &Secure {
+            id: "s-1".into(),
+            sensitive_data: "4111 1111 1111 1111".into(),
+        },
+    )
+    .await?;
     round_trip(
         &db,
         &Order {
@@ -266,7 +296,10 @@ async fn main() -> dynorm::Result<()> {
         .key("id", dynorm::AttributeValue::S("s-1".into()))
         .send()
         .await
-        .map_err(|e| dynorm::Error::Transport { table: "secure_data".into(), message: e.to_string() })?;
+        .map_err(|e| dynorm::Error::Transport {
+            table: "secure_data".into(),
+            message: e.to_string(),
+        })?;
     if let Some(dynorm::AttributeValue::S(at_rest)) = raw.item().and_then(|i| i.get("sensitive_data")) {
         println!("secure_data.sensitive_data at rest: {at_rest}");
     }
@@ -279,7 +312,10 @@ async fn main() -> dynorm::Result<()> {
         .item("value", dynorm::AttributeValue::S("1".into()))
         .send()
         .await
-        .map_err(|e| dynorm::Error::Transport { table: "config".into(), message: e.to_string() })?;
+        .map_err(|e| dynorm::Error::Transport {
+            table: "config".into(),
+            message: e.to_string(),
+        })?;
     let legacy = db.table::<Config>().get(Config::key("legacy")).await?;
     println!("config item without `enabled` reads as {legacy:?}");
     Ok(())

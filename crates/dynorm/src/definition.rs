@@ -560,10 +560,10 @@ impl TableDefinition {
             }
         }
 
-        if let BillingMode::Provisioned(c) = self.billing {
-            if c.read == 0 || c.write == 0 {
-                p.push("provisioned capacity must be at least 1 read and 1 write unit".to_owned());
-            }
+        if let BillingMode::Provisioned(c) = self.billing
+            && (c.read == 0 || c.write == 0)
+        {
+            p.push("provisioned capacity must be at least 1 read and 1 write unit".to_owned());
         }
         if let Some(ttl) = &self.ttl_attribute {
             match self.attribute(ttl) {

@@ -58,7 +58,8 @@ fn every_problem_is_reported_at_once() {
     let mut def = orders();
     def.name = "x".into();
     def.sort_key = None;
-    def.attributes.push(AttributeDefinition::new("status", AttributeType::String));
+    def.attributes
+        .push(AttributeDefinition::new("status", AttributeType::String));
     def.global_secondary_indexes[0].name = "ab".into();
     def.global_secondary_indexes[0].partition_key = "missing".into();
     let found = problems(&def);
@@ -70,7 +71,10 @@ fn every_problem_is_reported_at_once() {
         "partition key of index `ab` `missing` is not a declared attribute",
         "local secondary indexes (`status-index`) need a table with a sort key",
     ] {
-        assert!(found.iter().any(|p| p.contains(needle)), "missing {needle:?} in {found:#?}");
+        assert!(
+            found.iter().any(|p| p.contains(needle)),
+            "missing {needle:?} in {found:#?}"
+        );
     }
     let message = def.validate().unwrap_err().to_string();
     assert!(message.starts_with("table `x` has"), "{message}");
@@ -88,7 +92,10 @@ fn index_limits() {
             capacity: None,
         })
         .collect();
-    assert_problem(&def, "21 global secondary indexes, more than DynamoDB's limit of 20");
+    assert_problem(
+        &def,
+        "21 global secondary indexes, more than DynamoDB's limit of 20",
+    );
 
     let mut def = orders();
     def.local_secondary_indexes = (0..6)
@@ -120,7 +127,8 @@ fn index_names_follow_dynamodb_rules() {
 #[test]
 fn keys_must_be_declared_scalar_and_required() {
     let mut def = orders();
-    def.attributes.push(AttributeDefinition::new("tags", AttributeType::StringSet));
+    def.attributes
+        .push(AttributeDefinition::new("tags", AttributeType::StringSet));
     def.global_secondary_indexes[0].partition_key = "tags".into();
     assert_problem(
         &def,
@@ -129,7 +137,10 @@ fn keys_must_be_declared_scalar_and_required() {
 
     let mut def = orders();
     def.attributes[0].optional = true;
-    assert_problem(&def, "partition key `customer_id` is optional, but key attributes are always required");
+    assert_problem(
+        &def,
+        "partition key `customer_id` is optional, but key attributes are always required",
+    );
 
     let mut def = orders();
     def.partition_key = "nope".into();
@@ -149,7 +160,10 @@ fn include_projection_limit_counts_distinct_attributes_across_indexes() {
     let attrs: Vec<String> = (0..101).map(|i| format!("a{i}")).collect();
     def.global_secondary_indexes[0].projection = Projection::Include(attrs[..60].to_vec());
     def.local_secondary_indexes[0].projection = Projection::Include(attrs[40..].to_vec());
-    assert_problem(&def, "project 101 distinct non-key attributes, more than DynamoDB's limit of 100");
+    assert_problem(
+        &def,
+        "project 101 distinct non-key attributes, more than DynamoDB's limit of 100",
+    );
 
     def.local_secondary_indexes[0].projection = Projection::Include(attrs[40..100].to_vec());
     assert_eq!(problems(&def), Vec::<String>::new());
@@ -160,14 +174,21 @@ fn ttl_and_capacity_rules() {
     let mut def = orders();
     def.ttl_attribute = Some("status".into());
     assert_problem(&def, "TTL attribute `status` has type `string`");
-    def.attributes.push(AttributeDefinition::new("expires", AttributeType::DatetimeEpoch));
+    def.attributes
+        .push(AttributeDefinition::new("expires", AttributeType::DatetimeEpoch));
     def.ttl_attribute = Some("expires".into());
     assert_eq!(problems(&def), Vec::<String>::new());
 
     def.global_secondary_indexes[0].capacity = Some(Capacity { read: 1, write: 1 });
-    assert_problem(&def, "index `status-total-index` sets provisioned capacity, but the table is billed on demand");
+    assert_problem(
+        &def,
+        "index `status-total-index` sets provisioned capacity, but the table is billed on demand",
+    );
     def.billing = BillingMode::Provisioned(Capacity { read: 0, write: 5 });
-    assert_problem(&def, "provisioned capacity must be at least 1 read and 1 write unit");
+    assert_problem(
+        &def,
+        "provisioned capacity must be at least 1 read and 1 write unit",
+    );
 }
 
 #[test]
@@ -178,7 +199,11 @@ fn definitions_are_plain_serde_data() {
     def.billing = BillingMode::Provisioned(Capacity { read: 5, write: 2 });
     def.tags.insert("team".into(), "core".into());
     def.attributes.push(AttributeDefinition {
-        composite: Some(Composite { fields: vec!["a".into(), "b".into()], separator: "#".into(), escaped: true }),
+        composite: Some(Composite {
+            fields: vec!["a".into(), "b".into()],
+            separator: "#".into(),
+            escaped: true,
+        }),
         ..AttributeDefinition::new("ab", AttributeType::CompositeString)
     });
     let json = serde_json::to_string_pretty(&def).unwrap();
@@ -197,5 +222,8 @@ fn definitions_are_plain_serde_data() {
 
 #[test]
 fn key_attributes_are_listed_once() {
-    assert_eq!(orders().key_attributes(), vec!["customer_id", "order_date", "status", "total"]);
+    assert_eq!(
+        orders().key_attributes(),
+        vec!["customer_id", "order_date", "status", "total"]
+    );
 }
