@@ -22,7 +22,7 @@ mod number;
 pub use binary::Bytes;
 pub use datetime::EpochSeconds;
 pub use json::{Json, JsonString};
-pub use number::Number;
+pub use number::{Number, NumberError};
 
 /// A Rust type with a stored DynamoDB form.
 ///
