@@ -600,6 +600,8 @@ impl SetElement for Number {
 trait Integer: Copy + FromStr {
     /// What decoders expect, e.g. `an i32`.
     const EXPECTED: &'static str;
+    /// Whether the type holds integers with more digits than DynamoDB keeps (`i128`, `u128`).
+    const WIDE: bool;
     /// The stored text.
     fn text(self) -> Result<String, EncodeError>;
     /// The value of an integral number, if in range.
@@ -610,6 +612,10 @@ trait Integer: Copy + FromStr {
 /// when it is integral and in range.
 #[inline]
 fn decode_integer<T: Integer>(text: &str) -> Result<T, DecodeError> {
+    if T::WIDE && text.len() > MAX_DIGITS {
+        // Never stored by DynamoDB: refused as encoding refuses it.
+        check_number_text(text).map_err(|e| DecodeError::invalid(e.expected(), text))?;
+    }
     if let Ok(value) = text.parse::<T>() {
         return Ok(value);
     }
@@ -623,6 +629,7 @@ macro_rules! integer_attribute {
     ($($t:ty => $expected:literal, $via:ident, $wide:literal;)*) => {$(
         impl Integer for $t {
             const EXPECTED: &'static str = $expected;
+            const WIDE: bool = $wide;
 
             #[inline]
             fn text(self) -> Result<String, EncodeError> {
@@ -954,6 +961,12 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "cannot decode a value: expected N, found S"
+        );
+        let e = i128::decode(av("108089693021945158982483698831267549521")).unwrap_err();
+        assert!(e.to_string().contains("at most 38 significant digits"), "{e}");
+        assert_eq!(
+            i128::decode(av("100000000000000000000000000000000000000")).unwrap(),
+            10_i128.pow(38)
         );
         assert_eq!(
             i128::MIN.encode().unwrap_err().reason,
