@@ -188,7 +188,12 @@ fn scan(text: &str) -> Result<Scan<'_>, NumberError> {
         int,
         frac,
         span,
-        exponent: first.map_or(0, |first| int.len() as i64 - 1 - first as i64 + exp),
+        // DynamoDB range-checks zero too, as if its last written digit were a 1: `0e126`
+        // overflows like `1e126` does.
+        exponent: match first {
+            Some(first) => int.len() as i64 - 1 - first as i64 + exp,
+            None => exp - frac.len() as i64,
+        },
     };
     let digits = scan.significant_digits();
     if digits > MAX_DIGITS {
@@ -197,7 +202,7 @@ fn scan(text: &str) -> Result<Scan<'_>, NumberError> {
             digits,
         });
     }
-    if span.is_some() && !(MIN_EXPONENT..=MAX_EXPONENT).contains(&scan.exponent) {
+    if !(MIN_EXPONENT..=MAX_EXPONENT).contains(&scan.exponent) {
         return Err(NumberError::OutOfRange(shown(text)));
     }
     Ok(scan)
@@ -826,7 +831,17 @@ mod tests {
         assert_eq!(n("15e-1"), n("1.5"));
         assert_eq!(n("0015.0"), n("+15"));
         assert_eq!(n("-0.0"), Number::zero());
-        assert_eq!(n("0e999999999999999999999"), Number::zero());
+        assert_eq!(n("0e125"), Number::zero());
+        assert_eq!(n("0.0e-129"), Number::zero());
+        // As DynamoDB does, zero's written exponent is range-checked too.
+        assert!(matches!(
+            "0e126".parse::<Number>(),
+            Err(NumberError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            "0.0e-130".parse::<Number>(),
+            Err(NumberError::OutOfRange(_))
+        ));
         assert!(!n("-0").is_negative());
     }
 
