@@ -9,7 +9,10 @@ use support::{NumericUser, User, both_paths, users_definition};
 
 async fn embedded_with_users() -> Client {
     let client = Client::embedded().expect("embedded database");
-    client.create_table(&users_definition()).await.expect("create users");
+    client
+        .create_table(&users_definition())
+        .await
+        .expect("create users");
     client
 }
 
@@ -21,12 +24,24 @@ async fn put_get_delete_on_both_paths() {
         assert_eq!(users.name(), "users");
         let ada = User::new(&format!("ada-{path}"), "Ada", 36);
         users.put(&ada).await.expect("put");
-        let read = users.get(ada.key_of()).consistent_read(true).send().await.expect("get");
+        let read = users
+            .get(ada.key_of())
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get");
         assert_eq!(read.as_ref(), Some(&ada), "{path}");
         // A put replaces the whole item.
-        let older = User { age: 37, ..ada.clone() };
+        let older = User {
+            age: 37,
+            ..ada.clone()
+        };
         users.put(&older).send().await.expect("put again");
-        assert_eq!(users.get(User::key(&ada.id)).await.expect("get"), Some(older), "{path}");
+        assert_eq!(
+            users.get(User::key(&ada.id)).await.expect("get"),
+            Some(older),
+            "{path}"
+        );
         users.delete(ada.key_of()).await.expect("delete");
         assert_eq!(users.get(ada.key_of()).await.expect("get"), None, "{path}");
         // Deleting what is absent is fine.
@@ -36,7 +51,14 @@ async fn put_get_delete_on_both_paths() {
     let direct = embedded.table::<User>();
     let via_sdk = Client::from_sdk(embedded.sdk().clone());
     direct.put(&User::new("shared", "S", 1)).await.expect("put");
-    assert!(via_sdk.table::<User>().get(User::key("shared")).await.expect("get").is_some());
+    assert!(
+        via_sdk
+            .table::<User>()
+            .get(User::key("shared"))
+            .await
+            .expect("get")
+            .is_some()
+    );
 }
 
 #[tokio::test]
@@ -46,7 +68,13 @@ async fn table_named_uses_its_own_name() {
     staged.create().await.expect("create dev-users");
     staged.put(&User::new("a", "A", 1)).await.expect("put");
     assert_eq!(staged.name(), "dev-users");
-    assert!(embedded.describe_table("users").await.expect("describe").is_none());
+    assert!(
+        embedded
+            .describe_table("users")
+            .await
+            .expect("describe")
+            .is_none()
+    );
     assert!(staged.get(User::key("a")).await.expect("get").is_some());
 }
 
@@ -72,7 +100,11 @@ async fn conditions_on_both_paths() {
             Error::ConditionalCheckFailed { table, item } => {
                 assert_eq!(table, "users");
                 let item = item.expect("old item returned");
-                assert_eq!(item.get("name"), Some(&AttributeValue::S("First".into())), "{path}");
+                assert_eq!(
+                    item.get("name"),
+                    Some(&AttributeValue::S("First".into())),
+                    "{path}"
+                );
             }
             other => panic!("{path}: expected ConditionalCheckFailed, got {other:?}"),
         }
@@ -106,7 +138,11 @@ async fn stored_items_that_do_not_decode_are_decode_errors() {
         .await
         .expect("raw put");
     for (path, client) in both_paths(&embedded) {
-        let err = client.table::<User>().get(User::key("bad")).await.expect_err("decode must fail");
+        let err = client
+            .table::<User>()
+            .get(User::key("bad"))
+            .await
+            .expect_err("decode must fail");
         match err {
             Error::Decode(e) => {
                 assert_eq!(e.attribute.as_deref(), Some("age"), "{path}");
@@ -122,15 +158,25 @@ async fn stored_items_that_do_not_decode_are_decode_errors() {
 #[tokio::test]
 async fn errors_are_identical_on_both_paths() {
     let embedded = embedded_with_users().await;
-    embedded.table::<User>().put(&User::new("taken", "T", 1)).await.expect("seed");
+    embedded
+        .table::<User>()
+        .put(&User::new("taken", "T", 1))
+        .await
+        .expect("seed");
     let [(_, direct), (_, sdk)] = both_paths(&embedded);
 
     async fn cases(client: &Client) -> Vec<(&'static str, Error)> {
         let users = client.table::<User>();
         let mut out = Vec::new();
         let missing = client.table_named::<User>("no_such_table");
-        out.push(("missing table", missing.put(&User::new("a", "A", 1)).await.expect_err("missing")));
-        out.push(("missing table get", missing.get(User::key("a")).await.expect_err("missing")));
+        out.push((
+            "missing table",
+            missing.put(&User::new("a", "A", 1)).await.expect_err("missing"),
+        ));
+        out.push((
+            "missing table get",
+            missing.get(User::key("a")).await.expect_err("missing"),
+        ));
         out.push((
             "condition failed",
             users
@@ -150,11 +196,19 @@ async fn errors_are_identical_on_both_paths() {
         ));
         out.push((
             "undefined placeholder",
-            users.put(&User::new("b", "B", 2)).condition_expression("id = :nope").await.expect_err("placeholder"),
+            users
+                .put(&User::new("b", "B", 2))
+                .condition_expression("id = :nope")
+                .await
+                .expect_err("placeholder"),
         ));
         out.push((
             "wrong key type",
-            client.table_named::<NumericUser>("users").put(&NumericUser { id: 7 }).await.expect_err("key type"),
+            client
+                .table_named::<NumericUser>("users")
+                .put(&NumericUser { id: 7 })
+                .await
+                .expect_err("key type"),
         ));
         out.push((
             "wrong key type on get",
@@ -178,13 +232,26 @@ async fn errors_are_identical_on_both_paths() {
     let a = cases(&direct).await;
     let b = cases(&sdk).await;
     for ((name, x), (_, y)) in a.iter().zip(&b) {
-        assert_eq!(discriminant(x), discriminant(y), "{name}: direct {x:?}, sdk {y:?}");
+        assert_eq!(
+            discriminant(x),
+            discriminant(y),
+            "{name}: direct {x:?}, sdk {y:?}"
+        );
         assert_eq!(x.code(), y.code(), "{name}");
-        assert_eq!(x.to_string().contains("users") || x.to_string().contains("no_such_table"), true, "{name}: {x}");
+        assert!(
+            x.to_string().contains("users") || x.to_string().contains("no_such_table"),
+            "{name}: {x}"
+        );
     }
     assert!(matches!(&a[0].1, Error::TableNotFound { table, .. } if table == "no_such_table"));
-    assert!(matches!(&a[2].1, Error::ConditionalCheckFailed { item: Some(_), .. }));
-    assert!(matches!(&b[2].1, Error::ConditionalCheckFailed { item: Some(_), .. }));
+    assert!(matches!(
+        &a[2].1,
+        Error::ConditionalCheckFailed { item: Some(_), .. }
+    ));
+    assert!(matches!(
+        &b[2].1,
+        Error::ConditionalCheckFailed { item: Some(_), .. }
+    ));
     assert!(a[3].1.is_validation() && a[4].1.is_validation() && a[5].1.is_validation());
     assert!(matches!(&a[7].1, Error::ExpressionTooDeep { depth: 600, .. }));
 }
@@ -239,6 +306,11 @@ async fn sdk_client_answers_every_kind_of_operation() {
         .expect_err("transaction must be cancelled");
     let service = err.into_service_error();
     assert!(service.is_transaction_canceled_exception(), "{service:?}");
-    let described = sdk.describe_time_to_live().table_name("users").send().await.expect("ttl");
+    let described = sdk
+        .describe_time_to_live()
+        .table_name("users")
+        .send()
+        .await
+        .expect("ttl");
     assert!(described.time_to_live_description().is_some());
 }

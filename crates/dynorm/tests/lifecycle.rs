@@ -63,32 +63,74 @@ async fn create_is_idempotent_and_describe_matches() {
     let orders = orders_definition();
     client.create_table(&orders).await.expect("create");
     client.create_table(&orders).await.expect("create again is fine");
-    assert_eq!(client.compare_table(&orders).await.expect("compare"), Vec::<String>::new());
+    assert_eq!(
+        client.compare_table(&orders).await.expect("compare"),
+        Vec::<String>::new()
+    );
 
-    let live = client.describe_table("orders").await.expect("describe").expect("exists");
+    let live = client
+        .describe_table("orders")
+        .await
+        .expect("describe")
+        .expect("exists");
     assert_eq!(live.partition_key, "customer");
     assert_eq!(live.sort_key.as_deref(), Some("order_id"));
     // Key attributes (and the TTL attribute) only, with their key types.
     let mut names: Vec<_> = live.attributes.iter().map(|a| a.name.as_str()).collect();
     names.sort_unstable();
-    assert_eq!(names, ["checksum", "customer", "expires", "order_id", "placed_at", "status", "total"]);
-    assert_eq!(live.attribute("placed_at").map(|a| a.attribute_type), Some(AttributeType::String));
-    assert_eq!(live.attribute("checksum").map(|a| a.attribute_type), Some(AttributeType::Binary));
+    assert_eq!(
+        names,
+        [
+            "checksum",
+            "customer",
+            "expires",
+            "order_id",
+            "placed_at",
+            "status",
+            "total"
+        ]
+    );
+    assert_eq!(
+        live.attribute("placed_at").map(|a| a.attribute_type),
+        Some(AttributeType::String)
+    );
+    assert_eq!(
+        live.attribute("checksum").map(|a| a.attribute_type),
+        Some(AttributeType::Binary)
+    );
     assert_eq!(live.global_secondary_indexes.len(), 2);
-    let by_status = live.global_secondary_indexes.iter().find(|g| g.name == "by_status").expect("gsi");
+    let by_status = live
+        .global_secondary_indexes
+        .iter()
+        .find(|g| g.name == "by_status")
+        .expect("gsi");
     assert_eq!(by_status.capacity, Some(Capacity { read: 2, write: 3 }));
-    let by_checksum = live.global_secondary_indexes.iter().find(|g| g.name == "by_checksum").expect("gsi");
-    assert_eq!(by_checksum.capacity, Some(Capacity { read: 5, write: 6 }), "inherits the table's");
+    let by_checksum = live
+        .global_secondary_indexes
+        .iter()
+        .find(|g| g.name == "by_checksum")
+        .expect("gsi");
+    assert_eq!(
+        by_checksum.capacity,
+        Some(Capacity { read: 5, write: 6 }),
+        "inherits the table's"
+    );
     assert_eq!(by_checksum.projection, Projection::KeysOnly);
     assert_eq!(live.local_secondary_indexes[0].sort_key, "total");
-    assert_eq!(live.billing, BillingMode::Provisioned(Capacity { read: 5, write: 6 }));
+    assert_eq!(
+        live.billing,
+        BillingMode::Provisioned(Capacity { read: 5, write: 6 })
+    );
     assert_eq!(live.stream, Some(StreamViewType::NewAndOldImages));
     assert_eq!(live.ttl_attribute.as_deref(), Some("expires"));
     assert_eq!(live.tags, orders.tags);
     assert!(live.deletion_protection);
     // The described definition is itself a valid definition that creates the same table.
     live.validate().expect("described definition is valid");
-    assert_eq!(client.compare_table(&live).await.expect("compare"), Vec::<String>::new());
+    assert_eq!(
+        client.compare_table(&live).await.expect("compare"),
+        Vec::<String>::new()
+    );
 }
 
 #[tokio::test]
@@ -126,7 +168,10 @@ async fn a_different_existing_table_is_a_mismatch_naming_each_difference() {
     let mut retyped = users_definition();
     retyped.attributes[0].attribute_type = AttributeType::Number;
     let differences = client.compare_table(&retyped).await.expect("compare");
-    assert_eq!(differences, ["type of key attribute `id`: definition `N`, table `S`"]);
+    assert_eq!(
+        differences,
+        ["type of key attribute `id`: definition `N`, table `S`"]
+    );
 
     let mut billed = users_definition();
     billed.billing = BillingMode::Provisioned(Capacity { read: 1, write: 1 });
@@ -153,23 +198,44 @@ async fn invalid_definitions_are_refused_before_anything_is_sent() {
         Err(Error::InvalidDefinition(e)) => assert_eq!(e.problems.len(), 2, "{e}"),
         other => panic!("expected InvalidDefinition, got {other:?}"),
     }
-    assert!(client.sdk().list_tables().send().await.expect("list").table_names().is_empty());
+    assert!(
+        client
+            .sdk()
+            .list_tables()
+            .send()
+            .await
+            .expect("list")
+            .table_names()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
 async fn delete_and_wait() {
     let client = Client::embedded().expect("embedded");
     client.create_table(&users_definition()).await.expect("create");
-    client.wait_until_active("users", Duration::from_secs(5)).await.expect("active");
+    client
+        .wait_until_active("users", Duration::from_secs(5))
+        .await
+        .expect("active");
     client.delete_table("users").await.expect("delete");
-    client.wait_until_deleted("users", Duration::from_secs(5)).await.expect("deleted");
+    client
+        .wait_until_deleted("users", Duration::from_secs(5))
+        .await
+        .expect("deleted");
     assert!(client.describe_table("users").await.expect("describe").is_none());
-    client.delete_table("users").await.expect("deleting an absent table is fine");
+    client
+        .delete_table("users")
+        .await
+        .expect("deleting an absent table is fine");
     assert!(matches!(
         client.compare_table(&users_definition()).await,
         Err(Error::TableNotFound { .. })
     ));
-    match client.wait_until_active("users", Duration::from_millis(100)).await {
+    match client
+        .wait_until_active("users", Duration::from_millis(100))
+        .await
+    {
         Err(Error::Timeout { table, what }) => {
             assert_eq!(table, "users");
             assert_eq!(what, "become active");
@@ -196,7 +262,13 @@ async fn lifecycle_works_through_a_remote_client_too() {
     let embedded = Client::embedded().expect("embedded");
     let remote = Client::from_sdk(embedded.sdk().clone());
     remote.create_table(&orders_definition()).await.expect("create");
-    assert!(embedded.compare_table(&orders_definition()).await.expect("compare").is_empty());
+    assert!(
+        embedded
+            .compare_table(&orders_definition())
+            .await
+            .expect("compare")
+            .is_empty()
+    );
 }
 
 static USERS: LazyLock<TableDefinition> = LazyLock::new(users_definition);
@@ -205,20 +277,35 @@ static ORDERS: LazyLock<TableDefinition> = LazyLock::new(orders_definition);
 #[test]
 fn run_test_gives_each_test_its_tables() {
     let names = dynorm::testing::run_test(&[&USERS, &ORDERS], |client| async move {
-        client.table::<User>().put(&User::new("a", "A", 1)).await.expect("put");
+        client
+            .table::<User>()
+            .put(&User::new("a", "A", 1))
+            .await
+            .expect("put");
         let tables = client.sdk().list_tables().send().await.expect("list");
         tables.table_names().to_vec()
     });
     assert_eq!(names, ["orders", "users"]);
     // A second test starts from an empty database.
     dynorm::testing::run_test(&[&USERS], |client| async move {
-        assert_eq!(client.table::<User>().get(User::key("a")).await.expect("get"), None);
+        assert_eq!(
+            client.table::<User>().get(User::key("a")).await.expect("get"),
+            None
+        );
     });
 }
 
 #[tokio::test]
 async fn database_creates_the_tables() {
-    let client = dynorm::testing::database(&[&users_definition()]).await.expect("database");
+    let client = dynorm::testing::database(&[&users_definition()])
+        .await
+        .expect("database");
     assert!(client.is_embedded());
-    assert!(client.describe_table(User::definition().name.as_str()).await.expect("describe").is_some());
+    assert!(
+        client
+            .describe_table(User::definition().name.as_str())
+            .await
+            .expect("describe")
+            .is_some()
+    );
 }

@@ -3,7 +3,10 @@
 
 use std::sync::OnceLock;
 
-use dynorm::{AttributeDefinition, AttributeType, AttributeValue, DecodeError, EncodeError, Item, Key, Table, TableDefinition};
+use dynorm::{
+    AttributeDefinition, AttributeType, AttributeValue, DecodeError, EncodeError, Item, Key, Table,
+    TableDefinition,
+};
 
 /// A user: partition key `id`, a name and an age.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,7 +18,11 @@ pub struct User {
 
 impl User {
     pub fn new(id: &str, name: &str, age: i64) -> Self {
-        Self { id: id.to_owned(), name: name.to_owned(), age }
+        Self {
+            id: id.to_owned(),
+            name: name.to_owned(),
+            age,
+        }
     }
 
     pub fn key(id: &str) -> Key<User> {
@@ -25,8 +32,10 @@ impl User {
 
 pub fn users_definition() -> TableDefinition {
     let mut d = TableDefinition::new("users", "id", AttributeType::String);
-    d.attributes.push(AttributeDefinition::new("name", AttributeType::String));
-    d.attributes.push(AttributeDefinition::new("age", AttributeType::Number));
+    d.attributes
+        .push(AttributeDefinition::new("name", AttributeType::String));
+    d.attributes
+        .push(AttributeDefinition::new("age", AttributeType::Number));
     d
 }
 
@@ -53,7 +62,9 @@ impl Table for User {
         let id = string("id")?;
         let name = string("name")?;
         let age = match item.remove("age") {
-            Some(AttributeValue::N(n)) => n.parse().map_err(|_| DecodeError::invalid("an i64", &n).at("users", "age"))?,
+            Some(AttributeValue::N(n)) => n
+                .parse()
+                .map_err(|_| DecodeError::invalid("an i64", &n).at("users", "age"))?,
             Some(other) => return Err(DecodeError::wrong_type("N", &other).at("users", "age")),
             None => return Err(DecodeError::missing().at("users", "age")),
         };
@@ -61,7 +72,10 @@ impl Table for User {
     }
 
     fn key_item(&self) -> Result<Item, EncodeError> {
-        Ok(Item::from([("id".to_owned(), AttributeValue::S(self.id.clone()))]))
+        Ok(Item::from([(
+            "id".to_owned(),
+            AttributeValue::S(self.id.clone()),
+        )]))
     }
 }
 
@@ -83,14 +97,19 @@ impl Table for NumericUser {
 
     fn from_item(mut item: Item) -> Result<Self, DecodeError> {
         match item.remove("id") {
-            Some(AttributeValue::N(n)) => Ok(Self { id: n.parse().map_err(|_| DecodeError::invalid("an i64", &n))? }),
+            Some(AttributeValue::N(n)) => Ok(Self {
+                id: n.parse().map_err(|_| DecodeError::invalid("an i64", &n))?,
+            }),
             Some(other) => Err(DecodeError::wrong_type("N", &other)),
             None => Err(DecodeError::missing()),
         }
     }
 
     fn key_item(&self) -> Result<Item, EncodeError> {
-        Ok(Item::from([("id".to_owned(), AttributeValue::N(self.id.to_string()))]))
+        Ok(Item::from([(
+            "id".to_owned(),
+            AttributeValue::N(self.id.to_string()),
+        )]))
     }
 }
 
