@@ -7,6 +7,7 @@ pub mod attribute;
 pub mod codec;
 pub mod definition;
 pub mod engine;
+pub mod expr;
 mod error;
 mod table;
 
