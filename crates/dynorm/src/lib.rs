@@ -7,8 +7,8 @@ pub mod attribute;
 pub mod codec;
 pub mod definition;
 pub mod engine;
-pub mod expr;
 mod error;
+pub mod expr;
 mod table;
 
 pub use attribute::{Attribute, Bytes, EpochSeconds, Json, JsonString, KeyAttribute, Number, SetElement};

@@ -22,13 +22,19 @@ impl Attribute for Num {
         if self.0.is_finite() {
             Ok(Some(Av::N(self.0.to_string())))
         } else {
-            Err(EncodeError::new(format!("{} is not a number DynamoDB can store", self.0)))
+            Err(EncodeError::new(format!(
+                "{} is not a number DynamoDB can store",
+                self.0
+            )))
         }
     }
 
     fn decode(value: Av) -> Result<Self, DecodeError> {
         match value {
-            Av::N(n) => n.parse().map(Num).map_err(|_| DecodeError::invalid("a number", &n)),
+            Av::N(n) => n
+                .parse()
+                .map(Num)
+                .map_err(|_| DecodeError::invalid("a number", &n)),
             other => Err(DecodeError::wrong_type("N", &other)),
         }
     }
@@ -56,13 +62,24 @@ fn render(expression: &impl Render) -> Rendered {
 }
 
 fn parts(text: String, attributes: ExpressionAttributes) -> Rendered {
-    let names = attributes.names().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
-    let values = attributes.values().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let names = attributes
+        .names()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let values = attributes
+        .values()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     (text, names, values)
 }
 
 fn names(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
 }
 
 fn values(pairs: &[(&str, Av)]) -> BTreeMap<String, Av> {
@@ -101,7 +118,11 @@ fn comparisons_render_with_placeholders() {
     for (condition, expected) in cases {
         assert_eq!(
             render(&condition),
-            (expected.to_owned(), names(&[("#n0", "age")]), values(&[(":v0", num("21"))]))
+            (
+                expected.to_owned(),
+                names(&[("#n0", "age")]),
+                values(&[(":v0", num("21"))])
+            )
         );
     }
 }
@@ -110,7 +131,11 @@ fn comparisons_render_with_placeholders() {
 fn path_comparisons_use_no_values() {
     assert_eq!(
         render(&attr("a").eq_path("b")),
-        ("#n0 = #n1".into(), names(&[("#n0", "a"), ("#n1", "b")]), values(&[]))
+        (
+            "#n0 = #n1".into(),
+            names(&[("#n0", "a"), ("#n1", "b")]),
+            values(&[])
+        )
     );
     assert_eq!(text(&attr("a").ne_path("b")), "#n0 <> #n1");
     assert_eq!(text(&attr("a").lt_path("b")), "#n0 < #n1");
@@ -132,16 +157,28 @@ fn functions_render_exactly() {
     );
     assert_eq!(
         render(&attr("sk").begins_with("order#")),
-        ("begins_with(#n0, :v0)".into(), names(&[("#n0", "sk")]), values(&[(":v0", s("order#"))]))
+        (
+            "begins_with(#n0, :v0)".into(),
+            names(&[("#n0", "sk")]),
+            values(&[(":v0", s("order#"))])
+        )
     );
     assert_eq!(
         render(&attr("deleted_at").not_exists()),
-        ("attribute_not_exists(#n0)".into(), names(&[("#n0", "deleted_at")]), values(&[]))
+        (
+            "attribute_not_exists(#n0)".into(),
+            names(&[("#n0", "deleted_at")]),
+            values(&[])
+        )
     );
     assert_eq!(text(&attr("id").exists()), "attribute_exists(#n0)");
     assert_eq!(
         render(&attr("tags").size().gt(3)),
-        ("size(#n0) > :v0".into(), names(&[("#n0", "tags")]), values(&[(":v0", num("3"))]))
+        (
+            "size(#n0) > :v0".into(),
+            names(&[("#n0", "tags")]),
+            values(&[(":v0", num("3"))])
+        )
     );
     assert_eq!(
         render(&attr("tags").size().between(1, 10)),
@@ -168,8 +205,16 @@ fn functions_render_exactly() {
         )
     );
     assert_eq!(
-        render(&Condition::compare(Operand::size("a"), Comparator::Ge, Operand::path("b"))),
-        ("size(#n0) >= #n1".into(), names(&[("#n0", "a"), ("#n1", "b")]), values(&[]))
+        render(&Condition::compare(
+            Operand::size("a"),
+            Comparator::Ge,
+            Operand::path("b")
+        )),
+        (
+            "size(#n0) >= #n1".into(),
+            names(&[("#n0", "a"), ("#n1", "b")]),
+            values(&[])
+        )
     );
 }
 
@@ -191,7 +236,11 @@ fn attribute_type_takes_every_stored_type_as_a_value() {
         assert_eq!(stored.as_str(), name);
         assert_eq!(
             render(&attr("data").is_type(stored)),
-            ("attribute_type(#n0, :v0)".into(), names(&[("#n0", "data")]), values(&[(":v0", s(name))]))
+            (
+                "attribute_type(#n0, :v0)".into(),
+                names(&[("#n0", "data")]),
+                values(&[(":v0", s(name))])
+            )
         );
     }
 }
@@ -212,9 +261,17 @@ fn typed_values_go_through_attribute_encode() {
         )
     );
     assert_eq!(render(&attr("x").eq(())).2, values(&[(":v0", Av::Null(true))]));
-    assert_eq!(render(&attr("x").eq(String::from("s"))).2, values(&[(":v0", s("s"))]));
-    assert_eq!(render(&attr("x").eq(&String::from("s"))).2, values(&[(":v0", s("s"))]));
-    assert_eq!(render(&attr("x").eq(Value::from(num("1.5")))).2, values(&[(":v0", num("1.5"))]));
+    assert_eq!(
+        render(&attr("x").eq(String::from("s"))).2,
+        values(&[(":v0", s("s"))])
+    );
+    let owned = String::from("s");
+    assert_eq!(render(&attr("x").eq(&owned)).2, values(&[(":v0", s("s"))]));
+    assert_eq!(owned, "s");
+    assert_eq!(
+        render(&attr("x").eq(Value::from(num("1.5")))).2,
+        values(&[(":v0", num("1.5"))])
+    );
 }
 
 // ---------------------------------------------------------------- precedence
@@ -272,7 +329,10 @@ fn not_binds_tightest_and_parenthesises_groups() {
     );
     assert_eq!(text(&(!a.clone() & b.clone())), "NOT (#n0 = :v0) AND #n1 = :v1");
     assert_eq!(text(&!(a.clone() | b.clone())), "NOT (#n0 = :v0 OR #n1 = :v1)");
-    assert_eq!(text(&(!attr("a").exists() | b)), "NOT attribute_exists(#n0) OR #n1 = :v0");
+    assert_eq!(
+        text(&(!attr("a").exists() | b)),
+        "NOT attribute_exists(#n0) OR #n1 = :v0"
+    );
     assert_eq!(text(&!!attr("a").exists()), "NOT (NOT attribute_exists(#n0))");
     assert_eq!(text(&a.not()), "NOT (#n0 = :v0)");
 }
@@ -288,7 +348,10 @@ fn between_inside_a_group_is_parenthesised() {
 
 #[test]
 fn all_and_any_collect_conditions() {
-    assert_eq!(text(&Condition::all([attr("a").exists()])), "attribute_exists(#n0)");
+    assert_eq!(
+        text(&Condition::all([attr("a").exists()])),
+        "attribute_exists(#n0)"
+    );
     assert_eq!(
         text(&Condition::any([attr("a").exists(), attr("b").exists()])),
         "attribute_exists(#n0) OR attribute_exists(#n1)"
@@ -311,7 +374,13 @@ fn reserved_words_always_go_through_name_placeholders() {
         render(&condition),
         (
             "#n0 = :v0 AND #n1 <> :v1 AND size(#n2) > :v2 AND attribute_exists(#n3.#n4)".into(),
-            names(&[("#n0", "name"), ("#n1", "status"), ("#n2", "size"), ("#n3", "order"), ("#n4", "by")]),
+            names(&[
+                ("#n0", "name"),
+                ("#n1", "status"),
+                ("#n2", "size"),
+                ("#n3", "order"),
+                ("#n4", "by")
+            ]),
             values(&[(":v0", s("Ada")), (":v1", s("deleted")), (":v2", num("0"))])
         )
     );
@@ -334,10 +403,17 @@ fn each_distinct_name_has_one_placeholder() {
 fn a_name_with_dots_is_one_attribute() {
     assert_eq!(
         render(&attr("a.b").exists()),
-        ("attribute_exists(#n0)".into(), names(&[("#n0", "a.b")]), values(&[]))
+        (
+            "attribute_exists(#n0)".into(),
+            names(&[("#n0", "a.b")]),
+            values(&[])
+        )
     );
     assert_eq!(Path::from("a.b"), Path::new("a.b"));
-    assert_eq!(Path::from(String::from("a.b")).segments(), [Segment::Name("a.b".into())]);
+    assert_eq!(
+        Path::from(String::from("a.b")).segments(),
+        [Segment::Name("a.b".into())]
+    );
 }
 
 #[test]
@@ -345,7 +421,11 @@ fn document_paths_with_indexes() {
     let path = Path::parse("a.b[2]").expect("parses");
     assert_eq!(
         render(&path),
-        ("#n0.#n1[2]".into(), names(&[("#n0", "a"), ("#n1", "b")]), values(&[]))
+        (
+            "#n0.#n1[2]".into(),
+            names(&[("#n0", "a"), ("#n1", "b")]),
+            values(&[])
+        )
     );
     assert_eq!(path, Path::new("a").key("b").index(2));
     assert_eq!(path.to_string(), "a.b[2]");
@@ -386,7 +466,10 @@ fn bad_document_paths_are_refused() {
         ("a[x]", "list index `x` is not a number"),
         ("a[]", "list index `` is not a number"),
         ("a[-1]", "list index `-1` is not a number"),
-        ("a[99999999999999999999999]", "list index `99999999999999999999999` is too large"),
+        (
+            "a[99999999999999999999999]",
+            "list index `99999999999999999999999` is too large",
+        ),
         ("a]", "expected `.` or `[` after a name or index"),
         ("a[1]b", "expected `.` or `[` after a name or index"),
     ];
@@ -426,8 +509,14 @@ fn an_encoding_error_is_reported_at_rendering() {
         Error::Encode(e) => assert_eq!(e.reason, "NaN is not a number DynamoDB can store"),
         other => panic!("expected an encoding error, got {other:?}"),
     }
-    assert!(matches!(error(&Update::new().set("x", n(f64::INFINITY))), Error::Encode(_)));
-    assert!(matches!(error(&Update::new().add("x", n(f64::NAN))), Error::Encode(_)));
+    assert!(matches!(
+        error(&Update::new().set("x", n(f64::INFINITY))),
+        Error::Encode(_)
+    ));
+    assert!(matches!(
+        error(&Update::new().add("x", n(f64::NAN))),
+        Error::Encode(_)
+    ));
     match error(&KeyCondition::partition("pk", n(f64::NAN))) {
         Error::Encode(e) => assert_eq!(e.attribute.as_deref(), Some("pk")),
         other => panic!("expected an encoding error, got {other:?}"),
@@ -449,7 +538,13 @@ fn update_combines_all_clauses() {
         render(&update),
         (
             "SET #n0 = :v0, #n1 = :v1 REMOVE #n2 ADD #n3 :v2 DELETE #n4 :v3".into(),
-            names(&[("#n0", "a"), ("#n1", "b"), ("#n2", "c"), ("#n3", "d"), ("#n4", "e")]),
+            names(&[
+                ("#n0", "a"),
+                ("#n1", "b"),
+                ("#n2", "c"),
+                ("#n3", "d"),
+                ("#n4", "e")
+            ]),
             values(&[
                 (":v0", s("x")),
                 (":v1", num("1")),
@@ -468,25 +563,43 @@ fn update_set_forms() {
         (Update::new().increment("count", n(1)), "SET #n0 = #n0 + :v0"),
         (Update::new().decrement("stock", n(2)), "SET #n0 = #n0 - :v0"),
         (Update::new().set_path("copy", "original"), "SET #n0 = #n1"),
-        (Update::new().set_if_not_exists("created", "now"), "SET #n0 = if_not_exists(#n0, :v0)"),
-        (Update::new().append("log", vec!["e".to_owned()]), "SET #n0 = list_append(#n0, :v0)"),
-        (Update::new().prepend("log", vec!["e".to_owned()]), "SET #n0 = list_append(:v0, #n0)"),
+        (
+            Update::new().set_if_not_exists("created", "now"),
+            "SET #n0 = if_not_exists(#n0, :v0)",
+        ),
+        (
+            Update::new().append("log", vec!["e".to_owned()]),
+            "SET #n0 = list_append(#n0, :v0)",
+        ),
+        (
+            Update::new().prepend("log", vec!["e".to_owned()]),
+            "SET #n0 = list_append(:v0, #n0)",
+        ),
         (
             Update::new().set_to("total", SetValue::path("a").plus(SetValue::path("b"))),
             "SET #n0 = #n1 + #n2",
         ),
         (
-            Update::new().set_to("n", SetValue::if_not_exists("n", n(0)).plus(SetValue::value(n(1)))),
+            Update::new().set_to(
+                "n",
+                SetValue::if_not_exists("n", n(0)).plus(SetValue::value(n(1))),
+            ),
             "SET #n0 = if_not_exists(#n0, :v0) + :v1",
         ),
         (
             Update::new().set_to(
                 "log",
-                SetValue::list_append(SetValue::if_not_exists("log", Vec::<String>::new()), SetValue::value(vec!["e".to_owned()])),
+                SetValue::list_append(
+                    SetValue::if_not_exists("log", Vec::<String>::new()),
+                    SetValue::value(vec!["e".to_owned()]),
+                ),
             ),
             "SET #n0 = list_append(if_not_exists(#n0, :v0), :v1)",
         ),
-        (Update::new().set(Path::parse("a.b[1]").expect("parses"), "x"), "SET #n0.#n1[1] = :v0"),
+        (
+            Update::new().set(Path::parse("a.b[1]").expect("parses"), "x"),
+            "SET #n0.#n1[1] = :v0",
+        ),
         (Update::new().remove(Path::new("list").index(0)), "REMOVE #n0[0]"),
     ];
     for (update, expected) in cases {
@@ -510,7 +623,12 @@ fn setting_nothing_removes_and_adding_nothing_does_nothing() {
     );
     let empty: BTreeSet<String> = BTreeSet::new();
     assert_eq!(
-        text(&Update::new().set("a", "x").add("tags", empty.clone()).delete("other", empty.clone())),
+        text(
+            &Update::new()
+                .set("a", "x")
+                .add("tags", empty.clone())
+                .delete("other", empty.clone())
+        ),
         "SET #n0 = :v0"
     );
     let message = invalid_message(error(&Update::new().add("tags", empty)));
@@ -522,9 +640,25 @@ fn setting_nothing_removes_and_adding_nothing_does_nothing() {
 fn overlapping_update_paths_are_refused() {
     let overlapping = [
         (Update::new().set("a", "x").remove("a"), "a", "a"),
-        (Update::new().set("a", "x").set(Path::new("a").key("b"), "y"), "a", "a.b"),
-        (Update::new().remove(Path::parse("a.b.c").expect("parses")).set(Path::new("a").key("b"), "y"), "a.b.c", "a.b"),
-        (Update::new().set(Path::new("a").index(0), "x").set(Path::new("a").key("b"), "y"), "a[0]", "a.b"),
+        (
+            Update::new().set("a", "x").set(Path::new("a").key("b"), "y"),
+            "a",
+            "a.b",
+        ),
+        (
+            Update::new()
+                .remove(Path::parse("a.b.c").expect("parses"))
+                .set(Path::new("a").key("b"), "y"),
+            "a.b.c",
+            "a.b",
+        ),
+        (
+            Update::new()
+                .set(Path::new("a").index(0), "x")
+                .set(Path::new("a").key("b"), "y"),
+            "a[0]",
+            "a.b",
+        ),
         (Update::new().add("n", n(1)).increment("n", n(1)), "n", "n"),
     ];
     for (update, first, second) in overlapping {
@@ -539,15 +673,26 @@ fn overlapping_update_paths_are_refused() {
     }
     // Siblings do not overlap.
     assert_eq!(
-        text(&Update::new().set(Path::new("a").key("b"), "x").set(Path::new("a").key("c"), "y")),
+        text(
+            &Update::new()
+                .set(Path::new("a").key("b"), "x")
+                .set(Path::new("a").key("c"), "y")
+        ),
         "SET #n0.#n1 = :v0, #n0.#n2 = :v1"
     );
     assert_eq!(
-        text(&Update::new().set(Path::new("a").index(0), "x").remove(Path::new("a").index(1))),
+        text(
+            &Update::new()
+                .set(Path::new("a").index(0), "x")
+                .remove(Path::new("a").index(1))
+        ),
         "SET #n0[0] = :v0 REMOVE #n0[1]"
     );
     // A name with a dot is not the path it looks like.
-    assert_eq!(text(&Update::new().set("a.b", "x").set(Path::new("a").key("c"), "y")), "SET #n0 = :v0, #n1.#n2 = :v1");
+    assert_eq!(
+        text(&Update::new().set("a.b", "x").set(Path::new("a").key("c"), "y")),
+        "SET #n0 = :v0, #n1.#n2 = :v1"
+    );
 }
 
 #[test]
@@ -560,12 +705,17 @@ fn update_checks_value_types_and_arithmetic() {
         invalid_message(error(&Update::new().delete("tags", n(1)))),
         "DELETE `tags` takes a set, not N"
     );
-    let twice = SetValue::path("a").plus(SetValue::value(n(1))).plus(SetValue::value(n(2)));
+    let twice = SetValue::path("a")
+        .plus(SetValue::value(n(1)))
+        .plus(SetValue::value(n(2)));
     assert_eq!(
         invalid_message(error(&Update::new().set_to("a", twice))),
         "a SET action allows one `+` or `-`"
     );
-    let appended = SetValue::list_append(SetValue::path("a").minus(SetValue::value(n(1))), SetValue::path("b"));
+    let appended = SetValue::list_append(
+        SetValue::path("a").minus(SetValue::value(n(1))),
+        SetValue::path("b"),
+    );
     assert_eq!(
         invalid_message(error(&Update::new().set_to("a", appended))),
         "list_append takes two operands, not an arithmetic result"
@@ -574,7 +724,9 @@ fn update_checks_value_types_and_arithmetic() {
 
 #[test]
 fn updates_merge() {
-    let update = Update::new().set("a", "x").merge(Update::new().increment("version", n(1)));
+    let update = Update::new()
+        .set("a", "x")
+        .merge(Update::new().increment("version", n(1)));
     assert_eq!(text(&update), "SET #n0 = :v0, #n1 = #n1 + :v1");
 }
 
@@ -584,11 +736,26 @@ fn updates_merge() {
 fn key_conditions_render_every_sort_form() {
     let cases: Vec<(KeyCondition, &str)> = vec![
         (KeyCondition::partition("pk", "u#1"), "#n0 = :v0"),
-        (KeyCondition::partition("pk", "u#1").sort_eq("sk", "a"), "#n0 = :v0 AND #n1 = :v1"),
-        (KeyCondition::partition("pk", "u#1").sort_lt("sk", "a"), "#n0 = :v0 AND #n1 < :v1"),
-        (KeyCondition::partition("pk", "u#1").sort_le("sk", "a"), "#n0 = :v0 AND #n1 <= :v1"),
-        (KeyCondition::partition("pk", "u#1").sort_gt("sk", "a"), "#n0 = :v0 AND #n1 > :v1"),
-        (KeyCondition::partition("pk", "u#1").sort_ge("sk", "a"), "#n0 = :v0 AND #n1 >= :v1"),
+        (
+            KeyCondition::partition("pk", "u#1").sort_eq("sk", "a"),
+            "#n0 = :v0 AND #n1 = :v1",
+        ),
+        (
+            KeyCondition::partition("pk", "u#1").sort_lt("sk", "a"),
+            "#n0 = :v0 AND #n1 < :v1",
+        ),
+        (
+            KeyCondition::partition("pk", "u#1").sort_le("sk", "a"),
+            "#n0 = :v0 AND #n1 <= :v1",
+        ),
+        (
+            KeyCondition::partition("pk", "u#1").sort_gt("sk", "a"),
+            "#n0 = :v0 AND #n1 > :v1",
+        ),
+        (
+            KeyCondition::partition("pk", "u#1").sort_ge("sk", "a"),
+            "#n0 = :v0 AND #n1 >= :v1",
+        ),
         (
             KeyCondition::partition("pk", "u#1").sort_begins_with("sk", "a"),
             "#n0 = :v0 AND begins_with(#n1, :v1)",
@@ -598,7 +765,12 @@ fn key_conditions_render_every_sort_form() {
             "#n0 = :v0 AND #n1 BETWEEN :v1 AND :v2",
         ),
         // A later sort condition replaces the earlier one.
-        (KeyCondition::partition("pk", "u#1").sort_lt("sk", "a").sort_gt("sk", "b"), "#n0 = :v0 AND #n1 > :v1"),
+        (
+            KeyCondition::partition("pk", "u#1")
+                .sort_lt("sk", "a")
+                .sort_gt("sk", "b"),
+            "#n0 = :v0 AND #n1 > :v1",
+        ),
     ];
     for (key, expected) in cases {
         assert_eq!(text(&key), expected);
@@ -623,7 +795,9 @@ fn key_values_must_be_scalar() {
         "key attribute `pk` is compared with BOOL, but takes a string, number or binary"
     );
     assert_eq!(
-        invalid_message(error(&KeyCondition::partition("pk", "a").sort_begins_with("sk", n(1)))),
+        invalid_message(error(
+            &KeyCondition::partition("pk", "a").sort_begins_with("sk", n(1))
+        )),
         "key attribute `sk` is compared with N, but takes a string or binary prefix"
     );
 }
@@ -635,10 +809,20 @@ fn expressions_of_one_request_share_placeholders() {
     let mut attributes = ExpressionAttributes::new();
     let key = KeyCondition::partition("pk", "user#1").sort_begins_with("sk", "order#");
     let filter = attr("status").ne("cancelled") & attr("total").gt(n(100));
-    let projection = ProjectionExpression::new(["sk", "status"]).with(Path::parse("lines[0].sku").expect("parses"));
-    assert_eq!(key.render(&mut attributes).expect("renders"), "#n0 = :v0 AND begins_with(#n1, :v1)");
-    assert_eq!(filter.render(&mut attributes).expect("renders"), "#n2 <> :v2 AND #n3 > :v3");
-    assert_eq!(projection.render(&mut attributes).expect("renders"), "#n1, #n2, #n4[0].#n5");
+    let projection =
+        ProjectionExpression::new(["sk", "status"]).with(Path::parse("lines[0].sku").expect("parses"));
+    assert_eq!(
+        key.render(&mut attributes).expect("renders"),
+        "#n0 = :v0 AND begins_with(#n1, :v1)"
+    );
+    assert_eq!(
+        filter.render(&mut attributes).expect("renders"),
+        "#n2 <> :v2 AND #n3 > :v3"
+    );
+    assert_eq!(
+        projection.render(&mut attributes).expect("renders"),
+        "#n1, #n2, #n4[0].#n5"
+    );
     assert_eq!(projection.paths().len(), 3);
     let (names_map, values_map) = attributes.into_parts();
     assert_eq!(
@@ -653,8 +837,16 @@ fn expressions_of_one_request_share_placeholders() {
         ])
     );
     assert_eq!(
-        values_map.expect("values").into_iter().collect::<BTreeMap<_, _>>(),
-        values(&[(":v0", s("user#1")), (":v1", s("order#")), (":v2", s("cancelled")), (":v3", num("100"))])
+        values_map
+            .expect("values")
+            .into_iter()
+            .collect::<BTreeMap<_, _>>(),
+        values(&[
+            (":v0", s("user#1")),
+            (":v1", s("order#")),
+            (":v2", s("cancelled")),
+            (":v3", num("100"))
+        ])
     );
 
     // Condition and update of one write.
@@ -662,14 +854,20 @@ fn expressions_of_one_request_share_placeholders() {
     let condition = attr("version").eq(n(3));
     let update = Update::new().set("name", "x").increment("version", n(1));
     assert_eq!(condition.render(&mut attributes).expect("renders"), "#n0 = :v0");
-    assert_eq!(update.render(&mut attributes).expect("renders"), "SET #n1 = :v1, #n0 = #n0 + :v2");
+    assert_eq!(
+        update.render(&mut attributes).expect("renders"),
+        "SET #n1 = :v1, #n0 = #n0 + :v2"
+    );
 }
 
 #[test]
 fn empty_maps_are_left_out() {
     assert_eq!(ExpressionAttributes::new().into_parts(), (None, None));
     let mut attributes = ExpressionAttributes::new();
-    assert_eq!(attr("a").exists().render(&mut attributes).expect("renders"), "attribute_exists(#n0)");
+    assert_eq!(
+        attr("a").exists().render(&mut attributes).expect("renders"),
+        "attribute_exists(#n0)"
+    );
     let (names_map, values_map) = attributes.into_parts();
     assert_eq!(names_map.map(|m| m.len()), Some(1));
     assert_eq!(values_map, None);
@@ -800,8 +998,13 @@ fn filter_comparisons_by_name_and_symbol() {
     }
     let mut filter = Filter::new(&def);
     filter.add("email", "begins_with", "admin").expect("valid");
-    filter.add_clause("status", Comparison::NotExists, ()).expect("valid");
-    assert_eq!(text(&filter), "begins_with(#n0, :v0) AND attribute_not_exists(#n1)");
+    filter
+        .add_clause("status", Comparison::NotExists, ())
+        .expect("valid");
+    assert_eq!(
+        text(&filter),
+        "begins_with(#n0, :v0) AND attribute_not_exists(#n1)"
+    );
     assert_eq!(Comparison::ALL.len(), 10);
 }
 
@@ -833,7 +1036,10 @@ fn filter_refuses_unknown_attributes_and_comparisons() {
         other => panic!("unexpected {other:?}"),
     }
     let message = invalid_message(filter.add("email.domain", "=", "x").expect_err("refused"));
-    assert_eq!(message, "`email.domain` looks into attribute `email`, which is a string and has no nested values");
+    assert_eq!(
+        message,
+        "`email.domain` looks into attribute `email`, which is a string and has no nested values"
+    );
     assert!(filter.is_empty());
     assert_eq!(filter.to_condition(), None);
     assert_eq!(filter.describe(), "no conditions: every item matches");
@@ -853,8 +1059,18 @@ fn filter_checks_value_types() {
             Value::new("21"),
             "attribute `age` is a number (N), so `greater_than` expects N, not S",
         ),
-        ("email", "=", Value::new(n(1)), "attribute `email` is a string (S), so `equal` expects S, not N"),
-        ("active", "=", Value::new("yes"), "attribute `active` is a boolean (BOOL), so `equal` expects BOOL, not S"),
+        (
+            "email",
+            "=",
+            Value::new(n(1)),
+            "attribute `email` is a string (S), so `equal` expects S, not N",
+        ),
+        (
+            "active",
+            "=",
+            Value::new("yes"),
+            "attribute `active` is a boolean (BOOL), so `equal` expects BOOL, not S",
+        ),
         (
             "tags",
             "contains",
@@ -873,9 +1089,24 @@ fn filter_checks_value_types() {
             Value::new("a"),
             "attribute `tags` is a string_set (SS), which `less_than` cannot order (only strings, numbers and binary)",
         ),
-        ("age", "begins_with", Value::new(n(1)), "attribute `age` is a number (N); `begins_with` works on strings and binary"),
-        ("age", "contains", Value::new(n(1)), "attribute `age` is a number (N); `contains` works on strings, binary, sets and lists"),
-        ("prefs", "begins_with", Value::new(n(1)), "attribute `prefs` is a json, so `begins_with` expects S or B, not N"),
+        (
+            "age",
+            "begins_with",
+            Value::new(n(1)),
+            "attribute `age` is a number (N); `begins_with` works on strings and binary",
+        ),
+        (
+            "age",
+            "contains",
+            Value::new(n(1)),
+            "attribute `age` is a number (N); `contains` works on strings, binary, sets and lists",
+        ),
+        (
+            "prefs",
+            "begins_with",
+            Value::new(n(1)),
+            "attribute `prefs` is a json, so `begins_with` expects S or B, not N",
+        ),
     ];
     for (attribute, comparison, value, expected) in cases {
         match filter.add(attribute, comparison, value).expect_err(expected) {
@@ -922,7 +1153,10 @@ fn filter_has_no_clause_cap() {
     }
     assert_eq!(filter.len(), 1_000);
     let (text, names_map, values_map) = render(&filter);
-    assert_eq!(names_map, names(&[("#n0", "age"), ("#n1", "status"), ("#n2", "email")]));
+    assert_eq!(
+        names_map,
+        names(&[("#n0", "age"), ("#n1", "status"), ("#n2", "email")])
+    );
     assert_eq!(values_map.len(), 1_000);
     assert_eq!(values_map[":v999"], num("999"));
     assert_eq!(values_map[":v26"], s("v26"));
@@ -930,4 +1164,273 @@ fn filter_has_no_clause_cap() {
     assert!(text.ends_with(" AND #n0 <> :v999"));
     assert_eq!(text.matches(" AND ").count(), 999);
     assert_eq!(filter.describe().lines().count(), 1_000);
+}
+
+// ---------------------------------------------------------------- properties
+
+mod properties {
+    use std::collections::BTreeSet;
+
+    use dynorm::expr::{Condition, ExpressionAttributes, Path, StoredType, attr};
+    use proptest::prelude::*;
+
+    use super::{Num, n};
+
+    /// Names that stress placeholders: reserved words, dots, brackets, placeholder look-alikes.
+    const NAMES: [&str; 9] = [
+        "name", "status", "size", "a.b", "#n0", ":v0", "x[1]", "order", "plain",
+    ];
+
+    fn path() -> impl Strategy<Value = Path> {
+        (
+            0..NAMES.len(),
+            prop::option::of(0..NAMES.len()),
+            prop::option::of(0usize..4),
+        )
+            .prop_map(|(root, key, index)| {
+                let mut path = Path::new(NAMES[root]);
+                if let Some(k) = key {
+                    path = path.key(NAMES[k]);
+                }
+                if let Some(i) = index {
+                    path = path.index(i);
+                }
+                path
+            })
+    }
+
+    fn number() -> impl Strategy<Value = Num> {
+        prop_oneof![9 => (-1e6f64..1e6).prop_map(Num), 1 => Just(Num(f64::NAN))]
+    }
+
+    fn leaf() -> impl Strategy<Value = Condition> {
+        prop_oneof![
+            (path(), number()).prop_map(|(p, v)| attr(p).gt(v)),
+            (path(), ".*").prop_map(|(p, v)| attr(p).eq(v.as_str())),
+            (path(), path()).prop_map(|(p, q)| attr(p).le_path(q)),
+            (path(), number(), number()).prop_map(|(p, lo, hi)| attr(p).between(lo, hi)),
+            (path(), prop::collection::vec(number(), 0..103)).prop_map(|(p, list)| attr(p).is_in(list)),
+            (path(), ".*").prop_map(|(p, v)| attr(p).begins_with(v.as_str())),
+            (path(), ".*").prop_map(|(p, v)| attr(p).contains(v.as_str())),
+            path().prop_map(|p| attr(p).exists()),
+            path().prop_map(|p| attr(p).not_exists()),
+            path().prop_map(|p| attr(p).is_type(StoredType::Ss)),
+            (path(), 0usize..1000).prop_map(|(p, k)| attr(p).size().ge(k)),
+        ]
+    }
+
+    fn tree() -> impl Strategy<Value = Condition> {
+        leaf().prop_recursive(6, 64, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Condition::all),
+                prop::collection::vec(inner.clone(), 0..4).prop_map(Condition::any),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| a & b),
+                (inner.clone(), inner.clone()).prop_map(|(a, b)| a | b),
+                inner.prop_map(|a| !a),
+            ]
+        })
+    }
+
+    /// The placeholders written in an expression text.
+    fn used(text: &str, sigil: char, letter: char) -> BTreeSet<String> {
+        let mut found = BTreeSet::new();
+        let bytes: Vec<char> = text.chars().collect();
+        let mut i = 0;
+        while i + 1 < bytes.len() {
+            if bytes[i] == sigil && bytes[i + 1] == letter {
+                let mut j = i + 2;
+                while j < bytes.len() && bytes[j].is_ascii_digit() {
+                    j += 1;
+                }
+                found.insert(bytes[i..j].iter().collect());
+                i = j;
+            } else {
+                i += 1;
+            }
+        }
+        found
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn placeholders_in_the_text_and_the_maps_agree(condition in tree()) {
+            let mut attributes = ExpressionAttributes::new();
+            // Rendering may refuse (an empty group, an IN list of the wrong length, NaN) but never panics.
+            if let Ok(text) = condition.render(&mut attributes) {
+                let names: BTreeSet<String> = attributes.names().keys().cloned().collect();
+                let values: BTreeSet<String> = attributes.values().keys().cloned().collect();
+                prop_assert_eq!(used(&text, '#', 'n'), names);
+                prop_assert_eq!(used(&text, ':', 'v'), values);
+                // Names and values never appear in the text itself.
+                prop_assert!(!text.contains("name") && !text.contains("status") && !text.contains("plain"));
+                // Each distinct name has one placeholder.
+                let distinct: BTreeSet<&String> = attributes.names().values().collect();
+                prop_assert_eq!(distinct.len(), attributes.names().len());
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ the meaning survives rendering
+
+    /// A condition over five boolean atoms (`attribute_exists(a<i>)`), kept as a tree to evaluate.
+    #[derive(Debug, Clone)]
+    enum Tree {
+        Atom(usize),
+        And(Vec<Tree>),
+        Or(Vec<Tree>),
+        Not(Box<Tree>),
+        Between(usize),
+    }
+
+    impl Tree {
+        fn eval(&self, world: u8) -> bool {
+            match self {
+                Tree::Atom(i) | Tree::Between(i) => world & (1 << i) != 0,
+                Tree::And(children) => children.iter().all(|c| c.eval(world)),
+                Tree::Or(children) => children.iter().any(|c| c.eval(world)),
+                Tree::Not(child) => !child.eval(world),
+            }
+        }
+
+        fn condition(&self) -> Condition {
+            match self {
+                Tree::Atom(i) => attr(format!("a{i}")).exists(),
+                // A BETWEEN whose own `AND` must not be read as a conjunction.
+                Tree::Between(i) => attr(format!("a{i}")).between(n(0), n(1)),
+                Tree::And(children) => Condition::all(children.iter().map(Tree::condition)),
+                Tree::Or(children) => Condition::any(children.iter().map(Tree::condition)),
+                Tree::Not(child) => !child.condition(),
+            }
+        }
+    }
+
+    fn logic() -> impl Strategy<Value = Tree> {
+        prop_oneof![
+            (0usize..5).prop_map(Tree::Atom),
+            (0usize..5).prop_map(Tree::Between)
+        ]
+        .prop_recursive(6, 48, 4, |inner| {
+            prop_oneof![
+                prop::collection::vec(inner.clone(), 1..4).prop_map(Tree::And),
+                prop::collection::vec(inner.clone(), 1..4).prop_map(Tree::Or),
+                inner.prop_map(|t| Tree::Not(Box::new(t))),
+            ]
+        })
+    }
+
+    /// Reads rendered text with DynamoDB's precedence (NOT, then AND, then OR) and evaluates it.
+    struct Reader<'a> {
+        tokens: Vec<&'a str>,
+        at: usize,
+        names: &'a std::collections::HashMap<String, String>,
+        world: u8,
+    }
+
+    impl<'a> Reader<'a> {
+        fn next(&mut self) -> &'a str {
+            let token = self.tokens[self.at];
+            self.at += 1;
+            token
+        }
+
+        fn peek(&self) -> Option<&str> {
+            self.tokens.get(self.at).copied()
+        }
+
+        fn atom_value(&self, placeholder: &str) -> bool {
+            let name = &self.names[placeholder];
+            let i: u8 = name[1..].parse().expect("a<i>");
+            self.world & (1 << i) != 0
+        }
+
+        fn or(&mut self) -> bool {
+            let mut value = self.and();
+            while self.peek() == Some("OR") {
+                self.next();
+                value |= self.and();
+            }
+            value
+        }
+
+        fn and(&mut self) -> bool {
+            let mut value = self.not();
+            while self.peek() == Some("AND") {
+                self.next();
+                value &= self.not();
+            }
+            value
+        }
+
+        fn not(&mut self) -> bool {
+            if self.peek() == Some("NOT") {
+                self.next();
+                return !self.not();
+            }
+            self.primary()
+        }
+
+        fn primary(&mut self) -> bool {
+            match self.next() {
+                "(" => {
+                    let value = self.or();
+                    assert_eq!(self.next(), ")");
+                    value
+                }
+                "attribute_exists" => {
+                    assert_eq!(self.next(), "(");
+                    let placeholder = self.next().to_owned();
+                    assert_eq!(self.next(), ")");
+                    self.atom_value(&placeholder)
+                }
+                placeholder => {
+                    // `#nK BETWEEN :vX AND :vY`
+                    assert_eq!(self.next(), "BETWEEN");
+                    self.next();
+                    assert_eq!(self.next(), "AND");
+                    self.next();
+                    self.atom_value(placeholder)
+                }
+            }
+        }
+    }
+
+    fn tokens(text: &str) -> Vec<&str> {
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, c) in text.char_indices() {
+            if c == '(' || c == ')' || c == ' ' || c == ',' {
+                if let Some(s) = start.take() {
+                    out.push(&text[s..i]);
+                }
+                if c == '(' || c == ')' {
+                    out.push(&text[i..i + 1]);
+                }
+            } else if start.is_none() {
+                start = Some(i);
+            }
+        }
+        if let Some(s) = start {
+            out.push(&text[s..]);
+        }
+        out
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn rendered_text_means_what_the_tree_means(tree in logic()) {
+            let mut attributes = ExpressionAttributes::new();
+            let text = tree.condition().render(&mut attributes).expect("renders");
+            let tokens = tokens(&text);
+            for world in 0u8..32 {
+                let mut reader = Reader { tokens: tokens.clone(), at: 0, names: attributes.names(), world };
+                let value = reader.or();
+                prop_assert_eq!(reader.at, tokens.len(), "all of `{}` is read", text);
+                prop_assert_eq!(value, tree.eval(world), "`{}` in world {:05b}", text, world);
+            }
+        }
+    }
 }

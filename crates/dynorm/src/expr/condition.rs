@@ -214,15 +214,16 @@ impl Node {
             Node::Exists(path) => function1(out, attributes, "attribute_exists", path),
             Node::NotExists(path) => function1(out, attributes, "attribute_not_exists", path),
             Node::Type(path, stored) => {
-                let operand = Operand::Value(Value::from(crate::AttributeValue::S(stored.as_str().to_owned())));
+                let operand =
+                    Operand::Value(Value::from(crate::AttributeValue::S(stored.as_str().to_owned())));
                 function2(out, attributes, "attribute_type", path, &operand)
             }
             Node::And(children) => write_group(out, attributes, children, " AND ", |child| {
                 matches!(child, Node::Or(_) | Node::Between(..))
             }),
-            Node::Or(children) => {
-                write_group(out, attributes, children, " OR ", |child| matches!(child, Node::Between(..)))
-            }
+            Node::Or(children) => write_group(out, attributes, children, " OR ", |child| {
+                matches!(child, Node::Between(..))
+            }),
             Node::Not(child) => {
                 out.push_str("NOT ");
                 if child.is_function() {
@@ -380,7 +381,11 @@ impl Condition {
         {
             return Self::from_node(only);
         }
-        Self::from_node(if and { Node::And(children) } else { Node::Or(children) })
+        Self::from_node(if and {
+            Node::And(children)
+        } else {
+            Node::Or(children)
+        })
     }
 
     /// This condition AND `other` (also written `self & other`).

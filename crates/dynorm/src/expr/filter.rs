@@ -310,9 +310,12 @@ impl<'a> Filter<'a> {
     fn resolve(&self, attribute: &str) -> Result<(Path, Option<&'a AttributeDefinition>)> {
         let definition: &'a TableDefinition = self.definition;
         let find = |name: &str| {
-            definition
-                .attribute(name)
-                .or_else(|| definition.attributes.iter().find(|a| a.field.as_deref() == Some(name)))
+            definition.attribute(name).or_else(|| {
+                definition
+                    .attributes
+                    .iter()
+                    .find(|a| a.field.as_deref() == Some(name))
+            })
         };
         if let Some(found) = find(attribute) {
             return Ok((Path::new(found.name.clone()), Some(found)));

@@ -53,32 +53,55 @@ impl KeyCondition {
 
     /// `AND sort_key = value`.
     pub fn sort_eq(self, sort_key: impl Into<String>, value: impl IntoValue) -> Self {
-        self.sort(sort_key, SortCondition::Compare(Comparator::Eq, value.into_value()))
+        self.sort(
+            sort_key,
+            SortCondition::Compare(Comparator::Eq, value.into_value()),
+        )
     }
 
     /// `AND sort_key < value`.
     pub fn sort_lt(self, sort_key: impl Into<String>, value: impl IntoValue) -> Self {
-        self.sort(sort_key, SortCondition::Compare(Comparator::Lt, value.into_value()))
+        self.sort(
+            sort_key,
+            SortCondition::Compare(Comparator::Lt, value.into_value()),
+        )
     }
 
     /// `AND sort_key <= value`.
     pub fn sort_le(self, sort_key: impl Into<String>, value: impl IntoValue) -> Self {
-        self.sort(sort_key, SortCondition::Compare(Comparator::Le, value.into_value()))
+        self.sort(
+            sort_key,
+            SortCondition::Compare(Comparator::Le, value.into_value()),
+        )
     }
 
     /// `AND sort_key > value`.
     pub fn sort_gt(self, sort_key: impl Into<String>, value: impl IntoValue) -> Self {
-        self.sort(sort_key, SortCondition::Compare(Comparator::Gt, value.into_value()))
+        self.sort(
+            sort_key,
+            SortCondition::Compare(Comparator::Gt, value.into_value()),
+        )
     }
 
     /// `AND sort_key >= value`.
     pub fn sort_ge(self, sort_key: impl Into<String>, value: impl IntoValue) -> Self {
-        self.sort(sort_key, SortCondition::Compare(Comparator::Ge, value.into_value()))
+        self.sort(
+            sort_key,
+            SortCondition::Compare(Comparator::Ge, value.into_value()),
+        )
     }
 
     /// `AND sort_key BETWEEN low AND high`.
-    pub fn sort_between(self, sort_key: impl Into<String>, low: impl IntoValue, high: impl IntoValue) -> Self {
-        self.sort(sort_key, SortCondition::Between(low.into_value(), high.into_value()))
+    pub fn sort_between(
+        self,
+        sort_key: impl Into<String>,
+        low: impl IntoValue,
+        high: impl IntoValue,
+    ) -> Self {
+        self.sort(
+            sort_key,
+            SortCondition::Between(low.into_value(), high.into_value()),
+        )
     }
 
     /// `AND begins_with(sort_key, prefix)`.
@@ -101,7 +124,13 @@ impl KeyCondition {
         let mut out = String::new();
         write_name(&mut out, attributes, &self.partition_key)?;
         out.push_str(" = ");
-        write_key_value(&mut out, attributes, &self.partition_key, &self.partition_value, false)?;
+        write_key_value(
+            &mut out,
+            attributes,
+            &self.partition_key,
+            &self.partition_value,
+            false,
+        )?;
         let Some((sort_key, condition)) = &self.sort else {
             return Ok(out);
         };
@@ -154,7 +183,11 @@ fn write_key_value(
         _ => false,
     };
     if !valid {
-        let expected = if prefix { "a string or binary prefix" } else { "a string, number or binary" };
+        let expected = if prefix {
+            "a string or binary prefix"
+        } else {
+            "a string, number or binary"
+        };
         return Err(invalid(format!(
             "key attribute `{key}` is compared with {}, but takes {expected}",
             crate::attribute::type_name(&value)

@@ -153,7 +153,9 @@ enum Action {
 impl Action {
     fn path(&self) -> &Path {
         match self {
-            Action::Set(path, _) | Action::Remove(path) | Action::Add(path, _) | Action::Delete(path, _) => path,
+            Action::Set(path, _) | Action::Remove(path) | Action::Add(path, _) | Action::Delete(path, _) => {
+                path
+            }
         }
     }
 
@@ -339,7 +341,10 @@ impl Update {
                 let value = value.to_rendered()?;
                 if !matches!(
                     value,
-                    AttributeValue::N(_) | AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)
+                    AttributeValue::N(_)
+                        | AttributeValue::Ss(_)
+                        | AttributeValue::Ns(_)
+                        | AttributeValue::Bs(_)
                 ) {
                     return Err(invalid(format!(
                         "ADD `{path}` takes a number or a set, not {}",

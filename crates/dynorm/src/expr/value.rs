@@ -64,7 +64,9 @@ impl Value {
 
 impl From<AttributeValue> for Value {
     fn from(value: AttributeValue) -> Self {
-        Self { inner: Ok(Some(value)) }
+        Self {
+            inner: Ok(Some(value)),
+        }
     }
 }
 
