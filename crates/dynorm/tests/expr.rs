@@ -362,6 +362,28 @@ fn all_and_any_collect_conditions() {
     assert_eq!(message, "an OR of no conditions");
 }
 
+#[test]
+fn pathological_nesting_is_an_error_not_a_stack_overflow() {
+    let mut condition = attr("a").exists();
+    for i in 0..300 {
+        condition = if i % 2 == 0 {
+            !condition
+        } else {
+            condition | attr("b").exists() & attr("c").exists()
+        };
+    }
+    let message = invalid_message(error(&condition));
+    assert_eq!(
+        message,
+        "a condition nests AND / OR / NOT more than 256 levels deep"
+    );
+    let mut shallow = attr("a").exists();
+    for _ in 0..100 {
+        shallow = !shallow;
+    }
+    assert!(text(&shallow).starts_with("NOT (NOT (NOT ("));
+}
+
 // ---------------------------------------------------------------- names and paths
 
 #[test]

@@ -9,6 +9,10 @@ use crate::Result;
 /// DynamoDB's limit on the values of one `IN`.
 pub(crate) const MAX_IN_VALUES: usize = 100;
 
+/// How deep AND / OR / NOT may nest when rendering, far beyond what DynamoDB accepts, so that a
+/// pathological tree is an error rather than a stack overflow.
+const MAX_NESTING: usize = 256;
+
 /// A comparison operator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Comparator {
@@ -175,7 +179,12 @@ impl Node {
         )
     }
 
-    fn write(&self, out: &mut String, attributes: &mut ExpressionAttributes) -> Result<()> {
+    fn write(&self, out: &mut String, attributes: &mut ExpressionAttributes, depth: usize) -> Result<()> {
+        if depth > MAX_NESTING {
+            return Err(invalid(format!(
+                "a condition nests AND / OR / NOT more than {MAX_NESTING} levels deep"
+            )));
+        }
         match self {
             Node::Compare(left, op, right) => {
                 left.write(out, attributes)?;
@@ -218,19 +227,19 @@ impl Node {
                     Operand::Value(Value::from(crate::AttributeValue::S(stored.as_str().to_owned())));
                 function2(out, attributes, "attribute_type", path, &operand)
             }
-            Node::And(children) => write_group(out, attributes, children, " AND ", |child| {
+            Node::And(children) => write_group(out, attributes, depth, children, " AND ", |child| {
                 matches!(child, Node::Or(_) | Node::Between(..))
             }),
-            Node::Or(children) => write_group(out, attributes, children, " OR ", |child| {
+            Node::Or(children) => write_group(out, attributes, depth, children, " OR ", |child| {
                 matches!(child, Node::Between(..))
             }),
             Node::Not(child) => {
                 out.push_str("NOT ");
                 if child.is_function() {
-                    child.write(out, attributes)
+                    child.write(out, attributes, depth + 1)
                 } else {
                     out.push('(');
-                    child.write(out, attributes)?;
+                    child.write(out, attributes, depth + 1)?;
                     out.push(')');
                     Ok(())
                 }
@@ -268,6 +277,7 @@ fn function2(
 fn write_group(
     out: &mut String,
     attributes: &mut ExpressionAttributes,
+    depth: usize,
     children: &[Node],
     separator: &str,
     needs_parentheses: impl Fn(&Node) -> bool,
@@ -281,10 +291,10 @@ fn write_group(
         }
         if needs_parentheses(child) {
             out.push('(');
-            child.write(out, attributes)?;
+            child.write(out, attributes, depth + 1)?;
             out.push(')');
         } else {
-            child.write(out, attributes)?;
+            child.write(out, attributes, depth + 1)?;
         }
     }
     Ok(())
@@ -407,7 +417,7 @@ impl Condition {
     /// Renders the condition; names and values go into `attributes`.
     pub fn render(&self, attributes: &mut ExpressionAttributes) -> Result<String> {
         let mut out = String::new();
-        self.node.write(&mut out, attributes)?;
+        self.node.write(&mut out, attributes, 0)?;
         Ok(out)
     }
 }
