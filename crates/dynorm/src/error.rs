@@ -102,6 +102,17 @@ pub enum Error {
         limit: usize,
     },
 
+    /// An expression could not be built: a malformed document path, an `IN` list of the wrong
+    /// length, two update actions on overlapping paths, or a filter naming an attribute or a
+    /// comparison the table does not have (the message names what was wrong and what is valid).
+    #[error("invalid expression{}: {message}", if .table.is_empty() { String::new() } else { format!(" for table `{}`", .table) })]
+    InvalidExpression {
+        /// The table the expression is for (empty when it is not tied to one).
+        table: String,
+        /// What was wrong.
+        message: String,
+    },
+
     /// A wait (for a table to become active or to go away) ran out of time.
     #[error("timed out waiting for table `{table}` to {what}")]
     Timeout {

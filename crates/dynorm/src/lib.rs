@@ -11,6 +11,7 @@ pub mod codec;
 pub mod definition;
 pub mod engine;
 mod error;
+pub mod expr;
 mod lifecycle;
 mod table;
 #[cfg(feature = "embedded")]
