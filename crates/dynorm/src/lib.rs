@@ -8,6 +8,8 @@ pub mod codec;
 pub mod definition;
 pub mod engine;
 mod error;
+pub mod infra;
+pub mod schema_file;
 mod table;
 
 pub use attribute::{Attribute, Bytes, EpochSeconds, Json, JsonString, KeyAttribute, Number, SetElement};
