@@ -36,10 +36,9 @@ pub fn template(tables: &[TableDefinition], options: &ExportOptions) -> Result<D
     let mut outputs = MapBuilder::new();
     for (table, id) in tables.iter().zip(&ids) {
         let mut resource = MapBuilder::new().with("Type", Node::str("AWS::DynamoDB::Table"));
-        if options.retain_on_delete {
-            resource.put("DeletionPolicy", Node::str("Retain"));
-            resource.put("UpdateReplacePolicy", Node::str("Retain"));
-        }
+        let policy = if options.retain_on_delete { "Retain" } else { "Delete" };
+        resource.put("DeletionPolicy", Node::str(policy));
+        resource.put("UpdateReplacePolicy", Node::str(policy));
         resource.put("Properties", table_properties(table, options));
         resources.put(id.clone(), resource.build());
 

@@ -84,7 +84,8 @@ pub struct ExportOptions {
     /// Whether point-in-time recovery is enabled on every table (default: enabled).
     pub point_in_time_recovery: bool,
     /// Whether CloudFormation keeps a table when it is removed from the stack or replaced
-    /// (`DeletionPolicy` / `UpdateReplacePolicy: Retain`; default: kept).
+    /// (`DeletionPolicy` and `UpdateReplacePolicy` are `Retain`; default: kept) or deletes it
+    /// (both `Delete`, stated explicitly).
     pub retain_on_delete: bool,
     /// The default value of the stage parameter (default: none, the stage must be given).
     pub default_stage: Option<String>,
