@@ -458,11 +458,7 @@ fn json_table_offsets(text: &str) -> Vec<usize> {
                 }
                 depth = depth.saturating_sub(1);
             }
-            b',' => {
-                if Some(depth) == list_depth {
-                    expect_element = true;
-                }
-            }
+            b',' if Some(depth) == list_depth => expect_element = true,
             _ => {}
         }
         i += 1;

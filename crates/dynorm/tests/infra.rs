@@ -75,7 +75,10 @@ fn users() -> TableDefinition {
     t.description = Some("People who can sign in.".into());
     t.attributes[0].field = Some("user_id".into());
     t.attributes[0].description = Some("Unique user identifier.".into());
-    let mut email = described(attr("Email", AttributeType::String), "Sign-in address | lower case.");
+    let mut email = described(
+        attr("Email", AttributeType::String),
+        "Sign-in address | lower case.",
+    );
     email.field = Some("email".into());
     let mut role = described(attr("Role", AttributeType::String), "What the user may do.");
     role.default = Some("\"member\"".into());
@@ -159,8 +162,10 @@ fn dynamojo() -> TableDefinition {
     t.sort_key = Some("sk".into());
     t.attributes.push(attr("sk", AttributeType::String));
     for i in 0..20 {
-        t.attributes.push(attr(&format!("gsi{i}_pk"), AttributeType::String));
-        t.attributes.push(attr(&format!("gsi{i}_sk"), AttributeType::String));
+        t.attributes
+            .push(attr(&format!("gsi{i}_pk"), AttributeType::String));
+        t.attributes
+            .push(attr(&format!("gsi{i}_sk"), AttributeType::String));
         t.global_secondary_indexes.push(GlobalSecondaryIndex {
             name: format!("gsi{i}"),
             partition_key: format!("gsi{i}_pk"),
@@ -170,7 +175,8 @@ fn dynamojo() -> TableDefinition {
         });
     }
     for i in 0..5 {
-        t.attributes.push(attr(&format!("lsi{i}_sk"), AttributeType::String));
+        t.attributes
+            .push(attr(&format!("lsi{i}_sk"), AttributeType::String));
         t.local_secondary_indexes.push(LocalSecondaryIndex {
             name: format!("lsi{i}"),
             sort_key: format!("lsi{i}_sk"),
@@ -201,7 +207,8 @@ fn golden_dir() -> PathBuf {
 fn golden(relative: &str, actual: &str) {
     let path = golden_dir().join(relative);
     if std::env::var_os("DYNORM_BLESS").is_some() {
-        std::fs::create_dir_all(path.parent().expect("golden files live in a folder")).expect("create folder");
+        std::fs::create_dir_all(path.parent().expect("golden files live in a folder"))
+            .expect("create folder");
         std::fs::write(&path, actual).expect("write golden file");
         return;
     }
@@ -239,7 +246,12 @@ fn options() -> ExportOptions {
 fn fixtures_are_valid_definitions() {
     for (name, tables) in fixtures() {
         for t in tables {
-            assert_eq!(t.problems(), Vec::<String>::new(), "fixture {name}, table {}", t.name);
+            assert_eq!(
+                t.problems(),
+                Vec::<String>::new(),
+                "fixture {name}, table {}",
+                t.name
+            );
         }
     }
 }
@@ -264,7 +276,10 @@ fn cloudformation_json_is_json_and_yaml_says_the_same() {
     let template = cloudformation::template(&[orders(), sessions()], &options()).expect("template");
     let json: serde_json::Value = serde_json::from_str(&template.to_json()).expect("valid JSON");
     let resources = json["Resources"].as_object().expect("resources");
-    assert_eq!(resources.keys().collect::<Vec<_>>(), ["OrdersTable", "SessionsTable"]);
+    assert_eq!(
+        resources.keys().collect::<Vec<_>>(),
+        ["OrdersTable", "SessionsTable"]
+    );
     let props = &json["Resources"]["OrdersTable"]["Properties"];
     // Key attributes only, each once: customer_id, order_date, status, total (not notes).
     let defined: Vec<&str> = props["AttributeDefinitions"]
@@ -311,9 +326,15 @@ fn terraform_uses_only_provider_argument_names() {
     ];
     let module = terraform::module(&[orders(), users(), sessions()], &options()).expect("module");
     let json: serde_json::Value = serde_json::from_str(&module.to_json()).expect("valid JSON");
-    for (name, table) in json["resource"]["aws_dynamodb_table"].as_object().expect("tables") {
+    for (name, table) in json["resource"]["aws_dynamodb_table"]
+        .as_object()
+        .expect("tables")
+    {
         for key in table.as_object().expect("table").keys() {
-            assert!(TABLE_ARGS.contains(&key.as_str()), "{name}: unknown argument {key}");
+            assert!(
+                TABLE_ARGS.contains(&key.as_str()),
+                "{name}: unknown argument {key}"
+            );
         }
         for gsi in table["global_secondary_index"].as_array().into_iter().flatten() {
             for key in gsi.as_object().expect("gsi").keys() {
@@ -352,7 +373,9 @@ fn terraform_escapes_template_sequences() {
 fn logical_ids_are_unique() {
     let a = TableDefinition::new("user-events", "id", AttributeType::String);
     let b = TableDefinition::new("user_events", "id", AttributeType::String);
-    let json = cloudformation::template(&[a, b], &options()).expect("template").to_json();
+    let json = cloudformation::template(&[a, b], &options())
+        .expect("template")
+        .to_json();
     assert!(json.contains("\"UserEventsTable\": {"));
     assert!(json.contains("\"UserEventsTable2\": {"));
     assert!(json.contains("\"${Stage}-user_events\""));
@@ -370,21 +393,36 @@ fn generators_refuse_bad_input_naming_the_problem() {
         other => panic!("expected invalid definitions, got {other:?}"),
     }
     assert_eq!(
-        terraform::module(&[users(), users()], &options()).unwrap_err(),
-        InfraError::DuplicateTable { table: "users".into() }
+        terraform::module(&[users(), users()], &options()).expect_err("must fail"),
+        InfraError::DuplicateTable {
+            table: "users".into()
+        }
     );
-    assert_eq!(cloudformation::template(&[], &options()).unwrap_err(), InfraError::NoTables);
+    assert_eq!(
+        cloudformation::template(&[], &options()).expect_err("must fail"),
+        InfraError::NoTables
+    );
     let err = iam::policy_document(
         &[orders(), users()],
         AccessLevel::StreamRead,
         &ArnContext::new("eu-west-1", "123456789012", "prod"),
     )
-    .unwrap_err();
-    assert_eq!(err, InfraError::NoStream { table: "users".into() });
-    let err = iam::policy_document(&[users()], AccessLevel::Read, &ArnContext::new("eu-west-1", "12", "prod"))
-        .unwrap_err();
+    .expect_err("must fail");
+    assert_eq!(
+        err,
+        InfraError::NoStream {
+            table: "users".into()
+        }
+    );
+    let err = iam::policy_document(
+        &[users()],
+        AccessLevel::Read,
+        &ArnContext::new("eu-west-1", "12", "prod"),
+    )
+    .expect_err("must fail");
     assert!(err.to_string().contains("account ID `12`"), "{err}");
-    let err = cloudformation::template(&[users()], &options().with_default_stage("a b")).unwrap_err();
+    let err =
+        cloudformation::template(&[users()], &options().with_default_stage("a b")).expect_err("must fail");
     assert!(err.to_string().contains("default stage `a b`"), "{err}");
 }
 
@@ -406,7 +444,11 @@ fn iam_cases() -> Vec<(&'static str, Vec<TableDefinition>, AccessLevel)> {
     cases.push(("sessions", vec![sessions()], AccessLevel::ReadWrite));
     cases.push(("orders", vec![orders()], AccessLevel::StreamRead));
     cases.push(("streams", vec![orders(), sessions()], AccessLevel::StreamRead));
-    cases.push(("plain", vec![TableDefinition::new("plain", "id", AttributeType::String)], AccessLevel::Read));
+    cases.push((
+        "plain",
+        vec![TableDefinition::new("plain", "id", AttributeType::String)],
+        AccessLevel::Read,
+    ));
     cases
 }
 
@@ -421,8 +463,13 @@ fn iam_policies_match_golden_files() {
         let tf = iam::terraform_policy(name, &tables, level).expect("terraform policy");
         golden(&format!("{stem}.tf.json"), &tf.to_json());
     }
-    let cfn = iam::cloudformation_policy("app", &[orders(), users(), sessions()], AccessLevel::ReadWrite, &options())
-        .expect("cfn policy");
+    let cfn = iam::cloudformation_policy(
+        "app",
+        &[orders(), users(), sessions()],
+        AccessLevel::ReadWrite,
+        &options(),
+    )
+    .expect("cfn policy");
     golden("iam/app-read_write.cfn.json", &cfn.to_json());
     golden(
         "iam/stage-variable.tf.json",
@@ -443,7 +490,13 @@ fn statements(policy: &str) -> Vec<(String, Vec<String>, Vec<String>)> {
         .as_array()
         .expect("statements")
         .iter()
-        .map(|s| (s["Sid"].as_str().expect("sid").to_owned(), strings(&s["Action"]), strings(&s["Resource"])))
+        .map(|s| {
+            (
+                s["Sid"].as_str().expect("sid").to_owned(),
+                strings(&s["Action"]),
+                strings(&s["Resource"]),
+            )
+        })
         .collect()
 }
 
@@ -465,7 +518,10 @@ fn read_policy_covers_batch_transaction_and_condition_checks_on_existing_indexes
             "dynamodb:Scan"
         ]
     );
-    assert_eq!(s[0].2, ["arn:aws:dynamodb:eu-west-1:123456789012:table/prod-users"]);
+    assert_eq!(
+        s[0].2,
+        ["arn:aws:dynamodb:eu-west-1:123456789012:table/prod-users"]
+    );
     assert_eq!(s[1].1, ["dynamodb:Query", "dynamodb:Scan"]);
     assert_eq!(
         s[1].2,
@@ -482,7 +538,12 @@ fn read_policy_covers_batch_transaction_and_condition_checks_on_existing_indexes
     let s = statements(&policy);
     assert_eq!(s.len(), 1);
     assert!(!policy.contains('*'));
-    for action in ["dynamodb:BatchWriteItem", "dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:ConditionCheckItem"] {
+    for action in [
+        "dynamodb:BatchWriteItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:ConditionCheckItem",
+    ] {
         assert!(s[0].1.iter().any(|a| a == action), "{action} missing");
     }
 }
@@ -521,7 +582,14 @@ fn stream_policy_lists_streams_on_star_only() {
             "arn:aws:dynamodb:eu-west-1:123456789012:table/prod-sessions/stream/*"
         ]
     );
-    assert_eq!(s[1], ("ListStreams".to_owned(), vec!["dynamodb:ListStreams".to_owned()], vec!["*".to_owned()]));
+    assert_eq!(
+        s[1],
+        (
+            "ListStreams".to_owned(),
+            vec!["dynamodb:ListStreams".to_owned()],
+            vec!["*".to_owned()]
+        )
+    );
 }
 
 #[test]
@@ -530,7 +598,13 @@ fn access_levels_parse_and_print() {
         assert_eq!(level.as_str().parse::<AccessLevel>(), Ok(level));
     }
     assert_eq!("read-write".parse::<AccessLevel>(), Ok(AccessLevel::ReadWrite));
-    assert!("admin".parse::<AccessLevel>().unwrap_err().to_string().contains("`admin`"));
+    assert!(
+        "admin"
+            .parse::<AccessLevel>()
+            .expect_err("must fail")
+            .to_string()
+            .contains("`admin`")
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -541,12 +615,19 @@ fn data_model_document_matches_golden_file() {
     let tables = [orders(), users(), sessions()];
     let markdown = docs::DataModelDoc::new(&tables)
         .intro("The tables of the example shop.")
-        .table_section("orders", "Access patterns", "- orders of a customer, newest first")
+        .table_section(
+            "orders",
+            "Access patterns",
+            "- orders of a customer, newest first",
+        )
         .render()
         .expect("docs");
     golden("docs/app.md", &markdown);
     golden("docs/dynamojo.md", &docs::markdown(&[dynamojo()]).expect("docs"));
-    let err = docs::DataModelDoc::new(&tables).table_section("nope", "x", "y").render().unwrap_err();
+    let err = docs::DataModelDoc::new(&tables)
+        .table_section("nope", "x", "y")
+        .render()
+        .expect_err("must fail");
     assert!(err.to_string().contains("`nope`"), "{err}");
 }
 
@@ -562,7 +643,10 @@ fn json_schema_round_trips_and_matches_golden_file() {
     let schema = app_schema();
     let text = schema.to_text(SchemaFormat::Json).expect("json");
     golden("schema/app.json", &text);
-    assert_eq!(Schema::parse(&text, SchemaFormat::Json, "app.json").expect("parse"), schema);
+    assert_eq!(
+        Schema::parse(&text, SchemaFormat::Json, "app.json").expect("parse"),
+        schema
+    );
 
     let dir = tempdir("json");
     let path = dir.join("schema.json");
@@ -570,7 +654,10 @@ fn json_schema_round_trips_and_matches_golden_file() {
     assert_eq!(Schema::load(&path).expect("load"), schema);
     // The older bare-list form is still read.
     let list = serde_json::to_string(&schema.tables).expect("json");
-    assert_eq!(Schema::parse(&list, SchemaFormat::Json, "list.json").expect("parse"), schema);
+    assert_eq!(
+        Schema::parse(&list, SchemaFormat::Json, "list.json").expect("parse"),
+        schema
+    );
 }
 
 fn tempdir(name: &str) -> PathBuf {
@@ -620,24 +707,34 @@ fn bad_json_schema_reports_every_problem_with_its_location() {
         assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
     }
 
-    let err = Schema::parse("{ \"tables\": [ {,] }", SchemaFormat::Json, "broken.json").unwrap_err();
+    let err =
+        Schema::parse("{ \"tables\": [ {,] }", SchemaFormat::Json, "broken.json").expect_err("must fail");
     assert!(err.to_string().contains("broken.json:1:16: "), "{err}");
-    let err = Schema::parse("{ \"tabels\": [] }", SchemaFormat::Json, "key.json").unwrap_err();
-    assert!(err.to_string().contains("unknown top-level key `tabels`"), "{err}");
+    let err = Schema::parse("{ \"tabels\": [] }", SchemaFormat::Json, "key.json").expect_err("must fail");
+    assert!(
+        err.to_string().contains("unknown top-level key `tabels`"),
+        "{err}"
+    );
 }
 
 #[test]
 fn schema_format_comes_from_the_extension() {
-    assert!(matches!(Schema::load("schema.ini"), Err(SchemaError::UnknownFormat { .. })));
-    let err = Schema::load(tempdir("missing").join("none.json")).unwrap_err();
+    assert!(matches!(
+        Schema::load("schema.ini"),
+        Err(SchemaError::UnknownFormat { .. })
+    ));
+    let err = Schema::load(tempdir("missing").join("none.json")).expect_err("must fail");
     assert!(matches!(err, SchemaError::Io { action: "read", .. }), "{err}");
-    assert_eq!(SchemaFormat::from_path(Path::new("A.TOML")).expect("toml"), SchemaFormat::Toml);
+    assert_eq!(
+        SchemaFormat::from_path(Path::new("A.TOML")).expect("toml"),
+        SchemaFormat::Toml
+    );
 }
 
 #[cfg(not(feature = "schema-files"))]
 #[test]
 fn toml_and_yaml_need_the_feature() {
-    let err = Schema::parse("", SchemaFormat::Toml, "app.toml").unwrap_err();
+    let err = Schema::parse("", SchemaFormat::Toml, "app.toml").expect_err("must fail");
     assert!(err.to_string().contains("`schema-files` feature"), "{err}");
 }
 
@@ -684,8 +781,14 @@ projection = { include = ["id"] }
 "#;
         let schema = Schema::parse(text, SchemaFormat::Toml, "app.toml").expect("parse");
         let t = &schema.tables[0];
-        assert_eq!(t.billing, BillingMode::Provisioned(Capacity { read: 5, write: 5 }));
-        assert_eq!(t.global_secondary_indexes[0].projection, Projection::Include(vec!["id".into()]));
+        assert_eq!(
+            t.billing,
+            BillingMode::Provisioned(Capacity { read: 5, write: 5 })
+        );
+        assert_eq!(
+            t.global_secondary_indexes[0].projection,
+            Projection::Include(vec!["id".into()])
+        );
     }
 
     #[test]
@@ -707,7 +810,9 @@ name = "typo"
 partition_key = "id"
 stream = "sometimes"
 "#;
-        let message = Schema::parse(text, SchemaFormat::Toml, "bad.toml").unwrap_err().to_string();
+        let message = Schema::parse(text, SchemaFormat::Toml, "bad.toml")
+            .expect_err("must fail")
+            .to_string();
         for needle in [
             "bad.toml has 3 problem(s):",
             "bad.toml:9:1: table `x`: table name `x`",
@@ -717,7 +822,7 @@ stream = "sometimes"
             assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
         }
         let message = Schema::parse("[[tables]]\nname = \n", SchemaFormat::Toml, "syntax.toml")
-            .unwrap_err()
+            .expect_err("must fail")
             .to_string();
         assert!(message.contains("syntax.toml:2:"), "{message}");
     }
@@ -736,7 +841,9 @@ stream = "sometimes"
     partition_key: id
     deletion_protection: maybe
 ";
-        let message = Schema::parse(text, SchemaFormat::Yaml, "bad.yaml").unwrap_err().to_string();
+        let message = Schema::parse(text, SchemaFormat::Yaml, "bad.yaml")
+            .expect_err("must fail")
+            .to_string();
         for needle in [
             "bad.yaml has 3 problem(s):",
             "bad.yaml:7:5: table `x`: table name `x`",
@@ -745,9 +852,13 @@ stream = "sometimes"
         ] {
             assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
         }
-        let message = Schema::parse("tables:\n  - name: [unclosed\n", SchemaFormat::Yaml, "syntax.yaml")
-            .unwrap_err()
-            .to_string();
+        let message = Schema::parse(
+            "tables:\n  - name: [unclosed\n",
+            SchemaFormat::Yaml,
+            "syntax.yaml",
+        )
+        .expect_err("must fail")
+        .to_string();
         assert!(message.contains("syntax.yaml:"), "{message}");
     }
 }

@@ -103,11 +103,11 @@ impl<'a> DataModelDoc<'a> {
     /// the document.
     pub fn render(&self) -> Result<String, InfraError> {
         check_tables(self.tables)?;
-        if let Some(s) = self
-            .sections
-            .iter()
-            .find(|s| s.table.as_ref().is_some_and(|t| !self.tables.iter().any(|d| &d.name == t)))
-        {
+        if let Some(s) = self.sections.iter().find(|s| {
+            s.table
+                .as_ref()
+                .is_some_and(|t| !self.tables.iter().any(|d| &d.name == t))
+        }) {
             return Err(InfraError::InvalidName {
                 what: "documentation section table",
                 name: s.table.clone().unwrap_or_default(),
@@ -174,13 +174,19 @@ impl<'a> DataModelDoc<'a> {
         o.push('\n');
 
         let _ = writeln!(o, "### Attributes\n");
-        let _ = writeln!(o, "| Attribute | Type | Stored as | Key | Required | Default | Description |");
+        let _ = writeln!(
+            o,
+            "| Attribute | Type | Stored as | Key | Required | Default | Description |"
+        );
         let _ = writeln!(o, "|---|---|---|---|---|---|---|");
         for a in &t.attributes {
             let _ = writeln!(
                 o,
                 "| {} | {} | {} | {} | {} | {} | {} |",
-                code(&a.name),
+                match &a.field {
+                    Some(field) if field != &a.name => format!("{} (field {})", code(&a.name), code(field)),
+                    _ => code(&a.name),
+                },
                 type_cell(a),
                 stored_as(a),
                 key_roles(t, &a.name).join(", "),
@@ -193,7 +199,10 @@ impl<'a> DataModelDoc<'a> {
 
         if !t.global_secondary_indexes.is_empty() || !t.local_secondary_indexes.is_empty() {
             let _ = writeln!(o, "### Indexes\n");
-            let _ = writeln!(o, "| Index | Kind | Partition key | Sort key | Projection | Capacity |");
+            let _ = writeln!(
+                o,
+                "| Index | Kind | Partition key | Sort key | Projection | Capacity |"
+            );
             let _ = writeln!(o, "|---|---|---|---|---|---|");
             for g in &t.global_secondary_indexes {
                 let capacity = match (t.billing, g.capacity) {
@@ -226,7 +235,11 @@ impl<'a> DataModelDoc<'a> {
             o.push('\n');
         }
 
-        for s in self.sections.iter().filter(|s| s.table.as_deref() == Some(t.name.as_str())) {
+        for s in self
+            .sections
+            .iter()
+            .filter(|s| s.table.as_deref() == Some(t.name.as_str()))
+        {
             let _ = writeln!(o, "### {}\n\n{}\n", one_line(&s.heading), s.body.trim_end());
         }
     }
@@ -243,7 +256,11 @@ fn cell(s: &str) -> String {
 
 fn code(s: &str) -> String {
     let s = cell(s);
-    if s.contains('`') { format!("`` {s} ``") } else { format!("`{s}`") }
+    if s.contains('`') {
+        format!("`` {s} ``")
+    } else {
+        format!("`{s}`")
+    }
 }
 
 /// A GitHub-style heading anchor.
@@ -277,7 +294,10 @@ fn projection(p: &Projection) -> String {
         Projection::KeysOnly => "keys only".to_owned(),
         Projection::All => "all".to_owned(),
         Projection::Include(attrs) => {
-            format!("keys + {}", attrs.iter().map(|a| code(a)).collect::<Vec<_>>().join(", "))
+            format!(
+                "keys + {}",
+                attrs.iter().map(|a| code(a)).collect::<Vec<_>>().join(", ")
+            )
         }
     }
 }

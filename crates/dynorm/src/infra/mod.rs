@@ -166,7 +166,8 @@ pub fn terraform_name(table: &str) -> String {
 }
 
 fn words(name: &str) -> impl Iterator<Item = &str> {
-    name.split(|c: char| !c.is_ascii_alphanumeric()).filter(|w| !w.is_empty())
+    name.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
 }
 
 pub(crate) fn pascal_case(name: &str) -> String {
@@ -214,7 +215,9 @@ pub(crate) fn check_tables(tables: &[TableDefinition]) -> Result<(), InfraError>
     let mut seen = BTreeSet::new();
     for t in tables {
         if !seen.insert(t.name.as_str()) {
-            return Err(InfraError::DuplicateTable { table: t.name.clone() });
+            return Err(InfraError::DuplicateTable {
+                table: t.name.clone(),
+            });
         }
     }
     Ok(())
@@ -229,7 +232,10 @@ pub(crate) fn check_name(what: &'static str, name: &str) -> Result<(), InfraErro
             reason: "it must be 1-64 characters long",
         });
     }
-    if !name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')) {
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+    {
         return Err(InfraError::InvalidName {
             what,
             name: name.to_owned(),
@@ -427,7 +433,11 @@ fn yaml_plain_ok(s: &str) -> bool {
         return false;
     };
     (first.is_ascii_alphabetic() || first == '_')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/'))
+        && chars.all(|c| {
+            c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | ' ' | ',' | '(' | ')')
+        })
+        && !s.ends_with([' ', ':'])
+        && !s.contains(": ")
         && !RESERVED.iter().any(|r| r.eq_ignore_ascii_case(s))
 }
 
@@ -555,6 +565,10 @@ mod tests {
         assert_eq!(yaml_scalar("yes"), "\"yes\"");
         assert_eq!(yaml_scalar("123"), "\"123\"");
         assert_eq!(yaml_scalar("a: b"), "\"a: b\"");
+        assert_eq!(yaml_scalar("a:"), "\"a:\"");
+        assert_eq!(yaml_scalar("AWS::DynamoDB::Table"), "AWS::DynamoDB::Table");
+        assert_eq!(yaml_scalar("Name of the users table"), "Name of the users table");
+        assert_eq!(yaml_scalar("N"), "\"N\"");
         assert_eq!(yaml_scalar(""), "\"\"");
         assert_eq!(yaml_scalar("${Stage}-x"), "\"${Stage}-x\"");
     }
@@ -563,14 +577,20 @@ mod tests {
     fn names() {
         assert_eq!(pascal_case("orders"), "Orders");
         assert_eq!(pascal_case("my_table.v2"), "MyTableV2");
-        assert_eq!(unique_names(["A".to_owned(), "A".to_owned(), "A2".to_owned()]), ["A", "A2", "A22"]);
+        assert_eq!(
+            unique_names(["A".to_owned(), "A".to_owned(), "A2".to_owned()]),
+            ["A", "A2", "A22"]
+        );
     }
 
     #[test]
     fn nested_yaml() {
         let doc = Document(
             MapBuilder::new()
-                .with("a", Node::Seq(vec![Node::Seq(vec![Node::Int(1)]), Node::Map(vec![])]))
+                .with(
+                    "a",
+                    Node::Seq(vec![Node::Seq(vec![Node::Int(1)]), Node::Map(vec![])]),
+                )
                 .with("b", Node::get_att("X", "Arn"))
                 .build(),
         );

@@ -18,7 +18,10 @@
 
 use crate::definition::{BillingMode, Projection, TableDefinition};
 
-use super::{Document, ExportOptions, InfraError, MapBuilder, Node, check_name, check_tables, terraform_name, unique_names};
+use super::{
+    Document, ExportOptions, InfraError, MapBuilder, Node, check_name, check_tables, terraform_name,
+    unique_names,
+};
 
 /// The name of the stage variable.
 pub const STAGE_VARIABLE: &str = "stage";
