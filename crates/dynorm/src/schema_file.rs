@@ -346,8 +346,22 @@ fn check(raw: Vec<RawTable>, origin: &str) -> Result<Schema, SchemaProblems> {
             table: Some(label.clone()),
             message,
         };
-        match serde_json::from_value::<TableDefinition>(value) {
-            Err(e) => problems.push(problem(e.to_string())),
+        match serde_path_to_error::deserialize::<_, TableDefinition>(value) {
+            Err(e) => {
+                let message = e.inner().to_string();
+                let mut path = e.path().to_string();
+                if message.starts_with("unknown field") {
+                    // The path ends with the unknown field, which the message names already.
+                    path = path
+                        .rsplit_once('.')
+                        .map_or(String::new(), |(parent, _)| parent.to_owned());
+                }
+                problems.push(problem(if path.is_empty() || path == "." {
+                    message
+                } else {
+                    format!("at `{path}`: {message}")
+                }));
+            }
             Ok(t) => {
                 problems.extend(t.problems().into_iter().map(&problem));
                 if !names.insert(t.name.clone()) {
@@ -531,7 +545,14 @@ fn raw_yaml(text: &str, _origin: &str) -> Result<RawResult, SchemaError> {
 /// The parser's message without its rendered source snippet.
 #[cfg(feature = "schema-files")]
 fn yaml_message(e: &serde_saphyr::Error) -> String {
-    e.to_string().lines().next().unwrap_or_default().trim().to_owned()
+    let text = e.to_string();
+    let first = text.lines().next().unwrap_or_default().trim();
+    let first = first.strip_prefix("error: ").unwrap_or(first);
+    // Drop the parser's own "line L column C: " prefix; the location is reported separately.
+    match first.split_once(": ") {
+        Some((place, rest)) if place.starts_with("line ") && place.contains(" column ") => rest.to_owned(),
+        _ => first.to_owned(),
+    }
 }
 
 #[cfg(not(feature = "schema-files"))]

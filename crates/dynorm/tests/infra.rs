@@ -688,6 +688,11 @@ fn bad_json_schema_reports_every_problem_with_its_location() {
       "name": "users",
       "partition_key": "id",
       "attributes": [{ "name": "id", "type": "string" }]
+    },
+    {
+      "name": "texts",
+      "partition_key": "id",
+      "attributes": [{ "name": "id", "type": "text" }]
     }
   ]
 }"#;
@@ -697,12 +702,13 @@ fn bad_json_schema_reports_every_problem_with_its_location() {
     };
     let message = problems.to_string();
     for needle in [
-        "bad.json has 5 problem(s):",
+        "bad.json has 6 problem(s):",
         "bad.json:8:5: table `x`: table name `x` must be 3-255 characters",
         "bad.json:8:5: table `x`: partition key `pk` is not a declared attribute",
         "bad.json:8:5: table `x`: TTL attribute `gone` is not a declared attribute",
         "bad.json:13:5: table `typo`: unknown field `partition_kee`",
         "bad.json:17:5: table `users`: another table has the same name",
+        "bad.json:22:5: table `texts`: at `attributes[0].type`: unknown variant `text`, expected one of",
     ] {
         assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
     }
@@ -817,7 +823,7 @@ stream = "sometimes"
             "bad.toml has 3 problem(s):",
             "bad.toml:9:1: table `x`: table name `x`",
             "bad.toml:9:1: table `x`: partition key `pk` is not a declared attribute",
-            "bad.toml:13:1: table `typo`: unknown variant `sometimes`",
+            "bad.toml:13:1: table `typo`: at `stream`: unknown variant `sometimes`",
         ] {
             assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
         }
@@ -848,7 +854,7 @@ stream = "sometimes"
             "bad.yaml has 3 problem(s):",
             "bad.yaml:7:5: table `x`: table name `x`",
             "bad.yaml:7:5: table `x`: partition key `pk` is not a declared attribute",
-            "bad.yaml:9:5: table `typo`: ",
+            "bad.yaml:9:5: table `typo`: at `deletion_protection`: invalid type: string \"maybe\", expected a boolean",
         ] {
             assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
         }
@@ -859,7 +865,10 @@ stream = "sometimes"
         )
         .expect_err("must fail")
         .to_string();
-        assert!(message.contains("syntax.yaml:"), "{message}");
+        assert!(
+            message.contains("syntax.yaml:2:11: unclosed bracket"),
+            "{message}"
+        );
     }
 }
 
