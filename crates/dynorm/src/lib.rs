@@ -12,7 +12,9 @@ pub mod definition;
 pub mod engine;
 mod error;
 pub mod expr;
+pub mod infra;
 mod lifecycle;
+pub mod schema_file;
 mod table;
 #[cfg(feature = "embedded")]
 pub mod testing;

@@ -1,0 +1,878 @@
+//! Generated infrastructure and schema files, compared byte for byte with the files in
+//! `tests/golden/`. After a deliberate change, rewrite them with `DYNORM_BLESS=1 cargo test -p dynorm
+//! --features schema-files --test infra`, then read the diff.
+//!
+//! The CloudFormation templates and IAM policies under `tests/golden/` are linted by
+//! `ci/lint-infra.sh` (cfn-lint and parliament).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use dynorm::definition::{
+    AttributeDefinition, AttributeType, BillingMode, Capacity, Composite, GlobalSecondaryIndex,
+    LocalSecondaryIndex, Projection, StreamViewType, TableDefinition,
+};
+use dynorm::infra::iam::{self, AccessLevel, ArnContext};
+use dynorm::infra::{self, ExportOptions, InfraError, cloudformation, docs, terraform};
+use dynorm::schema_file::{Schema, SchemaError, SchemaFormat};
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures
+
+fn attr(name: &str, ty: AttributeType) -> AttributeDefinition {
+    AttributeDefinition::new(name, ty)
+}
+
+fn described(mut a: AttributeDefinition, description: &str) -> AttributeDefinition {
+    a.description = Some(description.to_owned());
+    a
+}
+
+fn optional(mut a: AttributeDefinition) -> AttributeDefinition {
+    a.optional = true;
+    a
+}
+
+/// Stelvio's orders example: a sort key, an LSI and GSIs with every kind of projection, a stream.
+fn orders() -> TableDefinition {
+    let mut t = TableDefinition::new("orders", "customer_id", AttributeType::String);
+    t.description = Some("Orders placed by customers.".into());
+    t.sort_key = Some("order_date".into());
+    t.attributes.extend([
+        attr("order_date", AttributeType::Datetime),
+        attr("status", AttributeType::String),
+        described(attr("total", AttributeType::Number), "Order total in cents."),
+        optional(attr("notes", AttributeType::String)),
+    ]);
+    t.local_secondary_indexes.push(LocalSecondaryIndex {
+        name: "status-index".into(),
+        sort_key: "status".into(),
+        projection: Projection::Include(vec!["total".into()]),
+    });
+    t.global_secondary_indexes.extend([
+        GlobalSecondaryIndex {
+            name: "status-total-index".into(),
+            partition_key: "status".into(),
+            sort_key: Some("total".into()),
+            projection: Projection::All,
+            capacity: None,
+        },
+        GlobalSecondaryIndex {
+            name: "total-index".into(),
+            partition_key: "total".into(),
+            sort_key: None,
+            projection: Projection::KeysOnly,
+            capacity: None,
+        },
+    ]);
+    t.stream = Some(StreamViewType::NewAndOldImages);
+    t
+}
+
+/// Da Vinci's user table: PascalCase stored names, GSIs, TTL, descriptions and defaults.
+fn users() -> TableDefinition {
+    let mut t = TableDefinition::new("users", "UserId", AttributeType::String);
+    t.description = Some("People who can sign in.".into());
+    t.attributes[0].field = Some("user_id".into());
+    t.attributes[0].description = Some("Unique user identifier.".into());
+    let mut email = described(
+        attr("Email", AttributeType::String),
+        "Sign-in address | lower case.",
+    );
+    email.field = Some("email".into());
+    let mut role = described(attr("Role", AttributeType::String), "What the user may do.");
+    role.default = Some("\"member\"".into());
+    let mut full_name = attr("FullName", AttributeType::CompositeString);
+    full_name.composite = Some(Composite {
+        fields: vec!["FirstName".into(), "LastName".into()],
+        separator: "-".into(),
+        escaped: false,
+    });
+    t.attributes.extend([
+        email,
+        attr("CreatedAt", AttributeType::DatetimeEpoch),
+        role,
+        attr("FirstName", AttributeType::String),
+        attr("LastName", AttributeType::String),
+        full_name,
+        optional(attr("Preferences", AttributeType::Json)),
+        optional(attr("Groups", AttributeType::StringSet)),
+        optional(attr("ExpiresAt", AttributeType::DatetimeEpoch)),
+    ]);
+    t.global_secondary_indexes.extend([
+        GlobalSecondaryIndex {
+            name: "email-index".into(),
+            partition_key: "Email".into(),
+            sort_key: None,
+            projection: Projection::All,
+            capacity: None,
+        },
+        GlobalSecondaryIndex {
+            name: "role-created-index".into(),
+            partition_key: "Role".into(),
+            sort_key: Some("CreatedAt".into()),
+            projection: Projection::Include(vec!["Email".into(), "FullName".into()]),
+            capacity: None,
+        },
+    ]);
+    t.ttl_attribute = Some("ExpiresAt".into());
+    t.tags = BTreeMap::from([("app".into(), "da-vinci".into())]);
+    t
+}
+
+/// A provisioned table with TTL, a stream, tags, deletion protection, a binary key, and GSIs with
+/// and without their own capacity.
+fn sessions() -> TableDefinition {
+    let mut t = TableDefinition::new("sessions", "token", AttributeType::Binary);
+    t.attributes.extend([
+        attr("user_id", AttributeType::String),
+        attr("started_at", AttributeType::Number),
+        attr("expires_at", AttributeType::DatetimeEpoch),
+    ]);
+    t.billing = BillingMode::Provisioned(Capacity { read: 5, write: 2 });
+    t.global_secondary_indexes.extend([
+        GlobalSecondaryIndex {
+            name: "by-user".into(),
+            partition_key: "user_id".into(),
+            sort_key: Some("started_at".into()),
+            projection: Projection::KeysOnly,
+            capacity: Some(Capacity { read: 10, write: 1 }),
+        },
+        GlobalSecondaryIndex {
+            name: "by-start".into(),
+            partition_key: "started_at".into(),
+            sort_key: None,
+            projection: Projection::All,
+            capacity: None,
+        },
+    ]);
+    t.ttl_attribute = Some("expires_at".into());
+    t.stream = Some(StreamViewType::KeysOnly);
+    t.tags = BTreeMap::from([
+        ("cost-center".into(), "1234".into()),
+        ("team".into(), "identity".into()),
+    ]);
+    t.deletion_protection = true;
+    t
+}
+
+/// dynamojo's recommended table: every index DynamoDB allows (20 GSIs, 5 LSIs), all strings.
+fn dynamojo() -> TableDefinition {
+    let mut t = TableDefinition::new("dynamojo", "pk", AttributeType::String);
+    t.sort_key = Some("sk".into());
+    t.attributes.push(attr("sk", AttributeType::String));
+    for i in 0..20 {
+        t.attributes
+            .push(attr(&format!("gsi{i}_pk"), AttributeType::String));
+        t.attributes
+            .push(attr(&format!("gsi{i}_sk"), AttributeType::String));
+        t.global_secondary_indexes.push(GlobalSecondaryIndex {
+            name: format!("gsi{i}"),
+            partition_key: format!("gsi{i}_pk"),
+            sort_key: Some(format!("gsi{i}_sk")),
+            projection: Projection::All,
+            capacity: None,
+        });
+    }
+    for i in 0..5 {
+        t.attributes
+            .push(attr(&format!("lsi{i}_sk"), AttributeType::String));
+        t.local_secondary_indexes.push(LocalSecondaryIndex {
+            name: format!("lsi{i}"),
+            sort_key: format!("lsi{i}_sk"),
+            projection: Projection::All,
+        });
+    }
+    t
+}
+
+fn fixtures() -> Vec<(&'static str, Vec<TableDefinition>)> {
+    vec![
+        ("orders", vec![orders()]),
+        ("users", vec![users()]),
+        ("sessions", vec![sessions()]),
+        ("dynamojo", vec![dynamojo()]),
+        ("app", vec![orders(), users(), sessions()]),
+    ]
+}
+
+// ---------------------------------------------------------------------------------------------
+// Golden files
+
+fn golden_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden")
+}
+
+/// Compares `actual` with a golden file, or writes it when `DYNORM_BLESS` is set.
+fn golden(relative: &str, actual: &str) {
+    let path = golden_dir().join(relative);
+    if std::env::var_os("DYNORM_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("golden files live in a folder"))
+            .expect("create folder");
+        std::fs::write(&path, actual).expect("write golden file");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "cannot read golden file {}: {e}; run with DYNORM_BLESS=1 to create it",
+            path.display()
+        )
+    });
+    if expected != actual {
+        let line = expected
+            .lines()
+            .zip(actual.lines())
+            .position(|(e, a)| e != a)
+            .unwrap_or_else(|| expected.lines().count().min(actual.lines().count()));
+        panic!(
+            "{} differs from the generated output at line {}:\n  golden:    {:?}\n  generated: {:?}\n\
+             (run with DYNORM_BLESS=1 to accept the new output, then review the diff)",
+            path.display(),
+            line + 1,
+            expected.lines().nth(line),
+            actual.lines().nth(line),
+        );
+    }
+}
+
+fn options() -> ExportOptions {
+    ExportOptions::default()
+}
+
+// ---------------------------------------------------------------------------------------------
+// CloudFormation and Terraform
+
+#[test]
+fn fixtures_are_valid_definitions() {
+    for (name, tables) in fixtures() {
+        for t in tables {
+            assert_eq!(
+                t.problems(),
+                Vec::<String>::new(),
+                "fixture {name}, table {}",
+                t.name
+            );
+        }
+    }
+}
+
+#[test]
+fn cloudformation_templates_match_golden_files() {
+    for (name, tables) in fixtures() {
+        let template = cloudformation::template(&tables, &options()).expect("template");
+        golden(&format!("cloudformation/{name}.json"), &template.to_json());
+        golden(&format!("cloudformation/{name}.yaml"), &template.to_yaml());
+    }
+    let no_pitr = options()
+        .with_point_in_time_recovery(false)
+        .with_retain_on_delete(false)
+        .with_default_stage("dev");
+    let template = cloudformation::template(&[users()], &no_pitr).expect("template");
+    golden("cloudformation/users-no-pitr.yaml", &template.to_yaml());
+}
+
+#[test]
+fn cloudformation_json_is_json_and_yaml_says_the_same() {
+    let template = cloudformation::template(&[orders(), sessions()], &options()).expect("template");
+    let json: serde_json::Value = serde_json::from_str(&template.to_json()).expect("valid JSON");
+    let resources = json["Resources"].as_object().expect("resources");
+    assert_eq!(
+        resources.keys().collect::<Vec<_>>(),
+        ["OrdersTable", "SessionsTable"]
+    );
+    let props = &json["Resources"]["OrdersTable"]["Properties"];
+    // Key attributes only, each once: customer_id, order_date, status, total (not notes).
+    let defined: Vec<&str> = props["AttributeDefinitions"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|a| a["AttributeName"].as_str().expect("name"))
+        .collect();
+    assert_eq!(defined, ["customer_id", "order_date", "status", "total"]);
+    assert_eq!(props["TableName"]["Fn::Sub"], "${Stage}-orders");
+    // A GSI without its own capacity inherits the table's.
+    let gsis = &json["Resources"]["SessionsTable"]["Properties"]["GlobalSecondaryIndexes"];
+    assert_eq!(gsis[0]["ProvisionedThroughput"]["ReadCapacityUnits"], 10);
+    assert_eq!(gsis[1]["ProvisionedThroughput"]["ReadCapacityUnits"], 5);
+    assert_eq!(gsis[1]["ProvisionedThroughput"]["WriteCapacityUnits"], 2);
+}
+
+#[test]
+fn terraform_modules_match_golden_files() {
+    for (name, tables) in fixtures() {
+        let module = terraform::module(&tables, &options()).expect("module");
+        golden(&format!("terraform/{name}.tf.json"), &module.to_json());
+    }
+}
+
+#[test]
+fn terraform_uses_only_provider_argument_names() {
+    const TABLE_ARGS: [&str; 15] = [
+        "name",
+        "billing_mode",
+        "hash_key",
+        "range_key",
+        "read_capacity",
+        "write_capacity",
+        "attribute",
+        "global_secondary_index",
+        "local_secondary_index",
+        "ttl",
+        "stream_enabled",
+        "stream_view_type",
+        "point_in_time_recovery",
+        "deletion_protection_enabled",
+        "tags",
+    ];
+    let module = terraform::module(&[orders(), users(), sessions()], &options()).expect("module");
+    let json: serde_json::Value = serde_json::from_str(&module.to_json()).expect("valid JSON");
+    for (name, table) in json["resource"]["aws_dynamodb_table"]
+        .as_object()
+        .expect("tables")
+    {
+        for key in table.as_object().expect("table").keys() {
+            assert!(
+                TABLE_ARGS.contains(&key.as_str()),
+                "{name}: unknown argument {key}"
+            );
+        }
+        for gsi in table["global_secondary_index"].as_array().into_iter().flatten() {
+            for key in gsi.as_object().expect("gsi").keys() {
+                assert!(
+                    [
+                        "name",
+                        "hash_key",
+                        "range_key",
+                        "projection_type",
+                        "non_key_attributes",
+                        "read_capacity",
+                        "write_capacity"
+                    ]
+                    .contains(&key.as_str()),
+                    "{name}: unknown GSI argument {key}"
+                );
+            }
+        }
+    }
+    assert_eq!(
+        json["resource"]["aws_dynamodb_table"]["sessions"]["global_secondary_index"][1]["read_capacity"],
+        5
+    );
+}
+
+#[test]
+fn terraform_escapes_template_sequences() {
+    let mut t = TableDefinition::new("odd", "${pk}", AttributeType::String);
+    t.tags.insert("note".into(), "100%{x}".into());
+    let json = terraform::module(&[t], &options()).expect("module").to_json();
+    assert!(json.contains("\"hash_key\": \"$${pk}\""), "{json}");
+    assert!(json.contains("\"note\": \"100%%{x}\""), "{json}");
+}
+
+#[test]
+fn logical_ids_are_unique() {
+    let a = TableDefinition::new("user-events", "id", AttributeType::String);
+    let b = TableDefinition::new("user_events", "id", AttributeType::String);
+    let json = cloudformation::template(&[a, b], &options())
+        .expect("template")
+        .to_json();
+    assert!(json.contains("\"UserEventsTable\": {"));
+    assert!(json.contains("\"UserEventsTable2\": {"));
+    assert!(json.contains("\"${Stage}-user_events\""));
+}
+
+#[test]
+fn generators_refuse_bad_input_naming_the_problem() {
+    let mut bad = orders();
+    bad.name = "x".into();
+    match cloudformation::template(&[bad, users()], &options()) {
+        Err(InfraError::InvalidDefinitions(errors)) => {
+            assert_eq!(errors.len(), 1);
+            assert_eq!(errors[0].table, "x");
+        }
+        other => panic!("expected invalid definitions, got {other:?}"),
+    }
+    assert_eq!(
+        terraform::module(&[users(), users()], &options()).expect_err("must fail"),
+        InfraError::DuplicateTable {
+            table: "users".into()
+        }
+    );
+    assert_eq!(
+        cloudformation::template(&[], &options()).expect_err("must fail"),
+        InfraError::NoTables
+    );
+    let err = iam::policy_document(
+        &[orders(), users()],
+        AccessLevel::StreamRead,
+        &ArnContext::new("eu-west-1", "123456789012", "prod"),
+    )
+    .expect_err("must fail");
+    assert_eq!(
+        err,
+        InfraError::NoStream {
+            table: "users".into()
+        }
+    );
+    let err = iam::policy_document(
+        &[users()],
+        AccessLevel::Read,
+        &ArnContext::new("eu-west-1", "12", "prod"),
+    )
+    .expect_err("must fail");
+    assert!(err.to_string().contains("account ID `12`"), "{err}");
+    let err =
+        cloudformation::template(&[users()], &options().with_default_stage("a b")).expect_err("must fail");
+    assert!(err.to_string().contains("default stage `a b`"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// IAM
+
+fn arn_context() -> ArnContext {
+    ArnContext::new("eu-west-1", "123456789012", "prod")
+}
+
+fn iam_cases() -> Vec<(&'static str, Vec<TableDefinition>, AccessLevel)> {
+    let mut cases = Vec::new();
+    for level in AccessLevel::ALL {
+        if level != AccessLevel::StreamRead {
+            cases.push(("users", vec![users()], level));
+            cases.push(("app", vec![orders(), users(), sessions()], level));
+        }
+    }
+    cases.push(("sessions", vec![sessions()], AccessLevel::ReadWrite));
+    cases.push(("orders", vec![orders()], AccessLevel::StreamRead));
+    cases.push(("streams", vec![orders(), sessions()], AccessLevel::StreamRead));
+    cases.push((
+        "plain",
+        vec![TableDefinition::new("plain", "id", AttributeType::String)],
+        AccessLevel::Read,
+    ));
+    cases
+}
+
+#[test]
+fn iam_policies_match_golden_files() {
+    for (name, tables, level) in iam_cases() {
+        let stem = format!("iam/{name}-{level}");
+        let plain = iam::policy_document(&tables, level, &arn_context()).expect("policy");
+        golden(&format!("{stem}.policy.json"), &plain.to_json());
+        let cfn = iam::cloudformation_policy(name, &tables, level, &options()).expect("cfn policy");
+        golden(&format!("{stem}.cfn.yaml"), &cfn.to_yaml());
+        let tf = iam::terraform_policy(name, &tables, level).expect("terraform policy");
+        golden(&format!("{stem}.tf.json"), &tf.to_json());
+    }
+    let cfn = iam::cloudformation_policy(
+        "app",
+        &[orders(), users(), sessions()],
+        AccessLevel::ReadWrite,
+        &options(),
+    )
+    .expect("cfn policy");
+    golden("iam/app-read_write.cfn.json", &cfn.to_json());
+    golden(
+        "iam/stage-variable.tf.json",
+        &iam::terraform_stage_variable(&options().with_default_stage("dev")).to_json(),
+    );
+}
+
+fn statements(policy: &str) -> Vec<(String, Vec<String>, Vec<String>)> {
+    let json: serde_json::Value = serde_json::from_str(policy).expect("valid JSON");
+    let strings = |v: &serde_json::Value| -> Vec<String> {
+        v.as_array()
+            .expect("list")
+            .iter()
+            .map(|s| s.as_str().expect("string").to_owned())
+            .collect()
+    };
+    json["Statement"]
+        .as_array()
+        .expect("statements")
+        .iter()
+        .map(|s| {
+            (
+                s["Sid"].as_str().expect("sid").to_owned(),
+                strings(&s["Action"]),
+                strings(&s["Resource"]),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn read_policy_covers_batch_transaction_and_condition_checks_on_existing_indexes_only() {
+    let policy = iam::policy_document(&[users()], AccessLevel::Read, &arn_context())
+        .expect("policy")
+        .to_json();
+    let s = statements(&policy);
+    assert_eq!(s.len(), 2);
+    assert_eq!(
+        s[0].1,
+        [
+            "dynamodb:BatchGetItem",
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:DescribeTable",
+            "dynamodb:GetItem",
+            "dynamodb:Query",
+            "dynamodb:Scan"
+        ]
+    );
+    assert_eq!(
+        s[0].2,
+        ["arn:aws:dynamodb:eu-west-1:123456789012:table/prod-users"]
+    );
+    assert_eq!(s[1].1, ["dynamodb:Query", "dynamodb:Scan"]);
+    assert_eq!(
+        s[1].2,
+        [
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/prod-users/index/email-index",
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/prod-users/index/role-created-index"
+        ]
+    );
+    // No index: no index statement, and never a wildcard.
+    let plain = TableDefinition::new("plain", "id", AttributeType::String);
+    let policy = iam::policy_document(&[plain], AccessLevel::ReadWrite, &arn_context())
+        .expect("policy")
+        .to_json();
+    let s = statements(&policy);
+    assert_eq!(s.len(), 1);
+    assert!(!policy.contains('*'));
+    for action in [
+        "dynamodb:BatchWriteItem",
+        "dynamodb:PutItem",
+        "dynamodb:GetItem",
+        "dynamodb:ConditionCheckItem",
+    ] {
+        assert!(s[0].1.iter().any(|a| a == action), "{action} missing");
+    }
+}
+
+#[test]
+fn write_policy_has_no_read_or_index_access() {
+    let policy = iam::policy_document(&[orders()], AccessLevel::Write, &arn_context())
+        .expect("policy")
+        .to_json();
+    let s = statements(&policy);
+    assert_eq!(s.len(), 1);
+    assert_eq!(
+        s[0].1,
+        [
+            "dynamodb:BatchWriteItem",
+            "dynamodb:ConditionCheckItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:DescribeTable",
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem"
+        ]
+    );
+}
+
+#[test]
+fn stream_policy_lists_streams_on_star_only() {
+    let policy = iam::policy_document(&[orders(), sessions()], AccessLevel::StreamRead, &arn_context())
+        .expect("policy")
+        .to_json();
+    let s = statements(&policy);
+    assert_eq!(s.len(), 2);
+    assert_eq!(
+        s[0].2,
+        [
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/prod-orders/stream/*",
+            "arn:aws:dynamodb:eu-west-1:123456789012:table/prod-sessions/stream/*"
+        ]
+    );
+    assert_eq!(
+        s[1],
+        (
+            "ListStreams".to_owned(),
+            vec!["dynamodb:ListStreams".to_owned()],
+            vec!["*".to_owned()]
+        )
+    );
+}
+
+#[test]
+fn access_levels_parse_and_print() {
+    for level in AccessLevel::ALL {
+        assert_eq!(level.as_str().parse::<AccessLevel>(), Ok(level));
+    }
+    assert_eq!("read-write".parse::<AccessLevel>(), Ok(AccessLevel::ReadWrite));
+    assert!(
+        "admin"
+            .parse::<AccessLevel>()
+            .expect_err("must fail")
+            .to_string()
+            .contains("`admin`")
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Documentation
+
+#[test]
+fn data_model_document_matches_golden_file() {
+    let tables = [orders(), users(), sessions()];
+    let markdown = docs::DataModelDoc::new(&tables)
+        .intro("The tables of the example shop.")
+        .table_section(
+            "orders",
+            "Access patterns",
+            "- orders of a customer, newest first",
+        )
+        .render()
+        .expect("docs");
+    golden("docs/app.md", &markdown);
+    golden("docs/dynamojo.md", &docs::markdown(&[dynamojo()]).expect("docs"));
+    let err = docs::DataModelDoc::new(&tables)
+        .table_section("nope", "x", "y")
+        .render()
+        .expect_err("must fail");
+    assert!(err.to_string().contains("`nope`"), "{err}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Schema files
+
+fn app_schema() -> Schema {
+    Schema::new(vec![orders(), users(), sessions(), dynamojo()])
+}
+
+#[test]
+fn json_schema_round_trips_and_matches_golden_file() {
+    let schema = app_schema();
+    let text = schema.to_text(SchemaFormat::Json).expect("json");
+    golden("schema/app.json", &text);
+    assert_eq!(
+        Schema::parse(&text, SchemaFormat::Json, "app.json").expect("parse"),
+        schema
+    );
+
+    let dir = tempdir("json");
+    let path = dir.join("schema.json");
+    schema.save(&path).expect("save");
+    assert_eq!(Schema::load(&path).expect("load"), schema);
+    // The older bare-list form is still read.
+    let list = serde_json::to_string(&schema.tables).expect("json");
+    assert_eq!(
+        Schema::parse(&list, SchemaFormat::Json, "list.json").expect("parse"),
+        schema
+    );
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("dynorm-infra-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+#[test]
+fn bad_json_schema_reports_every_problem_with_its_location() {
+    let text = r#"{
+  "tables": [
+    {
+      "name": "users",
+      "partition_key": "id",
+      "attributes": [{ "name": "id", "type": "string" }]
+    },
+    {
+      "name": "x",
+      "partition_key": "pk",
+      "ttl_attribute": "gone"
+    },
+    {
+      "name": "typo",
+      "partition_kee": "id"
+    },
+    {
+      "name": "users",
+      "partition_key": "id",
+      "attributes": [{ "name": "id", "type": "string" }]
+    },
+    {
+      "name": "texts",
+      "partition_key": "id",
+      "attributes": [{ "name": "id", "type": "text" }]
+    }
+  ]
+}"#;
+    let problems = match Schema::parse(text, SchemaFormat::Json, "bad.json") {
+        Err(SchemaError::Invalid(p)) => p,
+        other => panic!("expected problems, got {other:?}"),
+    };
+    let message = problems.to_string();
+    for needle in [
+        "bad.json has 6 problem(s):",
+        "bad.json:8:5: table `x`: table name `x` must be 3-255 characters",
+        "bad.json:8:5: table `x`: partition key `pk` is not a declared attribute",
+        "bad.json:8:5: table `x`: TTL attribute `gone` is not a declared attribute",
+        "bad.json:13:5: table `typo`: unknown field `partition_kee`",
+        "bad.json:17:5: table `users`: another table has the same name",
+        "bad.json:22:5: table `texts`: at `attributes[0].type`: unknown variant `text`, expected one of",
+    ] {
+        assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
+    }
+
+    let err =
+        Schema::parse("{ \"tables\": [ {,] }", SchemaFormat::Json, "broken.json").expect_err("must fail");
+    assert!(err.to_string().contains("broken.json:1:16: "), "{err}");
+    let err = Schema::parse("{ \"tabels\": [] }", SchemaFormat::Json, "key.json").expect_err("must fail");
+    assert!(
+        err.to_string().contains("unknown top-level key `tabels`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn schema_format_comes_from_the_extension() {
+    assert!(matches!(
+        Schema::load("schema.ini"),
+        Err(SchemaError::UnknownFormat { .. })
+    ));
+    let err = Schema::load(tempdir("missing").join("none.json")).expect_err("must fail");
+    assert!(matches!(err, SchemaError::Io { action: "read", .. }), "{err}");
+    assert_eq!(
+        SchemaFormat::from_path(Path::new("A.TOML")).expect("toml"),
+        SchemaFormat::Toml
+    );
+}
+
+#[cfg(not(feature = "schema-files"))]
+#[test]
+fn toml_and_yaml_need_the_feature() {
+    let err = Schema::parse("", SchemaFormat::Toml, "app.toml").expect_err("must fail");
+    assert!(err.to_string().contains("`schema-files` feature"), "{err}");
+}
+
+#[cfg(feature = "schema-files")]
+mod with_schema_files {
+    use super::*;
+
+    #[test]
+    fn toml_and_yaml_round_trip_and_match_golden_files() {
+        let schema = app_schema();
+        for (format, ext) in [(SchemaFormat::Toml, "toml"), (SchemaFormat::Yaml, "yaml")] {
+            let text = schema.to_text(format).expect("serialize");
+            golden(&format!("schema/app.{ext}"), &text);
+            let back = Schema::parse(&text, format, ext).unwrap_or_else(|e| panic!("{format}: {e}"));
+            assert_eq!(back, schema, "{format} round trip");
+
+            let dir = tempdir(ext);
+            let path = dir.join(format!("schema.{ext}"));
+            schema.save(&path).expect("save");
+            assert_eq!(Schema::load(&path).expect("load"), schema);
+        }
+    }
+
+    #[test]
+    fn handwritten_toml_reads_well() {
+        let text = r#"
+[[tables]]
+name = "users"
+partition_key = "id"
+billing = { provisioned = { read = 5, write = 5 } }
+
+[[tables.attributes]]
+name = "id"
+type = "string"
+
+[[tables.attributes]]
+name = "email"
+type = "string"
+
+[[tables.global_secondary_indexes]]
+name = "by-email"
+partition_key = "email"
+projection = { include = ["id"] }
+"#;
+        let schema = Schema::parse(text, SchemaFormat::Toml, "app.toml").expect("parse");
+        let t = &schema.tables[0];
+        assert_eq!(
+            t.billing,
+            BillingMode::Provisioned(Capacity { read: 5, write: 5 })
+        );
+        assert_eq!(
+            t.global_secondary_indexes[0].projection,
+            Projection::Include(vec!["id".into()])
+        );
+    }
+
+    #[test]
+    fn bad_toml_reports_every_problem_with_its_location() {
+        let text = r#"[[tables]]
+name = "users"
+partition_key = "id"
+
+[[tables.attributes]]
+name = "id"
+type = "string"
+
+[[tables]]
+name = "x"
+partition_key = "pk"
+
+[[tables]]
+name = "typo"
+partition_key = "id"
+stream = "sometimes"
+"#;
+        let message = Schema::parse(text, SchemaFormat::Toml, "bad.toml")
+            .expect_err("must fail")
+            .to_string();
+        for needle in [
+            "bad.toml has 3 problem(s):",
+            "bad.toml:9:1: table `x`: table name `x`",
+            "bad.toml:9:1: table `x`: partition key `pk` is not a declared attribute",
+            "bad.toml:13:1: table `typo`: at `stream`: unknown variant `sometimes`",
+        ] {
+            assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
+        }
+        let message = Schema::parse("[[tables]]\nname = \n", SchemaFormat::Toml, "syntax.toml")
+            .expect_err("must fail")
+            .to_string();
+        assert!(message.contains("syntax.toml:2:"), "{message}");
+    }
+
+    #[test]
+    fn bad_yaml_reports_every_problem_with_its_location() {
+        let text = "tables:
+  - name: users
+    partition_key: id
+    attributes:
+      - name: id
+        type: string
+  - name: x
+    partition_key: pk
+  - name: typo
+    partition_key: id
+    deletion_protection: maybe
+";
+        let message = Schema::parse(text, SchemaFormat::Yaml, "bad.yaml")
+            .expect_err("must fail")
+            .to_string();
+        for needle in [
+            "bad.yaml has 3 problem(s):",
+            "bad.yaml:7:5: table `x`: table name `x`",
+            "bad.yaml:7:5: table `x`: partition key `pk` is not a declared attribute",
+            "bad.yaml:9:5: table `typo`: at `deletion_protection`: invalid type: string \"maybe\", expected a boolean",
+        ] {
+            assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
+        }
+        let message = Schema::parse(
+            "tables:\n  - name: [unclosed\n",
+            SchemaFormat::Yaml,
+            "syntax.yaml",
+        )
+        .expect_err("must fail")
+        .to_string();
+        assert!(
+            message.contains("syntax.yaml:2:11: unclosed bracket"),
+            "{message}"
+        );
+    }
+}
+
+#[test]
+fn physical_names_are_stage_prefixed() {
+    assert_eq!(infra::physical_name("dev", "orders"), "dev-orders");
+}
