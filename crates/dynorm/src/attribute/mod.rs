@@ -13,16 +13,16 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::definition::AttributeType;
 use crate::error::{DecodeError, EncodeError, TypeName};
 
-mod binary;
+pub(crate) mod binary;
 pub mod composite;
-mod datetime;
-mod json;
-mod number;
+pub(crate) mod datetime;
+pub(crate) mod json;
+pub(crate) mod number;
 
 pub use binary::Bytes;
 pub use datetime::EpochSeconds;
 pub use json::{Json, JsonString};
-pub use number::Number;
+pub use number::{Number, NumberError};
 
 /// A Rust type with a stored DynamoDB form.
 ///
