@@ -4,13 +4,18 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod attribute;
+mod client;
 pub mod codec;
 pub mod definition;
 pub mod engine;
 mod error;
+mod lifecycle;
 mod table;
+#[cfg(feature = "embedded")]
+pub mod testing;
 
 pub use attribute::{Attribute, Bytes, EpochSeconds, Json, JsonString, KeyAttribute, Number, SetElement};
+pub use client::{BoxFuture, Client, DeleteBuilder, GetBuilder, PutBuilder, TableClient};
 pub use definition::{
     AttributeDefinition, AttributeType, BillingMode, Capacity, GlobalSecondaryIndex, LocalSecondaryIndex,
     Projection, ScalarType, StreamViewType, TableDefinition,

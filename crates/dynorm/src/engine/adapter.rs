@@ -1,0 +1,308 @@
+//! An SDK HTTP client that answers in process from a dynoxide database: no socket, no port.
+//!
+//! The SDK serialises each request as DynamoDB's JSON protocol (`X-Amz-Target:
+//! DynamoDB_20120810.<Operation>` and a JSON body). The connector reads the operation from the
+//! header, refuses expressions that nest too deeply, deserialises the body into dynoxide's request
+//! type (much of DynamoDB's validation runs in that deserialisation), calls the matching
+//! `Database` method and answers with the serialised response, or with the error's status, JSON
+//! body and `x-amzn-errortype` header.
+
+use std::fmt;
+
+use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+use aws_smithy_runtime_api::client::http::{
+    HttpConnector, HttpConnectorFuture, SharedHttpClient, SharedHttpConnector, http_client_fn,
+};
+use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
+use aws_smithy_runtime_api::http::StatusCode;
+use aws_smithy_types::body::SdkBody;
+use aws_smithy_types::retry::RetryConfig;
+use dynoxide::{Database, DynoxideError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use super::guard::{expression_depth, too_deep_message};
+use super::{MAX_EXPRESSION_DEPTH, NESTING_LIMIT_MESSAGE, TARGET_PREFIX};
+
+/// The endpoint the SDK client is configured with. It is never contacted.
+pub(crate) const EMBEDDED_ENDPOINT: &str = "http://dynorm.embedded";
+/// The region the SDK client is configured with.
+pub(crate) const EMBEDDED_REGION: &str = "us-east-1";
+
+const STREAMS_TARGET_PREFIX: &str = "DynamoDBStreams_20120810.";
+const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+
+/// An SDK client routed in process to `db`.
+pub(crate) fn sdk_client(db: Database) -> aws_sdk_dynamodb::Client {
+    let config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(EMBEDDED_REGION))
+        .credentials_provider(Credentials::new(
+            "dynorm",
+            "embedded",
+            None,
+            None,
+            "dynorm-embedded",
+        ))
+        .endpoint_url(EMBEDDED_ENDPOINT)
+        // The engine answers the same way every time: retrying only repeats the error.
+        .retry_config(RetryConfig::disabled())
+        .http_client(http_client(db))
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(config)
+}
+
+/// The SDK HTTP client answering from `db`.
+pub(crate) fn http_client(db: Database) -> SharedHttpClient {
+    let connector = SharedHttpConnector::new(InProcessConnector { db });
+    http_client_fn(move |_settings, _components| connector.clone())
+}
+
+/// Answers SDK requests from a dynoxide database, in process.
+#[derive(Clone)]
+struct InProcessConnector {
+    db: Database,
+}
+
+impl fmt::Debug for InProcessConnector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("InProcessConnector")
+    }
+}
+
+impl HttpConnector for InProcessConnector {
+    fn call(&self, request: HttpRequest) -> HttpConnectorFuture {
+        // dynoxide is synchronous and never parks; answering right away costs microseconds.
+        HttpConnectorFuture::ready(Ok(answer(&self.db, &request)))
+    }
+}
+
+/// One response for one request.
+fn answer(db: &Database, request: &HttpRequest) -> HttpResponse {
+    let target = request.headers().get("x-amz-target").unwrap_or_default();
+    let operation = target
+        .strip_prefix(TARGET_PREFIX)
+        .or_else(|| target.strip_prefix(STREAMS_TARGET_PREFIX));
+    let Some(operation) = operation else {
+        return bare_error(400, "com.amazon.coral.service#UnknownOperationException");
+    };
+    let Some(body) = request.body().bytes() else {
+        return bare_error(400, "com.amazon.coral.service#SerializationException");
+    };
+    match dispatch(db, operation, body) {
+        Ok(json) => response(200, json, None),
+        Err(Failure::UnknownOperation) => {
+            bare_error(400, "com.amazon.coral.service#UnknownOperationException")
+        }
+        Err(Failure::Engine(e)) => {
+            let code = e.error_type();
+            response(e.status_code(), e.to_json(), Some(code))
+        }
+    }
+}
+
+fn bare_error(status: u16, error_type: &'static str) -> HttpResponse {
+    response(
+        status,
+        format!(r#"{{"__type":"{error_type}"}}"#),
+        Some(error_type),
+    )
+}
+
+fn response(status: u16, body: String, error_type: Option<&'static str>) -> HttpResponse {
+    let status = StatusCode::from(
+        http::StatusCode::from_u16(status).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
+    );
+    let mut response = HttpResponse::new(status, SdkBody::from(body));
+    let headers = response.headers_mut();
+    headers.insert("content-type", CONTENT_TYPE);
+    headers.insert("x-amzn-requestid", "DYNORMEMBEDDED");
+    if let Some(error_type) = error_type {
+        headers.insert(
+            "x-amzn-errortype",
+            error_type.rsplit('#').next().unwrap_or(error_type),
+        );
+    }
+    response
+}
+
+enum Failure {
+    UnknownOperation,
+    Engine(DynoxideError),
+}
+
+impl From<DynoxideError> for Failure {
+    fn from(e: DynoxideError) -> Self {
+        Failure::Engine(e)
+    }
+}
+
+/// Runs one operation on the database and serialises its response.
+fn dispatch(db: &Database, operation: &str, body: &[u8]) -> Result<String, Failure> {
+    guard_body(body)?;
+    macro_rules! operations {
+        ($($name:literal => $method:ident),* $(,)?) => {
+            match operation {
+                $($name => run(body, |request| db.$method(request)),)*
+                _ => Err(Failure::UnknownOperation),
+            }
+        };
+    }
+    operations! {
+        "CreateTable" => create_table,
+        "DeleteTable" => delete_table,
+        "DescribeTable" => describe_table,
+        "ListTables" => list_tables,
+        "UpdateTable" => update_table,
+        "PutItem" => put_item,
+        "GetItem" => get_item,
+        "DeleteItem" => delete_item,
+        "UpdateItem" => update_item,
+        "Query" => query,
+        "Scan" => scan,
+        "BatchGetItem" => batch_get_item,
+        "BatchWriteItem" => batch_write_item,
+        "TransactWriteItems" => transact_write_items,
+        "TransactGetItems" => transact_get_items,
+        "ListStreams" => list_streams,
+        "DescribeStream" => describe_stream,
+        "GetShardIterator" => get_shard_iterator,
+        "GetRecords" => get_records,
+        "UpdateTimeToLive" => update_time_to_live,
+        "DescribeTimeToLive" => describe_time_to_live,
+        "ExecuteStatement" => execute_statement,
+        "ExecuteTransaction" => execute_transaction,
+        "BatchExecuteStatement" => batch_execute_statement,
+        "TagResource" => tag_resource,
+        "UntagResource" => untag_resource,
+        "ListTagsOfResource" => list_tags_of_resource,
+    }
+}
+
+fn run<Req, Resp>(
+    body: &[u8],
+    call: impl FnOnce(Req) -> Result<Resp, DynoxideError>,
+) -> Result<String, Failure>
+where
+    Req: DeserializeOwned,
+    Resp: Serialize,
+{
+    let body = if body.is_empty() { b"{}".as_slice() } else { body };
+    let request = serde_json::from_slice(body).map_err(classify)?;
+    let response = call(request)?;
+    serde_json::to_string(&response)
+        .map_err(|e| Failure::Engine(DynoxideError::InternalServerError(e.to_string())))
+}
+
+/// Refuses any expression or PartiQL statement in the body that nests too deeply, wherever it
+/// sits (transaction items and batches included).
+fn guard_body(body: &[u8]) -> Result<(), Failure> {
+    if !contains(body, b"Expression") && !contains(body, b"Statement") {
+        return Ok(());
+    }
+    // serde_json stops at 128 levels of nesting, so this parse cannot run out of stack; a body
+    // it refuses is left to the typed deserialisation, which refuses it the same way.
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Ok(());
+    };
+    let mut stack = vec![&value];
+    while let Some(value) = stack.pop() {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, v) in map {
+                    match v {
+                        serde_json::Value::String(text)
+                            if key.ends_with("Expression") || key == "Statement" =>
+                        {
+                            let depth = expression_depth(text);
+                            if depth > MAX_EXPRESSION_DEPTH {
+                                return Err(Failure::Engine(DynoxideError::ValidationException(
+                                    too_deep_message(key, depth),
+                                )));
+                            }
+                        }
+                        // Attribute values hold no expressions: skip them.
+                        _ if key == "Item" || key == "Key" || key.ends_with("AttributeValues") => {}
+                        _ => stack.push(v),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+/// A deserialisation failure as DynamoDB reports it. dynoxide's request types mark the class of
+/// their own refusals with a prefix on the message; anything else is a malformed body.
+fn classify(error: serde_json::Error) -> Failure {
+    let full = error.to_string();
+    let message = strip_position(&full);
+    let validation = |m: &str| Failure::Engine(DynoxideError::ValidationException(m.to_owned()));
+    let serialization = |m: &str| Failure::Engine(DynoxideError::SerializationException(m.to_owned()));
+    if message.starts_with("recursion limit exceeded") {
+        return validation(NESTING_LIMIT_MESSAGE);
+    }
+    if let Some(m) = full.strip_prefix("SERIALIZATION_AS_READ:") {
+        return serialization(m);
+    }
+    if let Some(m) = full.strip_prefix("VALIDATION_AS_READ:") {
+        return validation(m);
+    }
+    if let Some(m) = message.strip_prefix("SERIALIZATION:") {
+        return serialization(m);
+    }
+    if let Some(m) = message.strip_prefix("VALIDATION_REQUEST:") {
+        return validation(m);
+    }
+    if let Some(m) = message.strip_prefix("VALIDATION:") {
+        return validation(m);
+    }
+    if message.contains("missing field")
+        || message.contains("unknown variant")
+        || message.contains("invalid type: null")
+    {
+        return validation(message);
+    }
+    if message.contains("empty AttributeValue") {
+        return validation(
+            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
+        );
+    }
+    if message.contains("Supplied AttributeValue") {
+        return validation(message);
+    }
+    serialization(message)
+}
+
+/// serde_json's message without its ` at line N column M` suffix.
+fn strip_position(message: &str) -> &str {
+    if let Some(at) = message.rfind(" at line ") {
+        let rest = &message[at + " at line ".len()..];
+        if let Some((line, column)) = rest.split_once(" column ") {
+            if line.bytes().all(|b| b.is_ascii_digit()) && column.bytes().all(|b| b.is_ascii_digit()) {
+                return &message[..at];
+            }
+        }
+    }
+    message
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_positions() {
+        assert_eq!(
+            strip_position("missing field `A` at line 1 column 2"),
+            "missing field `A`"
+        );
+        assert_eq!(strip_position("no position"), "no position");
+    }
+}
