@@ -75,6 +75,9 @@ pub(crate) struct CodecModel {
     /// The module encodes the whole field type, `Option` included (otherwise an `Option` field
     /// is wrapped: `None` is left out, an absent or NULL attribute reads as `None`).
     pub(crate) whole: bool,
+    /// The codec leaves an empty value out (sets), so an absent attribute reads as
+    /// `Default::default()`.
+    pub(crate) empty_when_missing: bool,
 }
 
 pub(crate) struct DefaultModel {
@@ -252,6 +255,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
             }) => Some(CodecModel {
                 path: path.to_token_stream(),
                 whole: false,
+                empty_when_missing: false,
             }),
             Some(Sp {
                 value: Codec::Shorthand(short),
@@ -263,19 +267,32 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
                 } else {
                     quote_spanned!(*span=> ::dynorm::codec::#ident)
                 };
-                Some(CodecModel { path, whole: false })
+                Some(CodecModel {
+                    path,
+                    whole: false,
+                    empty_when_missing: matches!(*short, "string_set" | "number_set"),
+                })
             }
             None if da_vinci && a.skip.is_none() => {
                 let inner = option_inner(&f.ty).unwrap_or(&f.ty);
-                if is_datetime(inner) {
+                if is_datetime(inner) && option {
+                    // Da Vinci stores an absent datetime as `0`.
+                    Some(CodecModel {
+                        path: quote!(::dynorm::codec::da_vinci::optional_datetime),
+                        whole: true,
+                        empty_when_missing: false,
+                    })
+                } else if is_datetime(inner) {
                     Some(CodecModel {
                         path: quote!(::dynorm::codec::da_vinci::datetime),
                         whole: false,
+                        empty_when_missing: false,
                     })
                 } else if option && is_string(inner) {
                     Some(CodecModel {
                         path: quote!(::dynorm::codec::da_vinci::optional_string),
                         whole: true,
+                        empty_when_missing: false,
                     })
                 } else {
                     None

@@ -260,7 +260,7 @@ fn encode_field(f: &Field<'_>, value: TokenStream) -> TokenStream {
             let encode = quote_spanned!(ty.span()=> <#ty as ::dynorm::Attribute>::encode);
             quote!(#encode(#value))
         }
-        Some(CodecModel { path, whole }) if f.option && !whole => {
+        Some(CodecModel { path, whole, .. }) if f.option && !whole => {
             quote!(::dynorm::__private::encode_option_with(#value, #path::encode))
         }
         Some(CodecModel { path, .. }) => quote!(#path::encode(#value)),
@@ -294,7 +294,7 @@ fn decode_field(f: &Field<'_>, item: &syn::Ident, table: &str) -> TokenStream {
             let decode = quote_spanned!(ty.span()=> <#ty as ::dynorm::Attribute>::decode);
             quote!(#decode(#value))
         }
-        Some(CodecModel { path, whole }) if f.option && !whole => {
+        Some(CodecModel { path, whole, .. }) if f.option && !whole => {
             quote!(::dynorm::__private::decode_option_with(#value, #path::decode))
         }
         Some(CodecModel { path, .. }) => quote!(#path::decode(#value)),
@@ -303,6 +303,10 @@ fn decode_field(f: &Field<'_>, item: &syn::Ident, table: &str) -> TokenStream {
         (Some(d), _) => Some(d.expr.clone()),
         // An absent `Option` reads as `None`, whatever its codec.
         (None, Some(_)) if f.option => Some(quote!(::core::option::Option::None)),
+        // Sets leave an empty value out.
+        (None, Some(c)) if c.empty_when_missing => {
+            Some(quote_spanned!(ty.span()=> ::core::default::Default::default()))
+        }
         _ => None,
     };
     match (default, &f.codec) {

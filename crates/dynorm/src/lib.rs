@@ -32,6 +32,8 @@ pub use aws_sdk_dynamodb::types::AttributeValue;
 
 #[cfg(feature = "derive")]
 pub use dynorm_derive::Table;
+#[cfg(feature = "derive")]
+pub use dynorm_derive::test;
 
 /// One DynamoDB item: attribute names to values.
 pub type Item = std::collections::HashMap<String, AttributeValue>;
@@ -50,6 +52,7 @@ pub mod prelude {
 pub mod __private {
     pub use std::sync::OnceLock;
 
+    use crate::attribute::composite;
     use crate::definition::AttributeType;
     use crate::{Attribute, AttributeValue, DecodeError, EncodeError, Item};
 
@@ -67,7 +70,7 @@ pub mod __private {
                 Ok(())
             }
             Ok(None) => Ok(()),
-            Err(e) => Err(e.at(table, name)),
+            Err(e) => Err(encode_error(e, table, name)),
         }
     }
 
@@ -85,8 +88,27 @@ pub mod __private {
                 Ok(())
             }
             Ok(None) => Err(EncodeError::new("a key attribute must have a value").at(table, name)),
-            Err(e) => Err(e.at(table, name)),
+            Err(e) => Err(encode_error(e, table, name)),
         }
+    }
+
+    /// Names the table and attribute of an encoding error; a path inside the value (`[3]`,
+    /// `field`) stays under the attribute (`tags[3]`, `meta.field`).
+    #[cold]
+    fn encode_error(mut e: EncodeError, table: &str, name: &str) -> EncodeError {
+        e.attribute = Some(match e.attribute.take() {
+            Some(child) if child.starts_with('[') => format!("{name}{child}"),
+            Some(child) => format!("{name}.{child}"),
+            None => name.to_owned(),
+        });
+        e.at(table, name)
+    }
+
+    /// Names the table and attribute of a decoding error, keeping a path inside the value
+    /// under the attribute.
+    #[cold]
+    fn decode_error(e: DecodeError, table: &str, name: &str) -> DecodeError {
+        e.within(name).at(table, name)
     }
 
     /// Takes and decodes one attribute of an item.
@@ -96,7 +118,7 @@ pub mod __private {
             Some(v) => T::decode(v),
             None => T::decode_missing(),
         }
-        .map_err(|e| e.at(table, name))
+        .map_err(|e| decode_error(e, table, name))
     }
 
     /// Takes and decodes one attribute with a codec module's `decode`; absent is an error.
@@ -111,13 +133,13 @@ pub mod __private {
             Some(v) => decode(v),
             None => Err(DecodeError::missing()),
         }
-        .map_err(|e| e.at(table, name))
+        .map_err(|e| decode_error(e, table, name))
     }
 
     /// Names the table and attribute of a decoding error.
     #[inline]
     pub fn decoded<T>(value: Result<T, DecodeError>, table: &str, name: &str) -> Result<T, DecodeError> {
-        value.map_err(|e| e.at(table, name))
+        value.map_err(|e| decode_error(e, table, name))
     }
 
     /// Encodes an `Option` field with a codec module for its inner type: `None` is left out.
@@ -152,12 +174,15 @@ pub mod __private {
     ) -> Result<Option<AttributeValue>, EncodeError> {
         let mut texts = Vec::with_capacity(N);
         for (part, value) in parts {
-            let text = value
-                .and_then(composite_parts::part_text)
-                .map_err(|e| EncodeError::new(format!("part `{part}`: {}", e.reason)))?;
+            let text = match value {
+                Ok(Some(v)) => composite::part_text(v),
+                Ok(None) => Err(EncodeError::new("a composite string part must have a value")),
+                Err(e) => Err(e),
+            }
+            .map_err(|e| EncodeError::new(format!("part `{part}`: {}", e.reason)))?;
             texts.push(text);
         }
-        Ok(Some(AttributeValue::S(composite_parts::join(
+        Ok(Some(AttributeValue::S(composite::join(
             &texts, separator, escaped,
         ))))
     }
@@ -175,7 +200,7 @@ pub mod __private {
             Some(other) => return Err(DecodeError::wrong_type("S", &other).at(table, name)),
             None => return Err(DecodeError::missing().at(table, name)),
         };
-        composite_parts::split(&text, separator, N, escaped)
+        composite::split(&text, separator, N, escaped)
             .and_then(|parts| {
                 <[String; N]>::try_from(parts)
                     .map_err(|_| DecodeError::invalid(format!("{N} parts joined by `{separator}`"), &text))
@@ -186,9 +211,7 @@ pub mod __private {
     /// Decodes one part of a composite.
     #[inline]
     pub fn part<T: Attribute>(text: String, table: &str, name: &str, part: &str) -> Result<T, DecodeError> {
-        composite_parts::part_value(text, T::TYPE)
-            .and_then(T::decode)
-            .map_err(|e| e.within(part).at(table, name))
+        T::decode(composite::part_value(text, T::TYPE)).map_err(|e| decode_error(e.within(part), table, name))
     }
 
     /// Decodes one part of a composite with a codec module's `decode`.
@@ -201,107 +224,7 @@ pub mod __private {
         attribute_type: AttributeType,
         decode: impl FnOnce(AttributeValue) -> Result<T, DecodeError>,
     ) -> Result<T, DecodeError> {
-        composite_parts::part_value(text, attribute_type)
-            .and_then(decode)
-            .map_err(|e| e.within(part).at(table, name))
-    }
-
-    /// Stand-in for `attribute::composite` until it lands: parts as text, joined with a
-    /// separator (escaped with a backslash unless Da Vinci's unescaped form is asked for).
-    mod composite_parts {
-        use crate::definition::AttributeType;
-        use crate::{AttributeValue, DecodeError, EncodeError};
-
-        pub(super) fn part_text(value: Option<AttributeValue>) -> Result<String, EncodeError> {
-            match value {
-                Some(AttributeValue::S(s)) | Some(AttributeValue::N(s)) => Ok(s),
-                Some(AttributeValue::Bool(b)) => Ok(b.to_string()),
-                Some(other) => Err(EncodeError::new(format!(
-                    "a composite part must be a string, number or boolean, not {}",
-                    crate::attribute::type_name(&other)
-                ))),
-                None => Err(EncodeError::new("a composite part must have a value")),
-            }
-        }
-
-        pub(super) fn join(parts: &[String], separator: &str, escaped: bool) -> String {
-            let mut out = String::with_capacity(parts.iter().map(|p| p.len() + separator.len()).sum());
-            let first = separator.chars().next();
-            for (i, part) in parts.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(separator);
-                }
-                if escaped {
-                    for c in part.chars() {
-                        if c == '\\' || Some(c) == first {
-                            out.push('\\');
-                        }
-                        out.push(c);
-                    }
-                } else {
-                    out.push_str(part);
-                }
-            }
-            out
-        }
-
-        pub(super) fn split(
-            text: &str,
-            separator: &str,
-            n: usize,
-            escaped: bool,
-        ) -> Result<Vec<String>, DecodeError> {
-            let parts: Vec<String> = if !escaped || separator.is_empty() {
-                text.splitn(n.max(1), separator).map(str::to_owned).collect()
-            } else {
-                let mut parts = Vec::with_capacity(n);
-                let mut current = String::new();
-                let mut rest = text;
-                while let Some(c) = rest.chars().next() {
-                    if c == '\\' {
-                        rest = &rest[1..];
-                        match rest.chars().next() {
-                            Some(next) => {
-                                current.push(next);
-                                rest = &rest[next.len_utf8()..];
-                            }
-                            None => {
-                                return Err(DecodeError::invalid("a composite with complete escapes", text));
-                            }
-                        }
-                    } else if parts.len() + 1 < n && rest.starts_with(separator) {
-                        parts.push(std::mem::take(&mut current));
-                        rest = &rest[separator.len()..];
-                    } else {
-                        current.push(c);
-                        rest = &rest[c.len_utf8()..];
-                    }
-                }
-                parts.push(current);
-                parts
-            };
-            if parts.len() != n {
-                return Err(DecodeError::invalid(
-                    format!("{n} parts joined by `{separator}`"),
-                    text,
-                ));
-            }
-            Ok(parts)
-        }
-
-        pub(super) fn part_value(
-            text: String,
-            attribute_type: AttributeType,
-        ) -> Result<AttributeValue, DecodeError> {
-            Ok(match attribute_type {
-                AttributeType::Number | AttributeType::DatetimeEpoch => AttributeValue::N(text),
-                AttributeType::Boolean => match text.as_str() {
-                    "true" => AttributeValue::Bool(true),
-                    "false" => AttributeValue::Bool(false),
-                    _ => return Err(DecodeError::invalid("`true` or `false`", &text)),
-                },
-                _ => AttributeValue::S(text),
-            })
-        }
+        decode(composite::part_value(text, attribute_type))
+            .map_err(|e| decode_error(e.within(part), table, name))
     }
 }
