@@ -188,7 +188,7 @@ fn expand(m: &Model<'_>) -> TokenStream {
         .map(|ty| quote_spanned!(ty.span()=> const _: fn() = __dynorm_assert_key::<#ty>;));
 
     quote! {
-        #[allow(unused_qualifications, clippy::all)]
+        #[allow(unused_qualifications)]
         const _: () = {
             #[automatically_derived]
             impl ::dynorm::Table for #ident {
@@ -261,7 +261,13 @@ fn encode_field(f: &Field<'_>, value: TokenStream) -> TokenStream {
             quote!(#encode(#value))
         }
         Some(CodecModel { path, whole, .. }) if f.option && !whole => {
-            quote!(::dynorm::__private::encode_option_with(#value, #path::encode))
+            let inner = local("inner");
+            quote! {
+                match #value {
+                    ::core::option::Option::Some(#inner) => #path::encode(#inner),
+                    ::core::option::Option::None => ::core::result::Result::Ok(::core::option::Option::None),
+                }
+            }
         }
         Some(CodecModel { path, .. }) => quote!(#path::encode(#value)),
     }

@@ -142,18 +142,6 @@ pub mod __private {
         value.map_err(|e| decode_error(e, table, name))
     }
 
-    /// Encodes an `Option` field with a codec module for its inner type: `None` is left out.
-    #[inline]
-    pub fn encode_option_with<T>(
-        value: &Option<T>,
-        encode: impl FnOnce(&T) -> Result<Option<AttributeValue>, EncodeError>,
-    ) -> Result<Option<AttributeValue>, EncodeError> {
-        match value {
-            Some(v) => encode(v),
-            None => Ok(None),
-        }
-    }
-
     /// Decodes an `Option` field with a codec module for its inner type: NULL reads as `None`.
     #[inline]
     pub fn decode_option_with<T>(

@@ -715,7 +715,7 @@ fn config_items() {
 mod rot13 {
     use dynorm::{AttributeType, AttributeValue, DecodeError, EncodeError};
 
-    pub const ATTRIBUTE_TYPE: AttributeType = AttributeType::String;
+    pub(crate) const ATTRIBUTE_TYPE: AttributeType = AttributeType::String;
 
     fn rotate(text: &str) -> String {
         text.chars()
@@ -727,14 +727,14 @@ mod rot13 {
             .collect()
     }
 
-    pub fn encode(value: &String) -> Result<Option<AttributeValue>, EncodeError> {
+    pub(crate) fn encode(value: &str) -> Result<Option<AttributeValue>, EncodeError> {
         if value.contains('\0') {
             return Err(EncodeError::new("NUL cannot be encrypted"));
         }
         Ok(Some(AttributeValue::S(rotate(value))))
     }
 
-    pub fn decode(value: AttributeValue) -> Result<String, DecodeError> {
+    pub(crate) fn decode(value: AttributeValue) -> Result<String, DecodeError> {
         match value {
             AttributeValue::S(text) => Ok(rotate(&text)),
             other => Err(DecodeError::wrong_type("S", &other)),
