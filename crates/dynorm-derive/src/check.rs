@@ -642,7 +642,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
             mark_key(
                 &fields[i],
                 &field_attrs[i],
-                role,
+                &role,
                 &mut is_key[i],
                 &mut key_types,
                 &mut errors,
@@ -667,7 +667,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
             index_names.push(name.value.clone());
         }
     };
-    let mut key_targets: Vec<(Target, &'static str, Span)> = Vec::new();
+    let mut key_targets: Vec<(Target, String, Span)> = Vec::new();
     let projection = |p: &Option<Sp<Projection>>, errors: &mut Errors| -> ProjectionModel {
         match p.as_ref().map(|p| &p.value) {
             None | Some(Projection::All) => ProjectionModel::All,
@@ -709,7 +709,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         };
         let pk = match &g.partition_key {
             Some(pk) => resolve(pk, &mut errors).map(|t| {
-                key_targets.push((t, "a key of an index", pk.span));
+                key_targets.push((t, format!("the partition key of index `{name}`"), pk.span));
                 target_stored(t)
             }),
             None => {
@@ -723,7 +723,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         };
         let sk = g.sort_key.as_ref().and_then(|sk| {
             resolve(sk, &mut errors).map(|t| {
-                key_targets.push((t, "a key of an index", sk.span));
+                key_targets.push((t, format!("the sort key of index `{name}`"), sk.span));
                 target_stored(t)
             })
         });
@@ -811,7 +811,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
                     );
                     return None;
                 }
-                key_targets.push((t, "a key of an index", sk.span));
+                key_targets.push((t, format!("the sort key of index `{name}`"), sk.span));
                 Some(target_stored(t))
             }),
             None => {
@@ -837,7 +837,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
             mark_key(
                 &fields[i],
                 &field_attrs[i],
-                role,
+                &role,
                 &mut is_key[i],
                 &mut key_types,
                 &mut errors,

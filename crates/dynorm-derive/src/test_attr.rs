@@ -41,9 +41,15 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             tables.extend(list);
             Ok(())
         } else {
+            let name = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
+            let hint = if crate::util::closest(&name, [TABLES]).is_some() {
+                "; did you mean `tables`?"
+            } else {
+                ""
+            };
             Err(error(
                 meta.path.span(),
-                "unknown option of `#[dynorm::test]`",
+                format!("unknown option `{name}` of `#[dynorm::test]`{hint}"),
                 "write `#[dynorm::test]` or `#[dynorm::test(tables(User, Order))]`",
             ))
         }
