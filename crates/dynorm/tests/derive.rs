@@ -1137,3 +1137,71 @@ fn decoding_never_panics_on_odd_items() {
         let _ = Config::from_item(it);
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hygiene: field names and names in scope that the generated code must not trip over
+
+mod shadowing {
+    #![allow(dead_code)]
+
+    // Names the generated code could clash with.
+    type Result<T> = std::result::Result<T, ()>;
+    struct Some;
+    struct None;
+    struct Ok;
+    struct Err;
+    struct Vec;
+    struct Item;
+    fn put() {}
+    fn take() {}
+    fn decoded() {}
+    fn __dynorm_key_item() {}
+
+    fn fallback() -> std::string::String {
+        "fallback".to_owned()
+    }
+
+    #[derive(dynorm::Table, Debug, PartialEq)]
+    #[dynorm(table = "hygiene")]
+    #[dynorm(composite(name = "pair", fields(value, inner), sort_key))]
+    pub(super) struct Hygiene {
+        #[dynorm(partition_key)]
+        pub(super) item: std::string::String,
+        pub(super) value: std::string::String,
+        pub(super) inner: u8,
+        #[dynorm(default = fallback())]
+        pub(super) part0: std::string::String,
+        pub(super) e: std::option::Option<std::string::String>,
+        pub(super) v: std::vec::Vec<std::string::String>,
+    }
+}
+
+#[test]
+fn generated_code_is_hygienic() {
+    use shadowing::Hygiene;
+    let h = Hygiene {
+        item: "i".into(),
+        value: "v#".into(),
+        inner: 7,
+        part0: "p".into(),
+        e: None,
+        v: vec![],
+    };
+    let stored = h.to_item().unwrap();
+    assert_eq!(
+        stored,
+        item([
+            ("item", s("i")),
+            ("pair", s("v\\##7")),
+            ("part0", s("p")),
+            ("v", AttributeValue::L(vec![])),
+        ])
+    );
+    assert_eq!(Hygiene::from_item(stored).unwrap(), h);
+    let read = Hygiene::from_item(item([("item", s("i")), ("pair", s("a#1"))])).unwrap();
+    assert_eq!(read.part0, "fallback");
+    assert_eq!(
+        Hygiene::key("i", "v#", 7_u8).into_item().unwrap(),
+        item([("item", s("i")), ("pair", s("v\\##7"))])
+    );
+}
