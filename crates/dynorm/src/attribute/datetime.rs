@@ -175,6 +175,10 @@ pub(crate) fn parse_iso(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(value) = DateTime::parse_from_rfc3339(text) {
         return Some(value.with_timezone(&Utc));
     }
+    // Years beyond 9999 (`+12345-…`), which RFC 3339 does not allow but chrono writes.
+    if let Ok(value) = DateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f%:z") {
+        return Some(value.with_timezone(&Utc));
+    }
     // Naive text is read as UTC, and so is text ending in `Z` that RFC 3339 does not allow
     // (years beyond 9999, which chrono writes as `+12345-01-01T00:00:00Z`).
     let text = text.strip_suffix(['Z', 'z']).unwrap_or(text);
@@ -317,6 +321,7 @@ mod tests {
         let far = Utc.with_ymd_and_hms(12345, 1, 1, 0, 0, 0).unwrap();
         assert_eq!(iso_text(&far), "+12345-01-01T00:00:00Z");
         assert_eq!(parse_iso("+12345-01-01T00:00:00Z"), Some(far));
+        assert_eq!(parse_iso("+12345-01-01T02:00:00+02:00"), Some(far));
         let early = Utc.with_ymd_and_hms(-44, 3, 15, 12, 0, 0).unwrap();
         assert_eq!(parse_iso(&iso_text(&early)), Some(early));
     }

@@ -188,7 +188,12 @@ fn scan(text: &str) -> Result<Scan<'_>, NumberError> {
         int,
         frac,
         span,
-        exponent: first.map_or(0, |first| int.len() as i64 - 1 - first as i64 + exp),
+        // DynamoDB range-checks zero too, as if its last written digit were a 1: `0e126`
+        // overflows like `1e126` does.
+        exponent: match first {
+            Some(first) => int.len() as i64 - 1 - first as i64 + exp,
+            None => exp - frac.len() as i64,
+        },
     };
     let digits = scan.significant_digits();
     if digits > MAX_DIGITS {
@@ -197,7 +202,7 @@ fn scan(text: &str) -> Result<Scan<'_>, NumberError> {
             digits,
         });
     }
-    if span.is_some() && !(MIN_EXPONENT..=MAX_EXPONENT).contains(&scan.exponent) {
+    if !(MIN_EXPONENT..=MAX_EXPONENT).contains(&scan.exponent) {
         return Err(NumberError::OutOfRange(shown(text)));
     }
     Ok(scan)
@@ -600,6 +605,8 @@ impl SetElement for Number {
 trait Integer: Copy + FromStr {
     /// What decoders expect, e.g. `an i32`.
     const EXPECTED: &'static str;
+    /// Whether the type holds integers with more digits than DynamoDB keeps (`i128`, `u128`).
+    const WIDE: bool;
     /// The stored text.
     fn text(self) -> Result<String, EncodeError>;
     /// The value of an integral number, if in range.
@@ -610,6 +617,10 @@ trait Integer: Copy + FromStr {
 /// when it is integral and in range.
 #[inline]
 fn decode_integer<T: Integer>(text: &str) -> Result<T, DecodeError> {
+    if T::WIDE && text.len() > MAX_DIGITS {
+        // Never stored by DynamoDB: refused as encoding refuses it.
+        check_number_text(text).map_err(|e| DecodeError::invalid(e.expected(), text))?;
+    }
     if let Ok(value) = text.parse::<T>() {
         return Ok(value);
     }
@@ -623,6 +634,7 @@ macro_rules! integer_attribute {
     ($($t:ty => $expected:literal, $via:ident, $wide:literal;)*) => {$(
         impl Integer for $t {
             const EXPECTED: &'static str = $expected;
+            const WIDE: bool = $wide;
 
             #[inline]
             fn text(self) -> Result<String, EncodeError> {
@@ -819,7 +831,17 @@ mod tests {
         assert_eq!(n("15e-1"), n("1.5"));
         assert_eq!(n("0015.0"), n("+15"));
         assert_eq!(n("-0.0"), Number::zero());
-        assert_eq!(n("0e999999999999999999999"), Number::zero());
+        assert_eq!(n("0e125"), Number::zero());
+        assert_eq!(n("0.0e-129"), Number::zero());
+        // As DynamoDB does, zero's written exponent is range-checked too.
+        assert!(matches!(
+            "0e126".parse::<Number>(),
+            Err(NumberError::OutOfRange(_))
+        ));
+        assert!(matches!(
+            "0.0e-130".parse::<Number>(),
+            Err(NumberError::OutOfRange(_))
+        ));
         assert!(!n("-0").is_negative());
     }
 
@@ -954,6 +976,12 @@ mod tests {
                 .unwrap_err()
                 .to_string(),
             "cannot decode a value: expected N, found S"
+        );
+        let e = i128::decode(av("108089693021945158982483698831267549521")).unwrap_err();
+        assert!(e.to_string().contains("at most 38 significant digits"), "{e}");
+        assert_eq!(
+            i128::decode(av("100000000000000000000000000000000000000")).unwrap(),
+            10_i128.pow(38)
         );
         assert_eq!(
             i128::MIN.encode().unwrap_err().reason,
