@@ -342,12 +342,12 @@ impl Client {
             })
             .and_then(|d| d.attribute_name())
             .map(str::to_owned);
-        if let Some(ttl) = &definition.ttl_attribute {
-            if definition.attribute(ttl).is_none() {
-                definition
-                    .attributes
-                    .push(AttributeDefinition::new(ttl.clone(), AttributeType::Number));
-            }
+        if let Some(ttl) = definition.ttl_attribute.clone()
+            && definition.attribute(&ttl).is_none()
+        {
+            definition
+                .attributes
+                .push(AttributeDefinition::new(ttl, AttributeType::Number));
         }
 
         if let Some(arn) = t.table_arn() {

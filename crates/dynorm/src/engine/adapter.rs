@@ -22,13 +22,15 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::guard::{expression_depth, too_deep_message};
-use super::{MAX_EXPRESSION_DEPTH, NESTING_LIMIT_MESSAGE, TARGET_PREFIX};
+use super::{MAX_EXPRESSION_DEPTH, NESTING_LIMIT_MESSAGE};
 
 /// The endpoint the SDK client is configured with. It is never contacted.
 pub(crate) const EMBEDDED_ENDPOINT: &str = "http://dynorm.embedded";
 /// The region the SDK client is configured with.
 pub(crate) const EMBEDDED_REGION: &str = "us-east-1";
 
+/// The DynamoDB API version prefix of the `X-Amz-Target` header.
+const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 const STREAMS_TARGET_PREFIX: &str = "DynamoDBStreams_20120810.";
 const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 
@@ -284,10 +286,11 @@ fn classify(error: serde_json::Error) -> Failure {
 fn strip_position(message: &str) -> &str {
     if let Some(at) = message.rfind(" at line ") {
         let rest = &message[at + " at line ".len()..];
-        if let Some((line, column)) = rest.split_once(" column ") {
-            if line.bytes().all(|b| b.is_ascii_digit()) && column.bytes().all(|b| b.is_ascii_digit()) {
-                return &message[..at];
-            }
+        if let Some((line, column)) = rest.split_once(" column ")
+            && line.bytes().all(|b| b.is_ascii_digit())
+            && column.bytes().all(|b| b.is_ascii_digit())
+        {
+            return &message[..at];
         }
     }
     message

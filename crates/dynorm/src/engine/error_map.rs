@@ -193,4 +193,63 @@ mod tests {
             matches!(e("InternalServerError"), Error::Service { code, .. } if code == "InternalServerError")
         );
     }
+
+    /// A cancelled transaction gives the same variant and reasons from dynoxide directly and
+    /// through the in-process SDK client.
+    #[cfg(feature = "embedded")]
+    #[tokio::test]
+    async fn transaction_cancellations_are_identical() {
+        use aws_sdk_dynamodb::types::{AttributeValue, ConditionCheck, TransactWriteItem};
+        let client = crate::Client::embedded().expect("embedded");
+        client
+            .create_table(&crate::TableDefinition::new(
+                "users",
+                "id",
+                crate::AttributeType::String,
+            ))
+            .await
+            .expect("create");
+        let db = client.database().expect("embedded").clone();
+        db.put_item(
+            serde_json::from_value(serde_json::json!({"TableName": "users", "Item": {"id": {"S": "a"}}}))
+                .expect("request"),
+        )
+        .expect("put");
+        let request = serde_json::json!({"TransactItems": [{"ConditionCheck": {
+            "TableName": "users", "Key": {"id": {"S": "a"}},
+            "ConditionExpression": "attribute_not_exists(id)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}}]});
+        let direct = db
+            .transact_write_items(serde_json::from_value(request).expect("request"))
+            .map(|_| ())
+            .map_err(|e| from_dynoxide("users", e))
+            .expect_err("cancelled");
+        let check = ConditionCheck::builder()
+            .table_name("users")
+            .key("id", AttributeValue::S("a".into()))
+            .condition_expression("attribute_not_exists(id)")
+            .return_values_on_condition_check_failure(
+                aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure::AllOld,
+            )
+            .build()
+            .expect("check");
+        let via_sdk = client
+            .sdk()
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().condition_check(check).build())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| from_sdk("users", e))
+            .expect_err("cancelled");
+        match (&direct, &via_sdk) {
+            (Error::TransactionCanceled { reasons: a }, Error::TransactionCanceled { reasons: b }) => {
+                assert_eq!(a.len(), 1);
+                assert_eq!(a[0].code, "ConditionalCheckFailed");
+                assert_eq!(a, b);
+                assert!(a[0].item.is_some());
+            }
+            other => panic!("expected two TransactionCanceled, got {other:?}"),
+        }
+    }
 }

@@ -4,9 +4,9 @@
 //! Every data operation goes through the internal engine layer in this module. On the embedded
 //! engine it calls `dynoxide::Database` directly (no serialisation, no HTTP); on a remote client it
 //! uses the SDK's fluent builders. The SDK client that [`Client::sdk`](crate::Client::sdk) hands out
-//! for an embedded client is routed in process to the same database by [`adapter`] (no TCP port).
+//! for an embedded client is routed in process to the same database by the in-process adapter (no TCP port).
 //!
-//! Errors are mapped by [`error_map`] so that the same DynamoDB error gives the same
+//! Errors are mapped so that the same DynamoDB error gives the same
 //! [`Error`](crate::Error) variant whichever engine answered.
 //!
 //! # Hostile input
@@ -27,7 +27,7 @@ mod guard;
 pub(crate) mod ops;
 
 pub use guard::expression_depth;
-pub(crate) use guard::{check_expression, check_item_depth};
+pub(crate) use guard::{check_expression, guard_item};
 
 /// The deepest an expression may nest before dynorm refuses it (see [`expression_depth`] for
 /// what is counted).
@@ -46,9 +46,6 @@ pub const MAX_EXPRESSION_DEPTH: usize = 100;
 /// looking further. DynamoDB allows 32 levels; values between 33 and this limit are left to the
 /// engine, so its own error comes back.
 pub const MAX_VALUE_DEPTH: usize = 64;
-
-/// The DynamoDB API version prefix of the `X-Amz-Target` header.
-pub(crate) const TARGET_PREFIX: &str = "DynamoDB_20120810.";
 
 /// DynamoDB's message for values nested too deeply.
 pub(crate) const NESTING_LIMIT_MESSAGE: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";

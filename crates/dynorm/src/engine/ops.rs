@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use tracing::Instrument;
 
 use super::error_map;
-use super::{Engine, check_expression, check_item_depth};
+use super::{Engine, check_expression, guard_item};
 use crate::{Client, Item, Result};
 
 /// A condition on a write: the expression and its placeholders.
@@ -56,12 +56,15 @@ fn span(operation: &'static str, table: &str) -> tracing::Span {
     )
 }
 
-fn check_condition(table: &str, condition: Option<&Condition>) -> Result<()> {
-    if let Some(c) = condition {
-        check_expression(table, "ConditionExpression", &c.expression)?;
-        check_item_depth(table, &c.values)?;
+fn guard_condition(table: &str, condition: Option<Condition>) -> Result<Option<Condition>> {
+    match condition {
+        Some(mut c) => {
+            c.values = guard_item(table, c.values)?;
+            check_expression(table, "ConditionExpression", &c.expression)?;
+            Ok(Some(c))
+        }
+        None => Ok(None),
     }
-    Ok(())
 }
 
 fn non_empty<K, V>(map: HashMap<K, V>) -> Option<HashMap<K, V>> {
@@ -86,8 +89,9 @@ impl Client {
     pub(crate) async fn engine_put_item(&self, request: PutItem) -> Result<()> {
         let table = request.table.clone();
         let span = span("PutItem", &table);
-        check_item_depth(&table, &request.item)?;
-        check_condition(&table, request.condition.as_ref())?;
+        let mut request = request;
+        request.item = guard_item(&table, request.item)?;
+        request.condition = guard_condition(&table, request.condition)?;
         match &self.inner.engine {
             #[cfg(feature = "embedded")]
             Engine::Embedded(db) => {
@@ -150,7 +154,8 @@ impl Client {
     pub(crate) async fn engine_get_item(&self, request: GetItem) -> Result<Option<Item>> {
         let table = request.table.clone();
         let span = span("GetItem", &table);
-        check_item_depth(&table, &request.key)?;
+        let mut request = request;
+        request.key = guard_item(&table, request.key)?;
         match &self.inner.engine {
             #[cfg(feature = "embedded")]
             Engine::Embedded(db) => {
@@ -189,8 +194,9 @@ impl Client {
     pub(crate) async fn engine_delete_item(&self, request: DeleteItem) -> Result<()> {
         let table = request.table.clone();
         let span = span("DeleteItem", &table);
-        check_item_depth(&table, &request.key)?;
-        check_condition(&table, request.condition.as_ref())?;
+        let mut request = request;
+        request.key = guard_item(&table, request.key)?;
+        request.condition = guard_condition(&table, request.condition)?;
         match &self.inner.engine {
             #[cfg(feature = "embedded")]
             Engine::Embedded(db) => {
