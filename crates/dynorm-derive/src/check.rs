@@ -642,7 +642,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
             mark_key(
                 &fields[i],
                 &field_attrs[i],
-                &role,
+                role,
                 &mut is_key[i],
                 &mut key_types,
                 &mut errors,
