@@ -1,9 +1,88 @@
-//! Derive macros for dynorm. Use them through the `dynorm` crate.
+//! Derive macros for [dynorm](https://docs.rs/dynorm). Use them through the `dynorm` crate:
+//! `#[derive(dynorm::Table)]` and `#[dynorm::test]`.
+//!
+//! This crate is thin: each entry point parses its input, calls an `expand` function that works on
+//! `proc_macro2` tokens, and turns every error into `compile_error!` invocations spanned at the
+//! offending tokens.
+
+mod attr;
+mod case;
+mod check;
+mod expand;
+mod test_attr;
+mod util;
 
 use proc_macro::TokenStream;
 
-/// Derives `dynorm::Table`.
+/// Implements `dynorm::Table` for a struct with named fields: its table definition (built once),
+/// item encoding and decoding, and an inherent `key(...)` constructor taking the key fields in
+/// order (partition key, then sort key; a composite key's parts in its place).
+///
+/// ```ignore
+/// /// User table for storing user profiles          (becomes the table's description)
+/// #[derive(dynorm::Table)]
+/// #[dynorm(table = "users", rename_all = "PascalCase")]
+/// #[dynorm(gsi(name = "email_index", partition_key = email))]
+/// struct User {
+///     /// Unique user identifier                   (becomes the attribute's description)
+///     #[dynorm(partition_key)]
+///     user_id: String,
+///     #[dynorm(sort_key)]
+///     created: i64,
+///     #[dynorm(rename = "mail")]
+///     email: String,
+/// }
+/// let key = User::key("user-1", 1_700_000_000);
+/// ```
+///
+/// Struct options, in any number of `#[dynorm(...)]` attributes:
+///
+/// | option | meaning |
+/// |---|---|
+/// | `table = "name"` | the table name (required) |
+/// | `description = "..."` | the table's description (default: the struct's doc comment) |
+/// | `rename_all = "PascalCase"` | stored names from field names: `PascalCase`, `camelCase`, `snake_case`, `SCREAMING_SNAKE_CASE`, `kebab-case`, `lowercase`, `UPPERCASE` |
+/// | `gsi(name = "..", partition_key = f, sort_key = f, projection = .., read = n, write = n)` | a global secondary index; `sort_key`, `projection` and capacity are optional |
+/// | `lsi(name = "..", sort_key = f, projection = ..)` | a local secondary index |
+/// | `projection = "all"` / `"keys_only"` / `projection(include(a, b))` | what an index holds (default `all`) |
+/// | `billing = "on_demand"` / `billing(provisioned(read = n, write = n))` | billing mode (default on demand) |
+/// | `stream = "new_and_old_images"` | `keys_only`, `new_image`, `old_image`, `new_and_old_images` |
+/// | `ttl = field` | the TTL attribute (or `#[dynorm(ttl)]` on the field) |
+/// | `deletion_protection` | the table refuses deletion |
+/// | `tag(key = "..", value = "..")` | a resource tag (repeatable) |
+/// | `compat = "da_vinci"` | Da Vinci's stored form: PascalCase names, its datetime / optional string / JSON forms, composites joined with `-` unescaped |
+/// | `composite(name = n, fields(a, b), separator = "#", escaped = true, partition_key)` | one string attribute built from several fields; `partition_key` or `sort_key` makes it a key (repeatable) |
+///
+/// Names in these options (`partition_key = email`) are Rust field names or composite names,
+/// written as identifiers or strings.
+///
+/// Field options:
+///
+/// | option | meaning |
+/// |---|---|
+/// | `partition_key`, `sort_key` | the table's keys (never `Option`) |
+/// | `rename = "Stored"` | the stored attribute name |
+/// | `description = "..."` | the attribute's description (default: the field's doc comment) |
+/// | `default`, `default = expr` | an absent attribute reads as `Default::default()` or `expr` |
+/// | `with = path` | a codec module with `ATTRIBUTE_TYPE`, `encode` and `decode` (an `Option` field is wrapped: `None` is left out) |
+/// | `json`, `json_string`, `epoch_seconds`, `binary`, `string_set`, `number_set` | shorthands for `with = ::dynorm::codec::<name>` |
+/// | `skip` | not stored; reads as `Default::default()` (or its `default`) |
+/// | `ttl` | this field is the TTL attribute |
+///
+/// Mistakes are compile errors at the offending token, with a hint of the right form.
 #[proc_macro_derive(Table, attributes(dynorm))]
-pub fn derive_table(_input: TokenStream) -> TokenStream {
-    TokenStream::new()
+pub fn derive_table(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    expand::derive_table(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Runs an async test against its own embedded database with the given tables created:
+/// `#[dynorm::test(tables(User, Order))] async fn name(db: dynorm::Client) { ... }`.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    test_attr::expand(args.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
 }

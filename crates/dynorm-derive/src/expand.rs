@@ -1,0 +1,487 @@
+//! Code generation for `#[derive(Table)]` from a checked [`Model`].
+//!
+//! Everything is generated inside `const _: () = { ... };` with `::dynorm` paths; local
+//! variables use mixed-site spans so user expressions (defaults) cannot see or shadow them. The
+//! per-attribute work is delegated to small `#[inline]` helpers in `dynorm::__private`, which
+//! keeps the generated code short.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::attr::Billing;
+use crate::check::{self, CodecModel, Composite, Field, FieldKind, Index, Model, ProjectionModel, Stored};
+
+pub(crate) fn derive_table(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
+    let model = check::check(input)?;
+    Ok(expand(&model))
+}
+
+fn string(s: &str) -> TokenStream {
+    quote!(::std::string::String::from(#s))
+}
+
+fn opt_string(s: Option<&str>) -> TokenStream {
+    match s {
+        Some(s) => {
+            let s = string(s);
+            quote!(::core::option::Option::Some(#s))
+        }
+        None => quote!(::core::option::Option::None),
+    }
+}
+
+fn local(name: &str) -> syn::Ident {
+    syn::Ident::new(name, Span::mixed_site())
+}
+
+fn expand(m: &Model<'_>) -> TokenStream {
+    let ident = m.ident;
+    let table = &m.table;
+    let item = local("item");
+
+    let definition = definition(m);
+
+    // to_item: every stored attribute.
+    let capacity = m.stored.len();
+    let puts = m.stored.iter().map(|s| {
+        let (stored, value, key) = match *s {
+            Stored::Field(i) => {
+                let f = &m.fields[i];
+                let ident = f.ident;
+                (&f.stored, encode_field(f, quote!(&self.#ident)), f.key)
+            }
+            Stored::Composite(c) => {
+                let comp = &m.composites[c];
+                let key = m.partition_key == *s || m.sort_key == Some(*s);
+                (
+                    &comp.stored,
+                    encode_composite(m, comp, |f| {
+                        let ident = f.ident;
+                        quote!(&self.#ident)
+                    }),
+                    key,
+                )
+            }
+        };
+        let put = if key { quote!(put_key) } else { quote!(put) };
+        quote!(::dynorm::__private::#put(&mut #item, #table, #stored, #value)?;)
+    });
+
+    // from_item: every field.
+    let mut decodes = Vec::new();
+    let mut done = vec![false; m.composites.len()];
+    for f in &m.fields {
+        match f.kind {
+            FieldKind::Stored => {
+                let var = var(f);
+                let ty = f.ty;
+                let value = decode_field(f, &item, table);
+                decodes.push(quote!(let #var: #ty = #value;));
+            }
+            FieldKind::Skip => {
+                let var = var(f);
+                let ty = f.ty;
+                let value = match &f.default {
+                    Some(d) => d.expr.clone(),
+                    None => quote_spanned!(f.ty.span()=> ::core::default::Default::default()),
+                };
+                decodes.push(quote!(let #var: #ty = #value;));
+            }
+            FieldKind::Part(c) if !done[c] => {
+                done[c] = true;
+                let comp = &m.composites[c];
+                let stored = &comp.stored;
+                let separator = &comp.separator;
+                let escaped = comp.escaped;
+                let n = comp.parts.len();
+                let texts: Vec<_> = (0..n).map(|k| local(&format!("part{k}"))).collect();
+                decodes.push(quote! {
+                    let [#(#texts),*] = ::dynorm::__private::take_composite::<#n>(
+                        &mut #item, #table, #stored, #separator, #escaped,
+                    )?;
+                });
+                for (text, &p) in texts.iter().zip(&comp.parts) {
+                    let pf = &m.fields[p];
+                    let var = var(pf);
+                    let ty = pf.ty;
+                    let part_name = &pf.name;
+                    let value = match &pf.codec {
+                        Some(CodecModel { path, .. }) => quote! {
+                            ::dynorm::__private::part_with(#text, #table, #stored, #part_name, #path::ATTRIBUTE_TYPE, #path::decode)?
+                        },
+                        None => {
+                            let part = quote_spanned!(ty.span()=> ::dynorm::__private::part::<#ty>);
+                            quote!(#part(#text, #table, #stored, #part_name)?)
+                        }
+                    };
+                    decodes.push(quote!(let #var: #ty = #value;));
+                }
+            }
+            FieldKind::Part(_) => {}
+        }
+    }
+    let inits = m.fields.iter().map(|f| {
+        let ident = f.ident;
+        let var = var(f);
+        quote!(#ident: #var)
+    });
+
+    // The key: one function shared by `key_item` and `key`.
+    let key_fields = key_fields(m);
+    let key_params = key_fields.iter().map(|&i| {
+        let f = &m.fields[i];
+        let (ident, ty) = (f.ident, f.ty);
+        quote!(#ident: &#ty)
+    });
+    let key_puts = [Some(m.partition_key), m.sort_key]
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            let (stored, value) = match s {
+                Stored::Field(i) => {
+                    let f = &m.fields[i];
+                    let ident = f.ident;
+                    (&f.stored, encode_field(f, quote!(#ident)))
+                }
+                Stored::Composite(c) => {
+                    let comp = &m.composites[c];
+                    (
+                        &comp.stored,
+                        encode_composite(m, comp, |f| {
+                            let ident = f.ident;
+                            quote!(#ident)
+                        }),
+                    )
+                }
+            };
+            quote!(::dynorm::__private::put_key(&mut #item, #table, #stored, #value)?;)
+        });
+    let key_count = 1 + usize::from(m.sort_key.is_some());
+    let self_args = key_fields.iter().map(|&i| {
+        let ident = m.fields[i].ident;
+        quote!(&self.#ident)
+    });
+    let new_params = key_fields.iter().map(|&i| {
+        let f = &m.fields[i];
+        let (ident, ty) = (f.ident, f.ty);
+        quote!(#ident: impl ::core::convert::Into<#ty>)
+    });
+    let new_args = key_fields.iter().map(|&i| {
+        let f = &m.fields[i];
+        let (ident, ty) = (f.ident, f.ty);
+        quote!(&::core::convert::Into::<#ty>::into(#ident))
+    });
+    let key_doc = format!(
+        "The key of the `{table}` item with this {}.",
+        key_fields
+            .iter()
+            .map(|&i| format!("`{}`", m.fields[i].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let vis = m.vis;
+
+    let key_asserts = m
+        .key_types
+        .iter()
+        .map(|ty| quote_spanned!(ty.span()=> const _: fn() = __dynorm_assert_key::<#ty>;));
+
+    quote! {
+        #[allow(unused_qualifications)]
+        const _: () = {
+            #[automatically_derived]
+            impl ::dynorm::Table for #ident {
+                fn definition() -> &'static ::dynorm::TableDefinition {
+                    static DEFINITION: ::dynorm::__private::OnceLock<::dynorm::TableDefinition> =
+                        ::dynorm::__private::OnceLock::new();
+                    DEFINITION.get_or_init(|| #definition)
+                }
+
+                fn to_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+                    let mut #item = ::dynorm::Item::with_capacity(#capacity);
+                    #(#puts)*
+                    ::core::result::Result::Ok(#item)
+                }
+
+                fn from_item(mut #item: ::dynorm::Item) -> ::core::result::Result<Self, ::dynorm::DecodeError> {
+                    #(#decodes)*
+                    ::core::result::Result::Ok(Self { #(#inits),* })
+                }
+
+                fn key_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+                    __dynorm_key_item(#(#self_args),*)
+                }
+            }
+
+            fn __dynorm_key_item(#(#key_params),*) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+                let mut #item = ::dynorm::Item::with_capacity(#key_count);
+                #(#key_puts)*
+                ::core::result::Result::Ok(#item)
+            }
+
+            #[automatically_derived]
+            impl #ident {
+                #[doc = #key_doc]
+                #[allow(dead_code, clippy::too_many_arguments)]
+                #vis fn key(#(#new_params),*) -> ::dynorm::Key<Self> {
+                    ::dynorm::Key::from_result(__dynorm_key_item(#(#new_args),*))
+                }
+            }
+
+            fn __dynorm_assert_key<T: ::dynorm::KeyAttribute>() {}
+            #(#key_asserts)*
+        };
+    }
+}
+
+/// The local variable holding a decoded field.
+fn var(f: &Field<'_>) -> syn::Ident {
+    format_ident!("field_{}", f.name, span = Span::mixed_site())
+}
+
+/// The fields `key(...)` takes: the key fields, with a composite key's parts in its place.
+fn key_fields(m: &Model<'_>) -> Vec<usize> {
+    let mut out = Vec::new();
+    for s in [Some(m.partition_key), m.sort_key].into_iter().flatten() {
+        match s {
+            Stored::Field(i) => out.push(i),
+            Stored::Composite(c) => out.extend(&m.composites[c].parts),
+        }
+    }
+    out
+}
+
+/// `Result<Option<AttributeValue>, EncodeError>` for a field value given by reference.
+fn encode_field(f: &Field<'_>, value: TokenStream) -> TokenStream {
+    let ty = f.ty;
+    match &f.codec {
+        None => {
+            let encode = quote_spanned!(ty.span()=> <#ty as ::dynorm::Attribute>::encode);
+            quote!(#encode(#value))
+        }
+        Some(CodecModel { path, whole, .. }) if f.option && !whole => {
+            let inner = local("inner");
+            quote! {
+                match #value {
+                    ::core::option::Option::Some(#inner) => #path::encode(#inner),
+                    ::core::option::Option::None => ::core::result::Result::Ok(::core::option::Option::None),
+                }
+            }
+        }
+        Some(CodecModel { path, .. }) => quote!(#path::encode(#value)),
+    }
+}
+
+/// `Result<Option<AttributeValue>, EncodeError>` for a composite: its parts encoded and joined.
+fn encode_composite(
+    m: &Model<'_>,
+    comp: &Composite,
+    value: impl Fn(&Field<'_>) -> TokenStream,
+) -> TokenStream {
+    let parts = comp.parts.iter().map(|&p| {
+        let f = &m.fields[p];
+        let name = &f.name;
+        let encoded = encode_field(f, value(f));
+        quote!((#name, #encoded))
+    });
+    let separator = &comp.separator;
+    let escaped = comp.escaped;
+    quote!(::dynorm::__private::composite([#(#parts),*], #separator, #escaped))
+}
+
+/// The decoded value of a stored field (an expression that may use `?`).
+fn decode_field(f: &Field<'_>, item: &syn::Ident, table: &str) -> TokenStream {
+    let ty = f.ty;
+    let stored = &f.stored;
+    let value = local("value");
+    let decode = match &f.codec {
+        None => {
+            let decode = quote_spanned!(ty.span()=> <#ty as ::dynorm::Attribute>::decode);
+            quote!(#decode(#value))
+        }
+        Some(CodecModel { path, whole, .. }) if f.option && !whole => {
+            quote!(::dynorm::__private::decode_option_with(#value, #path::decode))
+        }
+        Some(CodecModel { path, .. }) => quote!(#path::decode(#value)),
+    };
+    let default = match (&f.default, &f.codec) {
+        (Some(d), _) => Some(d.expr.clone()),
+        // An absent `Option` reads as `None`, whatever its codec.
+        (None, Some(_)) if f.option => Some(quote!(::core::option::Option::None)),
+        // Sets leave an empty value out.
+        (None, Some(c)) if c.empty_when_missing => {
+            Some(quote_spanned!(ty.span()=> ::core::default::Default::default()))
+        }
+        _ => None,
+    };
+    match (default, &f.codec) {
+        (Some(default), _) => quote! {
+            match #item.remove(#stored) {
+                ::core::option::Option::Some(#value) => ::dynorm::__private::decoded(#decode, #table, #stored)?,
+                ::core::option::Option::None => #default,
+            }
+        },
+        (None, None) => {
+            let take = quote_spanned!(ty.span()=> ::dynorm::__private::take::<#ty>);
+            quote!(#take(&mut #item, #table, #stored)?)
+        }
+        (None, Some(CodecModel { path, .. })) => {
+            quote!(::dynorm::__private::take_with(&mut #item, #table, #stored, #path::decode)?)
+        }
+    }
+}
+
+fn definition(m: &Model<'_>) -> TokenStream {
+    let name = string(&m.table);
+    let description = opt_string(m.description.as_deref());
+    let stored_of = |s: Stored| match s {
+        Stored::Field(i) => m.fields[i].stored.as_str(),
+        Stored::Composite(c) => m.composites[c].stored.as_str(),
+    };
+    let partition_key = string(stored_of(m.partition_key));
+    let sort_key = opt_string(m.sort_key.map(stored_of));
+    let attributes = m.stored.iter().map(|s| match *s {
+        Stored::Field(i) => field_definition(&m.fields[i]),
+        Stored::Composite(c) => composite_definition(m, &m.composites[c]),
+    });
+    let gsis = m.gsis.iter().map(gsi_definition);
+    let lsis = m.lsis.iter().map(lsi_definition);
+    let billing = billing(m.billing);
+    let ttl = opt_string(m.ttl.as_deref());
+    let stream = match m.stream {
+        Some(variant) => {
+            let variant = syn::Ident::new(variant, Span::call_site());
+            quote!(::core::option::Option::Some(::dynorm::StreamViewType::#variant))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let tags = if m.tags.is_empty() {
+        quote!(::std::collections::BTreeMap::new())
+    } else {
+        let pairs = m.tags.iter().map(|(k, v)| {
+            let (k, v) = (string(k), string(v));
+            quote!((#k, #v))
+        });
+        quote!(::std::collections::BTreeMap::from([#(#pairs),*]))
+    };
+    let deletion_protection = m.deletion_protection;
+    quote! {
+        ::dynorm::TableDefinition {
+            name: #name,
+            description: #description,
+            partition_key: #partition_key,
+            sort_key: #sort_key,
+            attributes: ::std::vec![#(#attributes),*],
+            global_secondary_indexes: ::std::vec![#(#gsis),*],
+            local_secondary_indexes: ::std::vec![#(#lsis),*],
+            billing: #billing,
+            ttl_attribute: #ttl,
+            stream: #stream,
+            tags: #tags,
+            deletion_protection: #deletion_protection,
+        }
+    }
+}
+
+fn field_definition(f: &Field<'_>) -> TokenStream {
+    let name = string(&f.stored);
+    let field = opt_string((f.name != f.stored).then_some(f.name.as_str()));
+    let ty = f.ty;
+    let attribute_type = match &f.codec {
+        Some(CodecModel { path, .. }) => quote!(#path::ATTRIBUTE_TYPE),
+        None => quote_spanned!(ty.span()=> <#ty as ::dynorm::Attribute>::TYPE),
+    };
+    let description = opt_string(f.description.as_deref());
+    let optional = f.option || f.default.is_some();
+    let default = opt_string(f.default.as_ref().map(|d| d.text.as_str()));
+    quote! {
+        ::dynorm::AttributeDefinition {
+            name: #name,
+            field: #field,
+            attribute_type: #attribute_type,
+            description: #description,
+            optional: #optional,
+            default: #default,
+            composite: ::core::option::Option::None,
+        }
+    }
+}
+
+fn composite_definition(m: &Model<'_>, c: &Composite) -> TokenStream {
+    let name = string(&c.stored);
+    let description = opt_string(c.description.as_deref());
+    let parts = c.parts.iter().map(|&p| string(&m.fields[p].stored));
+    let separator = string(&c.separator);
+    let escaped = c.escaped;
+    quote! {
+        ::dynorm::AttributeDefinition {
+            name: #name,
+            field: ::core::option::Option::None,
+            attribute_type: ::dynorm::AttributeType::CompositeString,
+            description: #description,
+            optional: false,
+            default: ::core::option::Option::None,
+            composite: ::core::option::Option::Some(::dynorm::definition::Composite {
+                fields: ::std::vec![#(#parts),*],
+                separator: #separator,
+                escaped: #escaped,
+            }),
+        }
+    }
+}
+
+fn projection(p: &ProjectionModel) -> TokenStream {
+    match p {
+        ProjectionModel::All => quote!(::dynorm::Projection::All),
+        ProjectionModel::KeysOnly => quote!(::dynorm::Projection::KeysOnly),
+        ProjectionModel::Include(names) => {
+            let names = names.iter().map(|n| string(n));
+            quote!(::dynorm::Projection::Include(::std::vec![#(#names),*]))
+        }
+    }
+}
+
+fn gsi_definition(g: &Index) -> TokenStream {
+    let name = string(&g.name);
+    let partition_key = string(g.partition_key.as_deref().unwrap_or_default());
+    let sort_key = opt_string(g.has_sort_key.then_some(g.sort_key.as_str()));
+    let projection = projection(&g.projection);
+    let capacity = match g.capacity {
+        Some((read, write)) => {
+            quote!(::core::option::Option::Some(::dynorm::Capacity { read: #read, write: #write }))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        ::dynorm::GlobalSecondaryIndex {
+            name: #name,
+            partition_key: #partition_key,
+            sort_key: #sort_key,
+            projection: #projection,
+            capacity: #capacity,
+        }
+    }
+}
+
+fn lsi_definition(l: &Index) -> TokenStream {
+    let name = string(&l.name);
+    let sort_key = string(&l.sort_key);
+    let projection = projection(&l.projection);
+    quote! {
+        ::dynorm::LocalSecondaryIndex {
+            name: #name,
+            sort_key: #sort_key,
+            projection: #projection,
+        }
+    }
+}
+
+fn billing(b: Billing) -> TokenStream {
+    match b {
+        Billing::OnDemand => quote!(::dynorm::BillingMode::OnDemand),
+        Billing::Provisioned { read, write } => {
+            quote!(::dynorm::BillingMode::Provisioned(::dynorm::Capacity { read: #read, write: #write }))
+        }
+    }
+}

@@ -1,0 +1,7 @@
+#[derive(dynorm::Table)]
+struct User {
+    #[dynorm(partition_key)]
+    id: String,
+}
+
+fn main() {}
