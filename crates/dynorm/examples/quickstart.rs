@@ -127,7 +127,7 @@ mod crypto {
     use base64::engine::general_purpose::STANDARD;
     use dynorm::{AttributeType, AttributeValue, DecodeError, EncodeError};
 
-    pub const ATTRIBUTE_TYPE: AttributeType = AttributeType::String;
+    pub(crate) const ATTRIBUTE_TYPE: AttributeType = AttributeType::String;
     const NONCE_LEN: usize = 12;
 
     fn cipher() -> Aes256Gcm {
@@ -141,7 +141,7 @@ mod crypto {
         Aes256Gcm::new(Key::<Aes256Gcm>::from_slice(&bytes))
     }
 
-    pub fn encode(plain: &String) -> Result<Option<AttributeValue>, EncodeError> {
+    pub(crate) fn encode(plain: &String) -> Result<Option<AttributeValue>, EncodeError> {
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let sealed = cipher()
             .encrypt(&nonce, plain.as_bytes())
@@ -151,7 +151,7 @@ mod crypto {
         Ok(Some(AttributeValue::S(STANDARD.encode(stored))))
     }
 
-    pub fn decode(value: AttributeValue) -> Result<String, DecodeError> {
+    pub(crate) fn decode(value: AttributeValue) -> Result<String, DecodeError> {
         let AttributeValue::S(text) = &value else {
             return Err(DecodeError::wrong_type("S", &value));
         };
@@ -167,7 +167,10 @@ mod crypto {
     }
 }
 
-async fn round_trip<T: Table + std::fmt::Debug + PartialEq>(db: &Client, value: &T) -> dynorm::Result<()> {
+async fn round_trip<T: Table + std::fmt::Debug + PartialEq + Send + Sync + 'static>(
+    db: &Client,
+    value: &T,
+) -> dynorm::Result<()> {
     let table = db.table::<T>();
     table.create().await?;
     table.put(value).await?;

@@ -44,7 +44,7 @@ const RANGE: &str = "1E-130 to 9.9999999999999999999999999999999999999E+125 in m
 /// assert!("NaN".parse::<Number>().is_err());
 /// assert!("1e126".parse::<Number>().is_err());
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Clone, PartialEq, Eq, Hash, Default)]
 pub struct Number {
     /// Whether the number is below zero (never set for zero).
     negative: bool,
@@ -354,6 +354,13 @@ impl Number {
             .as_bytes()
             .get(index as usize)
             .map_or(0, |d| u64::from(d - b'0'))
+    }
+}
+
+/// Shows the value, as `Number(19.99)`.
+impl fmt::Debug for Number {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Number({self})")
     }
 }
 
