@@ -53,7 +53,7 @@ fn sample(i: u64) -> Customer {
         score: 98.25,
         balance: -1_234_567,
         visits: 4_000_000_000 + i,
-        active: i % 2 == 0,
+        active: i.is_multiple_of(2),
         created_at: Utc
             .timestamp_opt(1_700_000_000 + i as i64, 0)
             .single()

@@ -433,11 +433,13 @@ fn composite_definition(m: &Model<'_>, c: &Composite) -> TokenStream {
 
 fn projection(p: &ProjectionModel) -> TokenStream {
     match p {
-        ProjectionModel::All => quote!(::dynorm::Projection::All),
-        ProjectionModel::KeysOnly => quote!(::dynorm::Projection::KeysOnly),
+        ProjectionModel::All => quote!(::dynorm::definition::Projection::All),
+        ProjectionModel::KeysOnly => quote!(::dynorm::definition::Projection::KeysOnly),
         ProjectionModel::Include(names) => {
             let names = names.iter().map(|n| string(n));
-            quote!(::dynorm::Projection::Include(::std::vec![#(#names),*]))
+            quote!(::dynorm::definition::Projection::Include(
+                ::std::vec![#(#names),*]
+            ))
         }
     }
 }

@@ -23,12 +23,12 @@ pub use attribute::{Attribute, Bytes, EpochSeconds, Json, JsonString, KeyAttribu
 pub use client::{BoxFuture, Client, DeleteBuilder, GetBuilder, PutBuilder, TableClient};
 pub use definition::{
     AttributeDefinition, AttributeType, BillingMode, Capacity, GlobalSecondaryIndex, LocalSecondaryIndex,
-    Projection, ScalarType, StreamViewType, TableDefinition,
+    Projection as IndexProjection, ScalarType, StreamViewType, TableDefinition,
 };
 pub use error::{
     CancellationReason, DecodeError, DecodeErrorKind, DefinitionErrors, EncodeError, Error, Result, TypeName,
 };
-pub use table::{Key, Table};
+pub use table::{Key, Projection, Table};
 
 /// Re-exported so applications can configure their own client without a separate dependency.
 pub use aws_sdk_dynamodb;

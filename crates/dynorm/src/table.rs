@@ -28,6 +28,43 @@ pub trait Table: Sized {
     fn key_of(&self) -> Key<Self> {
         Key::from_result(self.key_item())
     }
+
+    /// The stored name of the optimistic-locking version attribute (`#[dynorm(version)]`), if any.
+    ///
+    /// When set, every write through dynorm checks that the stored version is the one the value
+    /// carries (or that the item does not exist yet, for version 0) and stores the next version.
+    const VERSION_ATTRIBUTE: Option<&'static str> = None;
+
+    /// The version this value carries (0 for a value never written), when the table is versioned.
+    fn version(&self) -> Option<u64> {
+        None
+    }
+
+    /// Sets the version this value carries (after a successful versioned write).
+    fn set_version(&mut self, _version: u64) {}
+
+    /// The stored name of the attribute stamped once, when an item is created
+    /// (`#[dynorm(created_at)]`), if any.
+    const CREATED_AT_ATTRIBUTE: Option<&'static str> = None;
+
+    /// The stored name of the attribute stamped on every write (`#[dynorm(updated_at)]`), if any.
+    const UPDATED_AT_ATTRIBUTE: Option<&'static str> = None;
+}
+
+/// A type holding some of the attributes of table [`Projection::Table`]: what a get or query with
+/// a projection, or a query on a keys-only or INCLUDE index, decodes into.
+///
+/// Derive it with `#[derive(Projection)]` and `#[dynorm(table = User)]`; every field must name an
+/// attribute of that table, which is checked at compile time.
+pub trait Projection: Sized {
+    /// The table the attributes belong to.
+    type Table: Table;
+
+    /// The stored names of the attributes this type reads (its projection expression).
+    fn attributes() -> &'static [&'static str];
+
+    /// Decodes an item holding (at least) those attributes.
+    fn from_item(item: Item) -> Result<Self, DecodeError>;
 }
 
 /// The primary key of an item of table `T`: the partition key and, if the table has one, the

@@ -8,7 +8,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use dynorm::definition::Composite;
 use dynorm::{
     AttributeDefinition, AttributeType, AttributeValue, BillingMode, Capacity, DecodeError, DecodeErrorKind,
-    GlobalSecondaryIndex, Item, LocalSecondaryIndex, Projection, StreamViewType, Table, TableDefinition,
+    GlobalSecondaryIndex, IndexProjection as Projection, Item, LocalSecondaryIndex, StreamViewType, Table,
+    TableDefinition,
 };
 
 fn s(v: &str) -> AttributeValue {

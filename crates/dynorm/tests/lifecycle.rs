@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use dynorm::{
     AttributeDefinition, AttributeType, BillingMode, Capacity, Client, Error, GlobalSecondaryIndex,
-    LocalSecondaryIndex, Projection, StreamViewType, Table, TableDefinition,
+    IndexProjection as Projection, LocalSecondaryIndex, StreamViewType, Table, TableDefinition,
 };
 use support::{User, users_definition};
 
