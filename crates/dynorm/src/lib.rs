@@ -221,3 +221,8 @@ pub mod __private {
             .map_err(|e| decode_error(e.within(part), table, name))
     }
 }
+
+/// The repository README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;
