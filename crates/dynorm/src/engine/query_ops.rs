@@ -117,9 +117,7 @@ impl Client {
                         consistent_read: Some(request.consistent_read),
                         ..Default::default()
                     };
-                    let r = db
-                        .query(req)
-                        .map_err(|e| error_map::from_dynoxide(table, e))?;
+                    let r = db.query(req).map_err(|e| error_map::from_dynoxide(table, e))?;
                     (r.items, r.count, r.last_evaluated_key, r.consumed_capacity)
                 } else {
                     let req = dynoxide::actions::scan::ScanRequest {
@@ -137,9 +135,7 @@ impl Client {
                         total_segments: segment.map(|s| s.1),
                         ..Default::default()
                     };
-                    let r = db
-                        .scan(req)
-                        .map_err(|e| error_map::from_dynoxide(table, e))?;
+                    let r = db.scan(req).map_err(|e| error_map::from_dynoxide(table, e))?;
                     (r.items, r.count, r.last_evaluated_key, r.consumed_capacity)
                 };
                 if let Some(c) = capacity {
