@@ -26,7 +26,8 @@
 //!         .await?;
 //! }
 //!
-//! // The open orders of one customer, newest first, three per page.
+//! // The open orders of one customer, newest first, pages of three items evaluated (the filter
+//! // runs after the limit, as in DynamoDB).
 //! let first = orders
 //!     .query(KeyCondition::partition("customer", "ada").sort_ge("number", 2))
 //!     .filter(attr("status").eq("open"))
@@ -34,7 +35,7 @@
 //!     .limit(3)
 //!     .page()
 //!     .await?;
-//! assert_eq!(first.items.iter().map(|o| o.number).collect::<Vec<_>>(), [8, 6]);
+//! assert_eq!(first.items.iter().map(|o| o.number).collect::<Vec<_>>(), [8]);
 //!
 //! // The cursor is a string an HTTP API can hand to its client and take back.
 //! let cursor = first.cursor.expect("more to read").to_string();
@@ -42,10 +43,10 @@
 //!     .query(KeyCondition::partition("customer", "ada").sort_ge("number", 2))
 //!     .filter(attr("status").eq("open"))
 //!     .descending()
-//!     .start_after(cursor.parse()?)
+//!     .start_after(dynorm::query::Cursor::from(cursor))
 //!     .all()
 //!     .await?;
-//! assert_eq!(rest.iter().map(|o| o.number).collect::<Vec<_>>(), [4, 2]);
+//! assert_eq!(rest.iter().map(|o| o.number).collect::<Vec<_>>(), [6, 4, 2]);
 //!
 //! assert_eq!(orders.query_partition("ada").count().await?, 10);
 //! assert_eq!(orders.scan().segments(4).all().await?.len(), 10);
