@@ -150,6 +150,65 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+
+    /// A query or scan named an index the table's definition does not have.
+    #[error("table `{table}` has no index `{index}` (its indexes: {})", if .known.is_empty() { "none".to_owned() } else { .known.join(", ") })]
+    UnknownIndex {
+        /// The table queried.
+        table: String,
+        /// The index that was named.
+        index: String,
+        /// The indexes the definition has.
+        known: Vec<String>,
+    },
+
+    /// A query's key condition names attributes other than the keys of the table or index read.
+    #[error("key condition on table `{table}`{}: expected {expected}, found {found}", .index.as_deref().map(|i| format!(" index `{i}`")).unwrap_or_default())]
+    InvalidKeyCondition {
+        /// The table queried.
+        table: String,
+        /// The index queried, if any.
+        index: Option<String>,
+        /// The key attribute(s) the table or index has.
+        expected: String,
+        /// What the key condition named.
+        found: String,
+    },
+
+    /// A pagination cursor was tampered with, is malformed, or belongs to another table or index.
+    #[error("invalid cursor for table `{table}`{}: {reason}", .index.as_deref().map(|i| format!(" index `{i}`")).unwrap_or_default())]
+    InvalidCursor {
+        /// The table read.
+        table: String,
+        /// The index read, if any.
+        index: Option<String>,
+        /// What was wrong with the cursor.
+        reason: String,
+    },
+
+    /// Reading from a KEYS_ONLY or INCLUDE index into a type that needs attributes the index
+    /// does not hold (they would otherwise come back missing or defaulted).
+    #[error("index `{index}` of table `{table}` does not project {}; read a projection type or fetch the full items", .missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "))]
+    IndexProjection {
+        /// The table read.
+        table: String,
+        /// The index read.
+        index: String,
+        /// The attributes needed that the index does not hold.
+        missing: Vec<String>,
+    },
+
+    /// A read request combines options DynamoDB (or dynorm) refuses, e.g. a consistent read on a
+    /// global secondary index, a page size of 0, or a cursor on a parallel scan.
+    #[error("invalid request on table `{table}`{}: {message}", .index.as_deref().map(|i| format!(" index `{i}`")).unwrap_or_default())]
+    InvalidRequest {
+        /// The table read.
+        table: String,
+        /// The index read, if any.
+        index: Option<String>,
+        /// What was wrong.
+        message: String,
+    },
 }
 
 impl Error {

@@ -25,6 +25,7 @@ pub(crate) mod convert;
 pub(crate) mod error_map;
 mod guard;
 pub(crate) mod ops;
+pub(crate) mod query_ops;
 
 pub use guard::expression_depth;
 pub(crate) use guard::{check_expression, guard_item};

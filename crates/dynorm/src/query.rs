@@ -1,0 +1,1006 @@
+//! Reading many items: [`Query`] and [`Scan`] builders, pages with a resumable [`Cursor`], streams
+//! that page transparently, parallel scans, and reads from indexes that hold only some attributes.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")] async fn main() -> dynorm::Result<()> {
+//! use dynorm::expr::{attr, KeyCondition};
+//! use dynorm::prelude::*;
+//!
+//! #[derive(Debug, PartialEq, Table)]
+//! #[dynorm(table = "orders")]
+//! struct Order {
+//!     #[dynorm(partition_key)]
+//!     customer: String,
+//!     #[dynorm(sort_key)]
+//!     number: u32,
+//!     status: String,
+//! }
+//!
+//! let client = dynorm::Client::embedded()?;
+//! let orders = client.table::<Order>();
+//! orders.create().await?;
+//! for number in 0..10 {
+//!     let status = if number % 2 == 0 { "open" } else { "shipped" };
+//!     orders
+//!         .put(&Order { customer: "ada".into(), number, status: status.into() })
+//!         .await?;
+//! }
+//!
+//! // The open orders of one customer, newest first, pages of three items evaluated (the filter
+//! // runs after the limit, as in DynamoDB).
+//! let first = orders
+//!     .query(KeyCondition::partition("customer", "ada").sort_ge("number", 2))
+//!     .filter(attr("status").eq("open"))
+//!     .descending()
+//!     .limit(3)
+//!     .page()
+//!     .await?;
+//! assert_eq!(first.items.iter().map(|o| o.number).collect::<Vec<_>>(), [8]);
+//!
+//! // The cursor is a string an HTTP API can hand to its client and take back.
+//! let cursor = first.cursor.expect("more to read").to_string();
+//! let rest = orders
+//!     .query(KeyCondition::partition("customer", "ada").sort_ge("number", 2))
+//!     .filter(attr("status").eq("open"))
+//!     .descending()
+//!     .start_after(dynorm::query::Cursor::from(cursor))
+//!     .all()
+//!     .await?;
+//! assert_eq!(rest.iter().map(|o| o.number).collect::<Vec<_>>(), [6, 4, 2]);
+//!
+//! assert_eq!(orders.query_partition("ada").count().await?, 10);
+//! assert_eq!(orders.scan().segments(4).all().await?.len(), 10);
+//! # Ok(()) }
+//! ```
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use futures::stream::{self, BoxStream};
+use futures::{Stream, StreamExt, TryStreamExt};
+
+use crate::definition::{IndexRef, Projection as IndexKind, TableDefinition};
+use crate::engine::ops::GetItem;
+use crate::engine::query_ops::ReadRequest;
+use crate::expr::{
+    Condition, ExpressionAttributes, Filter, IntoValue, KeyCondition, ProjectionExpression, Value,
+};
+use crate::{AttributeValue, Client, DecodeError, Error, Item, Projection, Result, Table, TableClient};
+
+/// How many segments of a parallel scan are read at once unless
+/// [`Scan::concurrency`](Read::concurrency) says otherwise.
+pub const DEFAULT_SCAN_CONCURRENCY: usize = 4;
+
+/// How many GetItem calls [`fetch_full_items`](Read::fetch_full_items) keeps in flight.
+pub const FULL_ITEM_CONCURRENCY: usize = 16;
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::QueryMode {}
+    impl Sealed for super::ScanMode {}
+}
+
+/// Whether a [`Read`] is a Query or a Scan (sealed: only [`QueryMode`] and [`ScanMode`]).
+pub trait ReadMode: sealed::Sealed + 'static {
+    /// `true` for a Query.
+    const IS_QUERY: bool;
+}
+
+/// Marks a [`Read`] as a Query.
+#[derive(Debug)]
+pub enum QueryMode {}
+
+/// Marks a [`Read`] as a Scan.
+#[derive(Debug)]
+pub enum ScanMode {}
+
+impl ReadMode for QueryMode {
+    const IS_QUERY: bool = true;
+}
+
+impl ReadMode for ScanMode {
+    const IS_QUERY: bool = false;
+}
+
+/// A Query on table `T` (or one of its indexes) yielding `O` (`T`, or a [`Projection`]).
+pub type Query<T, O = T> = Read<T, O, QueryMode>;
+
+/// A Scan of table `T` (or one of its indexes) yielding `O` (`T`, or a [`Projection`]).
+pub type Scan<T, O = T> = Read<T, O, ScanMode>;
+
+/// What [`Read::filter`] accepts: a [`Condition`], an optional one, or a run-time [`Filter`]
+/// built from (attribute, comparison, value) triples.
+pub trait IntoFilter {
+    /// The condition, or `None` for no filter.
+    fn into_filter(self) -> Option<Condition>;
+}
+
+impl IntoFilter for Condition {
+    fn into_filter(self) -> Option<Condition> {
+        Some(self)
+    }
+}
+
+impl IntoFilter for Option<Condition> {
+    fn into_filter(self) -> Option<Condition> {
+        self
+    }
+}
+
+impl IntoFilter for &Filter<'_> {
+    fn into_filter(self) -> Option<Condition> {
+        self.to_condition()
+    }
+}
+
+impl IntoFilter for Filter<'_> {
+    fn into_filter(self) -> Option<Condition> {
+        self.to_condition()
+    }
+}
+
+#[derive(Debug, Clone)]
+enum KeySpec {
+    Condition(KeyCondition),
+    Partition(Value),
+}
+
+/// A Query or Scan waiting to run; finish it with [`stream`](Read::stream),
+/// [`page`](Read::page), [`all`](Read::all) or [`count`](Read::count).
+///
+/// Build one with [`TableClient::query`], [`TableClient::query_partition`] or
+/// [`TableClient::scan`].
+#[must_use = "a read does nothing until it is run with `.stream()`, `.page()`, `.all()` or `.count()`"]
+pub struct Read<T, O, M> {
+    table: TableClient<T>,
+    key: Option<KeySpec>,
+    index: Option<String>,
+    filter: Option<Condition>,
+    limit: Option<u32>,
+    descending: bool,
+    consistent_read: bool,
+    max_pages: Option<usize>,
+    start: Option<Cursor>,
+    segments: u32,
+    concurrency: usize,
+    decode: fn(Item) -> Result<O, DecodeError>,
+    attributes: Option<&'static [&'static str]>,
+    fetch_full: bool,
+    mode: PhantomData<fn() -> M>,
+}
+
+impl<T, O, M: ReadMode> fmt::Debug for Read<T, O, M> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(if M::IS_QUERY { "Query" } else { "Scan" })
+            .field("table", &self.table.name)
+            .field("key", &self.key)
+            .field("index", &self.index)
+            .field("filter", &self.filter)
+            .field("limit", &self.limit)
+            .field("descending", &self.descending)
+            .field("consistent_read", &self.consistent_read)
+            .field("max_pages", &self.max_pages)
+            .field("start", &self.start)
+            .field("segments", &self.segments)
+            .field("attributes", &self.attributes)
+            .field("fetch_full", &self.fetch_full)
+            .finish()
+    }
+}
+
+/// One page of results and, when there may be more, the cursor to resume from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<O> {
+    /// The items of this page (possibly none, when a filter removed them all).
+    pub items: Vec<O>,
+    /// Where the next page starts; `None` when the read is complete.
+    pub cursor: Option<Cursor>,
+}
+
+impl<T: Table> TableClient<T> {
+    /// Queries the items matching a key condition, on the table or (with
+    /// [`index`](Read::index)) one of its indexes. The key condition must name the partition key
+    /// (and, if any, the sort key) of what is read; otherwise the read fails with
+    /// [`Error::InvalidKeyCondition`].
+    pub fn query(&self, key_condition: KeyCondition) -> Query<T> {
+        self.read(Some(KeySpec::Condition(key_condition)))
+    }
+
+    /// Queries one partition: `value` is compared with the partition key of the table, or of the
+    /// index chosen with [`index`](Read::index), as the definition names it.
+    pub fn query_partition(&self, value: impl IntoValue) -> Query<T> {
+        self.read(Some(KeySpec::Partition(value.into_value())))
+    }
+
+    /// Scans the table or (with [`index`](Read::index)) one of its indexes.
+    pub fn scan(&self) -> Scan<T> {
+        self.read(None)
+    }
+
+    fn read<M>(&self, key: Option<KeySpec>) -> Read<T, T, M> {
+        Read {
+            table: self.clone(),
+            key,
+            index: None,
+            filter: None,
+            limit: None,
+            descending: false,
+            consistent_read: false,
+            max_pages: None,
+            start: None,
+            segments: 1,
+            concurrency: DEFAULT_SCAN_CONCURRENCY,
+            decode: T::from_item,
+            attributes: None,
+            fetch_full: false,
+            mode: PhantomData,
+        }
+    }
+}
+
+impl<T: Table, O, M: ReadMode> Read<T, O, M> {
+    /// Reads a global or local secondary index named in the definition (an unknown name fails
+    /// with [`Error::UnknownIndex`]).
+    pub fn index(mut self, name: impl Into<String>) -> Self {
+        self.index = Some(name.into());
+        self
+    }
+
+    /// Keeps only the items matching this filter (applied after the read, so it does not reduce
+    /// the capacity a page consumes). Called again, the filters are joined with AND.
+    pub fn filter(mut self, filter: impl IntoFilter) -> Self {
+        if let Some(condition) = filter.into_filter() {
+            self.filter = Some(match self.filter.take() {
+                Some(previous) => previous.and(condition),
+                None => condition,
+            });
+        }
+        self
+    }
+
+    /// The most items DynamoDB evaluates per page (its `Limit`). 0 is refused with
+    /// [`Error::InvalidRequest`].
+    pub fn limit(mut self, page_size: u32) -> Self {
+        self.limit = Some(page_size);
+        self
+    }
+
+    /// Asks for strongly consistent reads; refused with [`Error::InvalidRequest`] on a global
+    /// secondary index, as DynamoDB does.
+    pub fn consistent_read(mut self) -> Self {
+        self.consistent_read = true;
+        self
+    }
+
+    /// Stops after this many pages (per segment, for a parallel scan).
+    pub fn max_pages(mut self, pages: usize) -> Self {
+        self.max_pages = Some(pages);
+        self
+    }
+
+    /// Resumes after the cursor of an earlier [`Page`] of the same read. A cursor altered on the
+    /// way, or one from another table or index, is refused with [`Error::InvalidCursor`].
+    pub fn start_after(mut self, cursor: Cursor) -> Self {
+        self.start = Some(cursor);
+        self
+    }
+
+    /// Reads only the attributes of projection type `P` (a `ProjectionExpression`) and yields `P`.
+    ///
+    /// On a KEYS_ONLY or INCLUDE index, every attribute of `P` must be projected by the index,
+    /// otherwise the read fails with [`Error::IndexProjection`] naming the missing ones.
+    pub fn project<P: Projection<Table = T>>(self) -> Read<T, P, M> {
+        Read {
+            table: self.table,
+            key: self.key,
+            index: self.index,
+            filter: self.filter,
+            limit: self.limit,
+            descending: self.descending,
+            consistent_read: self.consistent_read,
+            max_pages: self.max_pages,
+            start: self.start,
+            segments: self.segments,
+            concurrency: self.concurrency,
+            decode: P::from_item,
+            attributes: Some(P::attributes()),
+            fetch_full: self.fetch_full,
+            mode: PhantomData,
+        }
+    }
+
+    /// Reads the index, then each full item from the table by its key (GetItem calls, at most
+    /// [`FULL_ITEM_CONCURRENCY`] at once), so a KEYS_ONLY or INCLUDE index yields whole items.
+    ///
+    /// Items deleted between the two reads are left out, as they no longer exist. Without an
+    /// index this does nothing (the table holds the whole items).
+    pub fn fetch_full_items(mut self) -> Self {
+        self.fetch_full = true;
+        self
+    }
+}
+
+impl<T: Table, O> Read<T, O, QueryMode> {
+    /// Reads in descending sort-key order (`ScanIndexForward = false`).
+    pub fn descending(mut self) -> Self {
+        self.descending = true;
+        self
+    }
+}
+
+impl<T: Table, O> Read<T, O, ScanMode> {
+    /// Scans in `n` segments (a parallel scan); every item is yielded exactly once. A parallel
+    /// scan has no single cursor, so it can be streamed, collected or counted, not paged.
+    pub fn segments(mut self, n: u32) -> Self {
+        self.segments = n;
+        self
+    }
+
+    /// Reads at most `k` segments at once (default [`DEFAULT_SCAN_CONCURRENCY`]).
+    pub fn concurrency(mut self, k: usize) -> Self {
+        self.concurrency = k;
+        self
+    }
+}
+
+/// Everything a read needs once checked and rendered; shared by its pages.
+struct Plan<O> {
+    client: Client,
+    request: ReadRequest,
+    decode: fn(Item) -> Result<O, DecodeError>,
+    /// The table's key attributes, when full items are fetched by key.
+    full_keys: Option<Vec<String>>,
+    start: Option<Item>,
+    max_pages: Option<usize>,
+    segments: u32,
+    concurrency: usize,
+}
+
+fn invalid_request(table: &str, index: Option<&str>, message: impl Into<String>) -> Error {
+    Error::InvalidRequest {
+        table: table.to_owned(),
+        index: index.map(str::to_owned),
+        message: message.into(),
+    }
+}
+
+/// Names the table in an expression error not tied to one.
+fn in_table(table: &str, error: Error) -> Error {
+    match error {
+        Error::InvalidExpression { table: t, message } if t.is_empty() => Error::InvalidExpression {
+            table: table.to_owned(),
+            message,
+        },
+        Error::Encode(mut e) => {
+            e.table.get_or_insert_with(|| table.to_owned());
+            Error::Encode(e)
+        }
+        other => other,
+    }
+}
+
+/// The key attributes of what is read: (partition key, sort key).
+fn read_keys<'a>(definition: &'a TableDefinition, index: Option<IndexRef<'a>>) -> (&'a str, Option<&'a str>) {
+    match index {
+        None => (definition.partition_key.as_str(), definition.sort_key.as_deref()),
+        Some(IndexRef::Global(g)) => (g.partition_key.as_str(), g.sort_key.as_deref()),
+        Some(IndexRef::Local(l)) => (definition.partition_key.as_str(), Some(l.sort_key.as_str())),
+    }
+}
+
+fn push_unique(names: &mut Vec<String>, name: &str) {
+    if !names.iter().any(|n| n == name) {
+        names.push(name.to_owned());
+    }
+}
+
+impl<T, O, M> Read<T, O, M>
+where
+    T: Table,
+    M: ReadMode,
+{
+    fn plan(self, count_only: bool) -> Result<Plan<O>> {
+        let definition = T::definition();
+        let table = self.table.name.clone();
+        let index_name = self.index.as_deref();
+        let index = match index_name {
+            Some(name) => Some(definition.index(name).ok_or_else(|| {
+                Error::UnknownIndex {
+                    table: table.clone(),
+                    index: name.to_owned(),
+                    known: definition
+                        .global_secondary_indexes
+                        .iter()
+                        .map(|g| g.name.clone())
+                        .chain(definition.local_secondary_indexes.iter().map(|l| l.name.clone()))
+                        .collect(),
+                }
+            })?),
+            None => None,
+        };
+        if self.consistent_read && matches!(index, Some(IndexRef::Global(_))) {
+            return Err(invalid_request(
+                &table,
+                index_name,
+                "consistent reads are not supported on global secondary indexes",
+            ));
+        }
+        if self.limit == Some(0) {
+            return Err(invalid_request(
+                &table,
+                index_name,
+                "the page size (limit) must be at least 1",
+            ));
+        }
+        if self.segments == 0 {
+            return Err(invalid_request(
+                &table,
+                index_name,
+                "a scan needs at least 1 segment",
+            ));
+        }
+        if self.concurrency == 0 {
+            return Err(invalid_request(
+                &table,
+                index_name,
+                "the scan concurrency must be at least 1",
+            ));
+        }
+        if self.segments > 1 && self.start.is_some() {
+            return Err(invalid_request(
+                &table,
+                index_name,
+                "a parallel scan cannot start after a cursor (each segment pages on its own)",
+            ));
+        }
+
+        let (partition_key, sort_key) = read_keys(definition, index);
+        let mut attributes = ExpressionAttributes::new();
+        let key_condition = match self.key.filter(|_| M::IS_QUERY) {
+            None => None,
+            Some(spec) => {
+                let key = match spec {
+                    KeySpec::Condition(key) => key,
+                    KeySpec::Partition(value) => KeyCondition::partition(partition_key, value),
+                };
+                check_key_condition(&table, index_name, &key, partition_key, sort_key)?;
+                Some(key.render(&mut attributes).map_err(|e| in_table(&table, e))?)
+            }
+        };
+        if M::IS_QUERY && key_condition.is_none() {
+            return Err(invalid_request(
+                &table,
+                index_name,
+                "a query needs a key condition",
+            ));
+        }
+        let filter = self
+            .filter
+            .as_ref()
+            .map(|f| f.render(&mut attributes))
+            .transpose()
+            .map_err(|e| in_table(&table, e))?;
+
+        // Which attributes the index holds, and whether the output needs others.
+        let fetch_full = self.fetch_full && index.is_some();
+        if !count_only && !fetch_full {
+            let held = match index {
+                Some(IndexRef::Global(g)) => Some((&g.name, &g.projection)),
+                Some(IndexRef::Local(l)) => Some((&l.name, &l.projection)),
+                None => None,
+            };
+            if let Some((index_name, kind)) = held.filter(|(_, kind)| **kind != IndexKind::All) {
+                let mut projected = Vec::new();
+                for key in [
+                    Some(definition.partition_key.as_str()),
+                    definition.sort_key.as_deref(),
+                    Some(partition_key),
+                    sort_key,
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    push_unique(&mut projected, key);
+                }
+                if let IndexKind::Include(included) = kind {
+                    for name in included {
+                        push_unique(&mut projected, name);
+                    }
+                }
+                let needed: Vec<&str> = match self.attributes {
+                    Some(names) => names.to_vec(),
+                    None => definition.attributes.iter().map(|a| a.name.as_str()).collect(),
+                };
+                let mut missing = Vec::new();
+                for name in needed {
+                    if !projected.iter().any(|p| p == name) {
+                        push_unique(&mut missing, name);
+                    }
+                }
+                if !missing.is_empty() {
+                    return Err(Error::IndexProjection {
+                        table: table.clone(),
+                        index: index_name.clone(),
+                        missing,
+                    });
+                }
+            }
+        }
+        let projection = match self.attributes {
+            Some(names) if !count_only && !fetch_full => Some(
+                ProjectionExpression::new(names.iter().copied())
+                    .render(&mut attributes)
+                    .map_err(|e| in_table(&table, e))?,
+            ),
+            _ => None,
+        };
+
+        let mut cursor_keys = Vec::new();
+        for key in [
+            Some(definition.partition_key.as_str()),
+            definition.sort_key.as_deref(),
+            Some(partition_key),
+            sort_key,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            push_unique(&mut cursor_keys, key);
+        }
+        let start = self
+            .start
+            .as_ref()
+            .map(|c| c.decode(&table, index_name, definition, &cursor_keys))
+            .transpose()?;
+
+        let (names, values) = attributes.into_parts();
+        let request = ReadRequest {
+            table: table.clone(),
+            index: self.index.clone(),
+            key_condition,
+            filter,
+            projection,
+            names: names.unwrap_or_default(),
+            values: values.unwrap_or_default(),
+            limit: self.limit,
+            descending: self.descending,
+            consistent_read: self.consistent_read,
+            count_only,
+        }
+        .guard()?;
+        let full_keys = fetch_full.then(|| {
+            let mut keys = vec![definition.partition_key.clone()];
+            keys.extend(definition.sort_key.clone());
+            keys
+        });
+        Ok(Plan {
+            client: self.table.client,
+            request,
+            decode: self.decode,
+            full_keys,
+            start,
+            max_pages: self.max_pages,
+            segments: self.segments,
+            concurrency: self.concurrency,
+        })
+    }
+}
+
+fn check_key_condition(
+    table: &str,
+    index: Option<&str>,
+    key: &KeyCondition,
+    partition_key: &str,
+    sort_key: Option<&str>,
+) -> Result<()> {
+    let mismatch = |expected: String, found: String| Error::InvalidKeyCondition {
+        table: table.to_owned(),
+        index: index.map(str::to_owned),
+        expected,
+        found,
+    };
+    if key.partition_key() != partition_key {
+        return Err(mismatch(
+            format!("partition key `{partition_key}`"),
+            format!("`{}`", key.partition_key()),
+        ));
+    }
+    match (key.sort_key(), sort_key) {
+        (Some(found), Some(expected)) if found != expected => {
+            Err(mismatch(format!("sort key `{expected}`"), format!("`{found}`")))
+        }
+        (Some(found), None) => Err(mismatch(
+            "no sort-key condition (there is no sort key)".to_owned(),
+            format!("`{found}`"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn decode_error(table: &str, mut e: DecodeError) -> Error {
+    e.table.get_or_insert_with(|| table.to_owned());
+    Error::Decode(e)
+}
+
+impl<O: Send + 'static> Plan<O> {
+    /// Reads one page: the decoded items and the LastEvaluatedKey.
+    async fn page(&self, start: Option<Item>, segment: Option<(u32, u32)>) -> Result<(Vec<O>, Option<Item>)> {
+        let page = self.client.engine_read(&self.request, start, segment).await?;
+        let items = match &self.full_keys {
+            Some(keys) => self.full_items(keys, page.items).await?,
+            None => page.items,
+        };
+        let table = &self.request.table;
+        let decode = self.decode;
+        let items = items
+            .into_iter()
+            .map(|item| decode(item).map_err(|e| decode_error(table, e)))
+            .collect::<Result<Vec<O>>>()?;
+        Ok((items, page.last_key))
+    }
+
+    /// The full items of index items, in order, read by their table keys.
+    async fn full_items(&self, keys: &[String], items: Vec<Item>) -> Result<Vec<Item>> {
+        let table = &self.request.table;
+        let requests = items
+            .into_iter()
+            .map(|mut item| {
+                let mut key = Item::with_capacity(keys.len());
+                for name in keys {
+                    let value = item
+                        .remove(name)
+                        .ok_or_else(|| decode_error(table, DecodeError::missing().at(table, name)))?;
+                    key.insert(name.clone(), value);
+                }
+                Ok(GetItem {
+                    table: table.clone(),
+                    key,
+                    consistent_read: self.request.consistent_read,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        stream::iter(requests)
+            .map(|request| self.client.engine_get_item(request))
+            .buffered(FULL_ITEM_CONCURRENCY)
+            .try_filter_map(|item| futures::future::ready(Ok(item)))
+            .try_collect()
+            .await
+    }
+
+    /// The pages of one segment (or of the whole read), as a stream of decoded item batches.
+    fn pages(
+        self: Arc<Self>,
+        start: Option<Item>,
+        segment: Option<(u32, u32)>,
+    ) -> BoxStream<'static, Result<Vec<O>>> {
+        stream::try_unfold((Some(start), 0usize), move |(next, read)| {
+            let plan = Arc::clone(&self);
+            async move {
+                let Some(start) = next else {
+                    return Ok(None);
+                };
+                if plan.max_pages.is_some_and(|max| read >= max) {
+                    return Ok(None);
+                }
+                let (items, last) = plan.page(start, segment).await?;
+                Ok(Some((items, (last.map(Some), read + 1))))
+            }
+        })
+        .boxed()
+    }
+
+    fn items(self: Arc<Self>) -> BoxStream<'static, Result<O>> {
+        let batches = if self.segments > 1 {
+            let total = self.segments;
+            let concurrency = self.concurrency;
+            let plan = Arc::clone(&self);
+            stream::iter(0..total)
+                .map(move |segment| Arc::clone(&plan).pages(None, Some((segment, total))))
+                .flatten_unordered(concurrency)
+                .boxed()
+        } else {
+            let start = self.start.clone();
+            self.pages(start, None)
+        };
+        batches
+            .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+
+    /// Counts the matching items of one segment (or of the whole read).
+    async fn count(&self, segment: Option<(u32, u32)>) -> Result<usize> {
+        let mut start = self.start.clone();
+        let mut total = 0usize;
+        let mut read = 0usize;
+        loop {
+            if self.max_pages.is_some_and(|max| read >= max) {
+                return Ok(total);
+            }
+            let page = self.client.engine_read(&self.request, start, segment).await?;
+            total += page.count;
+            read += 1;
+            match page.last_key {
+                Some(key) => start = Some(key),
+                None => return Ok(total),
+            }
+        }
+    }
+}
+
+impl<T, O, M> Read<T, O, M>
+where
+    T: Table,
+    O: Send + 'static,
+    M: ReadMode,
+{
+    /// Every matching item, paging transparently (up to [`max_pages`](Read::max_pages) pages).
+    /// A parallel scan yields items in no particular order.
+    pub fn stream(self) -> impl Stream<Item = Result<O>> + Send + Unpin + 'static {
+        match self.plan(false) {
+            Ok(plan) => Arc::new(plan).items(),
+            Err(e) => stream::once(futures::future::ready(Err(e))).boxed(),
+        }
+    }
+
+    /// Reads one page; its [`cursor`](Page::cursor) resumes the read with
+    /// [`start_after`](Read::start_after).
+    pub async fn page(self) -> Result<Page<O>> {
+        if self.segments > 1 {
+            return Err(invalid_request(
+                &self.table.name,
+                self.index.as_deref(),
+                "a parallel scan has no single cursor: stream, collect or count it instead",
+            ));
+        }
+        let index = self.index.clone();
+        let plan = self.plan(false)?;
+        let start = plan.start.clone();
+        let (items, last) = plan.page(start, None).await?;
+        let cursor = last
+            .map(|key| Cursor::encode(&plan.request.table, index.as_deref(), &key))
+            .transpose()?;
+        Ok(Page { items, cursor })
+    }
+
+    /// Every matching item, in one vector (up to [`max_pages`](Read::max_pages) pages).
+    pub async fn all(self) -> Result<Vec<O>> {
+        self.stream().try_collect().await
+    }
+
+    /// How many items match (DynamoDB's `Select = COUNT`; no item is transferred), over all
+    /// pages (up to [`max_pages`](Read::max_pages)) and all segments.
+    pub async fn count(self) -> Result<usize> {
+        let plan = Arc::new(self.plan(true)?);
+        if plan.segments > 1 {
+            let total = plan.segments;
+            let counts: Vec<usize> = stream::iter(0..total)
+                .map(|segment| {
+                    let plan = Arc::clone(&plan);
+                    async move { plan.count(Some((segment, total))).await }
+                })
+                .buffer_unordered(plan.concurrency)
+                .try_collect()
+                .await?;
+            Ok(counts.into_iter().sum())
+        } else {
+            plan.count(None).await
+        }
+    }
+}
+
+/// Where a paged read resumes: an opaque string, safe in a URL, to hand to an HTTP client and
+/// take back.
+///
+/// It holds the LastEvaluatedKey (in DynamoDB JSON), the table and index it belongs to and a
+/// checksum, base64url-encoded. A cursor that was altered, or that belongs to another table or
+/// index, is refused with [`Error::InvalidCursor`]. The checksum detects changes, it is not a
+/// signature: a client that rebuilds a cursor can choose where a read starts, within the same
+/// table or index and key attributes — never more. Sign or encrypt cursors yourself if that
+/// matters.
+///
+/// ```
+/// let cursor: dynorm::query::Cursor = "eyJ0Ijoi".parse()?;
+/// assert_eq!(cursor.as_str(), "eyJ0Ijoi");
+/// # Ok::<(), std::convert::Infallible>(())
+/// ```
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Cursor(String);
+
+const CURSOR_VERSION: u64 = 1;
+
+impl Cursor {
+    /// A cursor from its string (checked when it is used).
+    pub fn new(text: impl Into<String>) -> Self {
+        Self(text.into())
+    }
+
+    /// The cursor's text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The cursor's text.
+    pub fn into_string(self) -> String {
+        self.0
+    }
+
+    fn encode(table: &str, index: Option<&str>, key: &Item) -> Result<Self> {
+        let mut attributes = serde_json::Map::new();
+        for (name, value) in key {
+            let (tag, text) = match value {
+                AttributeValue::S(s) => ("S", s.clone()),
+                AttributeValue::N(n) => ("N", n.clone()),
+                AttributeValue::B(b) => ("B", base64::engine::general_purpose::STANDARD.encode(b.as_ref())),
+                other => {
+                    return Err(Error::InvalidCursor {
+                        table: table.to_owned(),
+                        index: index.map(str::to_owned),
+                        reason: format!(
+                            "the engine returned a LastEvaluatedKey with a {} value for `{name}`",
+                            crate::attribute::type_name(other)
+                        ),
+                    });
+                }
+            };
+            let mut typed = serde_json::Map::new();
+            typed.insert(tag.to_owned(), serde_json::Value::String(text));
+            attributes.insert(name.clone(), serde_json::Value::Object(typed));
+        }
+        let payload = serde_json::json!({
+            "v": CURSOR_VERSION,
+            "t": table,
+            "i": index,
+            "k": attributes,
+        });
+        let json = payload.to_string().into_bytes();
+        let mut bytes = checksum(&json).to_be_bytes().to_vec();
+        bytes.extend_from_slice(&json);
+        Ok(Self(
+            base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes),
+        ))
+    }
+
+    fn decode(
+        &self,
+        table: &str,
+        index: Option<&str>,
+        definition: &TableDefinition,
+        key_attributes: &[String],
+    ) -> Result<Item> {
+        let refuse = |reason: String| Error::InvalidCursor {
+            table: table.to_owned(),
+            index: index.map(str::to_owned),
+            reason,
+        };
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(self.0.as_bytes())
+            .map_err(|_| refuse("it is not base64url text".to_owned()))?;
+        let Some((sum, json)) = bytes.split_first_chunk::<8>() else {
+            return Err(refuse("it is too short".to_owned()));
+        };
+        if u64::from_be_bytes(*sum) != checksum(json) {
+            return Err(refuse("its checksum does not match (it was altered)".to_owned()));
+        }
+        let payload: serde_json::Value =
+            serde_json::from_slice(json).map_err(|_| refuse("its content is not JSON".to_owned()))?;
+        if payload.get("v").and_then(serde_json::Value::as_u64) != Some(CURSOR_VERSION) {
+            return Err(refuse("it was made by an unknown cursor version".to_owned()));
+        }
+        let cursor_table = payload.get("t").and_then(serde_json::Value::as_str);
+        let cursor_index = payload.get("i").and_then(serde_json::Value::as_str);
+        if cursor_table != Some(table) || cursor_index != index {
+            let place = |t: Option<&str>, i: Option<&str>| match i {
+                Some(i) => format!("index `{i}` of table `{}`", t.unwrap_or("?")),
+                None => format!("table `{}`", t.unwrap_or("?")),
+            };
+            return Err(refuse(format!(
+                "it belongs to {}, not {}",
+                place(cursor_table, cursor_index),
+                place(Some(table), index)
+            )));
+        }
+        let Some(attributes) = payload.get("k").and_then(serde_json::Value::as_object) else {
+            return Err(refuse("it holds no key".to_owned()));
+        };
+        let mut found: Vec<&str> = attributes.keys().map(String::as_str).collect();
+        found.sort_unstable();
+        let mut expected: Vec<&str> = key_attributes.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        if found != expected {
+            return Err(refuse(format!(
+                "its key has attributes [{}], expected [{}]",
+                found.join(", "),
+                expected.join(", ")
+            )));
+        }
+        let mut key = Item::with_capacity(attributes.len());
+        for (name, typed) in attributes {
+            let value = typed
+                .as_object()
+                .filter(|o| o.len() == 1)
+                .and_then(|o| o.iter().next())
+                .and_then(|(tag, text)| Some((tag.as_str(), text.as_str()?)));
+            let value = match value {
+                Some(("S", text)) => AttributeValue::S(text.to_owned()),
+                Some(("N", text)) => AttributeValue::N(text.to_owned()),
+                Some(("B", text)) => AttributeValue::B(aws_smithy_types::Blob::new(
+                    base64::engine::general_purpose::STANDARD
+                        .decode(text)
+                        .map_err(|_| refuse(format!("key attribute `{name}` is not valid base64")))?,
+                )),
+                _ => {
+                    return Err(refuse(format!(
+                        "key attribute `{name}` is not an S, N or B value"
+                    )));
+                }
+            };
+            if let Some(kind) = definition.key_type(name) {
+                let stored = crate::attribute::type_name(&value);
+                if kind.as_str() != stored {
+                    return Err(refuse(format!(
+                        "key attribute `{name}` holds {stored}, but the definition declares {}",
+                        kind.as_str()
+                    )));
+                }
+            }
+            key.insert(name.clone(), value);
+        }
+        Ok(key)
+    }
+}
+
+/// FNV-1a, 64 bits: detects a changed cursor (not a signature).
+fn checksum(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+impl fmt::Debug for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Cursor").field(&self.0).finish()
+    }
+}
+
+impl fmt::Display for Cursor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl FromStr for Cursor {
+    type Err = std::convert::Infallible;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Ok(Self(text.to_owned()))
+    }
+}
+
+impl From<String> for Cursor {
+    fn from(text: String) -> Self {
+        Self(text)
+    }
+}
+
+impl From<Cursor> for String {
+    fn from(cursor: Cursor) -> Self {
+        cursor.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checksum_detects_a_changed_byte() {
+        assert_ne!(checksum(b"{\"t\":\"a\"}"), checksum(b"{\"t\":\"b\"}"));
+    }
+}
