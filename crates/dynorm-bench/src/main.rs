@@ -5,14 +5,16 @@
 
 use std::process::ExitCode;
 
+mod embedded_ops;
 mod marshal;
 
 fn main() -> ExitCode {
     let name = std::env::args().nth(1).unwrap_or_default();
     match name.as_str() {
         "marshal" => marshal::run(),
+        "embedded-ops" => embedded_ops::run(),
         _ => {
-            eprintln!("usage: dynorm-bench <marshal>");
+            eprintln!("usage: dynorm-bench <marshal | embedded-ops>");
             return ExitCode::FAILURE;
         }
     }

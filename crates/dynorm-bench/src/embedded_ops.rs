@@ -1,0 +1,221 @@
+//! `embedded-ops`: put, get and query through dynorm on the embedded engine versus the same
+//! operations called directly on `dynoxide::Database`, in the same run.
+
+use std::collections::HashMap;
+use std::hint::black_box;
+use std::time::Instant;
+
+use dynorm::{Client, Table};
+use dynoxide::AttributeValue as Raw;
+use dynoxide::actions::get_item::GetItemRequest;
+use dynoxide::actions::put_item::PutItemRequest;
+use dynoxide::actions::query::QueryRequest;
+
+/// A typical small item: a partition and sort key and a handful of attributes.
+#[derive(Debug, Clone, PartialEq, Table)]
+#[dynorm(table = "bench_ops")]
+pub(crate) struct Event {
+    #[dynorm(partition_key)]
+    user: String,
+    #[dynorm(sort_key)]
+    seq: u32,
+    kind: String,
+    amount: i64,
+    ok: bool,
+    tags: Vec<String>,
+}
+
+const USERS: u32 = 100;
+const PER_USER: u32 = 100;
+
+fn event(i: u32) -> Event {
+    Event {
+        user: format!("user-{:03}", i % USERS),
+        seq: i / USERS,
+        kind: "purchase".into(),
+        amount: i64::from(i) * 7 - 300,
+        ok: !i.is_multiple_of(3),
+        tags: vec!["web".into(), "eu".into()],
+    }
+}
+
+/// What a program calling dynoxide directly writes by hand for the same item.
+fn raw_item(e: &Event) -> HashMap<String, Raw> {
+    HashMap::from([
+        ("user".to_owned(), Raw::S(e.user.clone())),
+        ("seq".to_owned(), Raw::N(e.seq.to_string())),
+        ("kind".to_owned(), Raw::S(e.kind.clone())),
+        ("amount".to_owned(), Raw::N(e.amount.to_string())),
+        ("ok".to_owned(), Raw::BOOL(e.ok)),
+        (
+            "tags".to_owned(),
+            Raw::L(e.tags.iter().cloned().map(Raw::S).collect()),
+        ),
+    ])
+}
+
+fn raw_key(user: &str, seq: u32) -> HashMap<String, Raw> {
+    HashMap::from([
+        ("user".to_owned(), Raw::S(user.to_owned())),
+        ("seq".to_owned(), Raw::N(seq.to_string())),
+    ])
+}
+
+async fn fresh_database() -> dynoxide::Database {
+    let db = dynoxide::Database::memory().expect("in-memory database");
+    Client::from_database(db.clone())
+        .table::<Event>()
+        .create()
+        .await
+        .expect("creates the table");
+    db
+}
+
+fn ns_per_op(start: Instant, ops: u32) -> u64 {
+    start.elapsed().as_nanos() as u64 / u64::from(ops)
+}
+
+pub(crate) fn run() {
+    const ROUNDS: usize = 5;
+    let n = USERS * PER_USER;
+    let events: Vec<Event> = (0..n).map(event).collect();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+
+    // Databases filled by each side's put round, reused for its gets and queries.
+    let mut raw_db = None;
+    let mut dynorm_db = None;
+
+    let put_raw = || {
+        let db = runtime.block_on(fresh_database());
+        let start = Instant::now();
+        for e in &events {
+            let request = PutItemRequest {
+                table_name: "bench_ops".into(),
+                item: raw_item(e),
+                ..Default::default()
+            };
+            black_box(db.put_item(request).expect("raw put"));
+        }
+        let t = ns_per_op(start, n);
+        raw_db = Some(db);
+        t
+    };
+    let put_dynorm = || {
+        runtime.block_on(async {
+            let db = fresh_database().await;
+            let table = Client::from_database(db.clone()).table::<Event>();
+            let start = Instant::now();
+            for e in &events {
+                table.put(e).await.expect("dynorm put");
+            }
+            let t = ns_per_op(start, n);
+            dynorm_db = Some(db);
+            t
+        })
+    };
+    let (put_d, put_r) = crate::compare(ROUNDS, put_dynorm, put_raw);
+    let raw_db = raw_db.expect("filled by the put rounds");
+    let dynorm_db = dynorm_db.expect("filled by the put rounds");
+
+    let get_raw = || {
+        let start = Instant::now();
+        for e in &events {
+            let request = GetItemRequest {
+                table_name: "bench_ops".into(),
+                key: raw_key(&e.user, e.seq),
+                ..Default::default()
+            };
+            let item = raw_db.get_item(request).expect("raw get").item.expect("present");
+            black_box(item);
+        }
+        ns_per_op(start, n)
+    };
+    let get_dynorm = || {
+        runtime.block_on(async {
+            let table = Client::from_database(dynorm_db.clone()).table::<Event>();
+            let start = Instant::now();
+            for e in &events {
+                let got = table
+                    .get(Event::key(e.user.clone(), e.seq))
+                    .await
+                    .expect("dynorm get");
+                black_box(got.expect("present"));
+            }
+            ns_per_op(start, n)
+        })
+    };
+    let (get_d, get_r) = crate::compare(ROUNDS, get_dynorm, get_raw);
+
+    let query_raw = || {
+        let start = Instant::now();
+        for u in 0..USERS {
+            let request = QueryRequest {
+                table_name: "bench_ops".into(),
+                key_condition_expression: Some("#p = :p".into()),
+                expression_attribute_names: Some(HashMap::from([("#p".to_owned(), "user".to_owned())])),
+                expression_attribute_values: Some(HashMap::from([(
+                    ":p".to_owned(),
+                    Raw::S(format!("user-{u:03}")),
+                )])),
+                scan_index_forward: true,
+                ..Default::default()
+            };
+            let items = raw_db
+                .query(request)
+                .expect("raw query")
+                .items
+                .unwrap_or_default();
+            assert_eq!(items.len(), PER_USER as usize);
+            black_box(items);
+        }
+        ns_per_op(start, USERS)
+    };
+    let query_dynorm = || query::dynorm(&runtime, &dynorm_db);
+    let (query_d, query_r) = crate::compare(ROUNDS, query_dynorm, query_raw);
+
+    println!("embedded engine, in memory, best of {ROUNDS} rounds; ns per operation (dynorm / raw dynoxide)");
+    println!(
+        "  put    {put_d:>8.0} / {put_r:>8.0}   ratio {:.2}",
+        put_r / put_d
+    );
+    println!(
+        "  get    {get_d:>8.0} / {get_r:>8.0}   ratio {:.2}",
+        get_r / get_d
+    );
+    println!(
+        "  query  {query_d:>8.0} / {query_r:>8.0}   ratio {:.2}   ({PER_USER} items per query)",
+        query_r / query_d
+    );
+    // One figure: throughput of the same mix (n puts, n gets, USERS queries) on each side.
+    let mix =
+        |put: f64, get: f64, query: f64| put * f64::from(n) + get * f64::from(n) + query * f64::from(USERS);
+    println!(
+        "embedded-ops ratio {:.2}",
+        mix(put_r, get_r, query_r) / mix(put_d, get_d, query_d)
+    );
+}
+
+mod query {
+    use super::*;
+
+    /// The dynorm side of the query round: the same partitions, decoded into `Event`.
+    pub(super) fn dynorm(runtime: &tokio::runtime::Runtime, db: &dynoxide::Database) -> u64 {
+        runtime.block_on(async {
+            let table = Client::from_database(db.clone()).table::<Event>();
+            let start = Instant::now();
+            for u in 0..USERS {
+                let items = table
+                    .query_partition(format!("user-{u:03}"))
+                    .all()
+                    .await
+                    .expect("dynorm query");
+                assert_eq!(items.len(), PER_USER as usize);
+                black_box(items);
+            }
+            ns_per_op(start, USERS)
+        })
+    }
+}
