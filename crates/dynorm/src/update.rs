@@ -362,10 +362,16 @@ pub struct UpdateReturnOld<T> {
 
 impl<T: Table> UpdateReturnOld<T> {
     /// Sends the request: the item as it was, `None` when the update created it.
+    ///
+    /// The embedded engine answers `ALL_OLD` for an item it creates with the key attributes
+    /// alone (DynamoDB answers nothing); an answer holding exactly the key is therefore read as
+    /// "there was no item".
     pub async fn send(self) -> Result<Option<T>> {
         let name = self.update.table.name.clone();
+        let key = self.update.key.as_item().ok().cloned();
         let item = self.update.execute(ReturnValues::AllOld).await?;
-        item.map(|item| decode_with(&name, item, T::from_item))
+        item.filter(|item| Some(item) != key.as_ref())
+            .map(|item| decode_with(&name, item, T::from_item))
             .transpose()
     }
 }
