@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use std::fmt;
 use std::future::IntoFuture;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 
 use crate::client::{
     BoxFuture, Conditions, condition_methods, decode_with, encode_error, into_future, name_table,
@@ -83,13 +83,17 @@ impl<T> fmt::Debug for UpsertBuilder<T> {
 
 /// The current time as the stored form of a timestamp attribute: epoch seconds when the
 /// definition or the value's own encoding says number, ISO 8601 text otherwise.
-fn stamp(definition: &crate::TableDefinition, attribute: &str, sample: Option<&AttributeValue>) -> Value {
+fn stamp(
+    definition: &crate::TableDefinition,
+    attribute: &str,
+    sample: Option<&AttributeValue>,
+    now: DateTime<Utc>,
+) -> Value {
     let declared = definition.attribute(attribute).map(|a| a.attribute_type);
     let numeric = matches!(
         declared,
         Some(AttributeType::Number | AttributeType::DatetimeEpoch)
     ) || matches!(sample, Some(AttributeValue::N(_)));
-    let now = Utc::now();
     if numeric {
         Value::from_result(EpochSeconds(now).encode())
     } else {
@@ -119,12 +123,14 @@ impl<T: Table> UpsertBuilder<T> {
         let version = T::VERSION_ATTRIBUTE;
         let managed = |a: &str| Some(a) == created || Some(a) == updated || Some(a) == version;
 
+        // One instant for both stamps: a new item's creation and modification times are equal.
+        let now = Utc::now();
         let mut update = Update::new();
         if let Some(c) = created {
-            update = update.set_if_not_exists(c, stamp(definition, c, item.get(c)));
+            update = update.set_if_not_exists(c, stamp(definition, c, item.get(c), now));
         }
         if let Some(u) = updated {
-            update = update.set(u, stamp(definition, u, item.get(u)));
+            update = update.set(u, stamp(definition, u, item.get(u), now));
         }
         if let Some(v) = version {
             update = update.add(v, 1u64);
