@@ -596,7 +596,8 @@ impl<T: Table> PutBuilder<T> {
     /// Sends the request: the old item (when asked) and the version written (versioned tables).
     async fn execute(self, return_old: bool) -> Result<(Option<Item>, Option<u64>)> {
         let name = &self.table.name;
-        let mut item = self.item.map_err(|e| encode_error(name, e))?;
+        // Refuse values nested too deeply first: everything below may walk them recursively.
+        let mut item = crate::engine::guard_item(name, self.item.map_err(|e| encode_error(name, e))?)?;
         let mut attributes = expr::ExpressionAttributes::new();
         let version = match (T::VERSION_ATTRIBUTE, self.version) {
             (Some(attribute), Some(expected)) => {

@@ -115,7 +115,8 @@ impl<T: Table> UpsertBuilder<T> {
     pub async fn send(self) -> Result<T> {
         let name = &self.table.name;
         let definition = T::definition();
-        let mut item = self.item.map_err(|e| encode_error(name, e))?;
+        // Refuse values nested too deeply first: building the update walks them recursively.
+        let mut item = crate::engine::guard_item(name, self.item.map_err(|e| encode_error(name, e))?)?;
         validate::check_item(name, definition, &item)?;
         let is_key = |a: &str| a == definition.partition_key || definition.sort_key.as_deref() == Some(a);
         let created = T::CREATED_AT_ATTRIBUTE;
