@@ -228,7 +228,7 @@ impl<T: Table> TableClient<T> {
     /// # use dynorm::{Table, TableClient};
     /// # async fn bump<T: Table>(table: &TableClient<T>, key: dynorm::Key<T>, change: impl Fn(&mut T)) -> dynorm::Result<()> {
     /// loop {
-    ///     let mut value = table.get_or_fail(key.clone()).consistent_read(true).await?;
+    ///     let mut value = table.get_or_fail(key.clone()).consistent_read(true).send().await?;
     ///     change(&mut value);
     ///     match table.save(&mut value).await {
     ///         Err(e) if e.is_version_conflict() => continue, // someone else wrote first
