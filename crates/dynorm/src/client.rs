@@ -547,6 +547,17 @@ macro_rules! condition_methods {
 pub(crate) use condition_methods;
 
 macro_rules! into_future {
+    // Builders whose future never holds a `T` need no `T: Send`.
+    ($builder:ident, $output:ty, any_t) => {
+        impl<T: Table + 'static> IntoFuture for $builder<T> {
+            type Output = Result<$output>;
+            type IntoFuture = BoxFuture<'static, Result<$output>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
     ($builder:ident, $output:ty) => {
         impl<T: Table + Send + 'static> IntoFuture for $builder<T> {
             type Output = Result<$output>;
@@ -639,7 +650,7 @@ impl<T: Table> PutBuilder<T> {
     }
 }
 
-into_future!(PutBuilder, ());
+into_future!(PutBuilder, (), any_t);
 
 /// A PutItem that returns the item it replaced.
 #[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
@@ -895,7 +906,7 @@ impl<T: Table> DeleteBuilder<T> {
     }
 }
 
-into_future!(DeleteBuilder, ());
+into_future!(DeleteBuilder, (), any_t);
 
 /// A DeleteItem that returns the item it deleted.
 #[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]

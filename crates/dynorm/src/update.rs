@@ -241,7 +241,7 @@ impl<T: Table> UpdateBuilder<T> {
     }
 }
 
-into_future!(UpdateBuilder, ());
+into_future!(UpdateBuilder, (), any_t);
 
 /// Refuses an update whose actions target a key attribute: DynamoDB would refuse it too, with a
 /// message that names neither the table nor the attribute.
@@ -351,7 +351,7 @@ impl<T: Table> UpdateReturnUpdated<T> {
     }
 }
 
-into_future!(UpdateReturnUpdated, Item);
+into_future!(UpdateReturnUpdated, Item, any_t);
 
 /// An UpdateItem returning the item as it was before the update.
 #[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]

@@ -190,3 +190,69 @@ async fn key_types_numbers_and_missing_parts_are_checked() {
         assert_eq!(table.get(key("-1.5e3")).await.expect("a valid number"), None);
     }
 }
+
+/// A users item holding one value nested `levels` deep.
+struct Deep(std::sync::Mutex<Option<AttributeValue>>);
+
+impl Table for Deep {
+    fn definition() -> &'static dynorm::TableDefinition {
+        User::definition()
+    }
+
+    fn to_item(&self) -> Result<Item, dynorm::EncodeError> {
+        let value = self
+            .0
+            .lock()
+            .expect("lock")
+            .take()
+            .unwrap_or(AttributeValue::Null(true));
+        Ok(Item::from([
+            ("id".to_owned(), AttributeValue::S("deep".into())),
+            ("v".to_owned(), value),
+        ]))
+    }
+
+    fn from_item(_: Item) -> Result<Self, dynorm::DecodeError> {
+        Err(dynorm::DecodeError::custom("not read back"))
+    }
+
+    fn key_item(&self) -> Result<Item, dynorm::EncodeError> {
+        Ok(Item::from([("id".to_owned(), AttributeValue::S("deep".into()))]))
+    }
+}
+
+#[test]
+fn deeply_nested_values_are_refused_by_put_and_upsert_on_a_small_stack() {
+    let handle = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime")
+                .block_on(async {
+                    let embedded = embedded().await;
+                    for (path, client) in both_paths(&embedded) {
+                        let table = client.table::<Deep>();
+                        let deep = || {
+                            let mut v = AttributeValue::S("leaf".into());
+                            for _ in 0..10_000 {
+                                v = AttributeValue::L(vec![v]);
+                            }
+                            Deep(std::sync::Mutex::new(Some(v)))
+                        };
+                        let err = table.put(&deep()).await.expect_err("refused");
+                        assert!(err.is_validation(), "{path}: {err:?}");
+                        let err = match table.upsert(&deep()).await {
+                            Err(e) => e,
+                            Ok(_) => panic!("{path}: a 10,000-level value was upserted"),
+                        };
+                        assert!(err.is_validation(), "{path}: {err:?}");
+                    }
+                })
+        })
+        .expect("spawn");
+    if let Err(panic) = handle.join() {
+        std::panic::resume_unwind(panic);
+    }
+}
