@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::engine::Engine;
 use crate::engine::ops::{Condition, DeleteItem, GetItem, PutItem};
-use crate::{AttributeValue, Item, Key, Result, Table};
+use crate::{AttributeValue, Error, Item, Key, Projection, Result, Table, expr, validate};
 
 /// A boxed future, as the builders' [`IntoFuture`] implementations return.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -129,6 +129,44 @@ impl Client {
 }
 
 /// Typed operations on one table of `T` items.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> dynorm::Result<()> {
+/// use dynorm::Table;
+/// use dynorm::expr::attr;
+///
+/// #[derive(Table, Debug, PartialEq)]
+/// #[dynorm(table = "users")]
+/// struct User {
+///     #[dynorm(partition_key)]
+///     id: String,
+///     name: String,
+///     visits: i64,
+/// }
+///
+/// let client = dynorm::Client::embedded()?;
+/// client.create_table(User::definition()).await?;
+/// let users = client.table::<User>();
+///
+/// let ada = User { id: "ada".into(), name: "Ada".into(), visits: 0 };
+/// users.put(&ada).create_only().await?;
+/// // A second create_only put of the same key fails its condition.
+/// assert!(users.put(&ada).create_only().await.unwrap_err().is_conditional_check_failed());
+///
+/// let after = users
+///     .update(User::key("ada".to_owned()))
+///     .increment("visits", 1)
+///     .condition(attr("name").eq("Ada"))
+///     .return_new()
+///     .await?;
+/// assert_eq!(after.visits, 1);
+///
+/// assert_eq!(users.get(ada.key_of()).await?.map(|u| u.visits), Some(1));
+/// let old = users.delete(ada.key_of()).return_old().await?;
+/// assert_eq!(old.map(|u| u.name), Some("Ada".to_owned()));
+/// assert!(users.get_or_fail(ada.key_of()).await.unwrap_err().is_not_found());
+/// # Ok(()) }
+/// ```
 pub struct TableClient<T> {
     pub(crate) client: Client,
     pub(crate) name: String,
@@ -166,16 +204,48 @@ impl<T: Table> TableClient<T> {
     }
 
     /// Writes `value`, replacing any item with the same key.
+    ///
+    /// On a versioned table (`T::VERSION_ATTRIBUTE`), the write succeeds only if the stored
+    /// version is `value.version()` (0: no versioned item yet), stores version + 1, and fails with
+    /// [`Error::VersionConflict`] otherwise. `value` itself is not changed: use
+    /// [`TableClient::save`] to have its version follow, or read the item again.
     pub fn put(&self, value: &T) -> PutBuilder<T> {
         PutBuilder {
             table: self.clone(),
             item: value.to_item(),
-            condition: None,
-            return_item: false,
+            version: value_version::<T>(value),
+            conditions: Conditions::default(),
         }
     }
 
-    /// Reads the item with this key.
+    /// A versioned put that keeps `value` in step: writes it like [`TableClient::put`] and, on
+    /// success, sets `value`'s version to the one stored. On a table without a version attribute
+    /// it is a plain put.
+    ///
+    /// The read-modify-write loop of optimistic locking:
+    ///
+    /// ```
+    /// # use dynorm::{Table, TableClient};
+    /// # async fn bump<T: Table>(table: &TableClient<T>, key: dynorm::Key<T>, change: impl Fn(&mut T)) -> dynorm::Result<()> {
+    /// loop {
+    ///     let mut value = table.get_or_fail(key.clone()).consistent_read(true).send().await?;
+    ///     change(&mut value);
+    ///     match table.save(&mut value).await {
+    ///         Err(e) if e.is_version_conflict() => continue, // someone else wrote first
+    ///         other => return other,
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub async fn save(&self, value: &mut T) -> Result<()> {
+        let written = self.put(value).execute(false).await?.1;
+        if let Some(version) = written {
+            value.set_version(version);
+        }
+        Ok(())
+    }
+
+    /// Reads the item with this key: `Ok(None)` when there is none.
     pub fn get(&self, key: Key<T>) -> GetBuilder<T> {
         GetBuilder {
             table: self.clone(),
@@ -184,37 +254,44 @@ impl<T: Table> TableClient<T> {
         }
     }
 
+    /// Reads the item with this key; its absence is [`Error::NotFound`] naming the key.
+    pub fn get_or_fail(&self, key: Key<T>) -> GetOrFailBuilder<T> {
+        GetOrFailBuilder { get: self.get(key) }
+    }
+
     /// Deletes the item with this key (deleting an absent item is not an error).
+    ///
+    /// On a versioned table, give [`DeleteBuilder::expected_version`] to have the version checked,
+    /// or use [`TableClient::delete_value`].
     pub fn delete(&self, key: Key<T>) -> DeleteBuilder<T> {
         DeleteBuilder {
             table: self.clone(),
             key,
-            condition: None,
-            return_item: false,
+            expected_version: None,
+            conditions: Conditions::default(),
+        }
+    }
+
+    /// Deletes the item of `value`, checking on a versioned table that the stored version is the
+    /// one `value` carries.
+    pub fn delete_value(&self, value: &T) -> DeleteBuilder<T> {
+        DeleteBuilder {
+            table: self.clone(),
+            key: value.key_of(),
+            expected_version: value_version::<T>(value),
+            conditions: Conditions::default(),
         }
     }
 }
 
-fn add_condition(condition: &mut Option<Condition>, expression: String) {
-    condition.get_or_insert_with(Condition::default).expression = expression;
+/// The version a value carries, when its table is versioned.
+fn value_version<T: Table>(value: &T) -> Option<u64> {
+    T::VERSION_ATTRIBUTE.map(|_| value.version().unwrap_or(0))
 }
 
-fn add_name(condition: &mut Option<Condition>, placeholder: String, name: String) {
-    condition
-        .get_or_insert_with(Condition::default)
-        .names
-        .insert(placeholder, name);
-}
-
-fn add_value(condition: &mut Option<Condition>, placeholder: String, value: AttributeValue) {
-    condition
-        .get_or_insert_with(Condition::default)
-        .values
-        .insert(placeholder, value);
-}
-
-fn encode_error(table: &str, e: crate::EncodeError) -> crate::Error {
-    crate::Error::Encode(if e.table.is_none() {
+/// Attaches the table name to an encoding error.
+pub(crate) fn encode_error(table: &str, e: crate::EncodeError) -> Error {
+    Error::Encode(if e.table.is_none() {
         crate::EncodeError {
             table: Some(table.to_owned()),
             ..e
@@ -224,50 +301,283 @@ fn encode_error(table: &str, e: crate::EncodeError) -> crate::Error {
     })
 }
 
+/// Decodes an item of `table` with `decode`, naming the table in the error.
+pub(crate) fn decode_with<R>(
+    table: &str,
+    item: Item,
+    decode: impl FnOnce(Item) -> std::result::Result<R, crate::DecodeError>,
+) -> Result<R> {
+    decode(item).map_err(|e| {
+        Error::Decode(if e.table.is_none() {
+            crate::DecodeError {
+                table: Some(table.to_owned()),
+                ..e
+            }
+        } else {
+            e
+        })
+    })
+}
+
+/// The key attributes of an item of `T`.
+pub(crate) fn key_of_item<T: Table>(item: &Item) -> Item {
+    let d = T::definition();
+    std::iter::once(d.partition_key.as_str())
+        .chain(d.sort_key.as_deref())
+        .filter_map(|k| item.get(k).map(|v| (k.to_owned(), v.clone())))
+        .collect()
+}
+
+/// The conditions a write carries: a built [`expr::Condition`], the raw escape hatch, and
+/// whether to return the old item when they fail.
+#[derive(Debug, Default)]
+pub(crate) struct Conditions {
+    pub(crate) typed: Option<expr::Condition>,
+    pub(crate) raw: Option<Condition>,
+    pub(crate) return_item: bool,
+}
+
+impl Conditions {
+    pub(crate) fn and(&mut self, condition: expr::Condition) {
+        self.typed = Some(match self.typed.take() {
+            Some(c) => c & condition,
+            None => condition,
+        });
+    }
+
+    /// Renders the built condition (ANDed with `extra`, the version check) into `attributes`
+    /// and joins the raw expression; the placeholders of both must not collide.
+    pub(crate) fn render(
+        self,
+        table: &str,
+        extra: Option<expr::Condition>,
+        attributes: &mut expr::ExpressionAttributes,
+    ) -> Result<(Option<String>, Option<Condition>)> {
+        let typed = match (self.typed, extra) {
+            (Some(a), Some(b)) => Some(a & b),
+            (a, b) => a.or(b),
+        };
+        let text = typed
+            .map(|c| c.render(attributes))
+            .transpose()
+            .map_err(|e| name_table(table, e))?;
+        if let Some(raw) = &self.raw {
+            for placeholder in raw.names.keys() {
+                if attributes.names().contains_key(placeholder) {
+                    return Err(collision(table, placeholder));
+                }
+            }
+            for placeholder in raw.values.keys() {
+                if attributes.values().contains_key(placeholder) {
+                    return Err(collision(table, placeholder));
+                }
+            }
+        }
+        let expression = match (text, &self.raw) {
+            (Some(t), Some(raw)) => Some(format!("({}) AND ({t})", raw.expression)),
+            (Some(t), None) => Some(t),
+            (None, Some(raw)) => Some(raw.expression.clone()),
+            (None, None) => None,
+        };
+        Ok((expression, self.raw))
+    }
+}
+
+fn collision(table: &str, placeholder: &str) -> Error {
+    Error::InvalidExpression {
+        table: table.to_owned(),
+        message: format!(
+            "the raw condition's placeholder `{placeholder}` is also one dynorm generated for a built \
+             condition; rename it (dynorm uses `#n<number>` and `:v<number>`)"
+        ),
+    }
+}
+
+/// Names the table of an expression error.
+pub(crate) fn name_table(table: &str, e: Error) -> Error {
+    match e {
+        Error::InvalidExpression { table: t, message } if t.is_empty() => Error::InvalidExpression {
+            table: table.to_owned(),
+            message,
+        },
+        other => other,
+    }
+}
+
+/// A rendered condition as the engine layer takes it.
+fn engine_condition(
+    expression: Option<String>,
+    raw: Option<Condition>,
+    attributes: expr::ExpressionAttributes,
+) -> Option<Condition> {
+    let expression = expression?;
+    let (names, values) = attributes.into_parts();
+    let mut c = Condition {
+        expression,
+        names: names.unwrap_or_default(),
+        values: values.unwrap_or_default(),
+    };
+    if let Some(raw) = raw {
+        c.names.extend(raw.names);
+        c.values.extend(raw.values);
+    }
+    Some(c)
+}
+
+/// The condition of a versioned write: the stored version is `expected` (0: none stored yet).
+pub(crate) fn version_condition(attribute: &str, expected: u64) -> expr::Condition {
+    if expected == 0 {
+        expr::attr(attribute).not_exists()
+    } else {
+        expr::attr(attribute).eq(expected)
+    }
+}
+
+/// The version stored in an item.
+pub(crate) fn stored_version(attribute: &str, item: Option<&Item>) -> Option<u64> {
+    match item?.get(attribute)? {
+        AttributeValue::N(n) => n.parse().ok(),
+        _ => None,
+    }
+}
+
+/// Turns a failed condition of a versioned write into [`Error::VersionConflict`] when the
+/// stored version is not the expected one; otherwise the user's condition failed, and the old
+/// item stays in the error only if the user asked for it.
+pub(crate) fn classify_failure<T: Table>(
+    error: Error,
+    table: &str,
+    key: &Item,
+    expected: Option<u64>,
+    user_wants_item: bool,
+) -> Error {
+    match error {
+        Error::ConditionalCheckFailed { table: t, item } => {
+            if let (Some(attribute), Some(expected)) = (T::VERSION_ATTRIBUTE, expected) {
+                let found = stored_version(attribute, item.as_deref());
+                if found.unwrap_or(0) != expected {
+                    return Error::VersionConflict {
+                        table: table.to_owned(),
+                        key: validate::render_key(T::definition(), key),
+                        expected,
+                        found,
+                    };
+                }
+            }
+            Error::ConditionalCheckFailed {
+                table: t,
+                item: if user_wants_item { item } else { None },
+            }
+        }
+        other => other,
+    }
+}
+
 macro_rules! condition_methods {
     () => {
-        /// Writes only if this condition expression holds; otherwise the call fails with
+        /// Writes only if this condition holds (ANDed with any condition already given);
+        /// otherwise the call fails with
         /// [`Error::ConditionalCheckFailed`](crate::Error::ConditionalCheckFailed).
-        pub fn condition_expression(mut self, expression: impl Into<String>) -> Self {
-            add_condition(&mut self.condition, expression.into());
+        pub fn condition(mut self, condition: expr::Condition) -> Self {
+            self.conditions.and(condition);
             self
         }
 
-        /// Defines an attribute name placeholder (`#name`) of the condition expression.
+        /// Writes only if no item with this key exists yet (`attribute_not_exists` on the
+        /// partition key).
+        pub fn create_only(self) -> Self {
+            self.condition(expr::attr(T::definition().partition_key.as_str()).not_exists())
+        }
+
+        /// Writes only if an item with this key exists (`attribute_exists` on the partition key).
+        pub fn must_exist(self) -> Self {
+            self.condition(expr::attr(T::definition().partition_key.as_str()).exists())
+        }
+
+        /// A raw condition expression, with placeholders you define with
+        /// [`expression_attribute_name`](Self::expression_attribute_name) and
+        /// [`expression_attribute_value`](Self::expression_attribute_value) (the escape hatch:
+        /// prefer [`condition`](Self::condition)). ANDed with built conditions; its placeholders
+        /// must not look like dynorm's (`#n0`, `:v0`).
+        pub fn condition_expression(mut self, expression: impl Into<String>) -> Self {
+            self.conditions
+                .raw
+                .get_or_insert_with(Condition::default)
+                .expression = expression.into();
+            self
+        }
+
+        /// Defines an attribute name placeholder (`#name`) of the raw condition expression.
         pub fn expression_attribute_name(
             mut self,
             placeholder: impl Into<String>,
             name: impl Into<String>,
         ) -> Self {
-            add_name(&mut self.condition, placeholder.into(), name.into());
+            self.conditions
+                .raw
+                .get_or_insert_with(Condition::default)
+                .names
+                .insert(placeholder.into(), name.into());
             self
         }
 
-        /// Defines a value placeholder (`:value`) of the condition expression.
+        /// Defines a value placeholder (`:value`) of the raw condition expression.
         pub fn expression_attribute_value(
             mut self,
             placeholder: impl Into<String>,
             value: AttributeValue,
         ) -> Self {
-            add_value(&mut self.condition, placeholder.into(), value);
+            self.conditions
+                .raw
+                .get_or_insert_with(Condition::default)
+                .values
+                .insert(placeholder.into(), value);
             self
         }
 
-        /// When the condition fails, have the error carry the item as it was.
+        /// When the condition fails, have
+        /// [`Error::ConditionalCheckFailed`](crate::Error::ConditionalCheckFailed) carry the item as
+        /// it was.
         pub fn return_item_on_condition_failure(mut self, yes: bool) -> Self {
-            self.return_item = yes;
+            self.conditions.return_item = yes;
             self
         }
     };
 }
+pub(crate) use condition_methods;
+
+macro_rules! into_future {
+    // Builders whose future never holds a `T` need no `T: Send`.
+    ($builder:ident, $output:ty, any_t) => {
+        impl<T: Table + 'static> IntoFuture for $builder<T> {
+            type Output = Result<$output>;
+            type IntoFuture = BoxFuture<'static, Result<$output>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
+    ($builder:ident, $output:ty) => {
+        impl<T: Table + Send + 'static> IntoFuture for $builder<T> {
+            type Output = Result<$output>;
+            type IntoFuture = BoxFuture<'static, Result<$output>>;
+
+            fn into_future(self) -> Self::IntoFuture {
+                Box::pin(self.send())
+            }
+        }
+    };
+}
+pub(crate) use into_future;
 
 /// A PutItem waiting to be sent: `.send().await` or just `.await`.
 #[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
 pub struct PutBuilder<T> {
     table: TableClient<T>,
     item: std::result::Result<Item, crate::EncodeError>,
-    condition: Option<Condition>,
-    return_item: bool,
+    version: Option<u64>,
+    conditions: Conditions,
 }
 
 impl<T> fmt::Debug for PutBuilder<T> {
@@ -275,7 +585,8 @@ impl<T> fmt::Debug for PutBuilder<T> {
         f.debug_struct("PutBuilder")
             .field("table", &self.table.name)
             .field("item", &self.item)
-            .field("condition", &self.condition)
+            .field("version", &self.version)
+            .field("conditions", &self.conditions)
             .finish()
     }
 }
@@ -283,28 +594,111 @@ impl<T> fmt::Debug for PutBuilder<T> {
 impl<T: Table> PutBuilder<T> {
     condition_methods!();
 
+    /// Have the call return the item it replaced (`None` when there was none).
+    pub fn return_old(self) -> PutReturnOld<T> {
+        PutReturnOld { put: self }
+    }
+
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
-        let item = self.item.map_err(|e| encode_error(&self.table.name, e))?;
-        self.table
+        self.execute(false).await.map(|_| ())
+    }
+
+    /// Sends the request: the old item (when asked) and the version written (versioned tables).
+    async fn execute(self, return_old: bool) -> Result<(Option<Item>, Option<u64>)> {
+        let name = &self.table.name;
+        // Refuse values nested too deeply first: everything below may walk them recursively.
+        let mut item = crate::engine::guard_item(name, self.item.map_err(|e| encode_error(name, e))?)?;
+        let mut attributes = expr::ExpressionAttributes::new();
+        let version = match (T::VERSION_ATTRIBUTE, self.version) {
+            (Some(attribute), Some(expected)) => {
+                let next = expected.saturating_add(1);
+                item.insert(attribute.to_owned(), AttributeValue::N(next.to_string()));
+                Some((attribute, expected, next))
+            }
+            _ => None,
+        };
+        validate::check_item(name, T::definition(), &item)?;
+        let user_wants_item = self.conditions.return_item;
+        let (expression, raw) = self.conditions.render(
+            name,
+            version.map(|(a, expected, _)| version_condition(a, expected)),
+            &mut attributes,
+        )?;
+        let key = version.map(|_| key_of_item::<T>(&item));
+        let result = self
+            .table
             .client
             .engine_put_item(PutItem {
-                table: self.table.name.clone(),
+                table: name.clone(),
                 item,
-                condition: self.condition,
-                return_item_on_condition_failure: self.return_item,
+                condition: engine_condition(expression, raw, attributes),
+                return_item_on_condition_failure: user_wants_item || version.is_some(),
+                return_old,
             })
-            .await
+            .await;
+        match result {
+            Ok(old) => Ok((old, version.map(|(_, _, next)| next))),
+            Err(e) => Err(classify_failure::<T>(
+                e,
+                name,
+                key.as_ref().unwrap_or(&Item::new()),
+                version.map(|(_, expected, _)| expected),
+                user_wants_item,
+            )),
+        }
     }
 }
 
-impl<T: Table + 'static> IntoFuture for PutBuilder<T> {
-    type Output = Result<()>;
-    type IntoFuture = BoxFuture<'static, Result<()>>;
+into_future!(PutBuilder, (), any_t);
 
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+/// A PutItem that returns the item it replaced.
+#[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
+#[derive(Debug)]
+pub struct PutReturnOld<T> {
+    put: PutBuilder<T>,
+}
+
+impl<T: Table> PutReturnOld<T> {
+    /// Sends the request: the replaced item, `None` when there was none.
+    pub async fn send(self) -> Result<Option<T>> {
+        let name = self.put.table.name.clone();
+        let (old, _) = self.put.execute(true).await?;
+        old.map(|item| decode_with(&name, item, T::from_item)).transpose()
     }
+}
+
+into_future!(PutReturnOld, Option<T>);
+
+/// Reads one item's attributes by key: the shared part of the get builders.
+pub(crate) async fn get_item<T: Table>(
+    table: &TableClient<T>,
+    key: Key<T>,
+    consistent_read: bool,
+    projection: Option<&[&str]>,
+) -> Result<Option<Item>> {
+    let name = &table.name;
+    let key = key.into_item().map_err(|e| encode_error(name, e))?;
+    validate::check_key(name, T::definition(), &key)?;
+    let projection = match projection {
+        Some(attributes) => {
+            let mut placeholders = expr::ExpressionAttributes::new();
+            let text = expr::ProjectionExpression::new(attributes.iter().copied())
+                .render(&mut placeholders)
+                .map_err(|e| name_table(name, e))?;
+            Some((text, placeholders.into_parts().0.unwrap_or_default()))
+        }
+        None => None,
+    };
+    table
+        .client
+        .engine_get_item(GetItem {
+            table: name.clone(),
+            key,
+            consistent_read,
+            projection,
+        })
+        .await
 }
 
 /// A GetItem waiting to be sent: `.send().await` or just `.await`.
@@ -332,38 +726,105 @@ impl<T: Table> GetBuilder<T> {
         self
     }
 
+    /// Reads only the attributes of projection `P` (`ProjectionExpression` from
+    /// [`Projection::attributes`]) and decodes them as a `P`.
+    pub fn project<P: Projection<Table = T>>(self) -> ProjectedGetBuilder<T, P> {
+        ProjectedGetBuilder {
+            get: self,
+            projection: PhantomData,
+        }
+    }
+
     /// Sends the request: the decoded item, or `None` when there is none with this key.
     pub async fn send(self) -> Result<Option<T>> {
-        let name = self.table.name.clone();
-        let key = self.key.into_item().map_err(|e| encode_error(&name, e))?;
-        let item = self
-            .table
-            .client
-            .engine_get_item(GetItem {
-                table: name.clone(),
-                key,
-                consistent_read: self.consistent_read,
-            })
-            .await?;
-        match item {
-            Some(item) => Ok(Some(T::from_item(item).map_err(|e| {
-                crate::Error::Decode(if e.table.is_none() {
-                    crate::DecodeError {
-                        table: Some(name),
-                        ..e
-                    }
-                } else {
-                    e
-                })
-            })?)),
-            None => Ok(None),
+        let item = get_item(&self.table, self.key, self.consistent_read, None).await?;
+        item.map(|item| decode_with(&self.table.name, item, T::from_item))
+            .transpose()
+    }
+}
+
+into_future!(GetBuilder, Option<T>);
+
+/// A GetItem that fails with [`Error::NotFound`] when there is no item.
+#[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
+#[derive(Debug)]
+pub struct GetOrFailBuilder<T> {
+    get: GetBuilder<T>,
+}
+
+impl<T: Table> GetOrFailBuilder<T> {
+    /// Asks for a strongly consistent read.
+    pub fn consistent_read(mut self, yes: bool) -> Self {
+        self.get.consistent_read = yes;
+        self
+    }
+
+    /// Sends the request: the decoded item, or [`Error::NotFound`] naming the key.
+    pub async fn send(self) -> Result<T> {
+        let GetBuilder {
+            table,
+            key,
+            consistent_read,
+        } = self.get;
+        let shown = match key.as_item() {
+            Ok(k) => validate::render_key(T::definition(), k),
+            Err(_) => String::new(),
+        };
+        match get_item(&table, key, consistent_read, None).await? {
+            Some(item) => decode_with(&table.name, item, T::from_item),
+            None => Err(Error::NotFound {
+                table: table.name.clone(),
+                key: shown,
+            }),
         }
     }
 }
 
-impl<T: Table + Send + 'static> IntoFuture for GetBuilder<T> {
-    type Output = Result<Option<T>>;
-    type IntoFuture = BoxFuture<'static, Result<Option<T>>>;
+into_future!(GetOrFailBuilder, T);
+
+/// A GetItem decoding a [`Projection`] of the item.
+#[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
+pub struct ProjectedGetBuilder<T, P> {
+    get: GetBuilder<T>,
+    projection: PhantomData<fn() -> P>,
+}
+
+impl<T, P> fmt::Debug for ProjectedGetBuilder<T, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ProjectedGetBuilder")
+            .field("get", &self.get)
+            .field("projection", &std::any::type_name::<P>())
+            .finish()
+    }
+}
+
+impl<T: Table, P: Projection<Table = T>> ProjectedGetBuilder<T, P> {
+    /// Asks for a strongly consistent read.
+    pub fn consistent_read(mut self, yes: bool) -> Self {
+        self.get.consistent_read = yes;
+        self
+    }
+
+    /// Sends the request: the projection, or `None` when there is no item with this key.
+    pub async fn send(self) -> Result<Option<P>> {
+        let GetBuilder {
+            table,
+            key,
+            consistent_read,
+        } = self.get;
+        let item = get_item(&table, key, consistent_read, Some(P::attributes())).await?;
+        item.map(|item| decode_with(&table.name, item, P::from_item))
+            .transpose()
+    }
+}
+
+impl<T, P> IntoFuture for ProjectedGetBuilder<T, P>
+where
+    T: Table + Send + 'static,
+    P: Projection<Table = T> + Send + 'static,
+{
+    type Output = Result<Option<P>>;
+    type IntoFuture = BoxFuture<'static, Result<Option<P>>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
@@ -375,8 +836,8 @@ impl<T: Table + Send + 'static> IntoFuture for GetBuilder<T> {
 pub struct DeleteBuilder<T> {
     table: TableClient<T>,
     key: Key<T>,
-    condition: Option<Condition>,
-    return_item: bool,
+    expected_version: Option<u64>,
+    conditions: Conditions,
 }
 
 impl<T> fmt::Debug for DeleteBuilder<T> {
@@ -384,7 +845,8 @@ impl<T> fmt::Debug for DeleteBuilder<T> {
         f.debug_struct("DeleteBuilder")
             .field("table", &self.table.name)
             .field("key", &self.key)
-            .field("condition", &self.condition)
+            .field("expected_version", &self.expected_version)
+            .field("conditions", &self.conditions)
             .finish()
     }
 }
@@ -392,27 +854,74 @@ impl<T> fmt::Debug for DeleteBuilder<T> {
 impl<T: Table> DeleteBuilder<T> {
     condition_methods!();
 
+    /// On a versioned table: delete only if the stored version is this one, failing with
+    /// [`Error::VersionConflict`] otherwise. Ignored on a table without a version attribute.
+    pub fn expected_version(mut self, version: u64) -> Self {
+        self.expected_version = Some(version);
+        self
+    }
+
+    /// Have the call return the item it deleted (`None` when there was none).
+    pub fn return_old(self) -> DeleteReturnOld<T> {
+        DeleteReturnOld { delete: self }
+    }
+
     /// Sends the request.
     pub async fn send(self) -> Result<()> {
-        let name = self.table.name.clone();
-        let key = self.key.into_item().map_err(|e| encode_error(&name, e))?;
+        self.execute(false).await.map(|_| ())
+    }
+
+    async fn execute(self, return_old: bool) -> Result<Option<Item>> {
+        let name = &self.table.name;
+        let key = self.key.into_item().map_err(|e| encode_error(name, e))?;
+        validate::check_key(name, T::definition(), &key)?;
+        let version = T::VERSION_ATTRIBUTE.zip(self.expected_version);
+        let user_wants_item = self.conditions.return_item;
+        let mut attributes = expr::ExpressionAttributes::new();
+        let (expression, raw) = self.conditions.render(
+            name,
+            version.map(|(a, expected)| version_condition(a, expected)),
+            &mut attributes,
+        )?;
+        let shown_key = version.map(|_| key.clone());
         self.table
             .client
             .engine_delete_item(DeleteItem {
-                table: name,
+                table: name.clone(),
                 key,
-                condition: self.condition,
-                return_item_on_condition_failure: self.return_item,
+                condition: engine_condition(expression, raw, attributes),
+                return_item_on_condition_failure: user_wants_item || version.is_some(),
+                return_old,
             })
             .await
+            .map_err(|e| {
+                classify_failure::<T>(
+                    e,
+                    name,
+                    shown_key.as_ref().unwrap_or(&Item::new()),
+                    version.map(|(_, v)| v),
+                    user_wants_item,
+                )
+            })
     }
 }
 
-impl<T: Table + 'static> IntoFuture for DeleteBuilder<T> {
-    type Output = Result<()>;
-    type IntoFuture = BoxFuture<'static, Result<()>>;
+into_future!(DeleteBuilder, (), any_t);
 
-    fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+/// A DeleteItem that returns the item it deleted.
+#[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
+#[derive(Debug)]
+pub struct DeleteReturnOld<T> {
+    delete: DeleteBuilder<T>,
+}
+
+impl<T: Table> DeleteReturnOld<T> {
+    /// Sends the request: the deleted item, `None` when there was none.
+    pub async fn send(self) -> Result<Option<T>> {
+        let name = self.delete.table.name.clone();
+        let old = self.delete.execute(true).await?;
+        old.map(|item| decode_with(&name, item, T::from_item)).transpose()
     }
 }
+
+into_future!(DeleteReturnOld, Option<T>);

@@ -209,12 +209,84 @@ pub enum Error {
         /// What was wrong.
         message: String,
     },
+
+    /// No item has this key (from the `get_or_fail` operations; a plain get returns `None`).
+    #[error("no item with key {key} in table `{table}`")]
+    NotFound {
+        /// The table read.
+        table: String,
+        /// The key, rendered readably: `id = "ada"`, `pk = "a", sk = 3`.
+        key: String,
+    },
+
+    /// An optimistic-locking write found another version stored than the one the value carries:
+    /// someone else wrote the item since it was read. Read it again and retry.
+    #[error("version conflict on key {key} in table `{table}`: expected version {expected}, found {}", .found.map_or_else(|| "no item".to_owned(), |v| format!("version {v}")))]
+    VersionConflict {
+        /// The table written to.
+        table: String,
+        /// The key, rendered readably.
+        key: String,
+        /// The version the write expected to find (0: no item yet).
+        expected: u64,
+        /// The version stored (`None` when there was no versioned item), when known.
+        found: Option<u64>,
+    },
+
+    /// An item is larger than DynamoDB accepts (400 KB, counted with DynamoDB's size rules:
+    /// attribute name bytes plus value sizes).
+    #[error("item with key {key} in table `{table}` is {size} bytes, over the {limit}-byte limit")]
+    ItemTooLarge {
+        /// The table written to.
+        table: String,
+        /// The key, rendered readably.
+        key: String,
+        /// The item's size in bytes.
+        size: usize,
+        /// The limit (409,600 bytes).
+        limit: usize,
+    },
+
+    /// A key attribute is missing, of the wrong type, empty, too long, not a valid number, or
+    /// an update tried to change it.
+    #[error("invalid key attribute `{attribute}` of table `{table}`: {reason}")]
+    InvalidKey {
+        /// The table.
+        table: String,
+        /// The key attribute.
+        attribute: String,
+        /// What was wrong, with what was expected and found.
+        reason: String,
+    },
+
+    /// A request holds more items than DynamoDB accepts in one call (100 transaction items, say).
+    #[error("{operation} on table `{table}` has {count} items, more than the {limit} allowed")]
+    TooManyItems {
+        /// The table (the first one, for requests spanning several).
+        table: String,
+        /// The operation, e.g. `TransactWriteItems`.
+        operation: String,
+        /// How many items the request holds.
+        count: usize,
+        /// DynamoDB's limit.
+        limit: usize,
+    },
 }
 
 impl Error {
     /// Whether a condition expression failed.
     pub fn is_conditional_check_failed(&self) -> bool {
         matches!(self, Error::ConditionalCheckFailed { .. })
+    }
+
+    /// Whether an item was not found ([`Error::NotFound`]).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::NotFound { .. })
+    }
+
+    /// Whether an optimistic-locking write met another version ([`Error::VersionConflict`]).
+    pub fn is_version_conflict(&self) -> bool {
+        matches!(self, Error::VersionConflict { .. })
     }
 
     /// Whether the table was not found.

@@ -6,6 +6,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod attribute;
+mod cache;
 mod client;
 pub mod codec;
 pub mod definition;
@@ -19,9 +20,16 @@ pub mod schema_file;
 mod table;
 #[cfg(feature = "embedded")]
 pub mod testing;
+mod update;
+mod upsert;
+mod validate;
 
 pub use attribute::{Attribute, Bytes, EpochSeconds, Json, JsonString, KeyAttribute, Number, SetElement};
-pub use client::{BoxFuture, Client, DeleteBuilder, GetBuilder, PutBuilder, TableClient};
+pub use cache::CachedTable;
+pub use client::{
+    BoxFuture, Client, DeleteBuilder, DeleteReturnOld, GetBuilder, GetOrFailBuilder, ProjectedGetBuilder,
+    PutBuilder, PutReturnOld, TableClient,
+};
 pub use definition::{
     AttributeDefinition, AttributeType, BillingMode, Capacity, GlobalSecondaryIndex, LocalSecondaryIndex,
     Projection as IndexProjection, ScalarType, StreamViewType, TableDefinition,
@@ -30,6 +38,8 @@ pub use error::{
     CancellationReason, DecodeError, DecodeErrorKind, DefinitionErrors, EncodeError, Error, Result, TypeName,
 };
 pub use table::{Key, Projection, Table};
+pub use update::{UpdateBuilder, UpdateReturnNew, UpdateReturnOld, UpdateReturnUpdated};
+pub use upsert::UpsertBuilder;
 
 /// Re-exported so applications can configure their own client without a separate dependency.
 pub use aws_sdk_dynamodb;

@@ -659,6 +659,7 @@ impl<O: Send + 'static> Plan<O> {
                     table: table.clone(),
                     key,
                     consistent_read: self.request.consistent_read,
+                    projection: None,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
