@@ -126,7 +126,7 @@ pub(crate) fn derive_projection(input: &syn::DeriveInput) -> syn::Result<TokenSt
     let ident = &input.ident;
     let item = syn::Ident::new("item", Span::mixed_site());
     let path_of = |target: &Sp<String>| -> syn::Result<TokenStream> {
-        let member = syn::parse_str::<syn::Ident>(&target.value)
+        let mut member = syn::parse_str::<syn::Ident>(&target.value)
             .or_else(|_| syn::parse_str::<syn::Ident>(&format!("r#{}", target.value)))
             .map_err(|_| {
                 error(
@@ -135,7 +135,7 @@ pub(crate) fn derive_projection(input: &syn::DeriveInput) -> syn::Result<TokenSt
                     "write `field = \"table_field\"` with the Rust name of a field of the table",
                 )
             })?;
-        let member = syn::Ident::new(&member.to_string(), target.span);
+        member.set_span(target.span);
         Ok(quote_spanned!(target.span=> <#table>::fields().#member))
     };
     let mut names = Vec::new();
