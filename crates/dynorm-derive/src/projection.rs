@@ -149,8 +149,8 @@ pub(crate) fn derive_projection(input: &syn::DeriveInput) -> syn::Result<TokenSt
         let ty = &f.ty;
         let path = path_of(t)?;
         names.push(quote!(#path.name()));
-        let project = quote_spanned!(ty.span()=> ::dynorm::__private::project::<_, #ty>);
-        decodes.push(quote!(let #var: #ty = #project(&#path, &mut #item)?;));
+        let project = quote_spanned!(ty.span()=> __project::<#ty>);
+        decodes.push(quote!(let #var: #ty = #path.#project(&mut #item)?;));
         inits.push(quote!(#field: #var));
     }
     Ok(quote! {

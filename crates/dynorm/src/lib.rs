@@ -61,15 +61,7 @@ pub mod __private {
 
     use crate::attribute::composite;
     use crate::definition::AttributeType;
-    use crate::expr::{FromField, TypedPath};
     use crate::{Attribute, AttributeValue, DecodeError, EncodeError, Item};
-
-    /// Decodes one field of a projection from the table field it names (`P` is the
-    /// projection field's type: the table field's type or its `Option`).
-    #[inline]
-    pub fn project<F, P: FromField<F>>(path: &TypedPath<F>, item: &mut Item) -> Result<P, DecodeError> {
-        P::from_field(path, item)
-    }
 
     /// The version number an integer field carries (`#[dynorm(version)]`).
     #[diagnostic::on_unimplemented(

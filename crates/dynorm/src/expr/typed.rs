@@ -184,6 +184,13 @@ impl<V> TypedPath<V> {
         (self.decode)(item)
     }
 
+    /// Decodes this attribute from an item into a projection field of type `P` (the field's
+    /// type or its `Option`). Used by `#[derive(Projection)]`.
+    #[doc(hidden)]
+    pub fn __project<P: FromField<V>>(&self, item: &mut Item) -> Result<P, DecodeError> {
+        P::from_field(self, item)
+    }
+
     /// A nested map key: `path.key` (untyped below the first level).
     pub fn key(self, key: impl Into<String>) -> Attr {
         self.attr().key(key)
