@@ -944,7 +944,10 @@ fn hooks(
             if let Some(prev) = first_here {
                 errors.at(
                     span,
-                    format!("`{}` is already the `{prev}` field, so it cannot also be `{option}`", f.name),
+                    format!(
+                        "`{}` is already the `{prev}` field, so it cannot also be `{option}`",
+                        f.name
+                    ),
                     format!("use a field of its own for `{option}`"),
                 );
                 continue;
@@ -969,7 +972,10 @@ fn hooks(
                     f.name
                 ))
             } else if a.ttl.is_some() {
-                Some(format!("`{}` is the TTL attribute, so it cannot be the `{option}` field", f.name))
+                Some(format!(
+                    "`{}` is the TTL attribute, so it cannot be the `{option}` field",
+                    f.name
+                ))
             } else {
                 None
             };

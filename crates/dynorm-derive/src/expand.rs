@@ -262,7 +262,10 @@ fn hooks(m: &Model<'_>) -> TokenStream {
             }
         });
     }
-    for (hook, name) in [(m.created_at, "CREATED_AT_ATTRIBUTE"), (m.updated_at, "UPDATED_AT_ATTRIBUTE")] {
+    for (hook, name) in [
+        (m.created_at, "CREATED_AT_ATTRIBUTE"),
+        (m.updated_at, "UPDATED_AT_ATTRIBUTE"),
+    ] {
         if let Some(i) = hook {
             let stored = &m.fields[i].stored;
             let name = syn::Ident::new(name, Span::call_site());

@@ -43,9 +43,10 @@ pub(crate) fn derive_projection(input: &syn::DeriveInput) -> syn::Result<TokenSt
     for attr in input.attrs.iter().filter(|a| a.path().is_ident(DYNORM)) {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident(TABLE) {
-                let path: syn::Path = meta.value()?.parse().map_err(|e| {
-                    error(e.span(), "`table` takes the table's type", "write `table = User`")
-                })?;
+                let path: syn::Path = meta
+                    .value()?
+                    .parse()
+                    .map_err(|e| error(e.span(), "`table` takes the table's type", "write `table = User`"))?;
                 if table.is_some() {
                     errors.at(meta.path.span(), "duplicate option `table`", "give `table` once");
                 } else {

@@ -36,9 +36,9 @@ pub use aws_sdk_dynamodb;
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
 #[cfg(feature = "derive")]
-pub use dynorm_derive::Table;
-#[cfg(feature = "derive")]
 pub use dynorm_derive::Projection;
+#[cfg(feature = "derive")]
+pub use dynorm_derive::Table;
 #[cfg(feature = "derive")]
 pub use dynorm_derive::test;
 

@@ -82,9 +82,15 @@ fn comparisons_render_like_untyped_ones() {
     same(&f.tags.contains("x"), &attr("tags").contains("x"));
     same(&f.email.exists(), &attr("mail").exists());
     same(&f.email.not_exists(), &attr("mail").not_exists());
-    same(&f.history.is_type(StoredType::L), &attr("history").is_type(StoredType::L));
+    same(
+        &f.history.is_type(StoredType::L),
+        &attr("history").is_type(StoredType::L),
+    );
     same(&f.history.size().gt(2), &attr("history").size().gt(2));
-    same(&f.visits.lt_path(User::fields().visits), &attr("visits").lt_path("visits"));
+    same(
+        &f.visits.lt_path(User::fields().visits),
+        &attr("visits").lt_path("visits"),
+    );
     same(
         &(f.age.ge(18) & !f.r#type.eq("bot") | f.visits.le(0)),
         &(attr("age").ge(18u32) & !attr("type").eq("bot") | attr("visits").le(0u64)),
@@ -99,7 +105,10 @@ fn values_are_encoded_with_the_field_codec() {
     assert_eq!(text, "#n0 < :v0");
     assert_eq!(a.values()[":v0"], AttributeValue::N("1704067200".into()));
     assert_eq!(
-        f.tags.value(BTreeSet::from(["a".to_owned()])).attribute_value().unwrap(),
+        f.tags
+            .value(BTreeSet::from(["a".to_owned()]))
+            .attribute_value()
+            .unwrap(),
         Some(&AttributeValue::Ss(vec!["a".into()]))
     );
 }
@@ -107,10 +116,16 @@ fn values_are_encoded_with_the_field_codec() {
 #[test]
 fn nested_keys_and_indexes() {
     let f = User::fields();
-    same(&f.address.key("city").eq("Oslo"), &attr("address").key("city").eq("Oslo"));
+    same(
+        &f.address.key("city").eq("Oslo"),
+        &attr("address").key("city").eq("Oslo"),
+    );
     let (text, _) = render(&f.address.key("city").eq("Oslo"));
     assert_eq!(text, "#n0.#n1 = :v0");
-    same(&f.history.index(0).eq("first"), &attr("history").index(0).eq("first"));
+    same(
+        &f.history.index(0).eq("first"),
+        &attr("history").index(0).eq("first"),
+    );
     let (text, _) = render(&f.history.index(2).begins_with("x"));
     assert_eq!(text, "begins_with(#n0[2], :v0)");
     same_update(
@@ -129,7 +144,10 @@ fn updates() {
     same_update(&f.email.set("x@y"), &Update::new().set("mail", "x@y"));
     same_update(&f.visits.increment(2), &Update::new().increment("visits", 2u64));
     same_update(&f.visits.decrement(2), &Update::new().decrement("visits", 2u64));
-    same_update(&f.age.set_if_not_exists(1), &Update::new().set_if_not_exists("age", 1u32));
+    same_update(
+        &f.age.set_if_not_exists(1),
+        &Update::new().set_if_not_exists("age", 1u32),
+    );
     same_update(
         &f.history.append(vec!["b".to_owned()]),
         &Update::new().append("history", vec!["b".to_owned()]),
@@ -141,7 +159,10 @@ fn updates() {
     let set = BTreeSet::from(["x".to_owned()]);
     same_update(
         &f.tags.delete(&set),
-        &Update::new().delete("tags", dynorm::expr::Value::from(AttributeValue::Ss(vec!["x".into()]))),
+        &Update::new().delete(
+            "tags",
+            dynorm::expr::Value::from(AttributeValue::Ss(vec!["x".into()])),
+        ),
     );
     let all = f.visits.add(1).merge(f.age.set(22)).merge(f.email.remove());
     let (text, a) = render_update(&all);

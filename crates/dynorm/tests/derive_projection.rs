@@ -53,7 +53,10 @@ fn user() -> User {
 #[test]
 fn attributes_are_stored_names() {
     assert_eq!(UserEmail::attributes(), ["UserId", "mail"]);
-    assert_eq!(UserSummary::attributes(), ["UserId", "Nickname", "Joined", "Level", "Age"]);
+    assert_eq!(
+        UserSummary::attributes(),
+        ["UserId", "Nickname", "Joined", "Level", "Age"]
+    );
     fn table_of<P: Projection>() -> &'static str {
         &P::Table::definition().name
     }
@@ -90,7 +93,10 @@ fn reads_from_a_projected_item() {
     item.remove("Age");
     item.remove("Level");
     let s = UserSummary::from_item(item).unwrap();
-    assert_eq!(s.age, None, "an absent attribute reads as None in an Option field");
+    assert_eq!(
+        s.age, None,
+        "an absent attribute reads as None in an Option field"
+    );
     assert_eq!(s.level, 7, "the table field's default applies");
     assert_eq!(s.joined, user().joined, "the table field's codec applies");
 }

@@ -42,8 +42,8 @@ use std::marker::PhantomData;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use super::{Attr, Condition, IntoValue, Path, Size, StoredType, Update, Value};
-use crate::error::{DecodeError, EncodeError};
 use crate::Item;
+use crate::error::{DecodeError, EncodeError};
 
 /// Encodes a field value as it is stored.
 pub(crate) type EncodeFn<V> = fn(&V) -> Result<Option<AttributeValue>, EncodeError>;
