@@ -295,6 +295,8 @@ fn typed_paths(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
         let encode = encode_field(f, quote!(#value));
         let decode = decode_field(f, item, &quote!(#item), table);
         fns.push(quote! {
+            // Its signature is `TypedPath`'s encoder type: `fn(&FieldType)`.
+            #[allow(clippy::ptr_arg)]
             fn #encode_fn(#value: &#ty) -> ::core::result::Result<::core::option::Option<::dynorm::AttributeValue>, ::dynorm::EncodeError> {
                 #encode
             }

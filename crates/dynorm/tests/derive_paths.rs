@@ -71,7 +71,9 @@ fn paths_use_stored_names() {
 fn comparisons_render_like_untyped_ones() {
     let f = User::fields();
     same(&f.age.gt(21), &attr("age").gt(21u32));
-    same(&f.age.eq(&30), &attr("age").eq(30u32));
+    let thirty: u32 = 30;
+    let by_ref = &thirty;
+    same(&f.age.eq(by_ref), &attr("age").eq(30u32));
     same(&f.user_id.eq("u1"), &attr("userId").eq("u1"));
     same(&f.user_id.ne(String::from("u1")), &attr("userId").ne("u1"));
     same(&f.email.eq("a@b"), &attr("mail").eq("a@b"));

@@ -290,6 +290,8 @@ impl<V> TypedPath<V> {
     }
 
     /// `ADD path value`: adds to a number field, or elements to a set field.
+    // DynamoDB's name for the action, as `Update::add`; not arithmetic on paths.
+    #[allow(clippy::should_implement_trait)]
     pub fn add(self, value: impl FieldValue<V>) -> Update {
         Update::new().add(self.path(), self.value(value))
     }
