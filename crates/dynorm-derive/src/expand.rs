@@ -324,6 +324,8 @@ fn typed_paths(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
 
         #[doc = #struct_doc]
         #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
+        // A public table may have fields of less visible types; their paths are still usable.
+        #[allow(private_interfaces)]
         #vis struct #fields_ty {
             #(#members,)*
         }

@@ -25,6 +25,13 @@ pub struct Document {
     pub views: i64,
     /// The type.
     pub r#type: String,
+    /// A field of a private type.
+    meta: dynorm::Json<Meta>,
+}
+
+#[derive(serde::Serialize, serde::Deserialize, Debug, Clone, PartialEq)]
+struct Meta {
+    tag: String,
 }
 
 /// A private table in a private module.
@@ -73,4 +80,18 @@ fn main() {
     let _ = f.views.gt(3) & f.r#type.eq("memo");
     let _ = f.views.add(1).merge(f.version.set(2));
     let _ = private::Note::fields().revision.eq(1);
+    let _ = f.meta.key("tag").eq("x");
+    let _ = f.meta.set(dynorm::Json(Meta { tag: "y".into() }));
+    let mut d = Document {
+        id: "d".into(),
+        version: 0,
+        created_at: None,
+        updated_at: EpochSeconds(DateTime::<Utc>::UNIX_EPOCH),
+        views: 0,
+        r#type: "memo".into(),
+        meta: dynorm::Json(Meta { tag: "t".into() }),
+    };
+    d.set_version(1);
+    assert_eq!(d.version(), Some(1));
+    assert_eq!(d.meta.0.tag, "t");
 }
