@@ -107,3 +107,33 @@ fn an_item_without_a_version_reads_as_version_zero() {
     assert_eq!(d.version(), Some(0));
     let _: Item = d.to_item().unwrap();
 }
+
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynorm(table = "legacy", compat = "da_vinci")]
+struct Legacy {
+    #[dynorm(partition_key)]
+    id: String,
+    #[dynorm(version)]
+    revision: i64,
+    #[dynorm(created_at)]
+    created: Option<DateTime<Utc>>,
+    #[dynorm(updated_at)]
+    updated: DateTime<Utc>,
+}
+
+#[test]
+fn da_vinci_timestamps_and_signed_versions() {
+    assert_eq!(Legacy::VERSION_ATTRIBUTE, Some("Revision"));
+    assert_eq!(Legacy::CREATED_AT_ATTRIBUTE, Some("Created"));
+    assert_eq!(Legacy::UPDATED_AT_ATTRIBUTE, Some("Updated"));
+    let mut l = Legacy {
+        id: "l".into(),
+        revision: -5,
+        created: None,
+        updated: Utc.timestamp_opt(0, 0).unwrap(),
+    };
+    assert_eq!(l.version(), Some(0), "a negative version reads as 0");
+    l.set_version(12);
+    assert_eq!(l.revision, 12);
+    assert_eq!(Legacy::from_item(l.to_item().unwrap()).unwrap(), l);
+}
