@@ -45,6 +45,9 @@ pub(crate) const SEPARATOR: &str = "separator";
 pub(crate) const ESCAPED: &str = "escaped";
 pub(crate) const KEY: &str = "key";
 pub(crate) const VALUE: &str = "value";
+pub(crate) const VERSION: &str = "version";
+pub(crate) const CREATED_AT: &str = "created_at";
+pub(crate) const UPDATED_AT: &str = "updated_at";
 
 /// Field shorthands for `with = ::dynorm::codec::<name>`.
 pub(crate) const SHORTHANDS: &[&str] = &[
@@ -86,6 +89,9 @@ const FIELD_OPTIONS: &[&str] = &[
     "number_set",
     SKIP,
     TTL,
+    VERSION,
+    CREATED_AT,
+    UPDATED_AT,
 ];
 
 const STREAMS: &[(&str, &str)] = &[
@@ -174,6 +180,9 @@ pub(crate) struct FieldAttrs {
     pub(crate) codec: Option<Sp<Codec>>,
     pub(crate) skip: Option<Span>,
     pub(crate) ttl: Option<Span>,
+    pub(crate) version: Option<Span>,
+    pub(crate) created_at: Option<Span>,
+    pub(crate) updated_at: Option<Span>,
 }
 
 pub(crate) enum Default {
@@ -853,6 +862,18 @@ pub(crate) fn parse_field(attrs: &[syn::Attribute], errors: &mut Errors) -> Fiel
             TTL => {
                 let v = flag(meta, name, errors)?;
                 once(&mut out.ttl, v, name, span, errors);
+            }
+            VERSION => {
+                let v = flag(meta, name, errors)?;
+                once(&mut out.version, v, name, span, errors);
+            }
+            CREATED_AT => {
+                let v = flag(meta, name, errors)?;
+                once(&mut out.created_at, v, name, span, errors);
+            }
+            UPDATED_AT => {
+                let v = flag(meta, name, errors)?;
+                once(&mut out.updated_at, v, name, span, errors);
             }
             RENAME => {
                 let v = string(meta, RENAME, "\"StoredName\"")?;

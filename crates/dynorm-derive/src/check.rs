@@ -9,7 +9,8 @@ use syn::spanned::Spanned;
 use crate::attr::{self, Billing, Codec, Compat, Projection};
 use crate::case::RenameRule;
 use crate::util::{
-    Errors, Sp, closest, doc_text, error, is_datetime, is_string, list, option_inner, source_text,
+    Errors, Sp, closest, doc_text, error, is_datetime, is_epoch_seconds, is_string, list, option_inner,
+    source_text,
 };
 
 /// DynamoDB's limits, also checked at run time by `TableDefinition::validate`.
@@ -36,6 +37,12 @@ pub(crate) struct Model<'a> {
     pub(crate) deletion_protection: bool,
     /// Field types that must implement `KeyAttribute` (key fields without a codec).
     pub(crate) key_types: Vec<&'a syn::Type>,
+    /// The `#[dynorm(version)]` field.
+    pub(crate) version: Option<usize>,
+    /// The `#[dynorm(created_at)]` field.
+    pub(crate) created_at: Option<usize>,
+    /// The `#[dynorm(updated_at)]` field.
+    pub(crate) updated_at: Option<usize>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -881,6 +888,8 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         _ => Billing::OnDemand,
     };
 
+    let hooks = hooks(&mut fields, &field_attrs, &is_key, &mut errors);
+
     for (f, k) in fields.iter_mut().zip(is_key) {
         f.key = k;
     }
@@ -910,7 +919,116 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         tags,
         deletion_protection: table_attrs.deletion_protection.as_ref().is_some_and(|d| d.value),
         key_types,
+        version: hooks[0],
+        created_at: hooks[1],
+        updated_at: hooks[2],
     })
+}
+
+/// Checks the `version`, `created_at` and `updated_at` fields (at most one of each, stored as
+/// an attribute of its own, not a key, of a fitting type) and returns their indexes.
+fn hooks(
+    fields: &mut [Field<'_>],
+    field_attrs: &[attr::FieldAttrs],
+    is_key: &[bool],
+    errors: &mut Errors,
+) -> [Option<usize>; 3] {
+    let mut found: [Option<usize>; 3] = [None; 3];
+    let options = [attr::VERSION, attr::CREATED_AT, attr::UPDATED_AT];
+    for (i, a) in field_attrs.iter().enumerate() {
+        let marks = [a.version, a.created_at, a.updated_at];
+        let mut first_here: Option<&str> = None;
+        for (k, (mark, option)) in marks.into_iter().zip(options).enumerate() {
+            let Some(span) = mark else { continue };
+            let f = &fields[i];
+            if let Some(prev) = first_here {
+                errors.at(
+                    span,
+                    format!(
+                        "`{}` is already the `{prev}` field, so it cannot also be `{option}`",
+                        f.name
+                    ),
+                    format!("use a field of its own for `{option}`"),
+                );
+                continue;
+            }
+            first_here = Some(option);
+            if let Some(prev) = found[k] {
+                errors.at(
+                    span,
+                    format!("two `{option}` fields: `{}` and `{}`", fields[prev].name, f.name),
+                    format!("a table has one `{option}` field; remove one of the `{option}` options"),
+                );
+                continue;
+            }
+            let broken = if f.kind != FieldKind::Stored {
+                Some(format!(
+                    "`{}` is not stored as an attribute of its own, so it cannot be the `{option}` field",
+                    f.name
+                ))
+            } else if is_key[i] {
+                Some(format!(
+                    "`{}` is a key, so it cannot be the `{option}` field (keys never change)",
+                    f.name
+                ))
+            } else if a.ttl.is_some() {
+                Some(format!(
+                    "`{}` is the TTL attribute, so it cannot be the `{option}` field",
+                    f.name
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = broken {
+                errors.at(span, message, format!("put `{option}` on another field"));
+                continue;
+            }
+            if k == 0 {
+                if f.option {
+                    errors.at(
+                        f.ty.span(),
+                        format!("`{}` is the version, which is never optional", f.name),
+                        "use an integer type such as `u64`; an absent version reads as 0",
+                    );
+                    continue;
+                }
+                if let Some(c) = &a.codec {
+                    errors.at(
+                        c.span,
+                        format!("`{}` is the version, which is stored as a number", f.name),
+                        "remove the codec",
+                    );
+                    continue;
+                }
+            } else {
+                let inner = option_inner(f.ty).unwrap_or(f.ty);
+                let codec_ok = match a.codec.as_ref().map(|c| &c.value) {
+                    None => true,
+                    Some(Codec::Shorthand(s)) => *s == "epoch_seconds",
+                    Some(Codec::With(_)) => false,
+                };
+                if !(is_datetime(inner) || is_epoch_seconds(inner)) || !codec_ok {
+                    errors.at(
+                        f.ty.span(),
+                        format!("the `{option}` field `{}` must be a timestamp", f.name),
+                        "use `DateTime<Utc>`, `Option<DateTime<Utc>>` or `EpochSeconds`, stored as is or with `epoch_seconds`",
+                    );
+                    continue;
+                }
+            }
+            found[k] = Some(i);
+        }
+    }
+    // An item written by another tool may have no version yet: it reads as version 0.
+    if let Some(i) = found[0]
+        && fields[i].default.is_none()
+    {
+        fields[i].default = Some(DefaultModel {
+            expr: quote!(::core::default::Default::default()),
+            text: "Default::default()".to_owned(),
+        });
+    }
+    found
 }
 
 /// Checks a field used as a key of the table or of an index.

@@ -76,7 +76,7 @@ fn expand(m: &Model<'_>) -> TokenStream {
             FieldKind::Stored => {
                 let var = var(f);
                 let ty = f.ty;
-                let value = decode_field(f, &item, table);
+                let value = decode_field(f, &item, &quote!(&mut #item), table);
                 decodes.push(quote!(let #var: #ty = #value;));
             }
             FieldKind::Skip => {
@@ -182,6 +182,9 @@ fn expand(m: &Model<'_>) -> TokenStream {
     );
     let vis = m.vis;
 
+    let hooks = hooks(m);
+    let typed = typed_paths(m, &item);
+
     let key_asserts = m
         .key_types
         .iter()
@@ -212,7 +215,11 @@ fn expand(m: &Model<'_>) -> TokenStream {
                 fn key_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
                     __dynorm_key_item(#(#self_args),*)
                 }
+
+                #hooks
             }
+
+            #typed
 
             fn __dynorm_key_item(#(#key_params),*) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
                 let mut #item = ::dynorm::Item::with_capacity(#key_count);
@@ -232,6 +239,115 @@ fn expand(m: &Model<'_>) -> TokenStream {
             fn __dynorm_assert_key<T: ::dynorm::KeyAttribute>() {}
             #(#key_asserts)*
         };
+    }
+}
+
+/// The `Table` items for `version`, `created_at` and `updated_at`.
+fn hooks(m: &Model<'_>) -> TokenStream {
+    let mut out = TokenStream::new();
+    if let Some(i) = m.version {
+        let f = &m.fields[i];
+        let (ident, ty, stored) = (f.ident, f.ty, &f.stored);
+        let version = local("version");
+        let trait_ = quote_spanned!(ty.span()=> <#ty as ::dynorm::__private::VersionField>);
+        out.extend(quote! {
+            const VERSION_ATTRIBUTE: ::core::option::Option<&'static str> = ::core::option::Option::Some(#stored);
+
+            fn version(&self) -> ::core::option::Option<u64> {
+                ::core::option::Option::Some(#trait_::to_version(self.#ident))
+            }
+
+            fn set_version(&mut self, #version: u64) {
+                self.#ident = #trait_::from_version(#version);
+            }
+        });
+    }
+    for (hook, name) in [
+        (m.created_at, "CREATED_AT_ATTRIBUTE"),
+        (m.updated_at, "UPDATED_AT_ATTRIBUTE"),
+    ] {
+        if let Some(i) = hook {
+            let stored = &m.fields[i].stored;
+            let name = syn::Ident::new(name, Span::call_site());
+            out.extend(quote! {
+                const #name: ::core::option::Option<&'static str> = ::core::option::Option::Some(#stored);
+            });
+        }
+    }
+    out
+}
+
+/// Typed paths: an encoder and a decoder per stored field, the struct of paths `fields()`
+/// returns, and the `HasFields` impl.
+fn typed_paths(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
+    let ident = m.ident;
+    let vis = m.vis;
+    let table = &m.table;
+    let fields_ty = format_ident!("{}Fields", ident);
+    let value = local("value");
+    let mut fns = Vec::new();
+    let mut members = Vec::new();
+    let mut inits = Vec::new();
+    for f in m.fields.iter().filter(|f| f.kind == FieldKind::Stored) {
+        let (field, ty, stored) = (f.ident, f.ty, &f.stored);
+        let encode_fn = format_ident!("__dynorm_encode_{}", f.name, span = Span::mixed_site());
+        let decode_fn = format_ident!("__dynorm_decode_{}", f.name, span = Span::mixed_site());
+        let encode = encode_field(f, quote!(#value));
+        let decode = decode_field(f, item, &quote!(#item), table);
+        fns.push(quote! {
+            // Its signature is `TypedPath`'s encoder type: `fn(&FieldType)`.
+            #[allow(clippy::ptr_arg)]
+            fn #encode_fn(#value: &#ty) -> ::core::result::Result<::core::option::Option<::dynorm::AttributeValue>, ::dynorm::EncodeError> {
+                #encode
+            }
+
+            fn #decode_fn(#item: &mut ::dynorm::Item) -> ::core::result::Result<#ty, ::dynorm::DecodeError> {
+                let #value: #ty = #decode;
+                ::core::result::Result::Ok(#value)
+            }
+        });
+        let doc = format!("The attribute `{stored}`.");
+        members.push(quote! {
+            #[doc = #doc]
+            #vis #field: ::dynorm::expr::TypedPath<#ty>
+        });
+        inits.push(quote! {
+            #field: ::dynorm::expr::TypedPath::__new(#stored, #encode_fn, #decode_fn)
+        });
+    }
+    let struct_doc = format!("The typed attribute paths of table `{table}`: see `{ident}::fields()`.");
+    let fields_doc = format!(
+        "Typed paths to the attributes of `{table}`, one per stored field: `{ident}::fields().field.eq(value)`."
+    );
+    quote! {
+        #(#fns)*
+
+        #[doc = #struct_doc]
+        #[derive(::core::clone::Clone, ::core::marker::Copy, ::core::fmt::Debug)]
+        // A public table may have fields of less visible types; their paths are still usable.
+        #[allow(private_interfaces)]
+        #vis struct #fields_ty {
+            #(#members,)*
+        }
+
+        #[automatically_derived]
+        impl #ident {
+            #[doc = #fields_doc]
+            #[must_use]
+            #[allow(dead_code)]
+            #vis const fn fields() -> #fields_ty {
+                #fields_ty { #(#inits,)* }
+            }
+        }
+
+        #[automatically_derived]
+        impl ::dynorm::expr::HasFields for #ident {
+            type Fields = #fields_ty;
+
+            fn typed_fields() -> #fields_ty {
+                Self::fields()
+            }
+        }
     }
 }
 
@@ -291,7 +407,7 @@ fn encode_composite(
 }
 
 /// The decoded value of a stored field (an expression that may use `?`).
-fn decode_field(f: &Field<'_>, item: &syn::Ident, table: &str) -> TokenStream {
+fn decode_field(f: &Field<'_>, item: &syn::Ident, item_ref: &TokenStream, table: &str) -> TokenStream {
     let ty = f.ty;
     let stored = &f.stored;
     let value = local("value");
@@ -324,10 +440,10 @@ fn decode_field(f: &Field<'_>, item: &syn::Ident, table: &str) -> TokenStream {
         },
         (None, None) => {
             let take = quote_spanned!(ty.span()=> ::dynorm::__private::take::<#ty>);
-            quote!(#take(&mut #item, #table, #stored)?)
+            quote!(#take(#item_ref, #table, #stored)?)
         }
         (None, Some(CodecModel { path, .. })) => {
-            quote!(::dynorm::__private::take_with(&mut #item, #table, #stored, #path::decode)?)
+            quote!(::dynorm::__private::take_with(#item_ref, #table, #stored, #path::decode)?)
         }
     }
 }

@@ -9,6 +9,7 @@ mod attr;
 mod case;
 mod check;
 mod expand;
+mod projection;
 mod test_attr;
 mod util;
 
@@ -68,12 +69,41 @@ use proc_macro::TokenStream;
 /// | `json`, `json_string`, `epoch_seconds`, `binary`, `string_set`, `number_set` | shorthands for `with = ::dynorm::codec::<name>` |
 /// | `skip` | not stored; reads as `Default::default()` (or its `default`) |
 /// | `ttl` | this field is the TTL attribute |
+/// | `version` | the optimistic-locking version (an integer; not a key; an absent version reads as 0) |
+/// | `created_at`, `updated_at` | timestamps stamped on create / every write (`DateTime<Utc>`, its `Option`, or `EpochSeconds`; plain or `epoch_seconds`) |
+///
+/// The derive also generates `Self::fields()`, typed paths to the stored attributes
+/// (`User::fields().age.gt(21)`, see `dynorm::expr::TypedPath`).
 ///
 /// Mistakes are compile errors at the offending token, with a hint of the right form.
 #[proc_macro_derive(Table, attributes(dynorm))]
 pub fn derive_table(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     expand::derive_table(&input)
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Implements `dynorm::Projection` for a struct holding some fields of a `#[derive(Table)]`
+/// type: what a get or query with a projection decodes into.
+///
+/// ```ignore
+/// #[derive(dynorm::Projection)]
+/// #[dynorm(table = User)]
+/// struct UserEmail {
+///     user_id: String,
+///     #[dynorm(field = "email")]      // the table field it reads, when the names differ
+///     address: Option<String>,         // the table field's type, or its `Option`
+/// }
+/// ```
+///
+/// Every field names a stored field of the table (same Rust name, or `field = "name"`); its
+/// stored name, codec and default are the table's. A field that does not exist, or a type that
+/// differs from the table field's type (other than wrapping it in `Option`), is a compile error.
+#[proc_macro_derive(Projection, attributes(dynorm))]
+pub fn derive_projection(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    projection::derive_projection(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

@@ -158,6 +158,18 @@ pub(crate) fn is_datetime(ty: &syn::Type) -> bool {
     generic_arg_of(ty, "DateTime").is_some()
 }
 
+/// Whether `ty` is syntactically `EpochSeconds` (any path ending so).
+pub(crate) fn is_epoch_seconds(ty: &syn::Type) -> bool {
+    match strip_groups(ty) {
+        syn::Type::Path(p) if p.qself.is_none() => p
+            .path
+            .segments
+            .last()
+            .is_some_and(|s| s.ident == "EpochSeconds" && s.arguments.is_none()),
+        _ => false,
+    }
+}
+
 /// Whether `ty` is syntactically `String` (any path ending so).
 pub(crate) fn is_string(ty: &syn::Type) -> bool {
     match strip_groups(ty) {

@@ -47,6 +47,8 @@ pub use aws_sdk_dynamodb;
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
 #[cfg(feature = "derive")]
+pub use dynorm_derive::Projection;
+#[cfg(feature = "derive")]
 pub use dynorm_derive::Table;
 #[cfg(feature = "derive")]
 pub use dynorm_derive::test;
@@ -71,6 +73,35 @@ pub mod __private {
     use crate::attribute::composite;
     use crate::definition::AttributeType;
     use crate::{Attribute, AttributeValue, DecodeError, EncodeError, Item};
+
+    /// The version number an integer field carries (`#[dynorm(version)]`).
+    #[diagnostic::on_unimplemented(
+        message = "`#[dynorm(version)]` needs an unsigned or signed integer field, not `{Self}`",
+        label = "not an integer version",
+        note = "use `u64` (or `u32`, `i64`, ...)"
+    )]
+    pub trait VersionField: Copy {
+        /// The version as `u64` (a negative version reads as 0).
+        fn to_version(self) -> u64;
+        /// The field value for a version (saturating at the type's maximum).
+        fn from_version(version: u64) -> Self;
+    }
+
+    macro_rules! version_fields {
+        ($($t:ty),*) => {
+            $(
+                impl VersionField for $t {
+                    fn to_version(self) -> u64 {
+                        u64::try_from(self).unwrap_or(if self > 0 { u64::MAX } else { 0 })
+                    }
+                    fn from_version(version: u64) -> Self {
+                        <$t>::try_from(version).unwrap_or(<$t>::MAX)
+                    }
+                }
+            )*
+        };
+    }
+    version_fields!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
 
     /// Puts an encoded attribute into an item (left out when it encodes to nothing).
     #[inline]

@@ -28,6 +28,7 @@ mod filter;
 mod key_condition;
 mod path;
 mod render;
+mod typed;
 mod update;
 mod value;
 
@@ -36,6 +37,7 @@ pub use filter::{Comparison, Filter};
 pub use key_condition::KeyCondition;
 pub use path::{Path, Segment};
 pub use render::{ExpressionAttributes, ProjectionExpression, Render};
+pub use typed::{FieldValue, FromField, HasFields, TypedPath};
 pub use update::{SetValue, Update};
 pub use value::{IntoValue, Value};
 

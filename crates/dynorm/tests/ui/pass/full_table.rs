@@ -89,4 +89,9 @@ fn main() {
     assert!(definition.validate().is_ok(), "{:?}", definition.validate());
     let key = User::key("t", "u", 5_i32);
     assert!(key.as_item().is_ok());
+    let f = User::fields();
+    let condition = f.status.eq("active") & f.total.gt(1.5) & f.meta.key("a").exists();
+    let update = f.roles.set(vec!["admin".to_owned()]).merge(f.description.remove());
+    assert!(condition.render(&mut dynorm::expr::ExpressionAttributes::new()).is_ok());
+    assert_eq!(update.len(), 2);
 }

@@ -1,0 +1,9 @@
+use dynorm::Projection;
+
+#[derive(Projection)]
+#[dynorm(table = Usr)]
+struct UserEmail {
+    email: String,
+}
+
+fn main() {}
