@@ -616,7 +616,7 @@ fn expand(
     });
 
     // Key builder: the table keys' fields in order, each once.
-    let table_keys = if has_sk { 2 } else { 1 };
+    let table_keys: usize = if has_sk { 2 } else { 1 };
     let mut key_fields: Vec<usize> = Vec::new();
     for k in keys.iter().filter(|k| k.index.is_none()) {
         for &i in &k.fields {
