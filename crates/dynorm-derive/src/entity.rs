@@ -185,9 +185,27 @@ fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
                     let n = option_name(&inner);
                     let s = inner.path.span();
                     match n.as_str() {
-                        NAME => set(&mut index.name, lit_string(&inner, NAME, "\"gsi1\"")?, NAME, s, errors),
-                        PK => set(&mut index.pk, lit_string(&inner, PK, "\"USER#{user_id}\"")?, PK, s, errors),
-                        SK => set(&mut index.sk, lit_string(&inner, SK, "\"ORDER#{order_id}\"")?, SK, s, errors),
+                        NAME => set(
+                            &mut index.name,
+                            lit_string(&inner, NAME, "\"gsi1\"")?,
+                            NAME,
+                            s,
+                            errors,
+                        ),
+                        PK => set(
+                            &mut index.pk,
+                            lit_string(&inner, PK, "\"USER#{user_id}\"")?,
+                            PK,
+                            s,
+                            errors,
+                        ),
+                        SK => set(
+                            &mut index.sk,
+                            lit_string(&inner, SK, "\"ORDER#{order_id}\"")?,
+                            SK,
+                            s,
+                            errors,
+                        ),
                         _ => {
                             errors.push(unknown(&inner, "index", INDEX_OPTIONS));
                             skip_value(&inner)?;
@@ -245,7 +263,9 @@ fn placeholders(text: &str) -> Result<Vec<Placeholder>, String> {
                         let ok = spec.chars().all(|c| c.is_ascii_digit())
                             && digits.parse::<usize>().is_ok_and(|w| (1..=38).contains(&w));
                         if !ok {
-                            return Err("a pad width must be a number from 1 to 38, as in `{id:08}`".to_owned());
+                            return Err(
+                                "a pad width must be a number from 1 to 38, as in `{id:08}`".to_owned()
+                            );
                         }
                         name
                     }
@@ -259,12 +279,15 @@ fn placeholders(text: &str) -> Result<Vec<Placeholder>, String> {
                 }
                 if !literal_since_field {
                     return Err(
-                        "two placeholders side by side cannot be read back; put literal text between them".to_owned(),
+                        "two placeholders side by side cannot be read back; put literal text between them"
+                            .to_owned(),
                     );
                 }
                 literal_since_field = false;
                 after_field = true;
-                out.push(Placeholder { name: name.to_owned() });
+                out.push(Placeholder {
+                    name: name.to_owned(),
+                });
             }
             c => {
                 if after_field && c == '\\' {
@@ -361,25 +384,27 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
 
     let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
     let mut keys: Vec<KeyModel> = Vec::new();
-    let mut check_template =
-        |template: &Sp<String>, index: Option<&Sp<String>>, role: &'static str, errors: &mut Errors| {
-            let parsed = match placeholders(&template.value) {
-                Ok(p) => p,
-                Err(reason) => {
-                    errors.at(
-                        template.span,
-                        format!("malformed key template `{}`: {reason}", template.value),
-                        "write literal text and `{field}` placeholders, as in `\"ORDER#{order_id:08}\"`",
-                    );
-                    return;
-                }
-            };
-            let mut used = Vec::new();
-            for p in parsed {
-                match fields.iter().position(|f| f.name == p.name) {
-                    Some(i) => {
-                        if fields[i].optional && index.is_none() {
-                            errors.at(
+    let mut check_template = |template: &Sp<String>,
+                              index: Option<&Sp<String>>,
+                              role: &'static str,
+                              errors: &mut Errors| {
+        let parsed = match placeholders(&template.value) {
+            Ok(p) => p,
+            Err(reason) => {
+                errors.at(
+                    template.span,
+                    format!("malformed key template `{}`: {reason}", template.value),
+                    "write literal text and `{field}` placeholders, as in `\"ORDER#{order_id:08}\"`",
+                );
+                return;
+            }
+        };
+        let mut used = Vec::new();
+        for p in parsed {
+            match fields.iter().position(|f| f.name == p.name) {
+                Some(i) => {
+                    if fields[i].optional && index.is_none() {
+                        errors.at(
                                 template.span,
                                 format!(
                                     "`{{{}}}` in the table's {role} reads `Option` field `{}`, but table keys are always present",
@@ -387,30 +412,30 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
                                 ),
                                 "make the field required, or use it only in index keys (an index over absent fields is sparse)",
                             );
-                        }
-                        if !used.contains(&i) {
-                            used.push(i);
-                        }
                     }
-                    None => {
-                        let hint = closest(&p.name, names.iter().copied())
-                            .map(|s| format!("did you mean `{{{s}}}`?"))
-                            .unwrap_or_else(|| format!("the fields are: {}", list(&names)));
-                        errors.at(
-                            template.span,
-                            format!("`{{{}}}` in template `{}` names no field", p.name, template.value),
-                            hint,
-                        );
+                    if !used.contains(&i) {
+                        used.push(i);
                     }
                 }
+                None => {
+                    let hint = closest(&p.name, names.iter().copied())
+                        .map(|s| format!("did you mean `{{{s}}}`?"))
+                        .unwrap_or_else(|| format!("the fields are: {}", list(&names)));
+                    errors.at(
+                        template.span,
+                        format!("`{{{}}}` in template `{}` names no field", p.name, template.value),
+                        hint,
+                    );
+                }
             }
-            keys.push(KeyModel {
-                index: index.cloned(),
-                role,
-                template: template.clone(),
-                fields: used,
-            });
-        };
+        }
+        keys.push(KeyModel {
+            index: index.cloned(),
+            role,
+            template: template.clone(),
+            fields: used,
+        });
+    };
     if let Some(pk) = &attrs.pk {
         check_template(pk, None, "partition key", &mut errors);
     }
@@ -481,7 +506,9 @@ fn expand(
         quote_spanned!(span=> if __LAYOUT.sort_key.is_none() { ::core::panic!(#msg) })
     } else {
         let msg = format!("entity `{entity}` needs `sk = \"...\"`: the table's layout has a sort key");
-        quote!(if __LAYOUT.sort_key.is_some() { ::core::panic!(#msg) })
+        quote!(if __LAYOUT.sort_key.is_some() {
+            ::core::panic!(#msg)
+        })
     };
     checks.push(sk_check);
 
@@ -561,17 +588,21 @@ fn expand(
         let span = name.span;
         if index.pk.is_none() {
             let msg = format!("entity `{entity}`: global index `{n}` needs `pk = \"...\"`");
-            checks.push(quote_spanned!(span=> if let ::core::option::Option::Some(i) = __LAYOUT.index(#n)
-                && i.partition_key.is_some() { ::core::panic!(#msg) }));
+            checks.push(
+                quote_spanned!(span=> if let ::core::option::Option::Some(i) = __LAYOUT.index(#n)
+                && i.partition_key.is_some() { ::core::panic!(#msg) }),
+            );
         }
         if index.sk.is_none() {
             let msg = format!("entity `{entity}`: index `{n}` has its own sort key; give `sk = \"...\"`");
-            checks.push(quote_spanned!(span=> if let ::core::option::Option::Some(i) = __LAYOUT.index(#n)
+            checks.push(
+                quote_spanned!(span=> if let ::core::option::Option::Some(i) = __LAYOUT.index(#n)
                 && let ::core::option::Option::Some(a) = i.sort_key
                 && !(match __LAYOUT.sort_key {
                     ::core::option::Option::Some(t) => ::dynorm::entity::str_eq(a, t),
                     ::core::option::Option::None => false,
-                }) { ::core::panic!(#msg) }));
+                }) { ::core::panic!(#msg) }),
+            );
         }
         if index.pk.is_none() && index.sk.is_none() {
             let msg = format!("entity `{entity}`: `{n}` is not an index of the table's layout");

@@ -18,9 +18,18 @@ fn n(v: &str) -> AttributeValue {
 fn storm_integration_key() {
     let pk = Template::parse("T#{tenant_name}#Integrations").unwrap();
     let sk = Template::parse("I#{integration_id}").unwrap();
-    assert_eq!(pk.render(&[("tenant_name", s("tenant-2"))]).unwrap(), "T#tenant-2#Integrations");
-    assert_eq!(sk.render(&[("integration_id", s("INT0001"))]).unwrap(), "I#INT0001");
-    assert_eq!(pk.parse_key("T#tenant-2#Integrations").unwrap()["tenant_name"], "tenant-2");
+    assert_eq!(
+        pk.render(&[("tenant_name", s("tenant-2"))]).unwrap(),
+        "T#tenant-2#Integrations"
+    );
+    assert_eq!(
+        sk.render(&[("integration_id", s("INT0001"))]).unwrap(),
+        "I#INT0001"
+    );
+    assert_eq!(
+        pk.parse_key("T#tenant-2#Integrations").unwrap()["tenant_name"],
+        "tenant-2"
+    );
     assert_eq!(sk.parse_key("I#INT0001").unwrap()["integration_id"], "INT0001");
 }
 
@@ -53,7 +62,15 @@ fn padding() {
         .map(|v| t.render(&[("order_id", n(&v.to_string()))]).unwrap())
         .collect();
     keys.sort();
-    assert_eq!(keys, ["ORDER#00000007", "ORDER#00000009", "ORDER#00000042", "ORDER#00000100"]);
+    assert_eq!(
+        keys,
+        [
+            "ORDER#00000007",
+            "ORDER#00000009",
+            "ORDER#00000042",
+            "ORDER#00000100"
+        ]
+    );
 }
 
 #[test]
@@ -161,7 +178,10 @@ fn sparse_index_is_left_out() {
     i.last_seen_run = None;
     let item = i.to_entity_item().unwrap();
     assert!(!item.contains_key("gsi2pk"));
-    assert!(!item.contains_key("gsi2sk"), "every key of a sparse index is left out");
+    assert!(
+        !item.contains_key("gsi2sk"),
+        "every key of a sparse index is left out"
+    );
     assert!(item.contains_key("gsi1pk"));
     assert_eq!(Integration::from_entity_item(item).unwrap(), i);
 }
@@ -171,7 +191,10 @@ fn ownership() {
     let mut item = integration().to_entity_item().unwrap();
     item.insert("__entity".into(), s("Run"));
     let e = Integration::from_entity_item(item.clone()).unwrap_err();
-    assert!(e.to_string().contains("entity type `Run`, not `Integration`"), "{e}");
+    assert!(
+        e.to_string().contains("entity type `Run`, not `Integration`"),
+        "{e}"
+    );
     item.remove("__entity");
     assert!(Integration::from_entity_item(item.clone()).is_err());
     assert_eq!(
@@ -215,9 +238,15 @@ fn table_definition_is_the_layout() {
 #[cfg(feature = "embedded")]
 #[tokio::test]
 async fn put_and_get_on_the_embedded_engine() {
-    let db = dynorm::testing::database(&[Integration::definition()]).await.unwrap();
+    let db = dynorm::testing::database(&[Integration::definition()])
+        .await
+        .unwrap();
     let table = db.table::<Integration>();
     table.put(&integration()).send().await.unwrap();
-    let got = table.get(Integration::key("tenant-2", "INT0001")).send().await.unwrap();
+    let got = table
+        .get(Integration::key("tenant-2", "INT0001"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(got, Some(integration()));
 }

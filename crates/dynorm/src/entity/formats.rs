@@ -54,7 +54,11 @@ pub mod storm {
 
     /// The default identifier of a field: its name's first letter, upper-cased.
     pub fn identifier(field: &str) -> String {
-        field.chars().next().map(|c| c.to_uppercase().collect()).unwrap_or_default()
+        field
+            .chars()
+            .next()
+            .map(|c| c.to_uppercase().collect())
+            .unwrap_or_default()
     }
 
     /// A key string: identifier/value pairs in declaration order, then the suffix (partition
@@ -165,7 +169,11 @@ pub mod dynamojo {
     /// assert_eq!(join(&[Some("u1"), None, Some("login")], JOIN_SEPARATOR), "u1~~login");
     /// ```
     pub fn join(values: &[Option<&str>], separator: &str) -> String {
-        values.iter().map(|v| v.unwrap_or("")).collect::<Vec<_>>().join(separator)
+        values
+            .iter()
+            .map(|v| v.unwrap_or(""))
+            .collect::<Vec<_>>()
+            .join(separator)
     }
 
     /// Maps readable fields onto an index's key attributes (dynamojo's `IndexMap`).
@@ -199,7 +207,9 @@ pub mod dynamojo {
         if index == "table" {
             return Some((Some("pk"), "sk"));
         }
-        LAYOUT.index(index).and_then(|i| Some((i.partition_key, i.sort_key?)))
+        LAYOUT
+            .index(index)
+            .and_then(|i| Some((i.partition_key, i.sort_key?)))
     }
 
     /// Adds the index key attributes the maps derive from the item's readable fields. Keys whose
@@ -300,7 +310,9 @@ pub mod dynamo_query {
     pub fn parse_timestamp(text: &str) -> Result<DateTime<Utc>, DecodeError> {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S%.f")
             .map(|n| n.and_utc())
-            .map_err(|_| DecodeError::invalid("a naive ISO timestamp like `2024-05-01T12:00:00.123456`", text))
+            .map_err(|_| {
+                DecodeError::invalid("a naive ISO timestamp like `2024-05-01T12:00:00.123456`", text)
+            })
     }
 
     /// Stamps a record written at `now`: `dt_modified` always, `dt_created` unless present.
@@ -325,4 +337,3 @@ pub mod dynamo_query {
             .max_by_key(|p| p.len())
     }
 }
-

@@ -41,7 +41,8 @@ use std::collections::BTreeSet;
 
 use crate::Item;
 use crate::definition::{
-    AttributeDefinition, AttributeType, GlobalSecondaryIndex, LocalSecondaryIndex, Projection, TableDefinition,
+    AttributeDefinition, AttributeType, GlobalSecondaryIndex, LocalSecondaryIndex, Projection,
+    TableDefinition,
 };
 use crate::error::{DecodeError, EncodeError};
 
@@ -89,7 +90,11 @@ pub struct IndexLayout {
 
 impl IndexLayout {
     /// A global secondary index.
-    pub const fn global(name: &'static str, partition_key: &'static str, sort_key: Option<&'static str>) -> Self {
+    pub const fn global(
+        name: &'static str,
+        partition_key: &'static str,
+        sort_key: Option<&'static str>,
+    ) -> Self {
         Self {
             name,
             partition_key: Some(partition_key),
@@ -127,7 +132,11 @@ pub const fn str_eq(a: &str, b: &str) -> bool {
 impl Layout {
     /// A table with these key attributes, no indexes, the entity attribute
     /// [`DEFAULT_ENTITY_ATTRIBUTE`], billed on demand.
-    pub const fn new(name: &'static str, partition_key: &'static str, sort_key: Option<&'static str>) -> Self {
+    pub const fn new(
+        name: &'static str,
+        partition_key: &'static str,
+        sort_key: Option<&'static str>,
+    ) -> Self {
         Self {
             name,
             partition_key,
@@ -163,7 +172,9 @@ impl Layout {
     pub fn definition(&self) -> TableDefinition {
         let mut def = TableDefinition::new(self.name, self.partition_key, AttributeType::String);
         def.sort_key = self.sort_key.map(str::to_owned);
-        let capacity = self.provisioned.map(|(read, write)| crate::Capacity { read, write });
+        let capacity = self
+            .provisioned
+            .map(|(read, write)| crate::Capacity { read, write });
         if let Some(c) = capacity {
             def.billing = crate::BillingMode::Provisioned(c);
         }
@@ -195,7 +206,8 @@ impl Layout {
         let keys: Vec<String> = def.key_attributes().into_iter().map(str::to_owned).collect();
         for k in keys {
             if seen.insert(k.clone()) {
-                def.attributes.push(AttributeDefinition::new(k, AttributeType::String));
+                def.attributes
+                    .push(AttributeDefinition::new(k, AttributeType::String));
             }
         }
         def
@@ -231,7 +243,7 @@ impl KeyTemplate {
     }
 
     /// The fields this key needs that are not among `known`, in template order.
-    pub fn missing<'a>(&self, known: &[&str]) -> Vec<&'static str> {
+    pub fn missing(&self, known: &[&str]) -> Vec<&'static str> {
         self.fields
             .iter()
             .copied()

@@ -316,12 +316,10 @@ impl Template {
         for s in &self.segments {
             match s {
                 Segment::Literal(l) => out.push_str(l),
-                Segment::Field { name, width } => {
-                    match values.iter().find(|(n, _)| n == name) {
-                        Some((_, v)) => self.push_value(&mut out, name, *width, v.clone())?,
-                        None => break,
-                    }
-                }
+                Segment::Field { name, width } => match values.iter().find(|(n, _)| n == name) {
+                    Some((_, v)) => self.push_value(&mut out, name, *width, v.clone())?,
+                    None => break,
+                },
             }
         }
         Ok(out)
@@ -419,7 +417,11 @@ impl Template {
                             )));
                         }
                         let trimmed = value.trim_start_matches('0');
-                        value = if trimmed.is_empty() { "0".to_owned() } else { trimmed.to_owned() };
+                        value = if trimmed.is_empty() {
+                            "0".to_owned()
+                        } else {
+                            trimmed.to_owned()
+                        };
                     }
                     match fields.get(name) {
                         Some(previous) if previous != &value => {
@@ -443,18 +445,31 @@ impl Template {
 
 /// Zero-pads the digits of a non-negative integer to `width`.
 fn pad(field: &str, width: usize, number: &str) -> Result<String, TemplateError> {
-    let error = |kind: fn(String, usize, String) -> TemplateError| kind(field.to_owned(), width, number.to_owned());
+    let error =
+        |kind: fn(String, usize, String) -> TemplateError| kind(field.to_owned(), width, number.to_owned());
     if number.starts_with('-') {
-        return Err(error(|field, width, value| TemplateError::Negative { field, width, value }));
+        return Err(error(|field, width, value| TemplateError::Negative {
+            field,
+            width,
+            value,
+        }));
     }
     let digits = number.strip_prefix('+').unwrap_or(number);
     if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_digit()) {
-        return Err(error(|field, width, value| TemplateError::NotInteger { field, width, value }));
+        return Err(error(|field, width, value| TemplateError::NotInteger {
+            field,
+            width,
+            value,
+        }));
     }
     let digits = digits.trim_start_matches('0');
     let digits = if digits.is_empty() { "0" } else { digits };
     if digits.len() > width {
-        return Err(error(|field, width, value| TemplateError::TooWide { field, width, value }));
+        return Err(error(|field, width, value| TemplateError::TooWide {
+            field,
+            width,
+            value,
+        }));
     }
     Ok(format!("{digits:0>width$}"))
 }
@@ -485,12 +500,17 @@ mod tests {
         );
         assert_eq!(t.fields(), ["tenant_name"]);
         assert!(Template::parse("PROFILE").unwrap().is_constant());
-        assert_eq!(Template::parse("{{x}}").unwrap().segments(), &[Segment::Literal("{x}".into())]);
+        assert_eq!(
+            Template::parse("{{x}}").unwrap().segments(),
+            &[Segment::Literal("{x}".into())]
+        );
     }
 
     #[test]
     fn malformed() {
-        for bad in ["A#{a", "A#{}", "A#{a:x}", "A#{a:0}", "{a}{b}", "A}", "{1a}", "{a}\\x"] {
+        for bad in [
+            "A#{a", "A#{}", "A#{a:x}", "A#{a:0}", "{a}{b}", "A}", "{1a}", "{a}\\x",
+        ] {
             assert!(
                 matches!(Template::parse(bad), Err(TemplateError::Malformed { .. })),
                 "{bad}"
