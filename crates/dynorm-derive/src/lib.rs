@@ -8,6 +8,7 @@
 mod attr;
 mod case;
 mod check;
+mod entity;
 mod expand;
 mod projection;
 mod test_attr;
@@ -113,6 +114,41 @@ pub fn derive_projection(input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     test_attr::expand(args.into(), item.into())
+        .unwrap_or_else(syn::Error::into_compile_error)
+        .into()
+}
+
+/// Implements `dynorm::entity::Entity` (and `dynorm::Table`) for a struct stored in a shared
+/// single table, its keys composed from its fields by templates.
+///
+/// ```ignore
+/// #[derive(dynorm::Entity)]
+/// #[dynorm(table = AppTable, entity = "Integration")]
+/// #[dynorm(pk = "T#{tenant_name}#Integrations", sk = "I#{integration_id}")]
+/// #[dynorm(index(name = "gsi1", pk = "RUN#{last_run}", sk = "T#{tenant_name}"))]
+/// struct Integration {
+///     tenant_name: String,
+///     integration_id: String,
+///     last_run: Option<String>, // gsi1 is sparse: left out while `None`
+/// }
+/// let key = Integration::key("tenant-2", "INT0001");
+/// ```
+///
+/// | option | meaning |
+/// |---|---|
+/// | `table = Path` | a type implementing `dynorm::entity::SingleTable` (required) |
+/// | `entity = "Name"` | the stored entity type (default: the struct's name) |
+/// | `pk = "..."`, `sk = "..."` | templates of the table's keys (`sk` exactly when the table has one) |
+/// | `index(name = "..", pk = "..", sk = "..")` | templates of an index's keys (a local index has no `pk`) |
+///
+/// Field option: `rename = "stored"`. Every field is stored as its own attribute; placeholders
+/// must name fields whose types are key attributes, never `Option` in the table's keys (an
+/// index over an `Option` field is sparse). Unknown indexes and layout mismatches are compile
+/// errors.
+#[proc_macro_derive(Entity, attributes(dynorm))]
+pub fn derive_entity(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    entity::derive_entity(&input)
         .unwrap_or_else(syn::Error::into_compile_error)
         .into()
 }

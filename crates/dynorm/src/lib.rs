@@ -11,6 +11,7 @@ mod client;
 pub mod codec;
 pub mod definition;
 pub mod engine;
+pub mod entity;
 mod error;
 pub mod expr;
 pub mod infra;
@@ -46,6 +47,8 @@ pub use aws_sdk_dynamodb;
 /// The AWS SDK's attribute value type, which dynorm items are made of.
 pub use aws_sdk_dynamodb::types::AttributeValue;
 
+#[cfg(feature = "derive")]
+pub use dynorm_derive::Entity;
 #[cfg(feature = "derive")]
 pub use dynorm_derive::Projection;
 #[cfg(feature = "derive")]

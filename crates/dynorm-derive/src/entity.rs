@@ -1,0 +1,773 @@
+//! `#[derive(Entity)]`: an entity type stored in a shared single table, its keys composed from
+//! its fields by templates. Parsing, checks (all errors at once, each at its token) and expansion.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{quote, quote_spanned};
+use syn::ext::IdentExt;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned;
+use syn::{LitStr, Token};
+
+use crate::util::{Errors, Sp, closest, error, list, option_inner};
+
+const TABLE: &str = "table";
+const ENTITY: &str = "entity";
+const PK: &str = "pk";
+const SK: &str = "sk";
+const INDEX: &str = "index";
+const NAME: &str = "name";
+const RENAME: &str = "rename";
+
+const STRUCT_OPTIONS: &[&str] = &[TABLE, ENTITY, PK, SK, INDEX];
+const INDEX_OPTIONS: &[&str] = &[NAME, PK, SK];
+const FIELD_OPTIONS: &[&str] = &[RENAME];
+
+#[derive(Default)]
+struct Attrs {
+    table: Option<syn::Path>,
+    entity: Option<Sp<String>>,
+    pk: Option<Sp<String>>,
+    sk: Option<Sp<String>>,
+    indexes: Vec<IndexAttr>,
+}
+
+struct IndexAttr {
+    span: Span,
+    name: Option<Sp<String>>,
+    pk: Option<Sp<String>>,
+    sk: Option<Sp<String>>,
+}
+
+struct FieldModel<'a> {
+    ident: &'a syn::Ident,
+    ty: &'a syn::Type,
+    name: String,
+    stored: String,
+    optional: bool,
+}
+
+/// A placeholder of a template: field name and pad width.
+struct Placeholder {
+    name: String,
+}
+
+fn option_name(meta: &ParseNestedMeta) -> String {
+    meta.path
+        .get_ident()
+        .map(|i| i.unraw().to_string())
+        .unwrap_or_else(|| {
+            let p = &meta.path;
+            quote!(#p).to_string().replace(' ', "")
+        })
+}
+
+fn set<T>(slot: &mut Option<T>, value: T, name: &str, span: Span, errors: &mut Errors) {
+    if slot.is_some() {
+        errors.at(
+            span,
+            format!("duplicate option `{name}`"),
+            format!("give `{name}` once"),
+        );
+    } else {
+        *slot = Some(value);
+    }
+}
+
+fn lit_string(meta: &ParseNestedMeta, name: &str, example: &str) -> syn::Result<Sp<String>> {
+    let input = meta.value().map_err(|_| {
+        error(
+            meta.path.span(),
+            format!("`{name}` needs a value"),
+            format!("write `{name} = {example}`"),
+        )
+    })?;
+    let lit: LitStr = input.parse().map_err(|e| {
+        error(
+            e.span(),
+            format!("`{name}` takes a string"),
+            format!("write `{name} = {example}`"),
+        )
+    })?;
+    Ok(Sp::new(lit.value(), lit.span()))
+}
+
+fn unknown(meta: &ParseNestedMeta, what: &str, valid: &[&str]) -> syn::Error {
+    let name = option_name(meta);
+    let suggestion = closest(&name, valid.iter().copied())
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default();
+    error(
+        meta.path.span(),
+        format!("unknown {what} option `{name}`{suggestion}"),
+        format!("valid {what} options are: {}", list(valid)),
+    )
+}
+
+/// Consumes whatever follows an unknown option's name.
+fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.input.parse::<Token![=]>()?;
+        meta.input.parse::<syn::Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        let content;
+        syn::parenthesized!(content in meta.input);
+        content.parse::<TokenStream>()?;
+    }
+    Ok(())
+}
+
+fn each_option(
+    attrs: &[syn::Attribute],
+    errors: &mut Errors,
+    mut f: impl FnMut(&ParseNestedMeta, &str, &mut Errors) -> syn::Result<()>,
+) {
+    for attr in attrs {
+        if !attr.path().is_ident("dynorm") {
+            continue;
+        }
+        let mut local = Errors::default();
+        if let Err(e) = attr.parse_nested_meta(|meta| {
+            let name = option_name(&meta);
+            f(&meta, &name, &mut local)
+        }) {
+            local.push(e);
+        }
+        if let Err(e) = local.finish() {
+            errors.push(e);
+        }
+    }
+}
+
+fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
+    let mut a = Attrs::default();
+    each_option(&input.attrs, errors, |meta, name, errors| {
+        let span = meta.path.span();
+        match name {
+            TABLE => {
+                let path: syn::Path = meta.value()?.parse().map_err(|e| {
+                    error(
+                        e.span(),
+                        "`table` takes the path of a type implementing `dynorm::entity::SingleTable`",
+                        "write `table = AppTable`",
+                    )
+                })?;
+                set(&mut a.table, path, name, span, errors);
+            }
+            ENTITY => set(
+                &mut a.entity,
+                lit_string(meta, name, "\"Integration\"")?,
+                name,
+                span,
+                errors,
+            ),
+            PK => set(
+                &mut a.pk,
+                lit_string(meta, name, "\"T#{tenant_name}\"")?,
+                name,
+                span,
+                errors,
+            ),
+            SK => set(
+                &mut a.sk,
+                lit_string(meta, name, "\"I#{integration_id}\"")?,
+                name,
+                span,
+                errors,
+            ),
+            INDEX => {
+                let mut index = IndexAttr {
+                    span,
+                    name: None,
+                    pk: None,
+                    sk: None,
+                };
+                meta.parse_nested_meta(|inner| {
+                    let n = option_name(&inner);
+                    let s = inner.path.span();
+                    match n.as_str() {
+                        NAME => set(
+                            &mut index.name,
+                            lit_string(&inner, NAME, "\"gsi1\"")?,
+                            NAME,
+                            s,
+                            errors,
+                        ),
+                        PK => set(
+                            &mut index.pk,
+                            lit_string(&inner, PK, "\"USER#{user_id}\"")?,
+                            PK,
+                            s,
+                            errors,
+                        ),
+                        SK => set(
+                            &mut index.sk,
+                            lit_string(&inner, SK, "\"ORDER#{order_id}\"")?,
+                            SK,
+                            s,
+                            errors,
+                        ),
+                        _ => {
+                            errors.push(unknown(&inner, "index", INDEX_OPTIONS));
+                            skip_value(&inner)?;
+                        }
+                    }
+                    Ok(())
+                })?;
+                a.indexes.push(index);
+            }
+            _ => {
+                errors.push(unknown(meta, "entity", STRUCT_OPTIONS));
+                skip_value(meta)?;
+            }
+        }
+        Ok(())
+    });
+    a
+}
+
+/// Parses a template's placeholders, with the rules of `dynorm::entity::template`.
+fn placeholders(text: &str) -> Result<Vec<Placeholder>, String> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    let mut literal_since_field = true;
+    let mut after_field = false;
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                literal_since_field = true;
+                after_field = false;
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                literal_since_field = true;
+                after_field = false;
+            }
+            '}' => return Err("a lone `}` (write `}}` for a literal brace)".to_owned()),
+            '{' => {
+                let mut inner = String::new();
+                let mut closed = false;
+                for c in chars.by_ref() {
+                    if c == '}' {
+                        closed = true;
+                        break;
+                    }
+                    inner.push(c);
+                }
+                if !closed {
+                    return Err("a `{` without its `}`".to_owned());
+                }
+                let name = match inner.split_once(':') {
+                    Some((name, spec)) => {
+                        let digits = spec.strip_prefix('0').unwrap_or(spec);
+                        let ok = spec.chars().all(|c| c.is_ascii_digit())
+                            && digits.parse::<usize>().is_ok_and(|w| (1..=38).contains(&w));
+                        if !ok {
+                            return Err(
+                                "a pad width must be a number from 1 to 38, as in `{id:08}`".to_owned()
+                            );
+                        }
+                        name
+                    }
+                    None => inner.as_str(),
+                };
+                if name.is_empty()
+                    || !name.chars().all(|c| c == '_' || c.is_alphanumeric())
+                    || name.starts_with(|c: char| c.is_ascii_digit())
+                {
+                    return Err("a placeholder must name a field, as in `{tenant_name}`".to_owned());
+                }
+                if !literal_since_field {
+                    return Err(
+                        "two placeholders side by side cannot be read back; put literal text between them"
+                            .to_owned(),
+                    );
+                }
+                literal_since_field = false;
+                after_field = true;
+                out.push(Placeholder {
+                    name: name.to_owned(),
+                });
+            }
+            c => {
+                if after_field && c == '\\' {
+                    return Err("a literal after a placeholder must not start with `\\`".to_owned());
+                }
+                literal_since_field = true;
+                after_field = false;
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One key to compose: where it goes and its template.
+struct KeyModel {
+    /// `None`: the table's own key.
+    index: Option<Sp<String>>,
+    role: &'static str,
+    template: Sp<String>,
+    /// Field indexes read, each once, in order.
+    fields: Vec<usize>,
+}
+
+pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
+    let mut errors = Errors::default();
+    let attrs = parse_attrs(input, &mut errors);
+
+    let named = match &input.data {
+        syn::Data::Struct(syn::DataStruct {
+            fields: syn::Fields::Named(named),
+            ..
+        }) => Some(named),
+        _ => {
+            errors.at(
+                input.ident.span(),
+                "`#[derive(Entity)]` needs a struct with named fields",
+                "write `struct Integration { tenant_name: String, ... }`",
+            );
+            None
+        }
+    };
+    if !input.generics.params.is_empty() {
+        errors.at(
+            input.generics.span(),
+            "`#[derive(Entity)]` does not support generic types",
+            "give the entity concrete field types",
+        );
+    }
+
+    let mut fields = Vec::new();
+    for f in named.iter().flat_map(|n| n.named.iter()) {
+        let Some(ident) = &f.ident else { continue };
+        let name = ident.unraw().to_string();
+        let mut rename = None;
+        each_option(&f.attrs, &mut errors, |meta, opt, errors| {
+            match opt {
+                RENAME => set(
+                    &mut rename,
+                    lit_string(meta, RENAME, "\"StoredName\"")?,
+                    RENAME,
+                    meta.path.span(),
+                    errors,
+                ),
+                _ => {
+                    errors.push(unknown(meta, "entity field", FIELD_OPTIONS));
+                    skip_value(meta)?;
+                }
+            }
+            Ok(())
+        });
+        fields.push(FieldModel {
+            ident,
+            ty: &f.ty,
+            stored: rename.map_or_else(|| name.clone(), |r: Sp<String>| r.value),
+            name,
+            optional: option_inner(&f.ty).is_some(),
+        });
+    }
+
+    if attrs.table.is_none() {
+        errors.at(
+            Span::call_site(),
+            "missing `table`: an entity is stored in a shared table",
+            "write `#[dynorm(table = AppTable)]`, where `AppTable` implements `dynorm::entity::SingleTable`",
+        );
+    }
+    if attrs.pk.is_none() {
+        errors.at(
+            Span::call_site(),
+            "missing `pk`: the template of the entity's partition key",
+            "write `#[dynorm(pk = \"T#{tenant_name}\")]`",
+        );
+    }
+
+    let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+    let mut keys: Vec<KeyModel> = Vec::new();
+    let mut check_template = |template: &Sp<String>,
+                              index: Option<&Sp<String>>,
+                              role: &'static str,
+                              errors: &mut Errors| {
+        let parsed = match placeholders(&template.value) {
+            Ok(p) => p,
+            Err(reason) => {
+                errors.at(
+                    template.span,
+                    format!("malformed key template `{}`: {reason}", template.value),
+                    "write literal text and `{field}` placeholders, as in `\"ORDER#{order_id:08}\"`",
+                );
+                return;
+            }
+        };
+        let mut used = Vec::new();
+        for p in parsed {
+            match fields.iter().position(|f| f.name == p.name) {
+                Some(i) => {
+                    if fields[i].optional && index.is_none() {
+                        errors.at(
+                                template.span,
+                                format!(
+                                    "`{{{}}}` in the table's {role} reads `Option` field `{}`, but table keys are always present",
+                                    p.name, p.name
+                                ),
+                                "make the field required, or use it only in index keys (an index over absent fields is sparse)",
+                            );
+                    }
+                    if !used.contains(&i) {
+                        used.push(i);
+                    }
+                }
+                None => {
+                    let hint = closest(&p.name, names.iter().copied())
+                        .map(|s| format!("did you mean `{{{s}}}`?"))
+                        .unwrap_or_else(|| format!("the fields are: {}", list(&names)));
+                    errors.at(
+                        template.span,
+                        format!("`{{{}}}` in template `{}` names no field", p.name, template.value),
+                        hint,
+                    );
+                }
+            }
+        }
+        keys.push(KeyModel {
+            index: index.cloned(),
+            role,
+            template: template.clone(),
+            fields: used,
+        });
+    };
+    if let Some(pk) = &attrs.pk {
+        check_template(pk, None, "partition key", &mut errors);
+    }
+    if let Some(sk) = &attrs.sk {
+        check_template(sk, None, "sort key", &mut errors);
+    }
+    let mut index_names: Vec<String> = Vec::new();
+    for index in &attrs.indexes {
+        let Some(name) = &index.name else {
+            errors.at(
+                index.span,
+                "an index needs its `name`",
+                "write `index(name = \"gsi1\", pk = \"...\", sk = \"...\")`",
+            );
+            continue;
+        };
+        if index_names.contains(&name.value) {
+            errors.at(
+                name.span,
+                format!("index `{}` is given twice", name.value),
+                "give each index's templates once",
+            );
+            continue;
+        }
+        index_names.push(name.value.clone());
+        if index.pk.is_none() && index.sk.is_none() {
+            errors.at(
+                index.span,
+                format!("index `{}` gives no key template", name.value),
+                "write `pk = \"...\"` and/or `sk = \"...\"`",
+            );
+        }
+        if let Some(pk) = &index.pk {
+            check_template(pk, Some(name), "partition key", &mut errors);
+        }
+        if let Some(sk) = &index.sk {
+            check_template(sk, Some(name), "sort key", &mut errors);
+        }
+    }
+    errors.finish()?;
+    let (Some(table), Some(_)) = (&attrs.table, &attrs.pk) else {
+        return Err(syn::Error::new(Span::call_site(), "unreachable: checked above"));
+    };
+
+    Ok(expand(input, table, &attrs, &fields, &keys))
+}
+
+fn expand(
+    input: &syn::DeriveInput,
+    table: &syn::Path,
+    attrs: &Attrs,
+    fields: &[FieldModel<'_>],
+    keys: &[KeyModel],
+) -> TokenStream {
+    let ident = &input.ident;
+    let vis = &input.vis;
+    let entity = attrs
+        .entity
+        .as_ref()
+        .map_or_else(|| ident.unraw().to_string(), |e| e.value.clone());
+    let has_sk = attrs.sk.is_some();
+
+    // Const checks against the table's layout, each spanned at the option it checks.
+    let mut checks = Vec::new();
+    let sk_check = if has_sk {
+        let msg = format!("entity `{entity}` gives `sk`, but the table's layout has no sort key");
+        let span = attrs.sk.as_ref().map_or_else(Span::call_site, |s| s.span);
+        quote_spanned!(span=> if __LAYOUT.sort_key.is_none() { ::core::panic!(#msg) })
+    } else {
+        let msg = format!("entity `{entity}` needs `sk = \"...\"`: the table's layout has a sort key");
+        quote!(if __LAYOUT.sort_key.is_some() {
+            ::core::panic!(#msg)
+        })
+    };
+    checks.push(sk_check);
+
+    let mut key_consts = Vec::new();
+    for k in keys {
+        let template = &k.template.value;
+        let field_names: Vec<&str> = k.fields.iter().map(|&i| fields[i].name.as_str()).collect();
+        let (index, attribute, sparse) = match &k.index {
+            None => {
+                let attribute = if k.role == "partition key" {
+                    quote!(__LAYOUT.partition_key)
+                } else {
+                    quote!(match __LAYOUT.sort_key {
+                        ::core::option::Option::Some(a) => a,
+                        ::core::option::Option::None => "",
+                    })
+                };
+                (quote!(::core::option::Option::None), attribute, false)
+            }
+            Some(name) => {
+                let n = &name.value;
+                let span = name.span;
+                let unknown = format!("entity `{entity}`: `{n}` is not an index of the table's layout");
+                let attribute = if k.role == "partition key" {
+                    let local = format!(
+                        "entity `{entity}`: `{n}` is a local index, which shares the table's partition key; leave out `pk`"
+                    );
+                    quote_spanned!(span=> match __LAYOUT.index(#n) {
+                        ::core::option::Option::Some(i) => match i.partition_key {
+                            ::core::option::Option::Some(a) => a,
+                            ::core::option::Option::None => ::core::panic!(#local),
+                        },
+                        ::core::option::Option::None => ::core::panic!(#unknown),
+                    })
+                } else {
+                    let none = format!("entity `{entity}`: index `{n}` has no sort key; leave out `sk`");
+                    let shared = format!(
+                        "entity `{entity}`: index `{n}` sorts on the table's sort key, which the entity's `sk` composes; leave out the index's `sk`"
+                    );
+                    quote_spanned!(span=> match __LAYOUT.index(#n) {
+                        ::core::option::Option::Some(i) => match i.sort_key {
+                            ::core::option::Option::Some(a) => {
+                                if let ::core::option::Option::Some(t) = __LAYOUT.sort_key
+                                    && ::dynorm::entity::str_eq(a, t)
+                                {
+                                    ::core::panic!(#shared)
+                                }
+                                a
+                            }
+                            ::core::option::Option::None => ::core::panic!(#none),
+                        },
+                        ::core::option::Option::None => ::core::panic!(#unknown),
+                    })
+                };
+                // Every key of an index is sparse when any field of the index is optional.
+                let sparse = keys
+                    .iter()
+                    .filter(|o| o.index.as_ref().is_some_and(|o| o.value == *n))
+                    .any(|o| o.fields.iter().any(|&i| fields[i].optional));
+                (quote!(::core::option::Option::Some(#n)), attribute, sparse)
+            }
+        };
+        key_consts.push(quote! {
+            ::dynorm::entity::KeyTemplate {
+                index: #index,
+                attribute: #attribute,
+                template: #template,
+                fields: &[#(#field_names),*],
+                sparse: #sparse,
+            }
+        });
+    }
+    // An index given only one template must not need the other.
+    for index in &attrs.indexes {
+        let Some(name) = &index.name else { continue };
+        let n = &name.value;
+        let span = name.span;
+        if index.pk.is_none() {
+            let msg = format!("entity `{entity}`: global index `{n}` needs `pk = \"...\"`");
+            checks.push(
+                quote_spanned!(span=> if let ::core::option::Option::Some(i) = __LAYOUT.index(#n)
+                && i.partition_key.is_some() { ::core::panic!(#msg) }),
+            );
+        }
+        if index.sk.is_none() {
+            let msg = format!("entity `{entity}`: index `{n}` has its own sort key; give `sk = \"...\"`");
+            checks.push(
+                quote_spanned!(span=> if let ::core::option::Option::Some(i) = __LAYOUT.index(#n)
+                && let ::core::option::Option::Some(a) = i.sort_key
+                && !(match __LAYOUT.sort_key {
+                    ::core::option::Option::Some(t) => ::dynorm::entity::str_eq(a, t),
+                    ::core::option::Option::None => false,
+                }) { ::core::panic!(#msg) }),
+            );
+        }
+        if index.pk.is_none() && index.sk.is_none() {
+            let msg = format!("entity `{entity}`: `{n}` is not an index of the table's layout");
+            checks.push(quote_spanned!(span=> if __LAYOUT.index(#n).is_none() { ::core::panic!(#msg) }));
+        }
+    }
+
+    // Key fields must be key attribute types.
+    let mut asserts = Vec::new();
+    let mut asserted = Vec::new();
+    for k in keys {
+        for &i in &k.fields {
+            if asserted.contains(&i) {
+                continue;
+            }
+            asserted.push(i);
+            let f = &fields[i];
+            let ty = option_inner(f.ty).unwrap_or(f.ty);
+            asserts.push(quote_spanned!(ty.span()=> __dynorm_assert_key::<#ty>();));
+        }
+    }
+
+    let item = quote!(__dynorm_item);
+    let puts = fields.iter().map(|f| {
+        let fi = f.ident;
+        let stored = &f.stored;
+        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #stored, ::dynorm::Attribute::encode(&self.#fi))?;)
+    });
+    let lookup_arms: Vec<TokenStream> = fields
+        .iter()
+        .map(|f| {
+            let name = &f.name;
+            let stored = &f.stored;
+            quote!(#name => #item.get(#stored).cloned(),)
+        })
+        .collect();
+    let decodes = fields.iter().map(|f| {
+        let fi = f.ident;
+        let ty = f.ty;
+        let stored = &f.stored;
+        quote!(#fi: ::dynorm::__private::take::<#ty>(&mut #item, __LAYOUT.name, #stored)?,)
+    });
+
+    // Key builder: the table keys' fields in order, each once.
+    let table_keys: usize = if has_sk { 2 } else { 1 };
+    let mut key_fields: Vec<usize> = Vec::new();
+    for k in keys.iter().filter(|k| k.index.is_none()) {
+        for &i in &k.fields {
+            if !key_fields.contains(&i) {
+                key_fields.push(i);
+            }
+        }
+    }
+    let params = key_fields.iter().map(|&i| {
+        let f = &fields[i];
+        let fi = f.ident;
+        let ty = f.ty;
+        quote!(#fi: impl ::core::convert::Into<#ty>)
+    });
+    let key_puts = key_fields.iter().map(|&i| {
+        let f = &fields[i];
+        let fi = f.ident;
+        let ty = f.ty;
+        let stored = &f.stored;
+        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #stored, ::dynorm::Attribute::encode(&::core::convert::Into::<#ty>::into(#fi)))?;)
+    });
+    let key_self_puts = key_fields.iter().map(|&i| {
+        let f = &fields[i];
+        let fi = f.ident;
+        let stored = &f.stored;
+        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #stored, ::dynorm::Attribute::encode(&self.#fi))?;)
+    });
+    let key_doc = format!(
+        "The primary key of an `{entity}` from its key fields: {}.",
+        key_fields
+            .iter()
+            .map(|&i| format!("`{}`", fields[i].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+
+    quote! {
+        const _: () = {
+            const __LAYOUT: ::dynorm::entity::Layout = <#table as ::dynorm::entity::SingleTable>::LAYOUT;
+            const __KEYS: &[::dynorm::entity::KeyTemplate] = &[#(#key_consts),*];
+            const _: () = { #(#checks)* };
+
+            fn __dynorm_assert_key<T: ::dynorm::KeyAttribute>() {}
+            #[allow(dead_code)]
+            fn __dynorm_assert_keys() { #(#asserts)* }
+
+            fn __dynorm_table_key(
+                #item: &::dynorm::Item,
+            ) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+                let mut __dynorm_key = ::dynorm::Item::new();
+                ::dynorm::entity::put_keys(&mut __dynorm_key, &__KEYS[..#table_keys], __LAYOUT.name, |name| match name {
+                    #(#lookup_arms)*
+                    _ => ::core::option::Option::None,
+                })?;
+                ::core::result::Result::Ok(__dynorm_key)
+            }
+
+            impl ::dynorm::entity::Entity for #ident {
+                type Table = #table;
+                const ENTITY_TYPE: &'static str = #entity;
+                const KEYS: &'static [::dynorm::entity::KeyTemplate] = __KEYS;
+
+                fn to_entity_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+                    let mut #item = ::dynorm::Item::new();
+                    #(#puts)*
+                    let mut __dynorm_keys = ::dynorm::Item::new();
+                    ::dynorm::entity::put_keys(&mut __dynorm_keys, __KEYS, __LAYOUT.name, |name| match name {
+                        #(#lookup_arms)*
+                        _ => ::core::option::Option::None,
+                    })?;
+                    #item.extend(__dynorm_keys);
+                    if let ::core::option::Option::Some(a) = __LAYOUT.entity_attribute {
+                        #item.insert(::std::borrow::ToOwned::to_owned(a), ::dynorm::AttributeValue::S(::std::borrow::ToOwned::to_owned(#entity)));
+                    }
+                    ::core::result::Result::Ok(#item)
+                }
+
+                fn from_item_checked(
+                    mut #item: ::dynorm::Item,
+                    ownership: ::dynorm::entity::Ownership,
+                ) -> ::core::result::Result<Self, ::dynorm::DecodeError> {
+                    ::dynorm::entity::check_entity_type(&#item, &__LAYOUT, #entity, ownership)?;
+                    ::core::result::Result::Ok(Self { #(#decodes)* })
+                }
+            }
+
+            impl ::dynorm::Table for #ident {
+                fn definition() -> &'static ::dynorm::TableDefinition {
+                    static DEFINITION: ::dynorm::__private::OnceLock<::dynorm::TableDefinition> =
+                        ::dynorm::__private::OnceLock::new();
+                    DEFINITION.get_or_init(|| __LAYOUT.definition())
+                }
+
+                fn to_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+                    <Self as ::dynorm::entity::Entity>::to_entity_item(self)
+                }
+
+                fn from_item(item: ::dynorm::Item) -> ::core::result::Result<Self, ::dynorm::DecodeError> {
+                    <Self as ::dynorm::entity::Entity>::from_entity_item(item)
+                }
+
+                fn key_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+                    let mut #item = ::dynorm::Item::new();
+                    #(#key_self_puts)*
+                    __dynorm_table_key(&#item)
+                }
+            }
+
+            impl #ident {
+                #[doc = #key_doc]
+                #[allow(dead_code)]
+                #vis fn key(#(#params),*) -> ::dynorm::Key<Self> {
+                    let build = || -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+                        let mut #item = ::dynorm::Item::new();
+                        #(#key_puts)*
+                        __dynorm_table_key(&#item)
+                    };
+                    ::dynorm::Key::from_result(build())
+                }
+            }
+        };
+    }
+}
