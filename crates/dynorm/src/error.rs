@@ -150,6 +150,61 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+
+    /// An item is larger than DynamoDB's 400 KB item limit; refused before sending.
+    #[error("item with key {key} of table `{table}` is {size} bytes, more than the {limit} bytes DynamoDB allows")]
+    ItemTooLarge {
+        /// The table written to.
+        table: String,
+        /// The item's key attributes, as text.
+        key: String,
+        /// The item's size as DynamoDB counts it (names and values), in bytes.
+        size: usize,
+        /// The limit (409,600 bytes).
+        limit: usize,
+    },
+
+    /// A transaction holds more items than DynamoDB allows; refused before sending.
+    #[error("a transaction may hold at most {limit} items, found {found}")]
+    TooManyTransactionItems {
+        /// How many items the transaction held.
+        found: usize,
+        /// The limit (100).
+        limit: usize,
+    },
+
+    /// Two items of one transaction name the same item (DynamoDB refuses this); refused before
+    /// sending.
+    #[error("transaction items #{first} and #{second} both name the item with key {key} of table `{table}`")]
+    DuplicateTransactionItem {
+        /// The table of both items.
+        table: String,
+        /// The key both items name, as text.
+        key: String,
+        /// The position of the first item (from 0, in the order they were added).
+        first: usize,
+        /// The position of the second item.
+        second: usize,
+    },
+
+    /// A transaction built with [`Client::transact_write`](crate::Client::transact_write) or
+    /// [`Client::transact_get`](crate::Client::transact_get) was cancelled: one entry per item, in
+    /// the order the items were added, each naming its table and key beside DynamoDB's reason.
+    #[error("transaction cancelled: {}", .items.iter().map(|i| format!("#{} `{}` {}: {}", i.index, i.table, i.key_text(), i.reason.code)).collect::<Vec<_>>().join(", "))]
+    TransactionItemsCanceled {
+        /// One entry per transaction item.
+        items: Vec<crate::transaction::CanceledItem>,
+    },
+
+    /// A request dynorm was asked to build is not valid (the message says what was expected and
+    /// what was found).
+    #[error("invalid request{}: {message}", if .table.is_empty() { String::new() } else { format!(" for table `{}`", .table) })]
+    InvalidRequest {
+        /// The table the request is for (empty when it is not tied to one).
+        table: String,
+        /// What was wrong.
+        message: String,
+    },
 }
 
 impl Error {

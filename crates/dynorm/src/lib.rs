@@ -6,6 +6,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod attribute;
+pub mod batch;
 mod client;
 pub mod codec;
 pub mod definition;
@@ -14,8 +15,10 @@ mod error;
 pub mod expr;
 pub mod infra;
 mod lifecycle;
+mod retry;
 pub mod schema_file;
 mod table;
+pub mod transaction;
 #[cfg(feature = "embedded")]
 pub mod testing;
 
@@ -28,6 +31,7 @@ pub use definition::{
 pub use error::{
     CancellationReason, DecodeError, DecodeErrorKind, DefinitionErrors, EncodeError, Error, Result, TypeName,
 };
+pub use retry::RetryPolicy;
 pub use table::{Key, Projection, Table};
 
 /// Re-exported so applications can configure their own client without a separate dependency.
