@@ -5,12 +5,14 @@
 
 use std::process::ExitCode;
 
+mod batch_write;
 mod marshal;
 
 fn main() -> ExitCode {
     let name = std::env::args().nth(1).unwrap_or_default();
     match name.as_str() {
         "marshal" => marshal::run(),
+        "batch-write" => batch_write::run(),
         _ => {
             eprintln!("usage: dynorm-bench <marshal>");
             return ExitCode::FAILURE;
