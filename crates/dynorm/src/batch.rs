@@ -313,7 +313,12 @@ fn keeps_copies(client: &Client) -> bool {
 
 /// Writes `ops` (no two with the same key), chunked and retried; returns how many were written
 /// and what was left.
-async fn run_writes(client: &Client, table: &str, ops: Vec<WriteOp>, settings: Settings) -> Result<(usize, Vec<WriteOp>)> {
+async fn run_writes(
+    client: &Client,
+    table: &str,
+    ops: Vec<WriteOp>,
+    settings: Settings,
+) -> Result<(usize, Vec<WriteOp>)> {
     if ops.is_empty() {
         return Ok((0, Vec::new()));
     }
@@ -378,9 +383,7 @@ async fn write_chunk(
         if !retry.allows_after(attempt) {
             return Ok((written, pending));
         }
-        retry
-            .wait(attempt, rng.get_or_insert_with(Jitter::fresh))
-            .await;
+        retry.wait(attempt, rng.get_or_insert_with(Jitter::fresh)).await;
         attempt += 1;
     }
 }
@@ -398,11 +401,14 @@ async fn run_gets(
     stream::iter(chunks)
         .map(|chunk| get_chunk(client, table, chunk, consistent_read, settings.retry, copies))
         .buffer_unordered(settings.concurrency.max(1))
-        .try_fold((Vec::new(), Vec::new()), |(mut items, mut left), (mut i, mut l)| async move {
-            items.append(&mut i);
-            left.append(&mut l);
-            Ok((items, left))
-        })
+        .try_fold(
+            (Vec::new(), Vec::new()),
+            |(mut items, mut left), (mut i, mut l)| async move {
+                items.append(&mut i);
+                left.append(&mut l);
+                Ok((items, left))
+            },
+        )
         .await
 }
 
@@ -437,9 +443,7 @@ async fn get_chunk(
         if !retry.allows_after(attempt) {
             return Ok((items, pending));
         }
-        retry
-            .wait(attempt, rng.get_or_insert_with(Jitter::fresh))
-            .await;
+        retry.wait(attempt, rng.get_or_insert_with(Jitter::fresh)).await;
         attempt += 1;
     }
 }
@@ -926,7 +930,12 @@ mod tests {
 
     #[test]
     fn last_write_of_a_key_wins() {
-        let a = |n: &str| item(&[("id", AttributeValue::S("a".into())), ("n", AttributeValue::S(n.into()))]);
+        let a = |n: &str| {
+            item(&[
+                ("id", AttributeValue::S("a".into())),
+                ("n", AttributeValue::S(n.into())),
+            ])
+        };
         let b = item(&[("id", AttributeValue::S("b".into()))]);
         let ops = vec![
             WriteOp::Put(a("1")),
@@ -941,8 +950,12 @@ mod tests {
 
     #[test]
     fn missing_key_attribute_is_named() {
-        let err = fingerprint("t", &["id", "sk"], &item(&[("id", AttributeValue::S("a".into()))]))
-            .expect_err("missing sort key");
+        let err = fingerprint(
+            "t",
+            &["id", "sk"],
+            &item(&[("id", AttributeValue::S("a".into()))]),
+        )
+        .expect_err("missing sort key");
         match err {
             Error::Encode(e) => {
                 assert_eq!(e.table.as_deref(), Some("t"));
@@ -954,7 +967,10 @@ mod tests {
 
     #[test]
     fn size_counts_names_and_values() {
-        let i = item(&[("ab", AttributeValue::S("xyz".into())), ("t", AttributeValue::Bool(true))]);
+        let i = item(&[
+            ("ab", AttributeValue::S("xyz".into())),
+            ("t", AttributeValue::Bool(true)),
+        ]);
         assert_eq!(item_size(&i), 2 + 3 + 1 + 1);
         let big = item(&[("id", AttributeValue::S("x".repeat(MAX_ITEM_SIZE)))]);
         assert!(matches!(

@@ -152,7 +152,9 @@ pub enum Error {
     },
 
     /// An item is larger than DynamoDB's 400 KB item limit; refused before sending.
-    #[error("item with key {key} of table `{table}` is {size} bytes, more than the {limit} bytes DynamoDB allows")]
+    #[error(
+        "item with key {key} of table `{table}` is {size} bytes, more than the {limit} bytes DynamoDB allows"
+    )]
     ItemTooLarge {
         /// The table written to.
         table: String,

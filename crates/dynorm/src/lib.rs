@@ -18,9 +18,9 @@ mod lifecycle;
 mod retry;
 pub mod schema_file;
 mod table;
-pub mod transaction;
 #[cfg(feature = "embedded")]
 pub mod testing;
+pub mod transaction;
 
 pub use attribute::{Attribute, Bytes, EpochSeconds, Json, JsonString, KeyAttribute, Number, SetElement};
 pub use client::{BoxFuture, Client, DeleteBuilder, GetBuilder, PutBuilder, TableClient};

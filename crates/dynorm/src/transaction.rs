@@ -157,7 +157,10 @@ impl TransactWriteOutcome {
     /// The item put by transaction item `index`, decoded as `T`: `None` when that item was not a
     /// put; an [`Error::InvalidRequest`] when there is no item `index`.
     pub fn get<T: Table>(&self, index: usize) -> Result<Option<T>> {
-        let entry = self.items.get(index).ok_or_else(|| out_of_range(index, self.items.len()))?;
+        let entry = self
+            .items
+            .get(index)
+            .ok_or_else(|| out_of_range(index, self.items.len()))?;
         entry
             .item
             .clone()
@@ -269,7 +272,14 @@ impl TransactWrite {
 
     /// Puts `value`, replacing any item with its key.
     pub fn put<T: Table>(self, table: &TableClient<T>, value: &T) -> Self {
-        self.push(table, TxKind::Put, value.key_item(), Some(value.to_item()), None, None)
+        self.push(
+            table,
+            TxKind::Put,
+            value.key_item(),
+            Some(value.to_item()),
+            None,
+            None,
+        )
     }
 
     /// Puts `value` only if `condition` holds on the stored item.
@@ -295,8 +305,20 @@ impl TransactWrite {
     }
 
     /// Checks `condition` on the item with `key` without writing it.
-    pub fn condition_check<T: Table>(self, table: &TableClient<T>, key: Key<T>, condition: Condition) -> Self {
-        self.push(table, TxKind::ConditionCheck, key.into_item(), None, None, Some(condition))
+    pub fn condition_check<T: Table>(
+        self,
+        table: &TableClient<T>,
+        key: Key<T>,
+        condition: Condition,
+    ) -> Self {
+        self.push(
+            table,
+            TxKind::ConditionCheck,
+            key.into_item(),
+            None,
+            None,
+            Some(condition),
+        )
     }
 
     /// Adds `condition` to the item added last (joined with AND to a condition it has).
@@ -463,7 +485,11 @@ impl fmt::Debug for TransactGet {
         f.debug_struct("TransactGet")
             .field(
                 "items",
-                &self.gets.iter().map(|(t, k)| (t, key_text(k))).collect::<Vec<_>>(),
+                &self
+                    .gets
+                    .iter()
+                    .map(|(t, k)| (t, key_text(k)))
+                    .collect::<Vec<_>>(),
             )
             .field("error", &self.error)
             .finish()
@@ -505,9 +531,7 @@ impl TransactGet {
                 items: tables.into_iter().map(|(t, _)| t).zip(items).collect(),
             }),
             Err(Error::TransactionCanceled { reasons }) => Err(canceled(
-                tables
-                    .into_iter()
-                    .map(|(t, k)| (TransactAction::Get, t, k)),
+                tables.into_iter().map(|(t, k)| (TransactAction::Get, t, k)),
                 reasons,
             )),
             Err(e) => Err(e),
@@ -534,7 +558,10 @@ impl TransactGetResult {
     /// Item `index` decoded as `T` (`None` when there is no item with that key); an
     /// [`Error::InvalidRequest`] when there is no get `index`.
     pub fn get<T: Table>(&self, index: usize) -> Result<Option<T>> {
-        let (table, item) = self.items.get(index).ok_or_else(|| out_of_range(index, self.items.len()))?;
+        let (table, item) = self
+            .items
+            .get(index)
+            .ok_or_else(|| out_of_range(index, self.items.len()))?;
         item.clone().map(|item| decode::<T>(table, item)).transpose()
     }
 

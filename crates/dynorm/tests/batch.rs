@@ -32,7 +32,10 @@ fn event(stream: &str, seq: i64) -> Event {
 
 async fn embedded() -> Client {
     let client = Client::embedded().expect("embedded database");
-    client.create_table(&users_definition()).await.expect("create users");
+    client
+        .create_table(&users_definition())
+        .await
+        .expect("create users");
     client.table::<Event>().create().await.expect("create events");
     client.table::<Doc>().create().await.expect("create docs");
     client
@@ -62,7 +65,10 @@ async fn a_thousand_and_one_items_are_chunked_and_read_back() {
         assert_eq!(read.items, all, "{path}: every item, in key order");
         assert_eq!(
             read.missing,
-            vec![User::key(&format!("{path}-absent-1")), User::key(&format!("{path}-absent-2"))],
+            vec![
+                User::key(&format!("{path}-absent-1")),
+                User::key(&format!("{path}-absent-2"))
+            ],
             "{path}"
         );
         assert!(read.is_complete());
@@ -150,7 +156,11 @@ async fn unprocessed_items_and_throttling_are_retried() {
         assert!(counts.throttled > 0, "{path}: {counts:?}");
         assert!(counts.held_back > 0, "{path}: {counts:?}");
         // The faults really were in the way: a read without them sees every item.
-        let clean = client.table::<User>().batch_get(all.iter().map(Table::key_of)).await.expect("get");
+        let clean = client
+            .table::<User>()
+            .batch_get(all.iter().map(Table::key_of))
+            .await
+            .expect("get");
         assert_eq!(clean.items.len(), 500);
     }
 }
@@ -188,7 +198,11 @@ async fn work_left_after_the_bound_is_returned() {
         left.sort_by_key(by_id);
         expected.sort_by_key(by_id);
         assert_eq!(left, expected, "{path}: every write comes back");
-        assert_eq!(fault_counts(&always_throttled).map(|c| c.requests), Some(6), "2 chunks × 3 attempts");
+        assert_eq!(
+            fault_counts(&always_throttled).map(|c| c.requests),
+            Some(6),
+            "2 chunks × 3 attempts"
+        );
 
         let read = table
             .batch_get(all.iter().map(Table::key_of))
@@ -196,7 +210,10 @@ async fn work_left_after_the_bound_is_returned() {
             .await
             .expect("batch get");
         assert!(read.items.is_empty());
-        assert!(read.missing.is_empty(), "{path}: unread keys are not reported missing");
+        assert!(
+            read.missing.is_empty(),
+            "{path}: unread keys are not reported missing"
+        );
         assert_eq!(read.unprocessed.len(), 30, "{path}");
 
         // Half of the items held back each time, a single attempt: written + left = total.
@@ -221,7 +238,11 @@ async fn work_left_after_the_bound_is_returned() {
             .batch_get(all.iter().map(Table::key_of))
             .await
             .expect("get");
-        assert_eq!(stored.items.len(), outcome.written, "{path}: only what was reported written");
+        assert_eq!(
+            stored.items.len(),
+            outcome.written,
+            "{path}: only what was reported written"
+        );
     }
 }
 
@@ -232,10 +253,16 @@ async fn oversized_items_are_refused_before_sending() {
         let table = client.table::<User>();
         let big = User::new(&format!("{path}-big"), &"x".repeat(410 * 1024), 1);
         let small = User::new(&format!("{path}-small"), "small", 1);
-        let err = table.batch_put([small.clone(), big]).await.expect_err("too large");
+        let err = table
+            .batch_put([small.clone(), big])
+            .await
+            .expect_err("too large");
         match err {
             Error::ItemTooLarge {
-                table, key, size, limit,
+                table,
+                key,
+                size,
+                limit,
             } => {
                 assert_eq!(table, "users");
                 assert!(key.contains(&format!("{path}-big")), "{key}");
@@ -243,7 +270,11 @@ async fn oversized_items_are_refused_before_sending() {
             }
             other => panic!("{path}: expected ItemTooLarge, got {other:?}"),
         }
-        assert_eq!(table.get(small.key_of()).await.expect("get"), None, "nothing sent");
+        assert_eq!(
+            table.get(small.key_of()).await.expect("get"),
+            None,
+            "nothing sent"
+        );
     }
 }
 
@@ -256,7 +287,10 @@ async fn errors_name_the_table() {
             .batch_put(users(path, 3))
             .await
             .expect_err("no table");
-        assert!(matches!(&err, Error::TableNotFound { table, .. } if table == "users"), "{path}: {err:?}");
+        assert!(
+            matches!(&err, Error::TableNotFound { table, .. } if table == "users"),
+            "{path}: {err:?}"
+        );
         let err = client
             .table::<User>()
             .batch_get([User::key("a")])
@@ -276,15 +310,27 @@ async fn clear_a_partition_or_the_table() {
             all.extend((0..120).map(|i| event(&format!("{path}-{stream}"), i)));
         }
         events.batch_put(&all).await.expect("put");
-        let cleared = events.clear_partition(format!("{path}-b")).await.expect("clear b");
+        let cleared = events
+            .clear_partition(format!("{path}-b"))
+            .await
+            .expect("clear b");
         assert_eq!(cleared.written, 120, "{path}");
-        let read = events.batch_get(all.iter().map(Table::key_of)).await.expect("get");
+        let read = events
+            .batch_get(all.iter().map(Table::key_of))
+            .await
+            .expect("get");
         assert_eq!(read.items.len(), 240, "{path}");
-        assert!(read.items.iter().all(|e| e.stream != format!("{path}-b")), "{path}");
+        assert!(
+            read.items.iter().all(|e| e.stream != format!("{path}-b")),
+            "{path}"
+        );
         let cleared = events.clear().await.expect("clear");
         assert_eq!(cleared.written, 240, "{path}");
         assert!(cleared.is_complete());
-        let read = events.batch_get(all.iter().map(Table::key_of)).await.expect("get");
+        let read = events
+            .batch_get(all.iter().map(Table::key_of))
+            .await
+            .expect("get");
         assert!(read.items.is_empty(), "{path}");
         assert_eq!(events.clear().await.expect("clear empty").written, 0);
     }
@@ -353,7 +399,10 @@ impl Table for Doc {
     }
 
     fn key_item(&self) -> Result<Item, EncodeError> {
-        Ok(Item::from([("id".to_owned(), AttributeValue::S(self.id.clone()))]))
+        Ok(Item::from([(
+            "id".to_owned(),
+            AttributeValue::S(self.id.clone()),
+        )]))
     }
 }
 
@@ -376,18 +425,31 @@ async fn batch_upsert_keeps_creation_stamp_and_set_once_attributes() {
             .expect("upsert");
         assert_eq!(outcome.written, 2, "{path}");
         let read = docs
-            .batch_get([Key::from_item(Item::from([("id".into(), AttributeValue::S(old_id.clone()))])),
-                Key::from_item(Item::from([("id".into(), AttributeValue::S(new_id.clone()))]))])
+            .batch_get([
+                Key::from_item(Item::from([("id".into(), AttributeValue::S(old_id.clone()))])),
+                Key::from_item(Item::from([("id".into(), AttributeValue::S(new_id.clone()))])),
+            ])
             .await
             .expect("get");
         let [old, new] = <[Doc; 2]>::try_from(read.items).expect("two docs");
         assert_eq!(old.body, "v2", "{path}: the new value is written");
-        assert_eq!(old.owner.as_deref(), Some("alice"), "{path}: set-once attribute kept");
-        assert_eq!(old.created_at.as_deref(), Some("2020-01-01T00:00:00Z"), "{path}: creation kept");
+        assert_eq!(
+            old.owner.as_deref(),
+            Some("alice"),
+            "{path}: set-once attribute kept"
+        );
+        assert_eq!(
+            old.created_at.as_deref(),
+            Some("2020-01-01T00:00:00Z"),
+            "{path}: creation kept"
+        );
         let updated = old.updated_at.expect("updated stamp");
         assert_ne!(updated, "2020-01-01T00:00:00Z", "{path}: update stamped");
         assert!(updated.starts_with("20") && updated.ends_with('Z'), "{updated}");
         assert_eq!(new.owner.as_deref(), Some("bob"), "{path}");
-        assert!(new.created_at.is_some() && new.updated_at.is_some(), "{path}: a new item gets both");
+        assert!(
+            new.created_at.is_some() && new.updated_at.is_some(),
+            "{path}: a new item gets both"
+        );
     }
 }

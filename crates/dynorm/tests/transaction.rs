@@ -19,7 +19,10 @@ struct Order {
 
 async fn embedded() -> Client {
     let client = Client::embedded().expect("embedded database");
-    client.create_table(&users_definition()).await.expect("create users");
+    client
+        .create_table(&users_definition())
+        .await
+        .expect("create users");
     client.table::<Order>().create().await.expect("create orders");
     client
 }
@@ -53,17 +56,34 @@ async fn writes_succeed_and_echo_what_they_wrote() {
             .await
             .expect("transaction");
         assert_eq!(outcome.items.len(), 4);
-        assert_eq!(outcome.get::<User>(0).expect("decode"), Some(ada.clone()), "{path}");
-        assert_eq!(outcome.get::<Order>(1).expect("decode"), Some(order.clone()), "{path}");
+        assert_eq!(
+            outcome.get::<User>(0).expect("decode"),
+            Some(ada.clone()),
+            "{path}"
+        );
+        assert_eq!(
+            outcome.get::<Order>(1).expect("decode"),
+            Some(order.clone()),
+            "{path}"
+        );
         assert_eq!(outcome.get::<User>(2).expect("not a put"), None);
         assert_eq!(outcome.items[2].action, TransactAction::Update);
         assert_eq!(outcome.items[2].key, id_key(&gone.id));
         assert_eq!(outcome.items[3].action, TransactAction::Delete);
-        assert!(matches!(outcome.get::<User>(4), Err(Error::InvalidRequest { .. })));
+        assert!(matches!(
+            outcome.get::<User>(4),
+            Err(Error::InvalidRequest { .. })
+        ));
 
         assert_eq!(users.get(ada.key_of()).await.expect("get"), Some(ada.clone()));
-        assert_eq!(orders.get(order.key_of()).await.expect("get"), Some(order.clone()));
-        assert_eq!(users.get(gone.key_of()).await.expect("get").map(|u| u.age), Some(2));
+        assert_eq!(
+            orders.get(order.key_of()).await.expect("get"),
+            Some(order.clone())
+        );
+        assert_eq!(
+            users.get(gone.key_of()).await.expect("get").map(|u| u.age),
+            Some(2)
+        );
 
         // A condition check passing lets the others through.
         client
@@ -114,7 +134,11 @@ async fn a_cancelled_transaction_names_each_item() {
         assert_eq!(items[1].table, "users");
         assert_eq!(items[1].key, id_key(&ada.id));
         assert!(items[1].is_conditional_check_failed(), "{path}: {:?}", items[1]);
-        assert_eq!(items[1].reason.item.as_ref(), Some(&ada.to_item().expect("encode")), "{path}");
+        assert_eq!(
+            items[1].reason.item.as_ref(),
+            Some(&ada.to_item().expect("encode")),
+            "{path}"
+        );
         assert!(err.to_string().contains("ConditionalCheckFailed"), "{err}");
         // Nothing was written.
         assert_eq!(orders.get(order.key_of()).await.expect("get"), None, "{path}");
@@ -133,10 +157,16 @@ async fn limits_and_duplicates_are_refused_before_sending() {
         }
         assert_eq!(tx.len(), 101);
         match tx.send().await {
-            Err(Error::TooManyTransactionItems { found: 101, limit: 100 }) => {}
+            Err(Error::TooManyTransactionItems {
+                found: 101,
+                limit: 100,
+            }) => {}
             other => panic!("{path}: expected TooManyTransactionItems, got {other:?}"),
         }
-        assert_eq!(users.get(User::key(&format!("{path}-0"))).await.expect("get"), None);
+        assert_eq!(
+            users.get(User::key(&format!("{path}-0"))).await.expect("get"),
+            None
+        );
 
         // 100 is fine.
         let mut tx = client.transact_write();
@@ -149,7 +179,11 @@ async fn limits_and_duplicates_are_refused_before_sending() {
             .transact_write()
             .put(&users, &User::new(&format!("{path}-x"), "a", 1))
             .delete(&users, User::key(&format!("{path}-y")))
-            .update(&users, User::key(&format!("{path}-x")), Update::new().set("age", 2))
+            .update(
+                &users,
+                User::key(&format!("{path}-x")),
+                Update::new().set("age", 2),
+            )
             .send()
             .await
             .expect_err("duplicate");
@@ -178,7 +212,10 @@ async fn limits_and_duplicates_are_refused_before_sending() {
         for i in 0..101 {
             get = get.get(&users, User::key(&format!("{path}-{i}")));
         }
-        assert!(matches!(get.send().await, Err(Error::TooManyTransactionItems { found: 101, .. })));
+        assert!(matches!(
+            get.send().await,
+            Err(Error::TooManyTransactionItems { found: 101, .. })
+        ));
     }
 }
 
@@ -204,7 +241,11 @@ async fn transact_get_returns_typed_items_in_order() {
             .await
             .expect("transact get");
         assert_eq!(read.len(), 3);
-        assert_eq!(read.get::<Order>(0).expect("decode"), Some(order.clone()), "{path}");
+        assert_eq!(
+            read.get::<Order>(0).expect("decode"),
+            Some(order.clone()),
+            "{path}"
+        );
         assert_eq!(read.get::<User>(1).expect("decode"), None, "{path}");
         assert_eq!(read.get::<User>(2).expect("decode"), Some(ada.clone()), "{path}");
         assert!(read.item(1).is_none());

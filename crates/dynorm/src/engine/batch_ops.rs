@@ -111,8 +111,8 @@ impl Client {
                 record_dynoxide_capacity(&span, response.consumed_capacity.as_ref());
                 let mut left = Vec::new();
                 for (_, value) in response.unprocessed_items {
-                    let requests: Vec<bw::WriteRequest> =
-                        serde_json::from_value(value).map_err(|e| unreadable(table, "UnprocessedItems", e))?;
+                    let requests: Vec<bw::WriteRequest> = serde_json::from_value(value)
+                        .map_err(|e| unreadable(table, "UnprocessedItems", e))?;
                     for r in requests {
                         if let Some(put) = r.put_request {
                             left.push(WriteOp::Put(super::convert::item_from_dynoxide(put.item)));
@@ -249,7 +249,12 @@ impl Client {
                     .await
                     .map_err(|e| error_map::from_sdk(table, e))?;
                 record_sdk_capacity(&span, output.consumed_capacity());
-                let items = output.responses.unwrap_or_default().into_values().flatten().collect();
+                let items = output
+                    .responses
+                    .unwrap_or_default()
+                    .into_values()
+                    .flatten()
+                    .collect();
                 let left = output
                     .unprocessed_keys
                     .unwrap_or_default()

@@ -74,7 +74,10 @@ pub fn with_faults(client: &Client, plan: FaultPlan) -> Client {
 /// What the faults of a client made by [`with_faults`] have done (`None` for other clients).
 pub fn fault_counts(client: &Client) -> Option<FaultCounts> {
     let faults = client.inner.faults.as_ref()?;
-    let state = faults.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let state = faults
+        .state
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     Some(state.1)
 }
 

@@ -52,7 +52,11 @@ fn guard(mut w: TxWrite) -> Result<TxWrite> {
 
 impl Client {
     /// Sends one TransactWriteItems.
-    pub(crate) async fn engine_transact_write(&self, items: Vec<TxWrite>, token: Option<String>) -> Result<()> {
+    pub(crate) async fn engine_transact_write(
+        &self,
+        items: Vec<TxWrite>,
+        token: Option<String>,
+    ) -> Result<()> {
         let table = items.first().map(|w| w.table.clone()).unwrap_or_default();
         let span = span("TransactWriteItems", items.len());
         let items = items.into_iter().map(guard).collect::<Result<Vec<_>>>()?;
@@ -123,8 +127,8 @@ impl Client {
             }
             Engine::Remote => {
                 use aws_sdk_dynamodb::types::{
-                    ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure as Ret, TransactWriteItem,
-                    Update,
+                    ConditionCheck, Delete, Put, ReturnValuesOnConditionCheckFailure as Ret,
+                    TransactWriteItem, Update,
                 };
                 let build = |t: &str, e| error_map::build_error(t, e);
                 let mut requests = Vec::with_capacity(items.len());
