@@ -40,7 +40,7 @@ fn sample(i: usize) -> Reading {
         kind: "temperature".into(),
         value: 20.5 + (i % 100) as f64 / 10.0,
         count: i as i64 * 3,
-        ok: i % 7 != 0,
+        ok: !i.is_multiple_of(7),
         note: format!("reading number {i} of the benchmark"),
     }
 }

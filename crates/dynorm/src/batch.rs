@@ -241,7 +241,7 @@ fn value_size(value: &AttributeValue) -> usize {
             }
             AttributeValue::M(m) => {
                 stack.extend(m.values());
-                3 + m.iter().map(|(k, _)| k.len() + 1).sum::<usize>()
+                3 + m.keys().map(|k| k.len() + 1).sum::<usize>()
             }
             _ => 0,
         };
