@@ -14,7 +14,7 @@ fn main() -> ExitCode {
         "marshal" => marshal::run(),
         "batch-write" => batch_write::run(),
         _ => {
-            eprintln!("usage: dynorm-bench <marshal>");
+            eprintln!("usage: dynorm-bench <marshal|batch-write>");
             return ExitCode::FAILURE;
         }
     }
