@@ -5,6 +5,7 @@
 
 use std::process::ExitCode;
 
+mod batch_write;
 mod embedded_ops;
 mod marshal;
 
@@ -13,8 +14,9 @@ fn main() -> ExitCode {
     match name.as_str() {
         "marshal" => marshal::run(),
         "embedded-ops" => embedded_ops::run(),
+        "batch-write" => batch_write::run(),
         _ => {
-            eprintln!("usage: dynorm-bench <marshal | embedded-ops>");
+            eprintln!("usage: dynorm-bench <marshal | embedded-ops | batch-write>");
             return ExitCode::FAILURE;
         }
     }

@@ -28,6 +28,8 @@ pub struct Client {
 pub(crate) struct Inner {
     pub(crate) sdk: aws_sdk_dynamodb::Client,
     pub(crate) engine: Engine,
+    /// Faults injected into batch calls (tests only; see `engine::fault`).
+    pub(crate) faults: Option<Arc<crate::engine::fault::Faults>>,
 }
 
 impl Client {
@@ -69,6 +71,7 @@ impl Client {
             inner: Arc::new(Inner {
                 sdk,
                 engine: Engine::Embedded(db),
+                faults: None,
             }),
         }
     }
@@ -79,6 +82,7 @@ impl Client {
             inner: Arc::new(Inner {
                 sdk,
                 engine: Engine::Remote,
+                faults: None,
             }),
         }
     }

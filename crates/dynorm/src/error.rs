@@ -271,6 +271,29 @@ pub enum Error {
         /// DynamoDB's limit.
         limit: usize,
     },
+
+    /// Two items of one transaction name the same item (DynamoDB refuses this); refused before
+    /// sending.
+    #[error("transaction items #{first} and #{second} both name the item with key {key} of table `{table}`")]
+    DuplicateTransactionItem {
+        /// The table of both items.
+        table: String,
+        /// The key both items name, as text.
+        key: String,
+        /// The position of the first item (from 0, in the order they were added).
+        first: usize,
+        /// The position of the second item.
+        second: usize,
+    },
+
+    /// A transaction built with [`Client::transact_write`](crate::Client::transact_write) or
+    /// [`Client::transact_get`](crate::Client::transact_get) was cancelled: one entry per item, in
+    /// the order the items were added, each naming its table and key beside DynamoDB's reason.
+    #[error("transaction cancelled: {}", .items.iter().map(|i| format!("#{} `{}` {}: {}", i.index, i.table, i.key_text(), i.reason.code)).collect::<Vec<_>>().join(", "))]
+    TransactionItemsCanceled {
+        /// One entry per transaction item.
+        items: Vec<crate::transaction::CanceledItem>,
+    },
 }
 
 impl Error {

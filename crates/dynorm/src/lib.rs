@@ -6,6 +6,7 @@
 #![cfg_attr(docsrs, feature(doc_auto_cfg))]
 
 pub mod attribute;
+pub mod batch;
 mod cache;
 mod client;
 pub mod codec;
@@ -17,10 +18,12 @@ pub mod expr;
 pub mod infra;
 mod lifecycle;
 pub mod query;
+mod retry;
 pub mod schema_file;
 mod table;
 #[cfg(feature = "embedded")]
 pub mod testing;
+pub mod transaction;
 mod update;
 mod upsert;
 mod validate;
@@ -38,6 +41,7 @@ pub use definition::{
 pub use error::{
     CancellationReason, DecodeError, DecodeErrorKind, DefinitionErrors, EncodeError, Error, Result, TypeName,
 };
+pub use retry::RetryPolicy;
 pub use table::{Key, Projection, Table};
 pub use update::{UpdateBuilder, UpdateReturnNew, UpdateReturnOld, UpdateReturnUpdated};
 pub use upsert::UpsertBuilder;

@@ -20,12 +20,16 @@
 
 #[cfg(feature = "embedded")]
 pub(crate) mod adapter;
+pub(crate) mod batch_ops;
 #[cfg(feature = "embedded")]
 pub(crate) mod convert;
 pub(crate) mod error_map;
+#[doc(hidden)]
+pub mod fault;
 mod guard;
 pub(crate) mod ops;
 pub(crate) mod query_ops;
+pub(crate) mod transact_ops;
 
 pub use guard::expression_depth;
 pub(crate) use guard::{check_expression, guard_item};
