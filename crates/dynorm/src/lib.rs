@@ -14,6 +14,7 @@ mod error;
 pub mod expr;
 pub mod infra;
 mod lifecycle;
+pub mod migrate;
 pub mod schema_file;
 mod table;
 #[cfg(feature = "embedded")]
