@@ -254,7 +254,7 @@ where
             let _ = stdout.flush();
             #[allow(clippy::print_stderr)]
             {
-                eprintln!("error: {e:#}");
+                eprintln!("error: {}", one_message(&e));
             }
             ExitCode::FAILURE
         }
@@ -335,6 +335,21 @@ pub fn execute(
         }
     }
     Ok(())
+}
+
+/// The error and its causes, each cause left out when the message already says it.
+fn one_message(e: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&text);
+        }
+    }
+    message
 }
 
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
