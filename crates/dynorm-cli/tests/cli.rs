@@ -114,7 +114,10 @@ fn schema_check_accepts_a_valid_file_and_names_every_problem_of_a_bad_one() {
 
     let (ok, _, stderr) = run(dynorm().args(["schema", "check", "schema.txt"]));
     assert!(!ok);
-    assert!(stderr.contains("use a .toml, .yaml, .yml or .json file"), "{stderr}");
+    assert!(
+        stderr.contains("use a .toml, .yaml, .yml or .json file"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -136,13 +139,18 @@ fn exports_print_exactly_what_the_library_generates() {
     );
     assert_eq!(
         stdout(&["export", "cloudformation"]),
-        cloudformation::template(&tables, &ExportOptions::default()).unwrap().to_yaml()
+        cloudformation::template(&tables, &ExportOptions::default())
+            .unwrap()
+            .to_yaml()
     );
     assert_eq!(
         stdout(&["export", "terraform", "--no-point-in-time-recovery"]),
-        terraform::module(&tables, &ExportOptions::default().with_point_in_time_recovery(false))
-            .unwrap()
-            .to_json()
+        terraform::module(
+            &tables,
+            &ExportOptions::default().with_point_in_time_recovery(false)
+        )
+        .unwrap()
+        .to_json()
     );
     assert_eq!(
         stdout(&["export", "iam", "--level", "read"]),
@@ -151,13 +159,33 @@ fn exports_print_exactly_what_the_library_generates() {
             .to_json()
     );
     assert_eq!(
-        stdout(&["export", "iam", "--level", "write", "--terraform", "--name", "api"]),
-        iam::terraform_policy("api", &tables, AccessLevel::Write).unwrap().to_json()
+        stdout(&[
+            "export",
+            "iam",
+            "--level",
+            "write",
+            "--terraform",
+            "--name",
+            "api"
+        ]),
+        iam::terraform_policy("api", &tables, AccessLevel::Write)
+            .unwrap()
+            .to_json()
     );
     assert_eq!(
         stdout(&[
-            "export", "iam", "--level", "read-write", "--format", "yaml", "--account", "123456789012",
-            "--region", "eu-west-1", "--stage", "prod",
+            "export",
+            "iam",
+            "--level",
+            "read-write",
+            "--format",
+            "yaml",
+            "--account",
+            "123456789012",
+            "--region",
+            "eu-west-1",
+            "--stage",
+            "prod",
         ]),
         iam::policy_document(
             &tables,
@@ -170,7 +198,9 @@ fn exports_print_exactly_what_the_library_generates() {
     assert_eq!(stdout(&["schema", "docs"]), docs::markdown(&tables).unwrap());
 
     // A stream policy for tables without a stream is refused with the library's reason.
-    let (ok, _, stderr) = run(dynorm().args(["export", "iam", "--level", "stream-read"]).arg(&file));
+    let (ok, _, stderr) = run(dynorm()
+        .args(["export", "iam", "--level", "stream-read"])
+        .arg(&file));
     assert!(!ok);
     assert_eq!(
         stderr,
@@ -219,10 +249,16 @@ fn plan_and_apply_migrate_a_file_backed_database() {
 
     let (ok, _, stderr) = on_db(&["apply"], &v2);
     assert!(!ok);
-    assert!(stderr.contains("  - users: remove GSI email_index [destructive]"), "{stderr}");
+    assert!(
+        stderr.contains("  - users: remove GSI email_index [destructive]"),
+        "{stderr}"
+    );
     assert!(stderr.contains("run again with --allow-destructive"), "{stderr}");
     let (_, stdout, _) = on_db(&["plan"], &v2);
-    assert!(stdout.starts_with("- users: remove GSI email_index"), "nothing was changed: {stdout}");
+    assert!(
+        stdout.starts_with("- users: remove GSI email_index"),
+        "nothing was changed: {stdout}"
+    );
 
     let (ok, stdout, stderr) = on_db(&["apply", "--allow-destructive"], &v2);
     assert!(ok, "{stderr}");
@@ -240,10 +276,15 @@ fn plan_and_apply_migrate_a_file_backed_database() {
     let (ok, stdout, stderr) = on_db(&["apply", "--allow-destructive"], &v3);
     assert!(!ok);
     assert!(
-        stdout.starts_with("! users: needs a new table, not changed in place: partition key id changes type from S to N"),
+        stdout.starts_with(
+            "! users: needs a new table, not changed in place: partition key id changes type from S to N"
+        ),
         "{stdout}"
     );
-    assert!(stderr.contains("1 change(s) need a new table and were not made"), "{stderr}");
+    assert!(
+        stderr.contains("1 change(s) need a new table and were not made"),
+        "{stderr}"
+    );
     let (_, stdout, _) = on_db(&["plan"], &v2);
     assert_eq!(stdout, "No changes: the live tables match the schema.\n");
 }
