@@ -540,27 +540,27 @@ fn show(tables: &[TableDefinition]) -> String {
             let _ = write!(s, ": {d}");
         }
         s.push('\n');
-        let _ = write!(s, "  partition key  {}\n", key(&t.partition_key));
+        let _ = writeln!(s, "  partition key  {}", key(&t.partition_key));
         if let Some(sk) = &t.sort_key {
-            let _ = write!(s, "  sort key       {}\n", key(sk));
+            let _ = writeln!(s, "  sort key       {}", key(sk));
         }
         let billing = match t.billing {
             BillingMode::OnDemand => "on demand".to_owned(),
             BillingMode::Provisioned(c) => format!("provisioned ({} read, {} write)", c.read, c.write),
         };
-        let _ = write!(s, "  billing        {billing}\n");
+        let _ = writeln!(s, "  billing        {billing}");
         if let Some(v) = t.stream {
-            let _ = write!(s, "  stream         {}\n", v.as_str());
+            let _ = writeln!(s, "  stream         {}", v.as_str());
         }
         if let Some(ttl) = &t.ttl_attribute {
-            let _ = write!(s, "  TTL            {ttl}\n");
+            let _ = writeln!(s, "  TTL            {ttl}");
         }
         if t.deletion_protection {
             s.push_str("  deletion protection on\n");
         }
         if !t.tags.is_empty() {
             let tags: Vec<String> = t.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            let _ = write!(s, "  tags           {}\n", tags.join(", "));
+            let _ = writeln!(s, "  tags           {}", tags.join(", "));
         }
         let projection = |p: &Projection| match p {
             Projection::Include(a) => format!("include {}", a.join(", ")),
@@ -571,18 +571,18 @@ fn show(tables: &[TableDefinition]) -> String {
                 .chain(g.sort_key.as_ref())
                 .map(|k| key(k))
                 .collect();
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "  GSI {}: {}; projection {}\n",
+                "  GSI {}: {}; projection {}",
                 g.name,
                 keys.join(", "),
                 projection(&g.projection)
             );
         }
         for l in &t.local_secondary_indexes {
-            let _ = write!(
+            let _ = writeln!(
                 s,
-                "  LSI {}: sort key {}; projection {}\n",
+                "  LSI {}: sort key {}; projection {}",
                 l.name,
                 key(&l.sort_key),
                 projection(&l.projection)

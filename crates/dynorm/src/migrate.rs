@@ -380,6 +380,9 @@ fn projection_key(p: &Projection) -> (String, BTreeSet<String>) {
     }
 }
 
+/// What matters about a local index: sort key, its type, projection.
+type LsiShape = (String, String, (String, BTreeSet<String>));
+
 fn table_steps(want: &TableDefinition, live: &TableDefinition, steps: &mut Vec<Step>) {
     let table = want.name.clone();
     let mut new_table = Vec::new();
@@ -413,7 +416,7 @@ fn table_steps(want: &TableDefinition, live: &TableDefinition, steps: &mut Vec<S
             a.as_deref().unwrap_or("none")
         )),
     }
-    let lsi = |d: &TableDefinition| -> BTreeMap<String, (String, String, (String, BTreeSet<String>))> {
+    let lsi = |d: &TableDefinition| -> BTreeMap<String, LsiShape> {
         d.local_secondary_indexes
             .iter()
             .map(|l| {
