@@ -1,49 +1,308 @@
-//! End-to-end runs of the `dynorm` binary.
+//! End-to-end runs of the `dynorm` binary: schema checks, exports, plan and apply.
 
-use std::process::Command;
+use std::path::PathBuf;
 
-fn dynorm(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_dynorm"))
-        .args(args)
-        .output()
-        .expect("runs dynorm");
+use assert_cmd::Command;
+use dynorm::infra::iam::{AccessLevel, ArnContext};
+use dynorm::infra::{ExportOptions, cloudformation, docs, iam, terraform};
+use dynorm::schema_file::Schema;
+
+fn dynorm() -> Command {
+    Command::cargo_bin("dynorm").unwrap()
+}
+
+/// A fresh directory for one test.
+fn dir(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("dynorm-cli-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().unwrap();
     (
         out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
     )
 }
 
+const USERS_TOML: &str = r#"
+[[tables]]
+name = "users"
+partition_key = "id"
+ttl_attribute = "expires"
+tags = { team = "identity" }
+
+[[tables.attributes]]
+name = "id"
+type = "string"
+
+[[tables.attributes]]
+name = "email"
+type = "string"
+
+[[tables.attributes]]
+name = "expires"
+type = "datetime_epoch"
+
+[[tables.global_secondary_indexes]]
+name = "email_index"
+partition_key = "email"
+projection = "keys_only"
+"#;
+
+/// The same table without its index, and with a stream.
+const USERS_V2_TOML: &str = r#"
+[[tables]]
+name = "users"
+partition_key = "id"
+ttl_attribute = "expires"
+stream = "new_image"
+tags = { team = "identity" }
+
+[[tables.attributes]]
+name = "id"
+type = "string"
+
+[[tables.attributes]]
+name = "expires"
+type = "datetime_epoch"
+"#;
+
 #[test]
 fn schema_check_accepts_a_valid_file_and_names_every_problem_of_a_bad_one() {
-    let dir = std::env::temp_dir().join(format!("dynorm-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let good = dir.join("good.json");
-    std::fs::write(
-        &good,
-        r#"[{"name":"users","partition_key":"user_id","attributes":[{"name":"user_id","type":"string"}]}]"#,
-    )
-    .unwrap();
-    let (ok, stdout, _) = dynorm(&["schema", "check", good.to_str().unwrap()]);
-    assert!(ok);
-    assert!(stdout.contains("1 table(s), all valid"), "{stdout}");
+    let d = dir("check");
+    let good = d.join("good.toml");
+    std::fs::write(&good, USERS_TOML).unwrap();
+    dynorm()
+        .args(["schema", "check"])
+        .arg(&good)
+        .assert()
+        .success()
+        .stdout(format!("{}: 1 table(s), all valid\n", good.display()));
 
-    let bad = dir.join("bad.json");
+    let bad = d.join("bad.json");
     std::fs::write(
         &bad,
-        r#"[{"name":"users","partition_key":"tags","attributes":[{"name":"tags","type":"string_set"}],
-             "local_secondary_indexes":[{"name":"by_x","sort_key":"x"}]}]"#,
+        r#"{"tables": [
+  {"name": "users", "partition_key": "tags", "attributes": [{"name": "tags", "type": "string_set"}],
+   "local_secondary_indexes": [{"name": "by_x", "sort_key": "x"}]}
+]}"#,
     )
     .unwrap();
-    let (ok, _, stderr) = dynorm(&["schema", "check", bad.to_str().unwrap()]);
+    let (ok, stdout, stderr) = run(dynorm().args(["schema", "check"]).arg(&bad));
+    assert!(!ok);
+    assert!(stdout.is_empty(), "{stdout}");
+    let at = format!("{}:2:3: table `users`: ", bad.display());
+    for problem in [
+        "partition key `tags` has type `string_set`",
+        "local secondary indexes (`by_x`) need a table with a sort key",
+        "sort key of local index `by_x` `x` is not a declared attribute",
+    ] {
+        assert!(stderr.contains(&format!("{at}{problem}")), "{problem}:\n{stderr}");
+    }
+    assert!(stderr.starts_with("error: "), "{stderr}");
+
+    let (ok, _, stderr) = run(dynorm().args(["schema", "check", "/nonexistent/schema.yaml"]));
+    assert!(!ok);
+    assert_eq!(
+        stderr.lines().next().unwrap(),
+        "error: cannot read `/nonexistent/schema.yaml`: No such file or directory (os error 2)"
+    );
+
+    let (ok, _, stderr) = run(dynorm().args(["schema", "check", "schema.txt"]));
     assert!(!ok);
     assert!(
-        stderr.contains("partition key `tags` has type `string_set`"),
+        stderr.contains("use a .toml, .yaml, .yml or .json file"),
         "{stderr}"
     );
-    assert!(stderr.contains("need a table with a sort key"), "{stderr}");
+}
+
+#[test]
+fn exports_print_exactly_what_the_library_generates() {
+    let d = dir("export");
+    let file = d.join("schema.toml");
+    std::fs::write(&file, USERS_TOML).unwrap();
+    let tables = Schema::load(&file).unwrap().tables;
+    let stdout = |args: &[&str]| {
+        let (ok, out, err) = run(dynorm().args(args).arg(&file));
+        assert!(ok, "{args:?}: {err}");
+        out
+    };
+    let staged = ExportOptions::default().with_default_stage("dev");
+
+    assert_eq!(
+        stdout(&["export", "cloudformation", "--format", "json", "--stage", "dev"]),
+        cloudformation::template(&tables, &staged).unwrap().to_json()
+    );
+    assert_eq!(
+        stdout(&["export", "cloudformation"]),
+        cloudformation::template(&tables, &ExportOptions::default())
+            .unwrap()
+            .to_yaml()
+    );
+    assert_eq!(
+        stdout(&["export", "terraform", "--no-point-in-time-recovery"]),
+        terraform::module(
+            &tables,
+            &ExportOptions::default().with_point_in_time_recovery(false)
+        )
+        .unwrap()
+        .to_json()
+    );
+    assert_eq!(
+        stdout(&["export", "iam", "--level", "read"]),
+        iam::cloudformation_policy("app", &tables, AccessLevel::Read, &ExportOptions::default())
+            .unwrap()
+            .to_json()
+    );
+    assert_eq!(
+        stdout(&[
+            "export",
+            "iam",
+            "--level",
+            "write",
+            "--terraform",
+            "--name",
+            "api"
+        ]),
+        iam::terraform_policy("api", &tables, AccessLevel::Write)
+            .unwrap()
+            .to_json()
+    );
+    assert_eq!(
+        stdout(&[
+            "export",
+            "iam",
+            "--level",
+            "read-write",
+            "--format",
+            "yaml",
+            "--account",
+            "123456789012",
+            "--region",
+            "eu-west-1",
+            "--stage",
+            "prod",
+        ]),
+        iam::policy_document(
+            &tables,
+            AccessLevel::ReadWrite,
+            &ArnContext::new("eu-west-1", "123456789012", "prod")
+        )
+        .unwrap()
+        .to_yaml()
+    );
+    assert_eq!(stdout(&["schema", "docs"]), docs::markdown(&tables).unwrap());
+
+    // A stream policy for tables without a stream is refused with the library's reason.
+    let (ok, _, stderr) = run(dynorm()
+        .args(["export", "iam", "--level", "stream-read"])
+        .arg(&file));
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "error: table `users` has no stream, so stream read access cannot be granted\n"
+    );
+}
+
+#[test]
+fn plan_and_apply_migrate_a_file_backed_database() {
+    let d = dir("migrate");
+    let db = d.join("app.db");
+    let v1 = d.join("v1.toml");
+    let v2 = d.join("v2.toml");
+    std::fs::write(&v1, USERS_TOML).unwrap();
+    std::fs::write(&v2, USERS_V2_TOML).unwrap();
+    let on_db = |args: &[&str], file: &PathBuf| run(dynorm().arg("--db").arg(&db).args(args).arg(file));
+
+    let (ok, stdout, stderr) = on_db(&["plan"], &v1);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        stdout,
+        "+ users: create table (id S), on demand, GSI email_index, TTL expires\n1 step(s)\n"
+    );
+
+    let (ok, stdout, stderr) = on_db(&["apply"], &v1);
+    assert!(ok, "{stderr}");
+    assert!(stdout.ends_with("Applied 1 step(s).\n"), "{stdout}");
+    // Safe to run twice: the second run has nothing to do.
+    let (ok, stdout, _) = on_db(&["apply"], &v1);
+    assert!(ok);
+    assert_eq!(stdout, "No changes: the live tables match the schema.\n");
+
+    let (ok, stdout, _) = on_db(&["plan"], &v2);
+    assert!(ok);
+    assert_eq!(
+        stdout,
+        "- users: remove GSI email_index [destructive]\n\
+         ~ users: stream off -> NEW_IMAGE\n\
+         2 step(s); 1 destructive (apply needs --allow-destructive)\n"
+    );
+    let (ok, stdout, _) = on_db(&["plan", "--json"], &v2);
+    assert!(ok);
+    let json: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(json["steps"][0]["step"], "remove_global_index");
+    assert_eq!(json["steps"][1]["to"], "new_image");
+
+    let (ok, _, stderr) = on_db(&["apply"], &v2);
+    assert!(!ok);
     assert!(
-        stderr.contains("sort key of local index `by_x` `x` is not a declared attribute"),
+        stderr.contains("  - users: remove GSI email_index [destructive]"),
         "{stderr}"
     );
+    assert!(stderr.contains("run again with --allow-destructive"), "{stderr}");
+    let (_, stdout, _) = on_db(&["plan"], &v2);
+    assert!(
+        stdout.starts_with("- users: remove GSI email_index"),
+        "nothing was changed: {stdout}"
+    );
+
+    let (ok, stdout, stderr) = on_db(&["apply", "--allow-destructive"], &v2);
+    assert!(ok, "{stderr}");
+    assert!(stdout.ends_with("Applied 2 step(s).\n"), "{stdout}");
+    let (_, stdout, _) = on_db(&["plan"], &v2);
+    assert_eq!(stdout, "No changes: the live tables match the schema.\n");
+
+    // A key change is reported, never attempted, and fails the command.
+    let v3 = d.join("v3.json");
+    std::fs::write(
+        &v3,
+        r#"[{"name":"users","partition_key":"id","attributes":[{"name":"id","type":"number"}]}]"#,
+    )
+    .unwrap();
+    let (ok, stdout, stderr) = on_db(&["apply", "--allow-destructive"], &v3);
+    assert!(!ok);
+    assert!(
+        stdout.starts_with(
+            "! users: needs a new table, not changed in place: partition key id changes type from S to N"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("1 change(s) need a new table and were not made"),
+        "{stderr}"
+    );
+    let (_, stdout, _) = on_db(&["plan"], &v2);
+    assert_eq!(stdout, "No changes: the live tables match the schema.\n");
+}
+
+#[test]
+fn plan_without_a_target_says_how_to_choose_one() {
+    let d = dir("no-target");
+    let file = d.join("schema.toml");
+    std::fs::write(&file, USERS_TOML).unwrap();
+    let (ok, _, stderr) = run(dynorm().arg("plan").arg(&file));
+    assert!(!ok);
+    assert_eq!(
+        stderr,
+        "error: `plan` needs live tables: add --db PATH (an embedded database file), --endpoint URL or --aws\n"
+    );
+    let (ok, _, stderr) = run(dynorm().arg("plan"));
+    assert!(!ok);
+    assert!(stderr.contains("no schema file given"), "{stderr}");
+    // Usage errors exit with clap's code 2.
+    dynorm().args(["plan", "--db", "x", "--aws"]).assert().code(2);
 }

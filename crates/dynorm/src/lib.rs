@@ -17,6 +17,7 @@ mod error;
 pub mod expr;
 pub mod infra;
 mod lifecycle;
+pub mod migrate;
 pub mod query;
 mod retry;
 pub mod schema_file;

@@ -1,0 +1,607 @@
+//! The `dynorm` command-line tool, as a library: the binary is [`run`], and an application can
+//! expose the same commands over its own derived definitions with [`run_with`].
+//!
+//! ```no_run
+//! // src/bin/schema.rs of an application: `cargo run --bin schema -- export terraform`
+//! fn main() -> std::process::ExitCode {
+//!     let definitions = vec![/* <User as dynorm::Table>::definition().clone(), ... */];
+//!     dynorm_cli::run_with(definitions)
+//! }
+//! ```
+//!
+//! Commands that take a schema FILE use the definitions given to [`run_with`] when the file is
+//! left out.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod serve;
+
+use std::ffi::OsString;
+use std::fmt::Write as _;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use dynorm::definition::{BillingMode, Projection, TableDefinition};
+use dynorm::infra::iam::{AccessLevel, ArnContext};
+use dynorm::infra::{ExportOptions, cloudformation, docs, iam, terraform};
+use dynorm::migrate::{self, ApplyOptions, MigrateError};
+use dynorm::schema_file::Schema;
+
+/// Tools for DynamoDB tables defined with dynorm: check schema files, export infrastructure,
+/// migrate live tables, and serve a local DynamoDB.
+#[derive(Debug, Parser)]
+#[command(name = "dynorm", version, about, long_about = None)]
+pub struct Cli {
+    /// Where the live tables are (for `plan` and `apply`; `--db` also for `serve`).
+    #[command(flatten)]
+    pub target: Target,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the live tables are: exactly one of these, for the commands that reach tables.
+#[derive(Debug, Clone, Default, Args)]
+pub struct Target {
+    /// Use an embedded database stored in this file (created if absent).
+    #[arg(long, global = true, value_name = "PATH", conflicts_with_all = ["endpoint", "aws"])]
+    pub db: Option<PathBuf>,
+
+    /// Use a DynamoDB-compatible endpoint, e.g. `http://127.0.0.1:8000` from `dynorm serve`.
+    /// Loopback endpoints get dummy credentials and region `us-east-1` unless `AWS_REGION` is set;
+    /// others are configured the standard AWS way.
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "aws")]
+    pub endpoint: Option<String>,
+
+    /// Use Amazon DynamoDB, configured the standard AWS way (`AWS_REGION`, `AWS_PROFILE`,
+    /// `AWS_ENDPOINT_URL_DYNAMODB`, SSO, ...).
+    #[arg(long, global = true)]
+    pub aws: bool,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check, show or document a schema file (TOML, YAML or JSON, chosen by extension).
+    #[command(subcommand)]
+    Schema(SchemaCommand),
+
+    /// Generate infrastructure from a schema file, on standard output.
+    #[command(subcommand)]
+    Export(ExportCommand),
+
+    /// Show what `apply` would change to make the live tables match the schema.
+    Plan {
+        /// The schema file.
+        file: Option<PathBuf>,
+        /// Print the plan as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// Change the live tables to match the schema: create tables, add and remove indexes, switch
+    /// TTL, streams, billing, tags and deletion protection. Safe to run twice.
+    Apply {
+        /// The schema file.
+        file: Option<PathBuf>,
+        /// Also carry out destructive steps (removing an index, switching a stream, TTL or
+        /// deletion protection off).
+        #[arg(long)]
+        allow_destructive: bool,
+    },
+
+    /// Run a local DynamoDB-compatible HTTP server on 127.0.0.1 (in memory, or in the `--db`
+    /// file), with the schema's tables created. Stop it with Ctrl-C.
+    Serve {
+        /// The schema file whose tables are created at start (none: start empty).
+        file: Option<PathBuf>,
+        /// The port (0 picks a free one).
+        #[arg(long, default_value_t = 8000)]
+        port: u16,
+    },
+}
+
+/// `dynorm schema ...`
+#[derive(Debug, Subcommand)]
+pub enum SchemaCommand {
+    /// Check every table against DynamoDB's rules; report every problem with its location.
+    Check {
+        /// The schema file.
+        file: Option<PathBuf>,
+    },
+    /// Print the tables readably: keys, attributes, indexes, settings.
+    Show {
+        /// The schema file.
+        file: Option<PathBuf>,
+    },
+    /// Print the Markdown data-model document (with a Mermaid diagram).
+    Docs {
+        /// The schema file.
+        file: Option<PathBuf>,
+    },
+}
+
+/// `dynorm export ...`
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// A CloudFormation template with one `AWS::DynamoDB::Table` per table.
+    Cloudformation {
+        /// The schema file.
+        file: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Yaml)]
+        format: Format,
+        /// Default value of the template's `Stage` parameter.
+        #[arg(long)]
+        stage: Option<String>,
+        /// Leave point-in-time recovery off.
+        #[arg(long)]
+        no_point_in_time_recovery: bool,
+    },
+    /// Terraform JSON (`*.tf.json`) with one `aws_dynamodb_table` per table.
+    Terraform {
+        /// The schema file.
+        file: Option<PathBuf>,
+        /// Default value of the `stage` variable.
+        #[arg(long)]
+        stage: Option<String>,
+        /// Leave point-in-time recovery off.
+        #[arg(long)]
+        no_point_in_time_recovery: bool,
+    },
+    /// A least-privilege IAM policy over every table of the schema: a CloudFormation managed
+    /// policy (default), Terraform (`--terraform`), or a plain policy document (`--account`).
+    Iam {
+        /// The schema file.
+        file: Option<PathBuf>,
+        /// What the policy allows.
+        #[arg(long, value_enum, default_value_t = Level::ReadWrite)]
+        level: Level,
+        /// Output format (CloudFormation and plain policies).
+        #[arg(long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// The stage: the template parameter's default, or (with `--account`) the table prefix.
+        #[arg(long)]
+        stage: Option<String>,
+        /// The policy's name.
+        #[arg(long, default_value = "app")]
+        name: String,
+        /// Terraform JSON instead of CloudFormation.
+        #[arg(long, conflicts_with = "account")]
+        terraform: bool,
+        /// A plain policy document with concrete ARNs in this 12-digit account (needs `--region`
+        /// and `--stage`).
+        #[arg(long, requires_all = ["region", "stage"])]
+        account: Option<String>,
+        /// The region of the concrete ARNs (with `--account`).
+        #[arg(long)]
+        region: Option<String>,
+    },
+}
+
+/// JSON or YAML.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// JSON.
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+/// An IAM access level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Level {
+    /// Reads: get, batch get, query, scan, condition checks.
+    Read,
+    /// Writes: put, update, delete, batch write, condition checks.
+    Write,
+    /// Reads and writes.
+    ReadWrite,
+    /// Reading the tables' streams.
+    StreamRead,
+}
+
+impl From<Level> for AccessLevel {
+    fn from(l: Level) -> Self {
+        match l {
+            Level::Read => AccessLevel::Read,
+            Level::Write => AccessLevel::Write,
+            Level::ReadWrite => AccessLevel::ReadWrite,
+            Level::StreamRead => AccessLevel::StreamRead,
+        }
+    }
+}
+
+/// Runs the `dynorm` command line (what the binary does).
+pub fn run() -> ExitCode {
+    run_from(std::env::args_os(), None)
+}
+
+/// Runs the `dynorm` command line over an application's own definitions: a command whose
+/// schema FILE is left out uses these.
+pub fn run_with(definitions: Vec<TableDefinition>) -> ExitCode {
+    run_from(std::env::args_os(), Some(definitions))
+}
+
+/// Runs the command line given by `args` (the first is the program name), printing to standard
+/// output and errors to standard error, and returns the exit code.
+pub fn run_from<I, T>(args: I, definitions: Option<Vec<TableDefinition>>) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap prints help and version to stdout, usage errors to stderr.
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    match execute(&cli, definitions.as_deref(), &mut stdout) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = stdout.flush();
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("error: {}", one_message(&e));
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Carries out a parsed command, writing its output to `out`.
+pub fn execute(
+    cli: &Cli,
+    definitions: Option<&[TableDefinition]>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let tables = |file: &Option<PathBuf>| load(file.as_deref(), definitions);
+    match &cli.command {
+        Command::Schema(SchemaCommand::Check { file }) => {
+            let tables = tables(file)?;
+            let origin = file
+                .as_ref()
+                .map_or_else(|| "the definitions".to_owned(), |f| f.display().to_string());
+            writeln!(out, "{origin}: {} table(s), all valid", tables.len())?;
+        }
+        Command::Schema(SchemaCommand::Show { file }) => {
+            out.write_all(show(&tables(file)?).as_bytes())?;
+        }
+        Command::Schema(SchemaCommand::Docs { file }) => {
+            out.write_all(docs::markdown(&tables(file)?)?.as_bytes())?;
+        }
+        Command::Export(export) => out.write_all(self::export(export, &tables)?.as_bytes())?,
+        Command::Plan { file, json } => {
+            let tables = tables(file)?;
+            let runtime = runtime()?;
+            runtime.block_on(async {
+                let client = connect(&cli.target, "plan").await?;
+                let plan = migrate::plan(&client, &tables).await?;
+                if *json {
+                    writeln!(out, "{}", plan.to_json())?;
+                } else {
+                    out.write_all(describe_plan(&plan).as_bytes())?;
+                }
+                anyhow::Ok(())
+            })?;
+        }
+        Command::Apply {
+            file,
+            allow_destructive,
+        } => {
+            let tables = tables(file)?;
+            let runtime = runtime()?;
+            runtime.block_on(apply(&cli.target, &tables, *allow_destructive, out))?;
+        }
+        Command::Serve { file, port } => {
+            if cli.target.endpoint.is_some() || cli.target.aws {
+                bail!(
+                    "`serve` runs its own engine: use `--db PATH` (or nothing, for memory), not --endpoint or --aws"
+                );
+            }
+            let tables = match (file, definitions) {
+                (None, None) => Vec::new(),
+                _ => tables(file)?,
+            };
+            let server = serve::Server::start(serve::ServeOptions {
+                port: *port,
+                db: cli.target.db.clone(),
+                tables,
+                stop_on_ctrl_c: true,
+            })?;
+            writeln!(
+                out,
+                "dynorm: serving DynamoDB on {} ({}); Ctrl-C stops it",
+                server.endpoint(),
+                cli.target
+                    .db
+                    .as_ref()
+                    .map_or_else(|| "in memory".to_owned(), |p| format!("in {}", p.display()))
+            )?;
+            out.flush()?;
+            server.wait()?;
+        }
+    }
+    Ok(())
+}
+
+/// The error and its causes, each cause left out when the message already says it.
+fn one_message(e: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !message.contains(&text) {
+            if !message.is_empty() {
+                message.push_str(": ");
+            }
+            message.push_str(&text);
+        }
+    }
+    message
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+/// The definitions of a schema file, or those given in code when the file is left out.
+fn load(
+    file: Option<&Path>,
+    definitions: Option<&[TableDefinition]>,
+) -> anyhow::Result<Vec<TableDefinition>> {
+    match (file, definitions) {
+        (Some(file), _) => Ok(Schema::load(file)?.tables),
+        (None, Some(definitions)) => {
+            Schema::new(definitions.to_vec()).validate()?;
+            Ok(definitions.to_vec())
+        }
+        (None, None) => bail!("no schema file given: add one (TOML, YAML or JSON) after the command"),
+    }
+}
+
+fn export(
+    command: &ExportCommand,
+    tables: &dyn Fn(&Option<PathBuf>) -> anyhow::Result<Vec<TableDefinition>>,
+) -> anyhow::Result<String> {
+    let options = |stage: &Option<String>, no_pitr: bool| {
+        let mut o = ExportOptions::default().with_point_in_time_recovery(!no_pitr);
+        if let Some(s) = stage {
+            o = o.with_default_stage(s.clone());
+        }
+        o
+    };
+    let render = |doc: dynorm::infra::Document, format: Format| match format {
+        Format::Json => doc.to_json(),
+        Format::Yaml => doc.to_yaml(),
+    };
+    Ok(match command {
+        ExportCommand::Cloudformation {
+            file,
+            format,
+            stage,
+            no_point_in_time_recovery,
+        } => render(
+            cloudformation::template(&tables(file)?, &options(stage, *no_point_in_time_recovery))?,
+            *format,
+        ),
+        ExportCommand::Terraform {
+            file,
+            stage,
+            no_point_in_time_recovery,
+        } => terraform::module(&tables(file)?, &options(stage, *no_point_in_time_recovery))?.to_json(),
+        ExportCommand::Iam {
+            file,
+            level,
+            format,
+            stage,
+            name,
+            terraform,
+            account,
+            region,
+        } => {
+            let tables = tables(file)?;
+            let level = AccessLevel::from(*level);
+            match (account, terraform) {
+                (Some(account), _) => {
+                    let (Some(region), Some(stage)) = (region, stage) else {
+                        bail!("--account needs --region and --stage too");
+                    };
+                    render(
+                        iam::policy_document(&tables, level, &ArnContext::new(region, account, stage))?,
+                        *format,
+                    )
+                }
+                (None, true) => iam::terraform_policy(name, &tables, level)?.to_json(),
+                (None, false) => render(
+                    iam::cloudformation_policy(name, &tables, level, &options(stage, false))?,
+                    *format,
+                ),
+            }
+        }
+    })
+}
+
+/// A client for the chosen target; plan and apply need one to be chosen.
+async fn connect(target: &Target, command: &str) -> anyhow::Result<dynorm::Client> {
+    if let Some(path) = &target.db {
+        return Ok(dynorm::Client::embedded_file(path)?);
+    }
+    if let Some(url) = &target.endpoint {
+        return Ok(endpoint_client(url).await);
+    }
+    if target.aws {
+        return Ok(dynorm::Client::from_env().await);
+    }
+    bail!("`{command}` needs live tables: add --db PATH (an embedded database file), --endpoint URL or --aws")
+}
+
+async fn endpoint_client(url: &str) -> dynorm::Client {
+    use dynorm::aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
+    let loopback = ["://127.0.0.1", "://localhost", "://[::1]"]
+        .iter()
+        .any(|h| url.contains(h));
+    if loopback {
+        let region = std::env::var("AWS_REGION").unwrap_or_else(|_| "us-east-1".to_owned());
+        let config = dynorm::aws_sdk_dynamodb::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .endpoint_url(url)
+            .region(Region::new(region))
+            .credentials_provider(Credentials::new("dynorm", "dynorm", None, None, "dynorm-cli"))
+            .build();
+        return dynorm::Client::from_sdk(dynorm::aws_sdk_dynamodb::Client::from_conf(config));
+    }
+    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(url)
+        .load()
+        .await;
+    dynorm::Client::from_sdk(dynorm::aws_sdk_dynamodb::Client::new(&config))
+}
+
+fn describe_plan(plan: &migrate::Plan) -> String {
+    if plan.is_empty() {
+        return "No changes: the live tables match the schema.\n".to_owned();
+    }
+    let mut text = plan.to_string();
+    let destructive = plan.destructive_steps().count();
+    let new_table = plan.requires_new_table().count();
+    let _ = write!(text, "{} step(s)", plan.steps.len());
+    if destructive > 0 {
+        let _ = write!(
+            text,
+            "; {destructive} destructive (apply needs --allow-destructive)"
+        );
+    }
+    if new_table > 0 {
+        let _ = write!(text, "; {new_table} need(s) a new table and will not be applied");
+    }
+    text.push('\n');
+    text
+}
+
+async fn apply(
+    target: &Target,
+    tables: &[TableDefinition],
+    allow_destructive: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let client = connect(target, "apply").await?;
+    let plan = migrate::plan(&client, tables).await?;
+    if plan.is_empty() {
+        out.write_all(describe_plan(&plan).as_bytes())?;
+        return Ok(());
+    }
+    out.write_all(plan.to_string().as_bytes())?;
+    let options = ApplyOptions {
+        allow_destructive,
+        ..ApplyOptions::default()
+    };
+    let applied = match migrate::apply(&client, &plan, options).await {
+        Ok(applied) => applied,
+        Err(e @ MigrateError::DestructiveRefused { .. }) => {
+            bail!("{e}\nnothing was changed; run again with --allow-destructive to carry them out")
+        }
+        Err(e) => return Err(e.into()),
+    };
+    writeln!(out, "Applied {} step(s).", applied.done.len())?;
+    if !applied.skipped.is_empty() {
+        bail!(
+            "{} change(s) need a new table and were not made (the `!` lines above): create a table under a new name and copy the data",
+            applied.skipped.len()
+        );
+    }
+    Ok(())
+}
+
+/// The tables, readably.
+fn show(tables: &[TableDefinition]) -> String {
+    let mut s = String::new();
+    for (i, t) in tables.iter().enumerate() {
+        if i > 0 {
+            s.push('\n');
+        }
+        let key = |name: &str| format!("{name} ({})", t.key_type(name).map_or("?", |k| k.as_str()));
+        let _ = write!(s, "table {}", t.name);
+        if let Some(d) = &t.description {
+            let _ = write!(s, ": {d}");
+        }
+        s.push('\n');
+        let _ = writeln!(s, "  partition key  {}", key(&t.partition_key));
+        if let Some(sk) = &t.sort_key {
+            let _ = writeln!(s, "  sort key       {}", key(sk));
+        }
+        let billing = match t.billing {
+            BillingMode::OnDemand => "on demand".to_owned(),
+            BillingMode::Provisioned(c) => format!("provisioned ({} read, {} write)", c.read, c.write),
+        };
+        let _ = writeln!(s, "  billing        {billing}");
+        if let Some(v) = t.stream {
+            let _ = writeln!(s, "  stream         {}", v.as_str());
+        }
+        if let Some(ttl) = &t.ttl_attribute {
+            let _ = writeln!(s, "  TTL            {ttl}");
+        }
+        if t.deletion_protection {
+            s.push_str("  deletion protection on\n");
+        }
+        if !t.tags.is_empty() {
+            let tags: Vec<String> = t.tags.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let _ = writeln!(s, "  tags           {}", tags.join(", "));
+        }
+        let projection = |p: &Projection| match p {
+            Projection::Include(a) => format!("include {}", a.join(", ")),
+            other => other.type_name().to_lowercase(),
+        };
+        for g in &t.global_secondary_indexes {
+            let keys: Vec<String> = std::iter::once(&g.partition_key)
+                .chain(g.sort_key.as_ref())
+                .map(|k| key(k))
+                .collect();
+            let _ = writeln!(
+                s,
+                "  GSI {}: {}; projection {}",
+                g.name,
+                keys.join(", "),
+                projection(&g.projection)
+            );
+        }
+        for l in &t.local_secondary_indexes {
+            let _ = writeln!(
+                s,
+                "  LSI {}: sort key {}; projection {}",
+                l.name,
+                key(&l.sort_key),
+                projection(&l.projection)
+            );
+        }
+        s.push_str("  attributes\n");
+        for a in &t.attributes {
+            let _ = write!(
+                s,
+                "    {}{}  {}",
+                a.name,
+                if a.optional { "?" } else { "" },
+                a.attribute_type.as_str()
+            );
+            if let Some(d) = &a.description {
+                let _ = write!(s, "  {d}");
+            }
+            s.push('\n');
+        }
+    }
+    s
+}
