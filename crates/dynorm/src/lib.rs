@@ -66,10 +66,10 @@ pub type Item = std::collections::HashMap<String, AttributeValue>;
 
 /// The names most programs need: `use dynorm::prelude::*;`.
 pub mod prelude {
-    #[cfg(feature = "derive")]
-    pub use crate::Table;
+    // `Table` and `Projection` name both the trait and (with `derive`) the derive macro.
     pub use crate::{
-        Attribute, AttributeValue, Error, Item, Json, JsonString, Key, Number, Result, Table as _,
+        Attribute, AttributeValue, Client, Error, Item, Json, JsonString, Key, Number, Projection, Result,
+        Table, TableClient,
     };
 }
 

@@ -11,6 +11,11 @@ use crate::error::{DecodeError, EncodeError};
 ///
 /// Derive it with `#[derive(Table)]`; the derive also generates `Self::key(...)`, which builds a
 /// typed [`Key`] from the key fields in order (partition key, then sort key).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a dynorm table",
+    label = "not a table",
+    note = "derive it: `#[derive(dynorm::Table)]` with `#[dynorm(table = \"name\")]`"
+)]
 pub trait Table: Sized {
     /// The table's definition, built once.
     fn definition() -> &'static TableDefinition;
