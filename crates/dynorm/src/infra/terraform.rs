@@ -4,7 +4,7 @@
 //! (`hash_key`, `range_key`, `attribute`, `global_secondary_index`, `local_secondary_index`, `ttl`,
 //! `stream_enabled`, `point_in_time_recovery`, `deletion_protection_enabled`, ...). The module
 //! declares `variable "stage"` and names each table `${var.stage}-<name>`; resource names come
-//! from [`terraform_name`](super::terraform_name). Outputs give each table's name and ARN.
+//! from [`terraform_name`]. Outputs give each table's name and ARN.
 //!
 //! ```
 //! use dynorm::definition::{AttributeType, TableDefinition};
