@@ -287,3 +287,38 @@ fn item_commands_need_a_target() {
     assert!(!ok);
     assert!(err.contains("`scan` needs live tables: add --db PATH"), "{err}");
 }
+
+#[test]
+fn import_dump_and_get_work_against_a_dynorm_serve_endpoint() {
+    use dynorm::definition::{AttributeType, TableDefinition};
+    use dynorm_cli::serve::{ServeOptions, Server};
+
+    let d = dir("endpoint");
+    let server = Server::start(ServeOptions {
+        port: 0,
+        tables: vec![TableDefinition::new("users", "id", AttributeType::String)],
+        ..ServeOptions::default()
+    })
+    .unwrap();
+    let endpoint = server.endpoint();
+    let file = d.join("users.jsonl");
+    let users: String = (0..60)
+        .map(|i| format!("{{\"id\":\"u{i:02}\",\"n\":{i}}}\n"))
+        .collect();
+    std::fs::write(&file, &users).unwrap();
+    let cmd = |args: &[&str]| {
+        let mut c = dynorm();
+        c.args(["--endpoint", &endpoint]).args(args);
+        run(&mut c)
+    };
+    let (ok, out, err) = cmd(&["import", "users", file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "imported 60 of 60 item(s) into users\n");
+    let (ok, out, err) = cmd(&["dump", "users"]);
+    assert!(ok, "{err}");
+    assert_eq!(lines(&out), lines(&users));
+    let (ok, out, err) = cmd(&["get", "users", "u07", "--json"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "{\"id\":\"u07\",\"n\":7}\n");
+    server.stop().unwrap();
+}
