@@ -15,7 +15,10 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod data;
 pub mod serve;
+
+pub use data::ItemFormat;
 
 use std::ffi::OsString;
 use std::fmt::Write as _;
@@ -36,7 +39,8 @@ use dynorm::schema_file::Schema;
 #[derive(Debug, Parser)]
 #[command(name = "dynorm", version, about, long_about = None)]
 pub struct Cli {
-    /// Where the live tables are (for `plan` and `apply`; `--db` also for `serve`).
+    /// Where the live tables are (for `plan`, `apply` and the item commands; `--db` also for
+    /// `serve`).
     #[command(flatten)]
     pub target: Target,
 
@@ -103,6 +107,77 @@ pub enum Command {
         /// The port (0 picks a free one).
         #[arg(long, default_value_t = 8000)]
         port: u16,
+    },
+
+    /// Load items from a JSON Lines file into a live table, 25 per request, retrying throttled
+    /// requests and unprocessed items with backoff. Items still unwritten at the end are saved
+    /// next to FILE and reported.
+    Import {
+        /// The table.
+        table: String,
+        /// The JSON Lines file: one item per line.
+        file: PathBuf,
+        /// How items are written in the file.
+        #[arg(long, value_enum, default_value_t = ItemFormat::Json)]
+        format: ItemFormat,
+        /// A schema file whose definition of the table gives attribute types for plain JSON
+        /// (sets, numbers given as text, binary); without it, the types follow the JSON values.
+        #[arg(long, value_name = "FILE")]
+        schema: Option<PathBuf>,
+    },
+
+    /// Save every item of a live table as JSON Lines (on standard output, or in a file).
+    Dump {
+        /// The table.
+        table: String,
+        /// How items are written.
+        #[arg(long, value_enum, default_value_t = ItemFormat::Json)]
+        format: ItemFormat,
+        /// Write to this file instead of standard output.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+
+    /// Print one item by its key: the partition key value, then the sort key value if the table
+    /// has one.
+    Get {
+        /// The table.
+        table: String,
+        /// The key values.
+        #[arg(required = true, num_args = 1..=2)]
+        key: Vec<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// Print the items with a partition key value, from the table or one of its indexes.
+    Query {
+        /// The table.
+        table: String,
+        /// The partition key value.
+        partition_key: String,
+        /// Query this index instead of the table.
+        #[arg(long, value_name = "INDEX")]
+        index: Option<String>,
+        /// Only the items whose sort key begins with this.
+        #[arg(long, value_name = "PREFIX")]
+        sort_begins_with: Option<String>,
+        /// Print JSON Lines instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// Print the items of a table.
+    Scan {
+        /// The table.
+        table: String,
+        /// At most this many items.
+        #[arg(long, value_name = "N")]
+        limit: Option<usize>,
+        /// Print JSON Lines instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -333,6 +408,58 @@ pub fn execute(
             out.flush()?;
             server.wait()?;
         }
+        Command::Import {
+            table,
+            file,
+            format,
+            schema,
+        } => {
+            let definition = match (schema, definitions) {
+                (Some(_), _) | (None, Some(_)) => load(schema.as_deref(), definitions)?
+                    .into_iter()
+                    .find(|d| d.name == *table),
+                (None, None) => None,
+            };
+            runtime()?.block_on(async {
+                let client = connect(&cli.target, "import").await?;
+                data::import(&client, table, file, *format, definition.as_ref(), out).await
+            })?;
+        }
+        Command::Dump {
+            table,
+            format,
+            output,
+        } => runtime()?.block_on(async {
+            let client = connect(&cli.target, "dump").await?;
+            data::dump(&client, table, *format, output.as_deref(), out).await
+        })?,
+        Command::Get { table, key, json } => runtime()?.block_on(async {
+            let client = connect(&cli.target, "get").await?;
+            data::get(&client, table, key, *json, out).await
+        })?,
+        Command::Query {
+            table,
+            partition_key,
+            index,
+            sort_begins_with,
+            json,
+        } => runtime()?.block_on(async {
+            let client = connect(&cli.target, "query").await?;
+            data::query(
+                &client,
+                table,
+                partition_key,
+                index.as_deref(),
+                sort_begins_with.as_deref(),
+                *json,
+                out,
+            )
+            .await
+        })?,
+        Command::Scan { table, limit, json } => runtime()?.block_on(async {
+            let client = connect(&cli.target, "scan").await?;
+            data::scan(&client, table, *limit, *json, out).await
+        })?,
     }
     Ok(())
 }

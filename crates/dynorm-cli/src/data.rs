@@ -1,0 +1,1052 @@
+//! Items in and out of live tables: `import`, `dump`, `get`, `query` and `scan`.
+//!
+//! These commands work on raw items (no Rust type), through the AWS SDK client of
+//! [`dynorm::Client`], with dynorm's [`RetryPolicy`] for batch writes.
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::future::Future;
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use clap::ValueEnum;
+use dynorm::aws_sdk_dynamodb::types::{PutRequest, ScalarAttributeType, WriteRequest};
+use dynorm::definition::{AttributeType, TableDefinition};
+use dynorm::{AttributeValue, Item, RetryPolicy};
+use serde_json::{Map, Value};
+
+/// How items are written as JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
+pub enum ItemFormat {
+    /// Plain JSON objects: `{"id":"a","age":3}`.
+    #[default]
+    Json,
+    /// DynamoDB JSON: `{"id":{"S":"a"},"age":{"N":"3"}}`.
+    DynamodbJson,
+}
+
+/// The key attributes of a live table and of its indexes, with their types.
+#[derive(Debug, Clone)]
+pub(crate) struct Keys {
+    partition: (String, ScalarAttributeType),
+    sort: Option<(String, ScalarAttributeType)>,
+    indexes: HashMap<String, KeyPair>,
+}
+
+type KeyPair = (
+    (String, ScalarAttributeType),
+    Option<(String, ScalarAttributeType)>,
+);
+
+/// The keys of `table`, read from the live table.
+pub(crate) async fn describe(client: &dynorm::Client, table: &str) -> anyhow::Result<Keys> {
+    let out = client
+        .sdk()
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot read table `{table}`: {}", sdk_message(&e)))?;
+    let Some(desc) = out.table else {
+        bail!("table `{table}` was not found");
+    };
+    let types: HashMap<String, ScalarAttributeType> = desc
+        .attribute_definitions()
+        .iter()
+        .map(|a| (a.attribute_name().to_owned(), a.attribute_type().clone()))
+        .collect();
+    let typed = |name: &str| {
+        (
+            name.to_owned(),
+            types.get(name).cloned().unwrap_or(ScalarAttributeType::S),
+        )
+    };
+    let pair = |schema: &[dynorm::aws_sdk_dynamodb::types::KeySchemaElement]| -> KeyPair {
+        use dynorm::aws_sdk_dynamodb::types::KeyType;
+        let find = |kind: KeyType| {
+            schema
+                .iter()
+                .find(|k| *k.key_type() == kind)
+                .map(|k| typed(k.attribute_name()))
+        };
+        (
+            find(KeyType::Hash).unwrap_or_else(|| typed("")),
+            find(KeyType::Range),
+        )
+    };
+    let (partition, sort) = pair(desc.key_schema());
+    let mut indexes = HashMap::new();
+    for g in desc.global_secondary_indexes() {
+        indexes.insert(
+            g.index_name().unwrap_or_default().to_owned(),
+            pair(g.key_schema()),
+        );
+    }
+    for l in desc.local_secondary_indexes() {
+        indexes.insert(
+            l.index_name().unwrap_or_default().to_owned(),
+            pair(l.key_schema()),
+        );
+    }
+    Ok(Keys {
+        partition,
+        sort,
+        indexes,
+    })
+}
+
+/// The message of an SDK error, with the service's own message when there is one.
+fn sdk_message<E, R>(e: &dynorm::aws_sdk_dynamodb::error::SdkError<E, R>) -> String
+where
+    E: dynorm::aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    use dynorm::aws_sdk_dynamodb::error::ProvideErrorMetadata as _;
+    match (e.code(), e.message()) {
+        (Some(code), Some(message)) => format!("{code}: {message}"),
+        (Some(code), None) => code.to_owned(),
+        _ => dynorm::aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
+    }
+}
+
+fn is_throttling(code: Option<&str>) -> bool {
+    matches!(
+        code,
+        Some(
+            "ProvisionedThroughputExceededException"
+                | "ThrottlingException"
+                | "RequestLimitExceeded"
+                | "Throttling"
+        )
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON <-> attribute values
+
+/// An item as a plain JSON object.
+pub(crate) fn item_to_json(item: &Item) -> Value {
+    Value::Object(item.iter().map(|(k, v)| (k.clone(), value_to_json(v))).collect())
+}
+
+fn number_to_json(n: &str) -> Value {
+    match serde_json::from_str::<Value>(n) {
+        Ok(v @ Value::Number(_)) => v,
+        _ => Value::String(n.to_owned()),
+    }
+}
+
+fn value_to_json(v: &AttributeValue) -> Value {
+    match v {
+        AttributeValue::S(s) => Value::String(s.clone()),
+        AttributeValue::N(n) => number_to_json(n),
+        AttributeValue::Bool(b) => Value::Bool(*b),
+        AttributeValue::Null(_) => Value::Null,
+        AttributeValue::B(b) => Value::String(BASE64.encode(b.as_ref())),
+        AttributeValue::M(m) => item_to_json(m),
+        AttributeValue::L(l) => Value::Array(l.iter().map(value_to_json).collect()),
+        AttributeValue::Ss(s) => Value::Array(s.iter().cloned().map(Value::String).collect()),
+        AttributeValue::Ns(s) => Value::Array(s.iter().map(|n| number_to_json(n)).collect()),
+        AttributeValue::Bs(s) => Value::Array(
+            s.iter()
+                .map(|b| Value::String(BASE64.encode(b.as_ref())))
+                .collect(),
+        ),
+        _ => Value::Null,
+    }
+}
+
+/// An item as DynamoDB JSON.
+pub(crate) fn item_to_dynamodb_json(item: &Item) -> Value {
+    Value::Object(
+        item.iter()
+            .map(|(k, v)| (k.clone(), value_to_dynamodb_json(v)))
+            .collect(),
+    )
+}
+
+fn value_to_dynamodb_json(v: &AttributeValue) -> Value {
+    let (tag, inner) = match v {
+        AttributeValue::S(s) => ("S", Value::String(s.clone())),
+        AttributeValue::N(n) => ("N", Value::String(n.clone())),
+        AttributeValue::Bool(b) => ("BOOL", Value::Bool(*b)),
+        AttributeValue::Null(_) => ("NULL", Value::Bool(true)),
+        AttributeValue::B(b) => ("B", Value::String(BASE64.encode(b.as_ref()))),
+        AttributeValue::M(m) => ("M", item_to_dynamodb_json(m)),
+        AttributeValue::L(l) => ("L", Value::Array(l.iter().map(value_to_dynamodb_json).collect())),
+        AttributeValue::Ss(s) => ("SS", Value::Array(s.iter().cloned().map(Value::String).collect())),
+        AttributeValue::Ns(s) => ("NS", Value::Array(s.iter().cloned().map(Value::String).collect())),
+        AttributeValue::Bs(s) => (
+            "BS",
+            Value::Array(
+                s.iter()
+                    .map(|b| Value::String(BASE64.encode(b.as_ref())))
+                    .collect(),
+            ),
+        ),
+        _ => ("NULL", Value::Bool(true)),
+    };
+    let mut m = Map::new();
+    m.insert(tag.to_owned(), inner);
+    Value::Object(m)
+}
+
+/// An item from DynamoDB JSON.
+pub(crate) fn item_from_dynamodb_json(value: &Value) -> anyhow::Result<Item> {
+    let Value::Object(map) = value else {
+        bail!("expected a JSON object of attributes");
+    };
+    map.iter()
+        .map(|(k, v)| {
+            value_from_dynamodb_json(v)
+                .with_context(|| format!("attribute `{k}`"))
+                .map(|v| (k.clone(), v))
+        })
+        .collect()
+}
+
+fn value_from_dynamodb_json(value: &Value) -> anyhow::Result<AttributeValue> {
+    let Value::Object(map) = value else {
+        bail!("expected a typed value such as {{\"S\": \"text\"}}");
+    };
+    let mut entries = map.iter();
+    let (Some((tag, inner)), None) = (entries.next(), entries.next()) else {
+        bail!("expected exactly one type tag (S, N, B, BOOL, NULL, M, L, SS, NS, BS)");
+    };
+    let string = |v: &Value| match v {
+        Value::String(s) => Ok(s.clone()),
+        _ => bail!("`{tag}` needs a string"),
+    };
+    let strings = |v: &Value| -> anyhow::Result<Vec<String>> {
+        match v {
+            Value::Array(a) => a.iter().map(string).collect(),
+            _ => bail!("`{tag}` needs an array of strings"),
+        }
+    };
+    let bytes = |s: String| -> anyhow::Result<dynorm::aws_sdk_dynamodb::primitives::Blob> {
+        Ok(dynorm::aws_sdk_dynamodb::primitives::Blob::new(
+            BASE64.decode(s).context("not base64")?,
+        ))
+    };
+    Ok(match tag.as_str() {
+        "S" => AttributeValue::S(string(inner)?),
+        "N" => AttributeValue::N(check_number(&string(inner)?)?),
+        "B" => AttributeValue::B(bytes(string(inner)?)?),
+        "BOOL" => match inner {
+            Value::Bool(b) => AttributeValue::Bool(*b),
+            _ => bail!("`BOOL` needs true or false"),
+        },
+        "NULL" => AttributeValue::Null(true),
+        "M" => AttributeValue::M(item_from_dynamodb_json(inner)?),
+        "L" => match inner {
+            Value::Array(a) => AttributeValue::L(
+                a.iter()
+                    .map(value_from_dynamodb_json)
+                    .collect::<anyhow::Result<_>>()?,
+            ),
+            _ => bail!("`L` needs an array"),
+        },
+        "SS" => AttributeValue::Ss(strings(inner)?),
+        "NS" => AttributeValue::Ns(
+            strings(inner)?
+                .iter()
+                .map(|n| check_number(n))
+                .collect::<anyhow::Result<_>>()?,
+        ),
+        "BS" => AttributeValue::Bs(
+            strings(inner)?
+                .into_iter()
+                .map(bytes)
+                .collect::<anyhow::Result<_>>()?,
+        ),
+        other => bail!("unknown type tag `{other}`"),
+    })
+}
+
+fn check_number(n: &str) -> anyhow::Result<String> {
+    let t = n.trim();
+    if t.is_empty() || t.parse::<f64>().is_err() {
+        bail!("`{n}` is not a number");
+    }
+    Ok(t.to_owned())
+}
+
+/// A plain JSON object as an item: types come from the table's definition where it names the
+/// attribute, from the live key types for key attributes, and from the JSON value otherwise.
+pub(crate) fn item_from_json(
+    value: &Value,
+    definition: Option<&TableDefinition>,
+    keys: &Keys,
+) -> anyhow::Result<Item> {
+    let Value::Object(map) = value else {
+        bail!("expected a JSON object");
+    };
+    let key_types: Vec<&(String, ScalarAttributeType)> = std::iter::once(&keys.partition)
+        .chain(keys.sort.as_ref())
+        .collect();
+    let mut item = Item::new();
+    for (name, v) in map {
+        let typed = definition
+            .and_then(|d| d.attribute(name))
+            .map(|a| a.attribute_type);
+        let key = key_types.iter().find(|(k, _)| k == name).map(|(_, t)| t);
+        let av = match (key, typed) {
+            (Some(t), _) => key_value(v, t),
+            (None, Some(t)) => typed_value(v, t),
+            (None, None) => Ok(plain_value(v)),
+        }
+        .with_context(|| format!("attribute `{name}`"))?;
+        item.insert(name.clone(), av);
+    }
+    Ok(item)
+}
+
+fn key_value(v: &Value, t: &ScalarAttributeType) -> anyhow::Result<AttributeValue> {
+    let text = match v {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => bail!("a key must be a string or a number"),
+    };
+    scalar(&text, t)
+}
+
+/// A key value given as text, as the attribute type `t`.
+fn scalar(text: &str, t: &ScalarAttributeType) -> anyhow::Result<AttributeValue> {
+    Ok(match t {
+        ScalarAttributeType::N => AttributeValue::N(check_number(text)?),
+        ScalarAttributeType::B => AttributeValue::B(dynorm::aws_sdk_dynamodb::primitives::Blob::new(
+            BASE64.decode(text).context("a binary key must be base64")?,
+        )),
+        _ => AttributeValue::S(text.to_owned()),
+    })
+}
+
+fn typed_value(v: &Value, t: AttributeType) -> anyhow::Result<AttributeValue> {
+    if v.is_null() {
+        return Ok(AttributeValue::Null(true));
+    }
+    let strings = |v: &Value| -> anyhow::Result<Vec<String>> {
+        match v {
+            Value::Array(a) => a
+                .iter()
+                .map(|x| match x {
+                    Value::String(s) => Ok(s.clone()),
+                    Value::Number(n) => Ok(n.to_string()),
+                    _ => bail!("expected strings or numbers"),
+                })
+                .collect(),
+            _ => bail!("expected an array"),
+        }
+    };
+    Ok(match t {
+        AttributeType::Number | AttributeType::DatetimeEpoch => match v {
+            Value::Number(n) => AttributeValue::N(n.to_string()),
+            Value::String(s) => AttributeValue::N(check_number(s)?),
+            _ => bail!("expected a number"),
+        },
+        AttributeType::Boolean => match v {
+            Value::Bool(b) => AttributeValue::Bool(*b),
+            _ => bail!("expected true or false"),
+        },
+        AttributeType::String | AttributeType::Datetime | AttributeType::CompositeString => match v {
+            Value::String(s) => AttributeValue::S(s.clone()),
+            Value::Number(n) => AttributeValue::S(n.to_string()),
+            _ => bail!("expected a string"),
+        },
+        AttributeType::JsonString => match v {
+            Value::String(s) => AttributeValue::S(s.clone()),
+            other => AttributeValue::S(other.to_string()),
+        },
+        AttributeType::JsonStringList => match v {
+            Value::Array(a) => AttributeValue::L(
+                a.iter()
+                    .map(|x| match x {
+                        Value::String(s) => AttributeValue::S(s.clone()),
+                        other => AttributeValue::S(other.to_string()),
+                    })
+                    .collect(),
+            ),
+            _ => bail!("expected an array"),
+        },
+        AttributeType::StringSet => AttributeValue::Ss(strings(v)?),
+        AttributeType::NumberSet => AttributeValue::Ns(
+            strings(v)?
+                .iter()
+                .map(|n| check_number(n))
+                .collect::<anyhow::Result<_>>()?,
+        ),
+        AttributeType::Binary => match v {
+            Value::String(s) => scalar(s, &ScalarAttributeType::B)?,
+            _ => bail!("expected base64 text"),
+        },
+        AttributeType::BinarySet => AttributeValue::Bs(
+            strings(v)?
+                .iter()
+                .map(|s| {
+                    BASE64
+                        .decode(s)
+                        .map(dynorm::aws_sdk_dynamodb::primitives::Blob::new)
+                        .context("expected base64 text")
+                })
+                .collect::<anyhow::Result<_>>()?,
+        ),
+        AttributeType::NumberList => match v {
+            Value::Array(a) => AttributeValue::L(
+                a.iter()
+                    .map(|x| typed_value(x, AttributeType::Number))
+                    .collect::<anyhow::Result<_>>()?,
+            ),
+            _ => bail!("expected an array of numbers"),
+        },
+        _ => plain_value(v),
+    })
+}
+
+fn plain_value(v: &Value) -> AttributeValue {
+    match v {
+        Value::Null => AttributeValue::Null(true),
+        Value::Bool(b) => AttributeValue::Bool(*b),
+        Value::Number(n) => AttributeValue::N(n.to_string()),
+        Value::String(s) => AttributeValue::S(s.clone()),
+        Value::Array(a) => AttributeValue::L(a.iter().map(plain_value).collect()),
+        Value::Object(m) => AttributeValue::M(m.iter().map(|(k, v)| (k.clone(), plain_value(v))).collect()),
+    }
+}
+
+fn render_line(item: &Item, format: ItemFormat) -> String {
+    match format {
+        ItemFormat::Json => item_to_json(item).to_string(),
+        ItemFormat::DynamodbJson => item_to_dynamodb_json(item).to_string(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// import
+
+/// One attempt at writing a batch.
+#[derive(Debug)]
+pub(crate) enum Attempt {
+    /// Written, except these items (DynamoDB's `UnprocessedItems`).
+    Unprocessed(Vec<Item>),
+    /// The whole request was throttled.
+    Throttled,
+}
+
+/// What [`write_batches`] did.
+#[derive(Debug, Default)]
+pub(crate) struct Written {
+    /// Items written.
+    pub(crate) written: usize,
+    /// Items still unwritten after the last attempt.
+    pub(crate) left: Vec<Item>,
+}
+
+/// Writes `batches` with `send`, retrying throttled requests and unprocessed items as `policy`
+/// says (exponential backoff with full jitter); calls `progress` with each count written.
+pub(crate) async fn write_batches<F, Fut>(
+    batches: Vec<Vec<Item>>,
+    policy: RetryPolicy,
+    mut send: F,
+    mut progress: impl FnMut(usize),
+) -> anyhow::Result<Written>
+where
+    F: FnMut(Vec<Item>) -> Fut,
+    Fut: Future<Output = anyhow::Result<Attempt>>,
+{
+    let mut seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(1)
+        | 1;
+    let mut done = Written::default();
+    for batch in batches {
+        let mut pending = batch;
+        let mut attempt = 1u32;
+        loop {
+            let sent = pending.len();
+            let left = match send(pending.clone()).await? {
+                Attempt::Unprocessed(left) => left,
+                Attempt::Throttled => pending.clone(),
+            };
+            let written = sent.saturating_sub(left.len());
+            done.written += written;
+            progress(written);
+            pending = left;
+            if pending.is_empty() {
+                break;
+            }
+            if attempt >= policy.max_attempts.max(1) {
+                done.left.append(&mut pending);
+                break;
+            }
+            // Full jitter: a random wait in [0, min(max_delay, base_delay * 2^attempt)].
+            let factor = 1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX);
+            let ceiling = policy
+                .base_delay
+                .checked_mul(factor)
+                .unwrap_or(policy.max_delay)
+                .min(policy.max_delay);
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
+            if nanos > 0 {
+                tokio::time::sleep(Duration::from_nanos(seed % (nanos + 1))).await;
+            }
+            attempt += 1;
+        }
+    }
+    Ok(done)
+}
+
+/// The items in groups of at most 25, no key twice in a group (DynamoDB refuses that).
+fn batches(items: Vec<Item>, keys: &Keys) -> Vec<Vec<Item>> {
+    let key_of = |item: &Item| {
+        format!(
+            "{:?}|{:?}",
+            item.get(&keys.partition.0),
+            keys.sort.as_ref().and_then(|(s, _)| item.get(s))
+        )
+    };
+    let mut out: Vec<Vec<Item>> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for item in items {
+        let key = key_of(&item);
+        let full = out.last().is_none_or(|b| b.len() >= 25);
+        if full || seen.contains(&key) {
+            out.push(Vec::new());
+            seen.clear();
+        }
+        seen.insert(key);
+        if let Some(last) = out.last_mut() {
+            last.push(item);
+        }
+    }
+    out
+}
+
+fn progress_bar(len: usize, message: &str) -> indicatif::ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return indicatif::ProgressBar::hidden();
+    }
+    let bar = indicatif::ProgressBar::new(len as u64);
+    if let Ok(style) =
+        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
+    {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(message.to_owned());
+    bar
+}
+
+/// `dynorm import`.
+pub(crate) async fn import(
+    client: &dynorm::Client,
+    table: &str,
+    file: &Path,
+    format: ItemFormat,
+    definition: Option<&TableDefinition>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let keys = describe(client, table).await?;
+    let reader = std::io::BufReader::new(
+        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
+    );
+    let mut items = Vec::new();
+    for (i, line) in reader.lines().enumerate() {
+        let n = i + 1;
+        let line = line.with_context(|| format!("{}:{n}: cannot read the line", file.display()))?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let item = serde_json::from_str::<Value>(&line)
+            .map_err(anyhow::Error::from)
+            .and_then(|v| match format {
+                ItemFormat::Json => item_from_json(&v, definition, &keys),
+                ItemFormat::DynamodbJson => item_from_dynamodb_json(&v),
+            })
+            .and_then(|item| {
+                for (k, _) in std::iter::once(&keys.partition).chain(keys.sort.as_ref()) {
+                    if !item.contains_key(k) {
+                        bail!("the key attribute `{k}` is missing");
+                    }
+                }
+                Ok(item)
+            })
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{n}: {}; nothing was imported: fix the line and run again",
+                    file.display(),
+                    super::one_message(&e)
+                )
+            })?;
+        items.push(item);
+    }
+    let total = items.len();
+    let bar = progress_bar(total, &format!("importing into {table}"));
+    let sdk = client.sdk().clone();
+    let name = table.to_owned();
+    let written = write_batches(
+        batches(items, &keys),
+        RetryPolicy::default(),
+        |batch| {
+            let sdk = sdk.clone();
+            let name = name.clone();
+            async move {
+                let requests: Vec<WriteRequest> = batch
+                    .into_iter()
+                    .map(|item| {
+                        PutRequest::builder()
+                            .set_item(Some(item))
+                            .build()
+                            .map(|p| WriteRequest::builder().put_request(p).build())
+                    })
+                    .collect::<Result<_, _>>()?;
+                match sdk
+                    .batch_write_item()
+                    .request_items(name.clone(), requests)
+                    .send()
+                    .await
+                {
+                    Ok(out) => Ok(Attempt::Unprocessed(
+                        out.unprocessed_items
+                            .and_then(|mut m| m.remove(&name))
+                            .unwrap_or_default()
+                            .into_iter()
+                            .filter_map(|w| w.put_request.map(|p| p.item))
+                            .collect(),
+                    )),
+                    Err(e) => {
+                        use dynorm::aws_sdk_dynamodb::error::ProvideErrorMetadata as _;
+                        if is_throttling(e.code()) {
+                            Ok(Attempt::Throttled)
+                        } else {
+                            bail!("writing to `{name}` failed: {}", sdk_message(&e))
+                        }
+                    }
+                }
+            }
+        },
+        |n| bar.inc(n as u64),
+    )
+    .await;
+    bar.finish_and_clear();
+    let written = written?;
+    writeln!(
+        out,
+        "imported {} of {total} item(s) into {table}",
+        written.written
+    )?;
+    if !written.left.is_empty() {
+        let rest = leftover_path(file);
+        let mut text = String::new();
+        for item in &written.left {
+            let _ = writeln!(text, "{}", item_to_dynamodb_json(item));
+        }
+        std::fs::write(&rest, text)
+            .with_context(|| format!("cannot write the unwritten items to {}", rest.display()))?;
+        bail!(
+            "{} item(s) were still throttled after {} attempts; they are in {}: run `dynorm import {table} {} --format dynamodb-json` again later",
+            written.left.len(),
+            RetryPolicy::default().max_attempts,
+            rest.display(),
+            rest.display()
+        );
+    }
+    Ok(())
+}
+
+fn leftover_path(file: &Path) -> PathBuf {
+    let mut name = file.file_stem().unwrap_or_default().to_os_string();
+    name.push(".unwritten.jsonl");
+    file.with_file_name(name)
+}
+
+// ---------------------------------------------------------------------------------------------
+// dump, get, query, scan
+
+/// Scans or queries page by page, calling `each` with every item, until `limit` items.
+async fn pages(
+    client: &dynorm::Client,
+    table: &str,
+    query: Option<&Query>,
+    limit: Option<usize>,
+    mut each: impl FnMut(Item) -> anyhow::Result<()>,
+) -> anyhow::Result<usize> {
+    let mut start: Option<Item> = None;
+    let mut count = 0;
+    loop {
+        if limit.is_some_and(|l| count >= l) {
+            break;
+        }
+        let (items, next) = if let Some(q) = query {
+            let out = client
+                .sdk()
+                .query()
+                .table_name(table)
+                .set_index_name(q.index.clone())
+                .key_condition_expression(&q.condition)
+                .set_expression_attribute_names(Some(q.names.clone()))
+                .set_expression_attribute_values(Some(q.values.clone()))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| anyhow::anyhow!("querying `{table}` failed: {}", sdk_message(&e)))?;
+            (out.items.unwrap_or_default(), out.last_evaluated_key)
+        } else {
+            let out = client
+                .sdk()
+                .scan()
+                .table_name(table)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(|e| anyhow::anyhow!("scanning `{table}` failed: {}", sdk_message(&e)))?;
+            (out.items.unwrap_or_default(), out.last_evaluated_key)
+        };
+        for item in items {
+            if limit.is_some_and(|l| count >= l) {
+                break;
+            }
+            each(item)?;
+            count += 1;
+        }
+        match next {
+            Some(k) if !k.is_empty() => start = Some(k),
+            _ => break,
+        }
+    }
+    Ok(count)
+}
+
+/// A key condition.
+#[derive(Debug)]
+struct Query {
+    index: Option<String>,
+    condition: String,
+    names: HashMap<String, String>,
+    values: HashMap<String, AttributeValue>,
+}
+
+/// `dynorm dump`.
+pub(crate) async fn dump(
+    client: &dynorm::Client,
+    table: &str,
+    format: ItemFormat,
+    output: Option<&Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    describe(client, table).await?;
+    let mut file = match output {
+        Some(p) => Some(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => None,
+    };
+    let count = pages(client, table, None, None, |item| {
+        let line = render_line(&item, format);
+        match &mut file {
+            Some(f) => writeln!(f, "{line}")?,
+            None => writeln!(out, "{line}")?,
+        }
+        Ok(())
+    })
+    .await?;
+    if let (Some(mut f), Some(p)) = (file, output) {
+        f.flush()
+            .with_context(|| format!("cannot write {}", p.display()))?;
+        writeln!(out, "dumped {count} item(s) from {table} to {}", p.display())?;
+    }
+    Ok(())
+}
+
+/// `dynorm get`.
+pub(crate) async fn get(
+    client: &dynorm::Client,
+    table: &str,
+    key: &[String],
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let keys = describe(client, table).await?;
+    let wanted = 1 + usize::from(keys.sort.is_some());
+    if key.len() != wanted {
+        let names: Vec<&str> = std::iter::once(&keys.partition)
+            .chain(keys.sort.as_ref())
+            .map(|(n, _)| n.as_str())
+            .collect();
+        bail!(
+            "table `{table}` has the key {}: give {wanted} value(s), not {}",
+            names.join(", "),
+            key.len()
+        );
+    }
+    let mut k = Item::new();
+    for ((name, t), value) in std::iter::once(&keys.partition)
+        .chain(keys.sort.as_ref())
+        .zip(key)
+    {
+        k.insert(
+            name.clone(),
+            scalar(value, t).with_context(|| format!("key `{name}`"))?,
+        );
+    }
+    let found = client
+        .sdk()
+        .get_item()
+        .table_name(table)
+        .set_key(Some(k))
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("reading `{table}` failed: {}", sdk_message(&e)))?;
+    let Some(item) = found.item.filter(|i| !i.is_empty()) else {
+        bail!("no item in `{table}` with the key {}", key.join(", "));
+    };
+    print_items(&[item], &keys, json, out)
+}
+
+/// `dynorm query`.
+pub(crate) async fn query(
+    client: &dynorm::Client,
+    table: &str,
+    partition: &str,
+    index: Option<&str>,
+    begins_with: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let keys = describe(client, table).await?;
+    let (pk, sk) = match index {
+        None => (keys.partition.clone(), keys.sort.clone()),
+        Some(i) => match keys.indexes.get(i) {
+            Some(pair) => pair.clone(),
+            None => {
+                let mut known: Vec<&str> = keys.indexes.keys().map(String::as_str).collect();
+                known.sort_unstable();
+                bail!(
+                    "table `{table}` has no index `{i}` (its indexes: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                );
+            }
+        },
+    };
+    let mut q = Query {
+        index: index.map(str::to_owned),
+        condition: "#pk = :pk".to_owned(),
+        names: HashMap::from([("#pk".to_owned(), pk.0.clone())]),
+        values: HashMap::from([(
+            ":pk".to_owned(),
+            scalar(partition, &pk.1).with_context(|| format!("key `{}`", pk.0))?,
+        )]),
+    };
+    if let Some(prefix) = begins_with {
+        let Some((sk_name, sk_type)) = &sk else {
+            bail!("--sort-begins-with needs a sort key, and `{table}` has none here");
+        };
+        if *sk_type == ScalarAttributeType::N {
+            bail!("--sort-begins-with needs a string or binary sort key; `{sk_name}` is a number");
+        }
+        q.condition.push_str(" AND begins_with(#sk, :sk)");
+        q.names.insert("#sk".to_owned(), sk_name.clone());
+        q.values.insert(":sk".to_owned(), scalar(prefix, sk_type)?);
+    }
+    let mut items = Vec::new();
+    pages(client, table, Some(&q), None, |item| {
+        items.push(item);
+        Ok(())
+    })
+    .await?;
+    print_items(&items, &keys, json, out)
+}
+
+/// `dynorm scan`.
+pub(crate) async fn scan(
+    client: &dynorm::Client,
+    table: &str,
+    limit: Option<usize>,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let keys = describe(client, table).await?;
+    let mut items = Vec::new();
+    pages(client, table, None, limit, |item| {
+        items.push(item);
+        Ok(())
+    })
+    .await?;
+    print_items(&items, &keys, json, out)
+}
+
+/// Items as JSON Lines, or as an aligned text table: key attributes first, then the others by
+/// name.
+fn print_items(items: &[Item], keys: &Keys, json: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    if json {
+        for item in items {
+            writeln!(out, "{}", item_to_json(item))?;
+        }
+        return Ok(());
+    }
+    out.write_all(text_table(items, keys).as_bytes())?;
+    Ok(())
+}
+
+fn text_table(items: &[Item], keys: &Keys) -> String {
+    if items.is_empty() {
+        return "(no items)\n".to_owned();
+    }
+    let mut columns: Vec<String> = std::iter::once(&keys.partition)
+        .chain(keys.sort.as_ref())
+        .map(|(n, _)| n.clone())
+        .collect();
+    let rest: BTreeSet<&String> = items
+        .iter()
+        .flat_map(|i| i.keys())
+        .filter(|k| !columns.contains(k))
+        .collect();
+    columns.extend(rest.into_iter().cloned());
+    let cell = |v: &AttributeValue| match v {
+        AttributeValue::S(s) => s.clone(),
+        AttributeValue::N(n) => n.clone(),
+        other => value_to_json(other).to_string(),
+    };
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .map(|i| {
+            columns
+                .iter()
+                .map(|c| i.get(c).map(cell).unwrap_or_default().replace('\n', "\\n"))
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = columns
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            rows.iter()
+                .map(|r| r[c].chars().count())
+                .chain(std::iter::once(name.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut s = String::new();
+    let mut line = |cells: &[String]| {
+        let mut l = String::new();
+        for (c, text) in cells.iter().enumerate() {
+            if c > 0 {
+                l.push_str("  ");
+            }
+            l.push_str(text);
+            l.extend(std::iter::repeat_n(' ', widths[c] - text.chars().count()));
+        }
+        let _ = writeln!(s, "{}", l.trim_end());
+    };
+    line(&columns);
+    let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    line(&rule);
+    for r in &rows {
+        line(r);
+    }
+    let _ = writeln!(s, "{} item(s)", items.len());
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(id: &str) -> Item {
+        Item::from([("id".to_owned(), AttributeValue::S(id.to_owned()))])
+    }
+
+    fn keys() -> Keys {
+        Keys {
+            partition: ("id".to_owned(), ScalarAttributeType::S),
+            sort: None,
+            indexes: HashMap::new(),
+        }
+    }
+
+    fn block_on<F: Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    #[test]
+    fn batches_hold_at_most_25_items_and_no_key_twice() {
+        let mut items: Vec<Item> = (0..60).map(|i| item(&i.to_string())).collect();
+        items.insert(10, item("3"));
+        let b = batches(items, &keys());
+        assert_eq!(b.iter().map(Vec::len).sum::<usize>(), 61);
+        assert!(b.iter().all(|b| b.len() <= 25));
+        assert_eq!(b[0].len(), 10, "the repeated key starts a new batch");
+    }
+
+    #[test]
+    fn unprocessed_items_and_throttled_requests_are_retried_until_written() {
+        let mut calls = 0;
+        let mut seen = 0;
+        let done = block_on(write_batches(
+            vec![(0..25).map(|i| item(&i.to_string())).collect()],
+            RetryPolicy::immediate(10),
+            |batch| {
+                calls += 1;
+                let attempt = calls;
+                async move {
+                    Ok(match attempt {
+                        1 => Attempt::Throttled,
+                        // Half is left unprocessed each time.
+                        _ => Attempt::Unprocessed(batch[batch.len().div_ceil(2)..].to_vec()),
+                    })
+                }
+            },
+            |n| seen += n,
+        ))
+        .unwrap();
+        assert_eq!(done.written, 25);
+        assert!(done.left.is_empty());
+        assert_eq!(seen, 25);
+    }
+
+    #[test]
+    fn what_is_left_after_the_last_attempt_is_returned_not_dropped() {
+        let done = block_on(write_batches(
+            vec![vec![item("a"), item("b")], vec![item("c")]],
+            RetryPolicy::immediate(3),
+            |batch| async move {
+                Ok(if batch.len() == 2 {
+                    Attempt::Unprocessed(batch[1..].to_vec())
+                } else {
+                    Attempt::Throttled
+                })
+            },
+            |_| {},
+        ))
+        .unwrap();
+        assert_eq!(done.written, 1);
+        assert_eq!(done.left, vec![item("b"), item("c")]);
+    }
+
+    #[test]
+    fn dynamodb_json_round_trips() {
+        let v: Value = serde_json::json!({
+            "id": {"S": "a"}, "n": {"N": "1.5"}, "b": {"B": "AAE="}, "ok": {"BOOL": true},
+            "none": {"NULL": true}, "m": {"M": {"x": {"L": [{"S": "y"}]}}},
+            "ss": {"SS": ["p", "q"]}, "ns": {"NS": ["1", "2"]}, "bs": {"BS": ["AAE="]}
+        });
+        let item = item_from_dynamodb_json(&v).unwrap();
+        assert_eq!(item_to_dynamodb_json(&item), v);
+        assert!(item_from_dynamodb_json(&serde_json::json!({"id": {"Q": "a"}})).is_err());
+    }
+}

@@ -1,0 +1,324 @@
+//! End-to-end runs of the item commands against an embedded database file: import, dump, get,
+//! query and scan.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn dynorm() -> Command {
+    Command::cargo_bin("dynorm").unwrap()
+}
+
+/// A fresh directory for one test.
+fn dir(test: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("dynorm-cli-data-{}-{test}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn run(cmd: &mut Command) -> (bool, String, String) {
+    let out = cmd.output().unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+const SCHEMA: &str = r#"
+[[tables]]
+name = "events"
+partition_key = "user"
+sort_key = "at"
+
+[[tables.attributes]]
+name = "user"
+type = "string"
+
+[[tables.attributes]]
+name = "at"
+type = "string"
+
+[[tables.attributes]]
+name = "kind"
+type = "string"
+
+[[tables.attributes]]
+name = "tags"
+type = "string_set"
+
+[[tables.global_secondary_indexes]]
+name = "by_kind"
+partition_key = "kind"
+sort_key = "at"
+projection = "all"
+"#;
+
+const EVENTS: &str = r#"{"user":"ann","at":"2024-01-01","kind":"login","count":1,"ok":true}
+{"user":"ann","at":"2024-02-01","kind":"buy","count":2.5,"detail":{"sku":"x1","qty":[1,2]}}
+{"user":"bob","at":"2024-01-15","kind":"login","count":3,"note":null}
+"#;
+
+/// A database file with the `events` table created.
+fn database(d: &Path) -> (PathBuf, PathBuf) {
+    let db = d.join("data.db");
+    let schema = d.join("schema.toml");
+    std::fs::write(&schema, SCHEMA).unwrap();
+    dynorm()
+        .arg("--db")
+        .arg(&db)
+        .arg("apply")
+        .arg(&schema)
+        .assert()
+        .success();
+    (db, schema)
+}
+
+fn lines(text: &str) -> Vec<Value> {
+    let mut v: Vec<Value> = text
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    v.sort_by_key(|v| v.to_string());
+    v
+}
+
+#[test]
+fn import_then_dump_gives_the_same_items_in_both_formats() {
+    let d = dir("round-trip");
+    let (db, _) = database(&d);
+    let file = d.join("events.jsonl");
+    std::fs::write(&file, EVENTS).unwrap();
+
+    let (ok, out, err) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg("events")
+        .arg(&file));
+    assert!(ok, "{err}");
+    assert_eq!(out, "imported 3 of 3 item(s) into events\n");
+    assert!(
+        err.is_empty(),
+        "no progress bar when stderr is not a terminal: {err}"
+    );
+
+    let (ok, out, err) = run(dynorm().arg("--db").arg(&db).args(["dump", "events"]));
+    assert!(ok, "{err}");
+    assert_eq!(lines(&out), lines(EVENTS));
+
+    // DynamoDB JSON, through a file, into a second database.
+    let ddb = d.join("events.ddb.jsonl");
+    let (ok, out, err) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .args(["dump", "events", "--format", "dynamodb-json", "-o"])
+        .arg(&ddb));
+    assert!(ok, "{err}");
+    assert!(out.contains("dumped 3 item(s) from events to"), "{out}");
+    let text = std::fs::read_to_string(&ddb).unwrap();
+    assert!(text.contains(r#""user":{"S":"ann"}"#), "{text}");
+    assert!(text.contains(r#""count":{"N":"2.5"}"#), "{text}");
+
+    let d2 = dir("round-trip-2");
+    let (db2, _) = database(&d2);
+    let (ok, _, err) = run(dynorm()
+        .arg("--db")
+        .arg(&db2)
+        .args(["import", "events", "--format", "dynamodb-json"])
+        .arg(&ddb));
+    assert!(ok, "{err}");
+    let (ok, out, err) =
+        run(dynorm()
+            .arg("--db")
+            .arg(&db2)
+            .args(["dump", "events", "--format", "dynamodb-json"]));
+    assert!(ok, "{err}");
+    assert_eq!(lines(&out), lines(&text));
+}
+
+#[test]
+fn a_schema_gives_plain_json_its_types() {
+    let d = dir("typed");
+    let (db, schema) = database(&d);
+    let file = d.join("tags.jsonl");
+    std::fs::write(&file, "{\"user\":\"ann\",\"at\":\"1\",\"tags\":[\"a\",\"b\"]}\n").unwrap();
+    dynorm()
+        .arg("--db")
+        .arg(&db)
+        .args(["import", "events"])
+        .arg(&file)
+        .arg("--schema")
+        .arg(&schema)
+        .assert()
+        .success();
+    let (ok, out, err) =
+        run(dynorm()
+            .arg("--db")
+            .arg(&db)
+            .args(["dump", "events", "--format", "dynamodb-json"]));
+    assert!(ok, "{err}");
+    assert!(out.contains(r#""tags":{"SS":["a","b"]}"#), "{out}");
+}
+
+#[test]
+fn a_bad_line_is_reported_with_its_number_and_nothing_is_imported() {
+    let d = dir("bad-line");
+    let (db, _) = database(&d);
+    let file = d.join("bad.jsonl");
+    std::fs::write(
+        &file,
+        "{\"user\":\"ann\",\"at\":\"1\"}\n\n{\"user\":\"bob\",\"at\":\n{\"user\":\"cy\"}\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg("events")
+        .arg(&file));
+    assert!(!ok);
+    assert!(out.is_empty(), "{out}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.contains("bad.jsonl:3: "), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    // A line without the sort key.
+    std::fs::write(&file, "{\"user\":\"cy\"}\n").unwrap();
+    let (ok, _, err) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg("events")
+        .arg(&file));
+    assert!(!ok);
+    assert!(
+        err.contains("bad.jsonl:1: the key attribute `at` is missing"),
+        "{err}"
+    );
+
+    let (_, out, _) = run(dynorm().arg("--db").arg(&db).args(["scan", "events"]));
+    assert_eq!(out, "(no items)\n");
+}
+
+#[test]
+fn get_query_and_scan_print_a_table_or_json() {
+    let d = dir("read");
+    let (db, _) = database(&d);
+    let file = d.join("events.jsonl");
+    std::fs::write(&file, EVENTS).unwrap();
+    dynorm()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg("events")
+        .arg(&file)
+        .assert()
+        .success();
+    let cmd = |args: &[&str]| {
+        let mut c = dynorm();
+        c.arg("--db").arg(&db).args(args);
+        run(&mut c)
+    };
+
+    let (ok, out, err) = cmd(&["get", "events", "bob", "2024-01-15"]);
+    assert!(ok, "{err}");
+    assert_eq!(
+        out,
+        "user  at          count  kind   note\n\
+         ----  ----------  -----  -----  ----\n\
+         bob   2024-01-15  3      login  null\n\
+         1 item(s)\n"
+    );
+    let (ok, out, _) = cmd(&["get", "events", "bob", "2024-01-15", "--json"]);
+    assert!(ok);
+    assert_eq!(
+        out,
+        "{\"at\":\"2024-01-15\",\"count\":3,\"kind\":\"login\",\"note\":null,\"user\":\"bob\"}\n"
+    );
+    let (ok, _, err) = cmd(&["get", "events", "bob", "2099"]);
+    assert!(!ok);
+    assert_eq!(err, "error: no item in `events` with the key bob, 2099\n");
+    let (ok, _, err) = cmd(&["get", "events", "bob"]);
+    assert!(!ok);
+    assert!(
+        err.contains("has the key user, at: give 2 value(s), not 1"),
+        "{err}"
+    );
+
+    let (ok, out, _) = cmd(&["query", "events", "ann", "--json"]);
+    assert!(ok);
+    assert_eq!(lines(&out).len(), 2);
+    let (ok, out, _) = cmd(&["query", "events", "ann", "--sort-begins-with", "2024-02"]);
+    assert!(ok);
+    assert!(out.contains("2024-02-01") && !out.contains("2024-01-01"), "{out}");
+    assert!(out.ends_with("1 item(s)\n"), "{out}");
+    let (ok, out, _) = cmd(&["query", "events", "login", "--index", "by_kind", "--json"]);
+    assert!(ok);
+    let users: Vec<String> = lines(&out).iter().map(|v| v["user"].to_string()).collect();
+    assert_eq!(users, ["\"ann\"", "\"bob\""]);
+    let (ok, _, err) = cmd(&["query", "events", "x", "--index", "nope"]);
+    assert!(!ok);
+    assert!(
+        err.contains("has no index `nope` (its indexes: by_kind)"),
+        "{err}"
+    );
+
+    let (ok, out, _) = cmd(&["scan", "events"]);
+    assert!(ok);
+    assert!(out.starts_with("user  at "), "{out}");
+    assert!(out.ends_with("3 item(s)\n"), "{out}");
+    let (ok, out, _) = cmd(&["scan", "events", "--limit", "2", "--json"]);
+    assert!(ok);
+    assert_eq!(out.lines().count(), 2);
+
+    let (ok, _, err) = cmd(&["scan", "missing"]);
+    assert!(!ok);
+    assert!(err.starts_with("error: cannot read table `missing`"), "{err}");
+}
+
+#[test]
+fn item_commands_need_a_target() {
+    let (ok, _, err) = run(dynorm().args(["scan", "events"]));
+    assert!(!ok);
+    assert!(err.contains("`scan` needs live tables: add --db PATH"), "{err}");
+}
+
+#[test]
+fn import_dump_and_get_work_against_a_dynorm_serve_endpoint() {
+    use dynorm::definition::{AttributeType, TableDefinition};
+    use dynorm_cli::serve::{ServeOptions, Server};
+
+    let d = dir("endpoint");
+    let server = Server::start(ServeOptions {
+        port: 0,
+        tables: vec![TableDefinition::new("users", "id", AttributeType::String)],
+        ..ServeOptions::default()
+    })
+    .unwrap();
+    let endpoint = server.endpoint();
+    let file = d.join("users.jsonl");
+    let users: String = (0..60)
+        .map(|i| format!("{{\"id\":\"u{i:02}\",\"n\":{i}}}\n"))
+        .collect();
+    std::fs::write(&file, &users).unwrap();
+    let cmd = |args: &[&str]| {
+        let mut c = dynorm();
+        c.args(["--endpoint", &endpoint]).args(args);
+        run(&mut c)
+    };
+    let (ok, out, err) = cmd(&["import", "users", file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "imported 60 of 60 item(s) into users\n");
+    let (ok, out, err) = cmd(&["dump", "users"]);
+    assert!(ok, "{err}");
+    assert_eq!(lines(&out), lines(&users));
+    let (ok, out, err) = cmd(&["get", "users", "u07", "--json"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "{\"id\":\"u07\",\"n\":7}\n");
+    server.stop().unwrap();
+}
