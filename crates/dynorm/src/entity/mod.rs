@@ -47,8 +47,10 @@ use crate::definition::{
 use crate::error::{DecodeError, EncodeError};
 
 pub mod formats;
+pub mod ops;
 pub mod template;
 
+pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem};
 pub use template::{Segment, Template, TemplateError};
 
 /// The default name of the attribute holding an item's entity type.

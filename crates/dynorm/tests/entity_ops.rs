@@ -1,0 +1,255 @@
+//! Entity operations on the embedded engine: key-synchronised partial updates, queries by
+//! fields, collections, table name context.
+
+#![cfg(feature = "embedded")]
+#![allow(clippy::unwrap_used)]
+
+use dynorm::entity::{Entity as _, EntityError, IndexLayout, Layout, SingleTable};
+use dynorm::{AttributeValue, Table as _};
+
+struct App;
+impl SingleTable for App {
+    const LAYOUT: Layout = Layout {
+        global_indexes: &[
+            IndexLayout::global("gsi1", "gsi1pk", Some("gsi1sk")),
+            IndexLayout::global("gsi2", "gsi2pk", Some("gsi2sk")),
+        ],
+        ..Layout::new("app", "pk", Some("sk"))
+    };
+}
+
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = App, entity = "User")]
+#[dynorm(pk = "T#{tenant}", sk = "U#{user_id}")]
+#[dynorm(index(name = "gsi1", pk = "EMAIL#{email}", sk = "T#{tenant}#S#{status}"))]
+#[dynorm(index(name = "gsi2", pk = "T#{tenant}#TEAM#{team}", sk = "U#{user_id}"))]
+struct User {
+    tenant: String,
+    user_id: String,
+    email: String,
+    status: String,
+    team: Option<String>,
+    age: u32,
+}
+
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = App, entity = "Run")]
+#[dynorm(pk = "T#{tenant}", sk = "R#{run:06}")]
+struct Run {
+    tenant: String,
+    run: u32,
+    ok: bool,
+}
+
+fn user(id: &str, team: Option<&str>) -> User {
+    User {
+        tenant: "acme".into(),
+        user_id: id.into(),
+        email: format!("{id}@acme.test"),
+        status: "active".into(),
+        team: team.map(str::to_owned),
+        age: 30,
+    }
+}
+
+async fn db() -> dynorm::Client {
+    dynorm::testing::database(&[User::definition()]).await.unwrap()
+}
+
+async fn stored(client: &dynorm::Client, id: &str) -> dynorm::Item {
+    let raw = client.table_named::<dynorm::entity::RawItem<App>>("app");
+    raw.get(dynorm::entity::RawItem::key(User::key("acme", id)))
+        .send()
+        .await
+        .unwrap()
+        .unwrap()
+        .item
+}
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_owned())
+}
+
+#[tokio::test]
+async fn update_rebuilds_every_affected_key() {
+    let client = db().await;
+    let users = client.table::<User>();
+    users.put(&user("u1", Some("red"))).send().await.unwrap();
+    // status feeds gsi1sk, which also needs tenant: known from the primary key.
+    let after = users
+        .entity_update(User::key("acme", "u1"))
+        .set("status", "suspended")
+        .send_returning()
+        .await
+        .unwrap();
+    assert_eq!(after.status, "suspended");
+    let item = stored(&client, "u1").await;
+    assert_eq!(item["gsi1sk"], s("T#acme#S#suspended"));
+    assert_eq!(item["gsi1pk"], s("EMAIL#u1@acme.test"));
+    // The stored item is exactly what a fresh put of the new value writes: nothing stale.
+    let mut expected = user("u1", Some("red"));
+    expected.status = "suspended".into();
+    assert_eq!(item, expected.to_entity_item().unwrap());
+}
+
+#[tokio::test]
+async fn table_key_fields_cannot_change_and_unreadable_keys_are_refused() {
+    let client = db().await;
+    let users = client.table::<User>();
+    users.put(&user("u1", Some("red"))).send().await.unwrap();
+    // A field of the table's own key is the item's identity.
+    let err = users
+        .entity_update(User::key("acme", "u1"))
+        .set("user_id", "u2")
+        .plan()
+        .unwrap_err();
+    assert!(
+        matches!(err, EntityError::KeyFieldChanged { attribute: "sk", .. }),
+        "{err}"
+    );
+    // A key the templates cannot read back gives no fields: refused, not guessed.
+    let raw_key =
+        dynorm::Key::<User>::from_item([("pk".to_owned(), s("OTHER")), ("sk".to_owned(), s("OTHER"))].into());
+    let err = users
+        .entity_update(raw_key)
+        .set("status", "x")
+        .plan()
+        .unwrap_err();
+    assert!(matches!(err, EntityError::Template(_)), "{err}");
+    // A field no key reads changes alone.
+    users
+        .entity_update(User::key("acme", "u1"))
+        .set("age", 31u32)
+        .send()
+        .await
+        .unwrap();
+    let mut expected = user("u1", Some("red"));
+    expected.age = 31;
+    assert_eq!(stored(&client, "u1").await, expected.to_entity_item().unwrap());
+}
+
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = App, entity = "Membership")]
+#[dynorm(pk = "T#{tenant}", sk = "M#{member}")]
+#[dynorm(index(name = "gsi1", pk = "ORG#{org}#R#{region}", sk = "M#{member}"))]
+struct Membership {
+    tenant: String,
+    member: String,
+    org: String,
+    region: String,
+}
+
+#[tokio::test]
+async fn refusal_names_missing_fields() {
+    let client = dynorm::testing::database(&[Membership::definition()])
+        .await
+        .unwrap();
+    let table = client.table::<Membership>();
+    let m = Membership {
+        tenant: "acme".into(),
+        member: "m1".into(),
+        org: "o1".into(),
+        region: "eu".into(),
+    };
+    table.put(&m).send().await.unwrap();
+    let err = table
+        .entity_update(Membership::key("acme", "m1"))
+        .set("org", "o2")
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        EntityError::MissingFields {
+            entity,
+            index,
+            attribute,
+            missing,
+        } => {
+            assert_eq!(*entity, "Membership");
+            assert_eq!(*index, Some("gsi1"));
+            assert_eq!(*attribute, "gsi1pk");
+            assert_eq!(missing, &["region"]);
+        }
+        other => panic!("{other:?}"),
+    }
+    let text = err.to_string();
+    assert!(text.contains("`gsi1pk`") && text.contains("`region`"), "{text}");
+    // Nothing was written.
+    assert_eq!(
+        table.get(Membership::key("acme", "m1")).send().await.unwrap(),
+        Some(m.clone())
+    );
+    // Given the field, the key is rebuilt.
+    table
+        .entity_update(Membership::key("acme", "m1"))
+        .set("org", "o2")
+        .known("region", "eu")
+        .send()
+        .await
+        .unwrap();
+    let raw = client.table_named::<dynorm::entity::RawItem<App>>("app");
+    let item = raw
+        .get(dynorm::entity::RawItem::key(Membership::key("acme", "m1")))
+        .send()
+        .await
+        .unwrap()
+        .unwrap()
+        .item;
+    assert_eq!(item["gsi1pk"], s("ORG#o2#R#eu"));
+    // Removing a field a non-sparse index needs is refused.
+    let err = table
+        .entity_update(Membership::key("acme", "m1"))
+        .remove("region")
+        .known("org", "o2")
+        .plan()
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            EntityError::RequiredFieldRemoved {
+                attribute: "gsi1pk",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // An update of a missing item never creates a half entity.
+    let err = table
+        .entity_update(Membership::key("acme", "nobody"))
+        .set("org", "o2")
+        .known("region", "eu")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, EntityError::Dynamo(_)), "{err}");
+}
+
+#[tokio::test]
+async fn sparse_index_keys_are_removed_and_restored() {
+    let client = db().await;
+    let users = client.table::<User>();
+    users.put(&user("u1", Some("red"))).send().await.unwrap();
+    assert_eq!(stored(&client, "u1").await["gsi2pk"], s("T#acme#TEAM#red"));
+    users
+        .entity_update(User::key("acme", "u1"))
+        .set("team", None::<String>)
+        .send()
+        .await
+        .unwrap();
+    let item = stored(&client, "u1").await;
+    for gone in ["team", "gsi2pk", "gsi2sk"] {
+        assert!(!item.contains_key(gone), "{gone} left behind: {item:?}");
+    }
+    assert_eq!(item, user("u1", None).to_entity_item().unwrap());
+    // Setting the field again writes both keys of the index, not just the one reading it.
+    users
+        .entity_update(User::key("acme", "u1"))
+        .set("team", "blue")
+        .send()
+        .await
+        .unwrap();
+    let item = stored(&client, "u1").await;
+    assert_eq!(item["gsi2pk"], s("T#acme#TEAM#blue"));
+    assert_eq!(item["gsi2sk"], s("U#u1"));
+    assert_eq!(item, user("u1", Some("blue")).to_entity_item().unwrap());
+}
