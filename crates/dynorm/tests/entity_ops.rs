@@ -253,3 +253,141 @@ async fn sparse_index_keys_are_removed_and_restored() {
     assert_eq!(item["gsi2sk"], s("U#u1"));
     assert_eq!(item, user("u1", Some("blue")).to_entity_item().unwrap());
 }
+
+async fn seeded() -> dynorm::Client {
+    let client = db().await;
+    let users = client.table::<User>();
+    for (id, team) in [("u1", Some("red")), ("u2", Some("blue")), ("u3", None)] {
+        users.put(&user(id, team)).send().await.unwrap();
+    }
+    let runs = client.table::<Run>();
+    for run in [1, 2, 10] {
+        runs.put(&Run {
+            tenant: "acme".into(),
+            run,
+            ok: run != 2,
+        })
+        .send()
+        .await
+        .unwrap();
+    }
+    client
+}
+
+fn ids(users: &[User]) -> Vec<&str> {
+    users.iter().map(|u| u.user_id.as_str()).collect()
+}
+
+#[tokio::test]
+async fn query_by_fields_builds_the_key_condition() {
+    let client = seeded().await;
+    let users = client.table::<User>();
+    // Partition fields only: begins_with the sort key's literal prefix, on the table.
+    let q = users.entity_query().field("tenant", "acme");
+    let (index, condition) = q.key_condition().unwrap();
+    assert_eq!(index, None);
+    assert_eq!(condition.sort_key(), Some("sk"));
+    let all = q.all().await.unwrap();
+    assert_eq!(
+        ids(&all),
+        ["u1", "u2", "u3"],
+        "runs in the same partition are not users"
+    );
+    // The full sort key: `=`.
+    let one = users
+        .entity_query()
+        .field("tenant", "acme")
+        .field("user_id", "u2")
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(one, [user("u2", Some("blue"))]);
+    // Padded numbers: a prefix of the sort key.
+    let runs = client
+        .table::<Run>()
+        .entity_query()
+        .field("tenant", "acme")
+        .descending()
+        .all()
+        .await
+        .unwrap();
+    let numbers: Vec<u32> = runs.iter().map(|r| r.run).collect();
+    assert_eq!(numbers, [10, 2, 1]);
+}
+
+#[tokio::test]
+async fn the_index_is_picked_from_the_fields() {
+    let client = seeded().await;
+    let users = client.table::<User>();
+    let q = users.entity_query().field("email", "u2@acme.test");
+    assert_eq!(q.key_condition().unwrap().0, Some("gsi1"));
+    assert_eq!(ids(&q.all().await.unwrap()), ["u2"]);
+    // tenant alone fits the table and gsi2 would need team: with team, gsi2 is the fit.
+    let q = users.entity_query().field("tenant", "acme").field("team", "red");
+    assert_eq!(q.key_condition().unwrap().0, Some("gsi2"));
+    assert_eq!(ids(&q.all().await.unwrap()), ["u1"]);
+    // A leading subset of an index's sort key: begins_with on it.
+    let q = users
+        .entity_query()
+        .field("email", "u1@acme.test")
+        .field("tenant", "acme");
+    assert_eq!(q.key_condition().unwrap().0, Some("gsi1"));
+    assert_eq!(ids(&q.all().await.unwrap()), ["u1"]);
+    // Named.
+    let q = users
+        .entity_query()
+        .on_index("gsi2")
+        .field("tenant", "acme")
+        .field("team", "blue");
+    assert_eq!(ids(&q.all().await.unwrap()), ["u2"]);
+    // Nothing fits: a typed error saying what each candidate needs.
+    let err = users
+        .entity_query()
+        .field("status", "active")
+        .key_condition()
+        .unwrap_err();
+    match &err {
+        EntityError::NoIndex { given, needs, .. } => {
+            assert_eq!(given, &["status"]);
+            assert_eq!(needs.len(), 3);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("`email`"), "{err}");
+    let err = users
+        .entity_query()
+        .on_index("gsi2")
+        .field("tenant", "acme")
+        .key_condition()
+        .unwrap_err();
+    assert!(
+        matches!(&err, EntityError::BadIndex { reason, .. } if reason.contains("`team`")),
+        "{err}"
+    );
+    assert!(matches!(
+        users.entity_query().on_index("nope").key_condition(),
+        Err(EntityError::BadIndex { .. })
+    ));
+}
+
+#[tokio::test]
+async fn items_of_other_tools_are_read_when_ownership_is_ignored() {
+    let client = seeded().await;
+    let mut item = user("u9", None).to_entity_item().unwrap();
+    item.remove("__entity");
+    client
+        .table_named::<dynorm::entity::RawItem<App>>("app")
+        .put(&dynorm::entity::RawItem::new(item))
+        .send()
+        .await
+        .unwrap();
+    let users = client.table::<User>();
+    let q = || {
+        users
+            .entity_query()
+            .field("tenant", "acme")
+            .field("user_id", "u9")
+    };
+    assert!(q().all().await.unwrap().is_empty());
+    assert_eq!(q().ignore_ownership().all().await.unwrap(), [user("u9", None)]);
+}

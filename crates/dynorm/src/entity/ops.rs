@@ -621,11 +621,12 @@ where
                     .iter()
                     .filter(|t| t.pk.missing(&given).is_empty())
                     .max_by_key(|t| {
+                        // The most given fields used, then a whole sort key; ties go to the
+                        // earliest (the table first): `max_by_key` keeps the last maximum.
                         let (full, leading) = Self::sort_score(t.sk, &given);
-                        // Ties go to the earliest (the table first): `max_by_key` keeps the last max.
                         (
+                            t.pk.fields.len() + leading,
                             full,
-                            leading,
                             std::cmp::Reverse(all.iter().position(|o| o.index == t.index)),
                         )
                     })
