@@ -391,3 +391,68 @@ async fn items_of_other_tools_are_read_when_ownership_is_ignored() {
     assert!(q().all().await.unwrap().is_empty());
     assert_eq!(q().ignore_ownership().all().await.unwrap(), [user("u9", None)]);
 }
+
+#[tokio::test]
+async fn a_collection_decodes_each_type_and_reports_unknown_items() {
+    use dynorm::entity::{Collection, RawItem};
+    let client = seeded().await;
+    // An item of a type nobody registered, and one without an entity type that reads as a Run.
+    let raw = client.table_named::<RawItem<App>>("app");
+    let mut odd = dynorm::Item::new();
+    odd.insert("pk".into(), s("T#acme"));
+    odd.insert("sk".into(), s("Z#1"));
+    odd.insert("__entity".into(), s("Invoice"));
+    raw.put(&RawItem::new(odd.clone())).send().await.unwrap();
+    let mut legacy = Run {
+        tenant: "acme".into(),
+        run: 77,
+        ok: true,
+    }
+    .to_entity_item()
+    .unwrap();
+    legacy.remove("__entity");
+    raw.put(&RawItem::new(legacy)).send().await.unwrap();
+
+    let mut found = Collection::<App>::new(&client)
+        .entity::<User>()
+        .entity::<Run>()
+        .partition("T#acme")
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(found.count::<User>(), 3);
+    assert_eq!(ids(&found.take::<User>()), ["u1", "u2", "u3"]);
+    let runs: Vec<u32> = found.take::<Run>().iter().map(|r| r.run).collect();
+    assert_eq!(runs, [1, 2, 10, 77]);
+    assert_eq!(found.unknown, [odd], "unregistered types are reported");
+    assert!(found.take::<User>().is_empty(), "taken once");
+
+    // Only runs are registered: the users are reported, not dropped.
+    let found = Collection::<App>::new(&client)
+        .entity::<Run>()
+        .partition("T#acme")
+        .sort_begins_with("U#")
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(found.count::<Run>(), 0);
+    assert_eq!(found.unknown.len(), 3);
+
+    // On an index.
+    let mut found = Collection::<App>::new(&client)
+        .entity::<User>()
+        .index("gsi2")
+        .partition("T#acme#TEAM#red")
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(ids(&found.take::<User>()), ["u1"]);
+    assert!(matches!(
+        Collection::<App>::new(&client)
+            .index("nope")
+            .partition("x")
+            .all()
+            .await,
+        Err(EntityError::BadIndex { .. })
+    ));
+}

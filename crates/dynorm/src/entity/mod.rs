@@ -46,10 +46,12 @@ use crate::definition::{
 };
 use crate::error::{DecodeError, EncodeError};
 
+pub mod collection;
 pub mod formats;
 pub mod ops;
 pub mod template;
 
+pub use collection::{Collection, CollectionItems};
 pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem};
 pub use template::{Segment, Template, TemplateError};
 
