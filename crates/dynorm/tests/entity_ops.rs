@@ -456,3 +456,67 @@ async fn a_collection_decodes_each_type_and_reports_unknown_items() {
         Err(EntityError::BadIndex { .. })
     ));
 }
+
+#[tokio::test]
+async fn table_names_come_from_the_context() {
+    use dynorm::entity::TableContext;
+    let vars = |k: &str| match k {
+        "DB_TABLE_NAME" => Some("shared-table".to_owned()),
+        _ => None,
+    };
+    assert_eq!(TableContext::from_lookup(vars).resolve("app"), "shared-table");
+    let stage = TableContext::from_lookup(|k| match k {
+        "DB_TABLE_PREFIX" => Some("dev-".to_owned()),
+        "DB_TABLE_SUFFIX" => Some("-v2".to_owned()),
+        _ => None,
+    });
+    assert_eq!(stage.resolve("app"), "dev-app-v2");
+    assert_eq!(TableContext::new().resolve("app"), "app");
+
+    // A scoped override points code at another table (and client) for one scope only.
+    let main = db().await;
+    let mut other_def = User::definition().clone();
+    other_def.name = "scratch".into();
+    let other = dynorm::testing::database(&[&other_def]).await.unwrap();
+    let scoped = TableContext::new()
+        .with_table_name("scratch")
+        .with_client(other.clone());
+    let written = scoped
+        .clone()
+        .scope(async {
+            let users = main.table_in_context::<User>();
+            assert_eq!(users.name(), "scratch");
+            users.put(&user("u1", None)).send().await.unwrap();
+            // Nested scopes win, then the outer one is back.
+            TableContext::new()
+                .with_prefix("x-")
+                .scope(async { assert_eq!(main.table_in_context::<User>().name(), "x-app") })
+                .await;
+            main.table_in_context::<User>().name().to_owned()
+        })
+        .await;
+    assert_eq!(written, "scratch");
+    // Another task, run at the same time, does not see the scope.
+    let (a, b) = tokio::join!(
+        scoped.scope(async { TableContext::current().resolve("app") }),
+        async { TableContext::current().table_name.is_none() || std::env::var("DB_TABLE_NAME").is_ok() }
+    );
+    assert_eq!(a, "scratch");
+    assert!(b);
+    // The write went to the other client's table, not the main one.
+    let got = other
+        .table_named::<User>("scratch")
+        .get(User::key("acme", "u1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got, Some(user("u1", None)));
+    assert_eq!(
+        main.table::<User>()
+            .get(User::key("acme", "u1"))
+            .send()
+            .await
+            .unwrap(),
+        None
+    );
+}
