@@ -46,9 +46,15 @@ use crate::definition::{
 };
 use crate::error::{DecodeError, EncodeError};
 
+pub mod collection;
+pub mod context;
 pub mod formats;
+pub mod ops;
 pub mod template;
 
+pub use collection::{Collection, CollectionItems};
+pub use context::TableContext;
+pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem};
 pub use template::{Segment, Template, TemplateError};
 
 /// The default name of the attribute holding an item's entity type.
