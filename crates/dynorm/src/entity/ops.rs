@@ -159,6 +159,8 @@ pub fn layout_definition<Tb: SingleTable + 'static>() -> &'static TableDefinitio
         .or_insert_with(|| Box::leak(Box::new(Tb::LAYOUT.definition())))
 }
 
+// Not a type users implement Table for; keep it out of "the trait is implemented for" hints.
+#[diagnostic::do_not_recommend]
 impl<Tb: SingleTable + 'static> Table for RawItem<Tb> {
     fn definition() -> &'static TableDefinition {
         layout_definition::<Tb>()
