@@ -200,7 +200,7 @@ pub(crate) enum Codec {
 }
 
 /// Sets an option once; a second occurrence is an error at the second one.
-fn once<T>(slot: &mut Option<T>, value: T, name: &str, span: Span, errors: &mut Errors) {
+pub(crate) fn once<T>(slot: &mut Option<T>, value: T, name: &str, span: Span, errors: &mut Errors) {
     if slot.is_some() {
         errors.at(
             span,
@@ -212,7 +212,7 @@ fn once<T>(slot: &mut Option<T>, value: T, name: &str, span: Span, errors: &mut 
     }
 }
 
-fn option_name(meta: &ParseNestedMeta) -> String {
+pub(crate) fn option_name(meta: &ParseNestedMeta) -> String {
     meta.path
         .get_ident()
         .map(|i| i.unraw().to_string())
@@ -227,7 +227,7 @@ fn has_value(meta: &ParseNestedMeta) -> bool {
 }
 
 /// Consumes whatever follows an option's name (`= value` or `(...)`).
-fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+pub(crate) fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
     if meta.input.peek(Token![=]) {
         meta.input.parse::<Token![=]>()?;
         meta.input.parse::<syn::Expr>()?;
@@ -253,7 +253,7 @@ fn flag(meta: &ParseNestedMeta, name: &str, errors: &mut Errors) -> syn::Result<
     Ok(span)
 }
 
-fn string(meta: &ParseNestedMeta, name: &str, example: &str) -> syn::Result<Sp<String>> {
+pub(crate) fn string(meta: &ParseNestedMeta, name: &str, example: &str) -> syn::Result<Sp<String>> {
     let input = meta.value().map_err(|_| {
         error(
             meta.path.span(),
@@ -347,7 +347,7 @@ fn name_list(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<Vec<Sp<String
     Ok(Sp::new(names.into_iter().collect(), span))
 }
 
-fn unknown(
+pub(crate) fn unknown(
     meta: &ParseNestedMeta,
     what: &str,
     valid: &[&str],
@@ -375,7 +375,7 @@ fn unknown(
 }
 
 /// Runs `f` over every option in every `#[dynorm(...)]` attribute, collecting errors.
-fn each_option(
+pub(crate) fn each_option(
     attrs: &[syn::Attribute],
     errors: &mut Errors,
     mut f: impl FnMut(&ParseNestedMeta, &str, &mut Errors) -> syn::Result<()>,

@@ -6,9 +6,14 @@ use quote::{quote, quote_spanned};
 use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
-use syn::{LitStr, Token};
 
+use crate::attr::{each_option, once as set, option_name, skip_value, string as lit_string};
 use crate::util::{Errors, Sp, closest, error, list, option_inner};
+
+/// An unknown option of an entity attribute (no "belongs elsewhere" hint for entities).
+fn unknown(meta: &ParseNestedMeta, what: &str, valid: &[&str]) -> syn::Error {
+    crate::attr::unknown(meta, what, valid, None)
+}
 
 const TABLE: &str = "table";
 const ENTITY: &str = "entity";
@@ -49,93 +54,6 @@ struct FieldModel<'a> {
 /// A placeholder of a template: field name and pad width.
 struct Placeholder {
     name: String,
-}
-
-fn option_name(meta: &ParseNestedMeta) -> String {
-    meta.path
-        .get_ident()
-        .map(|i| i.unraw().to_string())
-        .unwrap_or_else(|| {
-            let p = &meta.path;
-            quote!(#p).to_string().replace(' ', "")
-        })
-}
-
-fn set<T>(slot: &mut Option<T>, value: T, name: &str, span: Span, errors: &mut Errors) {
-    if slot.is_some() {
-        errors.at(
-            span,
-            format!("duplicate option `{name}`"),
-            format!("give `{name}` once"),
-        );
-    } else {
-        *slot = Some(value);
-    }
-}
-
-fn lit_string(meta: &ParseNestedMeta, name: &str, example: &str) -> syn::Result<Sp<String>> {
-    let input = meta.value().map_err(|_| {
-        error(
-            meta.path.span(),
-            format!("`{name}` needs a value"),
-            format!("write `{name} = {example}`"),
-        )
-    })?;
-    let lit: LitStr = input.parse().map_err(|e| {
-        error(
-            e.span(),
-            format!("`{name}` takes a string"),
-            format!("write `{name} = {example}`"),
-        )
-    })?;
-    Ok(Sp::new(lit.value(), lit.span()))
-}
-
-fn unknown(meta: &ParseNestedMeta, what: &str, valid: &[&str]) -> syn::Error {
-    let name = option_name(meta);
-    let suggestion = closest(&name, valid.iter().copied())
-        .map(|s| format!("; did you mean `{s}`?"))
-        .unwrap_or_default();
-    error(
-        meta.path.span(),
-        format!("unknown {what} option `{name}`{suggestion}"),
-        format!("valid {what} options are: {}", list(valid)),
-    )
-}
-
-/// Consumes whatever follows an unknown option's name.
-fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
-    if meta.input.peek(Token![=]) {
-        meta.input.parse::<Token![=]>()?;
-        meta.input.parse::<syn::Expr>()?;
-    } else if meta.input.peek(syn::token::Paren) {
-        let content;
-        syn::parenthesized!(content in meta.input);
-        content.parse::<TokenStream>()?;
-    }
-    Ok(())
-}
-
-fn each_option(
-    attrs: &[syn::Attribute],
-    errors: &mut Errors,
-    mut f: impl FnMut(&ParseNestedMeta, &str, &mut Errors) -> syn::Result<()>,
-) {
-    for attr in attrs {
-        if !attr.path().is_ident("dynorm") {
-            continue;
-        }
-        let mut local = Errors::default();
-        if let Err(e) = attr.parse_nested_meta(|meta| {
-            let name = option_name(&meta);
-            f(&meta, &name, &mut local)
-        }) {
-            local.push(e);
-        }
-        if let Err(e) = local.finish() {
-            errors.push(e);
-        }
-    }
 }
 
 fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
