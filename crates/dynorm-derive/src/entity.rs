@@ -602,6 +602,13 @@ fn expand(
             .join(", ")
     );
 
+    let field_infos = fields.iter().map(|f| {
+        let name = &f.name;
+        let stored = &f.stored;
+        let optional = f.optional;
+        quote!(::dynorm::entity::FieldInfo { name: #name, stored: #stored, optional: #optional, immutable: false })
+    });
+
     quote! {
         const _: () = {
             const __LAYOUT: ::dynorm::entity::Layout = <#table as ::dynorm::entity::SingleTable>::LAYOUT;
@@ -627,6 +634,7 @@ fn expand(
                 type Table = #table;
                 const ENTITY_TYPE: &'static str = #entity;
                 const KEYS: &'static [::dynorm::entity::KeyTemplate] = __KEYS;
+                const FIELDS: &'static [::dynorm::entity::FieldInfo] = &[#(#field_infos),*];
 
                 fn to_entity_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
                     let mut #item = ::dynorm::Item::new();

@@ -46,14 +46,17 @@ use crate::definition::{
 };
 use crate::error::{DecodeError, EncodeError};
 
+pub mod backfill;
 pub mod collection;
 pub mod context;
 pub mod formats;
+pub mod model;
 pub mod ops;
 pub mod template;
 
 pub use collection::{Collection, CollectionItems};
 pub use context::TableContext;
+pub use model::{EntityDefinition, EntityField, EntityJoin, EntityKey};
 pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem};
 pub use template::{Segment, Template, TemplateError};
 
@@ -263,6 +266,59 @@ impl KeyTemplate {
     }
 }
 
+/// One field of an entity: the name templates and updates use, and the attribute it is
+/// stored under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldInfo {
+    /// The field's name (as in `{field}` placeholders).
+    pub name: &'static str,
+    /// The stored attribute (`#[dynorm(rename)]`; otherwise the name).
+    pub stored: &'static str,
+    /// The field is an `Option` (absent when `None`).
+    pub optional: bool,
+    /// Once written, the value cannot change (`#[dynorm(immutable)]`).
+    pub immutable: bool,
+}
+
+/// An attribute joined from several fields with a separator, stored beside them (dynamojo's
+/// `JoinedAttribute`): the sources' values as text, `""` for an absent one. Templates can read it
+/// like a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JoinedAttribute {
+    /// The stored attribute (and the name templates use).
+    pub attribute: &'static str,
+    /// The source fields, in order.
+    pub fields: &'static [&'static str],
+    /// The separator (`~` in dynamojo).
+    pub separator: &'static str,
+}
+
+impl JoinedAttribute {
+    /// The joined text from the sources' stored values: strings as they are, numbers as their
+    /// text, `""` for an absent source. Other types cannot be joined.
+    pub fn render(
+        &self,
+        mut lookup: impl FnMut(&str) -> Option<crate::AttributeValue>,
+    ) -> Result<String, EncodeError> {
+        let mut parts = Vec::with_capacity(self.fields.len());
+        for field in self.fields {
+            parts.push(match lookup(field) {
+                None | Some(crate::AttributeValue::Null(_)) => String::new(),
+                Some(crate::AttributeValue::S(s)) => s,
+                Some(crate::AttributeValue::N(n)) => n,
+                Some(other) => {
+                    return Err(EncodeError::new(format!(
+                        "joined attribute `{}` reads field `{field}`, which holds {} (only strings and numbers can be joined)",
+                        self.attribute,
+                        crate::attribute::type_name(&other)
+                    )));
+                }
+            });
+        }
+        Ok(parts.join(self.separator))
+    }
+}
+
 /// A type stored as items of a shared single table; derive it with
 /// [`#[derive(Entity)]`](derive@crate::Entity).
 ///
@@ -277,6 +333,33 @@ pub trait Entity: Sized {
 
     /// Every composed key attribute: the table's keys first, then each index's.
     const KEYS: &'static [KeyTemplate];
+
+    /// Every stored field, in declaration order.
+    const FIELDS: &'static [FieldInfo];
+
+    /// The attributes joined from several fields.
+    const JOINED: &'static [JoinedAttribute] = &[];
+
+    /// The field with this name.
+    fn field(name: &str) -> Option<&'static FieldInfo> {
+        Self::FIELDS.iter().find(|f| f.name == name)
+    }
+
+    /// Normalises a field's stored value as the field's mutator would on write
+    /// (`#[dynorm(mutate = ..)]`); fields without a mutator are returned unchanged.
+    fn mutate_stored(
+        field: &str,
+        value: crate::AttributeValue,
+    ) -> Result<crate::AttributeValue, EncodeError> {
+        let _ = field;
+        Ok(value)
+    }
+
+    /// The entity as plain data (fields, key templates, joined attributes), for tools that work
+    /// without the Rust type: documentation, schema files, `dynorm backfill`.
+    fn entity_definition() -> EntityDefinition {
+        EntityDefinition::of::<Self>()
+    }
 
     /// The table's layout.
     fn layout() -> &'static Layout {
