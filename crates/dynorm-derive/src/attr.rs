@@ -48,6 +48,8 @@ pub(crate) const VALUE: &str = "value";
 pub(crate) const VERSION: &str = "version";
 pub(crate) const CREATED_AT: &str = "created_at";
 pub(crate) const UPDATED_AT: &str = "updated_at";
+pub(crate) const IMMUTABLE: &str = "immutable";
+pub(crate) const MUTATE: &str = "mutate";
 
 /// Field shorthands for `with = ::dynorm::codec::<name>`.
 pub(crate) const SHORTHANDS: &[&str] = &[
@@ -92,6 +94,8 @@ const FIELD_OPTIONS: &[&str] = &[
     VERSION,
     CREATED_AT,
     UPDATED_AT,
+    IMMUTABLE,
+    MUTATE,
 ];
 
 const STREAMS: &[(&str, &str)] = &[
@@ -183,6 +187,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) version: Option<Span>,
     pub(crate) created_at: Option<Span>,
     pub(crate) updated_at: Option<Span>,
+    pub(crate) immutable: Option<Span>,
+    pub(crate) mutate: Option<Sp<syn::Path>>,
 }
 
 pub(crate) enum Default {
@@ -251,6 +257,23 @@ fn flag(meta: &ParseNestedMeta, name: &str, errors: &mut Errors) -> syn::Result<
         skip_value(meta)?;
     }
     Ok(span)
+}
+
+/// The path after `name =`, bare or quoted.
+fn path_value(meta: &ParseNestedMeta, name: &str, example: &str) -> syn::Result<syn::Path> {
+    let input = meta.value().map_err(|_| {
+        error(
+            meta.path.span(),
+            format!("`{name}` needs a path"),
+            format!("write `{name} = {example}`"),
+        )
+    })?;
+    if input.peek(LitStr) {
+        let lit: LitStr = input.parse()?;
+        lit.parse::<syn::Path>()
+    } else {
+        input.parse::<syn::Path>()
+    }
 }
 
 pub(crate) fn string(meta: &ParseNestedMeta, name: &str, example: &str) -> syn::Result<Sp<String>> {
@@ -332,7 +355,7 @@ fn name_value(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<String>> {
 }
 
 /// `(a, b, c)`: names of fields.
-fn name_list(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<Vec<Sp<String>>>> {
+pub(crate) fn name_list(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<Vec<Sp<String>>>> {
     let span = meta.path.span();
     if !meta.input.peek(syn::token::Paren) {
         return Err(error(
@@ -875,6 +898,15 @@ pub(crate) fn parse_field(attrs: &[syn::Attribute], errors: &mut Errors) -> Fiel
                 let v = flag(meta, name, errors)?;
                 once(&mut out.updated_at, v, name, span, errors);
             }
+            IMMUTABLE => {
+                let v = flag(meta, name, errors)?;
+                once(&mut out.immutable, v, name, span, errors);
+            }
+            MUTATE => {
+                let path = path_value(meta, MUTATE, "crate::normalize::lowercase")?;
+                let path_span = path.span();
+                once(&mut out.mutate, Sp::new(path, path_span), name, span, errors);
+            }
             RENAME => {
                 let v = string(meta, RENAME, "\"StoredName\"")?;
                 once(&mut out.rename, v, name, span, errors);
@@ -900,19 +932,7 @@ pub(crate) fn parse_field(attrs: &[syn::Attribute], errors: &mut Errors) -> Fiel
                 once(&mut out.default, Sp::new(v, span), name, span, errors);
             }
             WITH => {
-                let input = meta.value().map_err(|_| {
-                    error(
-                        span,
-                        "`with` needs a module path",
-                        "write `with = crate::path::to::codec`",
-                    )
-                })?;
-                let path = if input.peek(LitStr) {
-                    let lit: LitStr = input.parse()?;
-                    lit.parse::<syn::Path>()?
-                } else {
-                    input.parse::<syn::Path>()?
-                };
+                let path = path_value(meta, "with", "crate::path::to::codec")?;
                 let codec_span = path.span();
                 if out.codec.is_some() {
                     errors.at(

@@ -74,6 +74,11 @@ pub(crate) struct Field<'a> {
     pub(crate) description: Option<String>,
     /// A key of the table or of an index: always present.
     pub(crate) key: bool,
+    /// Once written, the value cannot change.
+    pub(crate) immutable: bool,
+    /// The mutator normalising the value on write (`fn(T) -> T`, on the inner type of an
+    /// `Option`).
+    pub(crate) mutate: Option<TokenStream>,
 }
 
 pub(crate) struct CodecModel {
@@ -255,69 +260,15 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
             }
         }
 
-        let codec = match &a.codec {
-            Some(Sp {
-                value: Codec::With(path),
-                ..
-            }) => Some(CodecModel {
-                path: path.to_token_stream(),
-                whole: false,
-                empty_when_missing: false,
-            }),
-            Some(Sp {
-                value: Codec::Shorthand(short),
+        let codec = codec_model(&a, &f.ty, da_vinci);
+        let default = default_model(&a);
+        if let (Some(span), true) = (a.immutable, a.skip.is_some()) {
+            errors.at(
                 span,
-            }) => {
-                let ident = syn::Ident::new(short, *span);
-                let path = if da_vinci && matches!(*short, "json" | "json_string") {
-                    quote_spanned!(*span=> ::dynorm::codec::da_vinci::#ident)
-                } else {
-                    quote_spanned!(*span=> ::dynorm::codec::#ident)
-                };
-                Some(CodecModel {
-                    path,
-                    whole: false,
-                    empty_when_missing: matches!(*short, "string_set" | "number_set"),
-                })
-            }
-            None if da_vinci && a.skip.is_none() => {
-                let inner = option_inner(&f.ty).unwrap_or(&f.ty);
-                if is_datetime(inner) && option {
-                    // Da Vinci stores an absent datetime as `0`.
-                    Some(CodecModel {
-                        path: quote!(::dynorm::codec::da_vinci::optional_datetime),
-                        whole: true,
-                        empty_when_missing: false,
-                    })
-                } else if is_datetime(inner) {
-                    Some(CodecModel {
-                        path: quote!(::dynorm::codec::da_vinci::datetime),
-                        whole: false,
-                        empty_when_missing: false,
-                    })
-                } else if option && is_string(inner) {
-                    Some(CodecModel {
-                        path: quote!(::dynorm::codec::da_vinci::optional_string),
-                        whole: true,
-                        empty_when_missing: false,
-                    })
-                } else {
-                    None
-                }
-            }
-            None => None,
-        };
-
-        let default = a.default.as_ref().map(|d| match &d.value {
-            attr::Default::Trait => DefaultModel {
-                expr: quote_spanned!(d.span=> ::core::default::Default::default()),
-                text: "Default::default()".to_owned(),
-            },
-            attr::Default::Expr(e) => DefaultModel {
-                expr: e.to_token_stream(),
-                text: source_text(e.to_token_stream()),
-            },
-        });
+                format!("`{name}` is skipped (not stored), so it cannot be immutable"),
+                "remove `immutable` or `skip`",
+            );
+        }
 
         fields.push(Field {
             ident,
@@ -338,6 +289,8 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
                 .map(|d| d.value.clone())
                 .or_else(|| doc_text(&f.attrs)),
             key: false,
+            immutable: a.immutable.is_some(),
+            mutate: a.mutate.as_ref().map(|m| m.value.to_token_stream()),
         });
         field_attrs.push(a);
     }
@@ -1084,4 +1037,75 @@ fn unknown_field(name: &Sp<String>, fields: &[String], composites: &[String]) ->
         format!("no field `{}`{suggestion}", name.value),
         format!("fields are: {known}"),
     )
+}
+
+/// The codec a field's options (or the Da Vinci compatibility rules) give it.
+pub(crate) fn codec_model(a: &attr::FieldAttrs, ty: &syn::Type, da_vinci: bool) -> Option<CodecModel> {
+    let option = option_inner(ty).is_some();
+    match &a.codec {
+        Some(Sp {
+            value: Codec::With(path),
+            ..
+        }) => Some(CodecModel {
+            path: path.to_token_stream(),
+            whole: false,
+            empty_when_missing: false,
+        }),
+        Some(Sp {
+            value: Codec::Shorthand(short),
+            span,
+        }) => {
+            let ident = syn::Ident::new(short, *span);
+            let path = if da_vinci && matches!(*short, "json" | "json_string") {
+                quote_spanned!(*span=> ::dynorm::codec::da_vinci::#ident)
+            } else {
+                quote_spanned!(*span=> ::dynorm::codec::#ident)
+            };
+            Some(CodecModel {
+                path,
+                whole: false,
+                empty_when_missing: matches!(*short, "string_set" | "number_set"),
+            })
+        }
+        None if da_vinci && a.skip.is_none() => {
+            let inner = option_inner(ty).unwrap_or(ty);
+            if is_datetime(inner) && option {
+                // Da Vinci stores an absent datetime as `0`.
+                Some(CodecModel {
+                    path: quote!(::dynorm::codec::da_vinci::optional_datetime),
+                    whole: true,
+                    empty_when_missing: false,
+                })
+            } else if is_datetime(inner) {
+                Some(CodecModel {
+                    path: quote!(::dynorm::codec::da_vinci::datetime),
+                    whole: false,
+                    empty_when_missing: false,
+                })
+            } else if option && is_string(inner) {
+                Some(CodecModel {
+                    path: quote!(::dynorm::codec::da_vinci::optional_string),
+                    whole: true,
+                    empty_when_missing: false,
+                })
+            } else {
+                None
+            }
+        }
+        None => None,
+    }
+}
+
+/// The default a field's `default` option gives it.
+pub(crate) fn default_model(a: &attr::FieldAttrs) -> Option<DefaultModel> {
+    a.default.as_ref().map(|d| match &d.value {
+        attr::Default::Trait => DefaultModel {
+            expr: quote_spanned!(d.span=> ::core::default::Default::default()),
+            text: "Default::default()".to_owned(),
+        },
+        attr::Default::Expr(e) => DefaultModel {
+            expr: e.to_token_stream(),
+            text: source_text(e.to_token_stream()),
+        },
+    })
 }

@@ -7,8 +7,10 @@ use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 
-use crate::attr::{each_option, once as set, option_name, skip_value, string as lit_string};
-use crate::util::{Errors, Sp, closest, error, list, option_inner};
+use crate::attr::{each_option, name_list, once as set, option_name, skip_value, string as lit_string};
+use crate::check::{self, Field, FieldKind};
+use crate::expand::{decode_field, encode_field};
+use crate::util::{Errors, Sp, closest, doc_text, error, list, option_inner};
 
 /// An unknown option of an entity attribute (no "belongs elsewhere" hint for entities).
 fn unknown(meta: &ParseNestedMeta, what: &str, valid: &[&str]) -> syn::Error {
@@ -21,11 +23,14 @@ const PK: &str = "pk";
 const SK: &str = "sk";
 const INDEX: &str = "index";
 const NAME: &str = "name";
-const RENAME: &str = "rename";
+const JOIN: &str = "join";
+const ATTRIBUTE: &str = "attribute";
+const FIELDS: &str = "fields";
+const SEPARATOR: &str = "separator";
 
-const STRUCT_OPTIONS: &[&str] = &[TABLE, ENTITY, PK, SK, INDEX];
+const STRUCT_OPTIONS: &[&str] = &[TABLE, ENTITY, PK, SK, INDEX, JOIN];
 const INDEX_OPTIONS: &[&str] = &[NAME, PK, SK];
-const FIELD_OPTIONS: &[&str] = &[RENAME];
+const JOIN_OPTIONS: &[&str] = &[ATTRIBUTE, FIELDS, SEPARATOR];
 
 #[derive(Default)]
 struct Attrs {
@@ -34,6 +39,22 @@ struct Attrs {
     pk: Option<Sp<String>>,
     sk: Option<Sp<String>>,
     indexes: Vec<IndexAttr>,
+    joins: Vec<JoinAttr>,
+}
+
+/// `join(attribute = "..", fields(a, b), separator = "~")`.
+struct JoinAttr {
+    span: Span,
+    attribute: Option<Sp<String>>,
+    fields: Option<Sp<Vec<Sp<String>>>>,
+    separator: Option<Sp<String>>,
+}
+
+/// A joined attribute, checked: its sources as field indexes.
+struct JoinModel {
+    attribute: String,
+    sources: Vec<usize>,
+    separator: String,
 }
 
 struct IndexAttr {
@@ -41,14 +62,6 @@ struct IndexAttr {
     name: Option<Sp<String>>,
     pk: Option<Sp<String>>,
     sk: Option<Sp<String>>,
-}
-
-struct FieldModel<'a> {
-    ident: &'a syn::Ident,
-    ty: &'a syn::Type,
-    name: String,
-    stored: String,
-    optional: bool,
 }
 
 /// A placeholder of a template: field name and pad width.
@@ -132,6 +145,41 @@ fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
                     Ok(())
                 })?;
                 a.indexes.push(index);
+            }
+            JOIN => {
+                let mut join = JoinAttr {
+                    span,
+                    attribute: None,
+                    fields: None,
+                    separator: None,
+                };
+                meta.parse_nested_meta(|inner| {
+                    let n = option_name(&inner);
+                    let s = inner.path.span();
+                    match n.as_str() {
+                        ATTRIBUTE => set(
+                            &mut join.attribute,
+                            lit_string(&inner, ATTRIBUTE, "\"user_action\"")?,
+                            ATTRIBUTE,
+                            s,
+                            errors,
+                        ),
+                        FIELDS => set(&mut join.fields, name_list(&inner, FIELDS)?, FIELDS, s, errors),
+                        SEPARATOR => set(
+                            &mut join.separator,
+                            lit_string(&inner, SEPARATOR, "\"~\"")?,
+                            SEPARATOR,
+                            s,
+                            errors,
+                        ),
+                        _ => {
+                            errors.push(unknown(&inner, "join", JOIN_OPTIONS));
+                            skip_value(&inner)?;
+                        }
+                    }
+                    Ok(())
+                })?;
+                a.joins.push(join);
             }
             _ => {
                 errors.push(unknown(meta, "entity", STRUCT_OPTIONS));
@@ -225,8 +273,15 @@ struct KeyModel {
     index: Option<Sp<String>>,
     role: &'static str,
     template: Sp<String>,
-    /// Field indexes read, each once, in order.
-    fields: Vec<usize>,
+    /// Fields and joins read, each once, in order.
+    fields: Vec<Placed>,
+}
+
+/// What a placeholder reads: a field or a joined attribute (by index).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Placed {
+    Field(usize),
+    Join(usize),
 }
 
 pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
@@ -255,33 +310,118 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         );
     }
 
-    let mut fields = Vec::new();
+    let mut fields: Vec<Field<'_>> = Vec::new();
     for f in named.iter().flat_map(|n| n.named.iter()) {
         let Some(ident) = &f.ident else { continue };
         let name = ident.unraw().to_string();
-        let mut rename = None;
-        each_option(&f.attrs, &mut errors, |meta, opt, errors| {
-            match opt {
-                RENAME => set(
-                    &mut rename,
-                    lit_string(meta, RENAME, "\"StoredName\"")?,
-                    RENAME,
-                    meta.path.span(),
-                    errors,
-                ),
-                _ => {
-                    errors.push(unknown(meta, "entity field", FIELD_OPTIONS));
-                    skip_value(meta)?;
+        let a = crate::attr::parse_field(&f.attrs, &mut errors);
+        for (span, option, hint) in [
+            (a.partition_key, "partition_key", "entity keys come from templates: write `#[dynorm(pk = \"...{field}...\")]` on the struct"),
+            (a.sort_key, "sort_key", "entity keys come from templates: write `#[dynorm(sk = \"...{field}...\")]` on the struct"),
+            (a.ttl, "ttl", "an entity has no TTL of its own; store the expiry in a field the table's TTL names"),
+            (a.version, "version", "use `#[derive(Table)]` for an optimistic-locking version, or a condition on the field"),
+            (a.created_at, "created_at", "set the timestamp in the value, or use `#[derive(Table)]`"),
+            (a.updated_at, "updated_at", "set the timestamp in the value, or use `#[derive(Table)]`"),
+        ] {
+            if let Some(span) = span {
+                errors.at(span, format!("`{option}` is not an entity field option"), hint);
+            }
+        }
+        let skipped = a.skip.is_some();
+        if skipped {
+            for (span, what) in [
+                (a.rename.as_ref().map(|r| r.span), "rename"),
+                (a.codec.as_ref().map(|c| c.span), "a codec"),
+                (a.immutable, "immutable"),
+                (a.mutate.as_ref().map(|m| m.span), "mutate"),
+            ] {
+                if let Some(span) = span {
+                    errors.at(
+                        span,
+                        format!("`{name}` is skipped (not stored), so {what} has no effect"),
+                        "remove it, or `skip`",
+                    );
                 }
             }
-            Ok(())
-        });
-        fields.push(FieldModel {
+        }
+        fields.push(Field {
             ident,
+            stored: a.rename.as_ref().map_or_else(|| name.clone(), |r| r.value.clone()),
             ty: &f.ty,
-            stored: rename.map_or_else(|| name.clone(), |r: Sp<String>| r.value),
+            kind: if skipped { FieldKind::Skip } else { FieldKind::Stored },
+            codec: check::codec_model(&a, &f.ty, false),
+            default: check::default_model(&a),
+            option: option_inner(&f.ty).is_some(),
+            description: a.description.as_ref().map(|d| d.value.clone()).or_else(|| doc_text(&f.attrs)),
+            key: false,
+            immutable: a.immutable.is_some(),
+            mutate: a.mutate.as_ref().map(|m| quote::ToTokens::to_token_stream(&m.value)),
             name,
-            optional: option_inner(&f.ty).is_some(),
+        });
+    }
+    for (i, f) in fields.iter().enumerate() {
+        if f.kind == FieldKind::Stored
+            && let Some(other) = fields[..i].iter().find(|o| o.kind == FieldKind::Stored && o.stored == f.stored)
+        {
+            errors.at(
+                f.ident.span(),
+                format!("fields `{}` and `{}` are both stored as `{}`", other.name, f.name, f.stored),
+                "give each field its own stored name",
+            );
+        }
+    }
+
+    // Joined attributes: templates may read them like fields.
+    let stored_fields: Vec<&str> = fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Stored)
+        .map(|f| f.name.as_str())
+        .collect();
+    let mut joins: Vec<JoinModel> = Vec::new();
+    for j in &attrs.joins {
+        let Some(attribute) = &j.attribute else {
+            errors.at(
+                j.span,
+                "a join needs its `attribute`",
+                "write `join(attribute = \"user_action\", fields(user_id, action))`",
+            );
+            continue;
+        };
+        if fields.iter().any(|f| f.name == attribute.value || f.stored == attribute.value)
+            || joins.iter().any(|o| o.attribute == attribute.value)
+        {
+            errors.at(
+                attribute.span,
+                format!("joined attribute `{}` has the name of a field or another join", attribute.value),
+                "give the joined attribute a name of its own",
+            );
+            continue;
+        }
+        let mut sources = Vec::new();
+        match &j.fields {
+            Some(list_) if !list_.value.is_empty() => {
+                for part in &list_.value {
+                    match fields.iter().position(|f| f.name == part.value && f.kind == FieldKind::Stored) {
+                        Some(i) => sources.push(i),
+                        None => {
+                            let hint = closest(&part.value, stored_fields.iter().copied())
+                                .map(|s| format!("did you mean `{s}`?"))
+                                .unwrap_or_else(|| format!("the stored fields are: {}", list(&stored_fields)));
+                            errors.at(part.span, format!("join `{}` names no stored field `{}`", attribute.value, part.value), hint);
+                        }
+                    }
+                }
+            }
+            _ => errors.at(
+                j.span,
+                format!("join `{}` names no fields", attribute.value),
+                "list its sources: `fields(user_id, action)`",
+            ),
+        }
+        joins.push(JoinModel {
+            attribute: attribute.value.clone(),
+            sources,
+            separator: j.separator.as_ref().map_or_else(|| "~".to_owned(), |s| s.value.clone()),
         });
     }
 
@@ -300,7 +440,11 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         );
     }
 
-    let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = stored_fields
+        .iter()
+        .copied()
+        .chain(joins.iter().map(|j| j.attribute.as_str()))
+        .collect();
     let mut keys: Vec<KeyModel> = Vec::new();
     let mut check_template = |template: &Sp<String>,
                               index: Option<&Sp<String>>,
@@ -319,9 +463,18 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         };
         let mut used = Vec::new();
         for p in parsed {
-            match fields.iter().position(|f| f.name == p.name) {
-                Some(i) => {
-                    if fields[i].optional && index.is_none() {
+            let target = match fields.iter().position(|f| f.name == p.name && f.kind == FieldKind::Stored) {
+                Some(i) => Some(Placed::Field(i)),
+                None => joins.iter().position(|j| j.attribute == p.name).map(Placed::Join),
+            };
+            match target {
+                Some(Placed::Join(j)) => {
+                    if !used.contains(&Placed::Join(j)) {
+                        used.push(Placed::Join(j));
+                    }
+                }
+                Some(Placed::Field(i)) => {
+                    if fields[i].option && index.is_none() {
                         errors.at(
                                 template.span,
                                 format!(
@@ -331,8 +484,8 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
                                 "make the field required, or use it only in index keys (an index over absent fields is sparse)",
                             );
                     }
-                    if !used.contains(&i) {
-                        used.push(i);
+                    if !used.contains(&Placed::Field(i)) {
+                        used.push(Placed::Field(i));
                     }
                 }
                 None => {
@@ -398,16 +551,26 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         return Err(syn::Error::new(Span::call_site(), "unreachable: checked above"));
     };
 
-    Ok(expand(input, table, &attrs, &fields, &keys))
+    Ok(expand(input, table, &attrs, &fields, &joins, &keys))
 }
 
 fn expand(
     input: &syn::DeriveInput,
     table: &syn::Path,
     attrs: &Attrs,
-    fields: &[FieldModel<'_>],
+    fields: &[Field<'_>],
+    joins: &[JoinModel],
     keys: &[KeyModel],
 ) -> TokenStream {
+    let placed_name = |p: &Placed| match *p {
+        Placed::Field(i) => fields[i].name.as_str(),
+        Placed::Join(j) => joins[j].attribute.as_str(),
+    };
+    // The fields a placeholder depends on (a join: its sources).
+    let placed_fields = |p: &Placed| match *p {
+        Placed::Field(i) => vec![i],
+        Placed::Join(j) => joins[j].sources.clone(),
+    };
     let ident = &input.ident;
     let vis = &input.vis;
     let entity = attrs
@@ -433,7 +596,7 @@ fn expand(
     let mut key_consts = Vec::new();
     for k in keys {
         let template = &k.template.value;
-        let field_names: Vec<&str> = k.fields.iter().map(|&i| fields[i].name.as_str()).collect();
+        let field_names: Vec<&str> = k.fields.iter().map(placed_name).collect();
         let (index, attribute, sparse) = match &k.index {
             None => {
                 let attribute = if k.role == "partition key" {
@@ -485,7 +648,7 @@ fn expand(
                 let sparse = keys
                     .iter()
                     .filter(|o| o.index.as_ref().is_some_and(|o| o.value == *n))
-                    .any(|o| o.fields.iter().any(|&i| fields[i].optional));
+                    .any(|o| o.fields.iter().flat_map(placed_fields).any(|i| fields[i].option));
                 (quote!(::core::option::Option::Some(#n)), attribute, sparse)
             }
         };
@@ -528,28 +691,64 @@ fn expand(
         }
     }
 
-    // Key fields must be key attribute types.
+    // Key fields must be key attribute types (a field with a codec is checked when rendered).
     let mut asserts = Vec::new();
     let mut asserted = Vec::new();
-    for k in keys {
-        for &i in &k.fields {
-            if asserted.contains(&i) {
-                continue;
-            }
-            asserted.push(i);
-            let f = &fields[i];
-            let ty = option_inner(f.ty).unwrap_or(f.ty);
-            asserts.push(quote_spanned!(ty.span()=> __dynorm_assert_key::<#ty>();));
+    let read_by_keys = keys.iter().flat_map(|k| k.fields.iter().flat_map(placed_fields));
+    let read_by_joins = joins.iter().flat_map(|j| j.sources.iter().copied());
+    for i in read_by_keys.chain(read_by_joins) {
+        if asserted.contains(&i) || fields[i].codec.is_some() {
+            continue;
         }
+        asserted.push(i);
+        let f = &fields[i];
+        let ty = option_inner(f.ty).unwrap_or(f.ty);
+        asserts.push(quote_spanned!(ty.span()=> __dynorm_assert_key::<#ty>();));
     }
 
     let item = quote!(__dynorm_item);
-    let puts = fields.iter().map(|f| {
+    let item_ident = syn::Ident::new("__dynorm_item", Span::call_site());
+    let stored: Vec<&Field<'_>> = fields.iter().filter(|f| f.kind == FieldKind::Stored).collect();
+    let puts = stored.iter().map(|f| {
         let fi = f.ident;
-        let stored = &f.stored;
-        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #stored, ::dynorm::Attribute::encode(&self.#fi))?;)
+        let name = &f.stored;
+        let value = encode_field(f, quote!(&self.#fi));
+        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #name, #value)?;)
     });
-    let lookup_arms: Vec<TokenStream> = fields
+    let lookup_arms: Vec<TokenStream> = stored
+        .iter()
+        .map(|f| {
+            let name = &f.name;
+            let stored = &f.stored;
+            quote!(#name => #item.get(#stored).cloned(),)
+        })
+        .chain(joins.iter().map(|j| {
+            let name = &j.attribute;
+            quote!(#name => #item.get(#name).cloned(),)
+        }))
+        .collect();
+    let decodes = fields.iter().map(|f| {
+        let fi = f.ident;
+        let ty = f.ty;
+        if f.kind == FieldKind::Skip {
+            let value = f.default.as_ref().map_or_else(
+                || quote_spanned!(ty.span()=> ::core::default::Default::default()),
+                |d| d.expr.clone(),
+            );
+            return quote!(#fi: #value,);
+        }
+        let value = decode_field(f, &item_ident, &quote!(&mut #item), quote!(__LAYOUT.name));
+        quote!(#fi: #value,)
+    });
+
+    // Joined attributes, computed from the stored fields of an item.
+    let join_consts = joins.iter().map(|j| {
+        let attribute = &j.attribute;
+        let sources = j.sources.iter().map(|&i| fields[i].name.as_str());
+        let separator = &j.separator;
+        quote!(::dynorm::entity::JoinedAttribute { attribute: #attribute, fields: &[#(#sources),*], separator: #separator })
+    });
+    let join_lookup: Vec<TokenStream> = stored
         .iter()
         .map(|f| {
             let name = &f.name;
@@ -557,18 +756,12 @@ fn expand(
             quote!(#name => #item.get(#stored).cloned(),)
         })
         .collect();
-    let decodes = fields.iter().map(|f| {
-        let fi = f.ident;
-        let ty = f.ty;
-        let stored = &f.stored;
-        quote!(#fi: ::dynorm::__private::take::<#ty>(&mut #item, __LAYOUT.name, #stored)?,)
-    });
 
-    // Key builder: the table keys' fields in order, each once.
+    // Key builder: the fields the table keys read (through joins too), in order, each once.
     let table_keys: usize = if has_sk { 2 } else { 1 };
     let mut key_fields: Vec<usize> = Vec::new();
     for k in keys.iter().filter(|k| k.index.is_none()) {
-        for &i in &k.fields {
+        for i in k.fields.iter().flat_map(placed_fields) {
             if !key_fields.contains(&i) {
                 key_fields.push(i);
             }
@@ -585,13 +778,15 @@ fn expand(
         let fi = f.ident;
         let ty = f.ty;
         let stored = &f.stored;
-        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #stored, ::dynorm::Attribute::encode(&::core::convert::Into::<#ty>::into(#fi)))?;)
+        let value = encode_field(f, quote!(&::core::convert::Into::<#ty>::into(#fi)));
+        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #stored, #value)?;)
     });
     let key_self_puts = key_fields.iter().map(|&i| {
         let f = &fields[i];
         let fi = f.ident;
         let stored = &f.stored;
-        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #stored, ::dynorm::Attribute::encode(&self.#fi))?;)
+        let value = encode_field(f, quote!(&self.#fi));
+        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #stored, #value)?;)
     });
     let key_doc = format!(
         "The primary key of an `{entity}` from its key fields: {}.",
@@ -602,11 +797,35 @@ fn expand(
             .join(", ")
     );
 
-    let field_infos = fields.iter().map(|f| {
+    let field_infos = stored.iter().map(|f| {
         let name = &f.name;
         let stored = &f.stored;
-        let optional = f.optional;
-        quote!(::dynorm::entity::FieldInfo { name: #name, stored: #stored, optional: #optional, immutable: false })
+        let optional = f.option;
+        let immutable = f.immutable;
+        quote!(::dynorm::entity::FieldInfo { name: #name, stored: #stored, optional: #optional, immutable: #immutable })
+    });
+    let immutable: Vec<&str> = stored.iter().filter(|f| f.immutable).map(|f| f.stored.as_str()).collect();
+    let immutable_const = (!immutable.is_empty()).then(|| {
+        quote!(const IMMUTABLE_ATTRIBUTES: &'static [&'static str] = &[#(#immutable),*];)
+    });
+    let mutate_arms = stored.iter().filter(|f| f.mutate.is_some()).map(|f| {
+        let name = &f.name;
+        let stored_name = &f.stored;
+        let ty = f.ty;
+        let decoded = syn::Ident::new("__dynorm_decoded", Span::call_site());
+        let decode = decode_field(f, &item_ident, &quote!(&mut #item), quote!(__LAYOUT.name));
+        let encode = encode_field(f, quote!(&#decoded));
+        quote! {
+            #name => {
+                let mut #item = ::dynorm::Item::new();
+                #item.insert(::std::borrow::ToOwned::to_owned(#stored_name), value);
+                let #decoded: #ty = (|| -> ::core::result::Result<#ty, ::dynorm::DecodeError> {
+                    ::core::result::Result::Ok(#decode)
+                })()
+                .map_err(|e| ::dynorm::EncodeError::new(::std::string::ToString::to_string(&e)))?;
+                #encode
+            }
+        }
     });
 
     quote! {
@@ -619,9 +838,27 @@ fn expand(
             #[allow(dead_code)]
             fn __dynorm_assert_keys() { #(#asserts)* }
 
+            const __JOINED: &[::dynorm::entity::JoinedAttribute] = &[#(#join_consts),*];
+
+            /// Adds the joined attributes, computed from the stored fields.
+            fn __dynorm_join(#item: &mut ::dynorm::Item) -> ::core::result::Result<(), ::dynorm::EncodeError> {
+                for join in __JOINED {
+                    let text = join
+                        .render(|name| match name {
+                            #(#join_lookup)*
+                            _ => ::core::option::Option::None,
+                        })
+                        .map_err(|e| e.at(__LAYOUT.name, join.attribute))?;
+                    #item.insert(::std::borrow::ToOwned::to_owned(join.attribute), ::dynorm::AttributeValue::S(text));
+                }
+                ::core::result::Result::Ok(())
+            }
+
             fn __dynorm_table_key(
                 #item: &::dynorm::Item,
             ) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+                let mut #item = #item.clone();
+                __dynorm_join(&mut #item)?;
                 let mut __dynorm_key = ::dynorm::Item::new();
                 ::dynorm::entity::put_keys(&mut __dynorm_key, &__KEYS[..#table_keys], __LAYOUT.name, |name| match name {
                     #(#lookup_arms)*
@@ -635,10 +872,22 @@ fn expand(
                 const ENTITY_TYPE: &'static str = #entity;
                 const KEYS: &'static [::dynorm::entity::KeyTemplate] = __KEYS;
                 const FIELDS: &'static [::dynorm::entity::FieldInfo] = &[#(#field_infos),*];
+                const JOINED: &'static [::dynorm::entity::JoinedAttribute] = __JOINED;
+
+                fn mutate_stored(
+                    field: &str,
+                    value: ::dynorm::AttributeValue,
+                ) -> ::core::result::Result<::core::option::Option<::dynorm::AttributeValue>, ::dynorm::EncodeError> {
+                    match field {
+                        #(#mutate_arms)*
+                        _ => ::core::result::Result::Ok(::core::option::Option::Some(value)),
+                    }
+                }
 
                 fn to_entity_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
                     let mut #item = ::dynorm::Item::new();
                     #(#puts)*
+                    __dynorm_join(&mut #item)?;
                     let mut __dynorm_keys = ::dynorm::Item::new();
                     ::dynorm::entity::put_keys(&mut __dynorm_keys, __KEYS, __LAYOUT.name, |name| match name {
                         #(#lookup_arms)*
@@ -661,6 +910,8 @@ fn expand(
             }
 
             impl ::dynorm::Table for #ident {
+                #immutable_const
+
                 fn definition() -> &'static ::dynorm::TableDefinition {
                     static DEFINITION: ::dynorm::__private::OnceLock<::dynorm::TableDefinition> =
                         ::dynorm::__private::OnceLock::new();

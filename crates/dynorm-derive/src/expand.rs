@@ -245,6 +245,17 @@ fn expand(m: &Model<'_>) -> TokenStream {
 /// The `Table` items for `version`, `created_at` and `updated_at`.
 fn hooks(m: &Model<'_>) -> TokenStream {
     let mut out = TokenStream::new();
+    let immutable: Vec<&str> = m
+        .fields
+        .iter()
+        .filter(|f| f.immutable)
+        .map(|f| f.stored.as_str())
+        .collect();
+    if !immutable.is_empty() {
+        out.extend(quote! {
+            const IMMUTABLE_ATTRIBUTES: &'static [&'static str] = &[#(#immutable),*];
+        });
+    }
     if let Some(i) = m.version {
         let f = &m.fields[i];
         let (ident, ty, stored) = (f.ident, f.ty, &f.stored);
@@ -369,8 +380,16 @@ fn key_fields(m: &Model<'_>) -> Vec<usize> {
 }
 
 /// `Result<Option<AttributeValue>, EncodeError>` for a field value given by reference.
-fn encode_field(f: &Field<'_>, value: TokenStream) -> TokenStream {
+/// A field's mutator runs first (on a copy).
+pub(crate) fn encode_field(f: &Field<'_>, value: TokenStream) -> TokenStream {
     let ty = f.ty;
+    let value = match &f.mutate {
+        None => value,
+        Some(mutate) if f.option => {
+            quote!(&::core::option::Option::map(::core::clone::Clone::clone(#value), #mutate))
+        }
+        Some(mutate) => quote!(&#mutate(::core::clone::Clone::clone(#value))),
+    };
     match &f.codec {
         None => {
             let encode = quote_spanned!(ty.span()=> <#ty as ::dynorm::Attribute>::encode);
@@ -407,7 +426,12 @@ fn encode_composite(
 }
 
 /// The decoded value of a stored field (an expression that may use `?`).
-fn decode_field(f: &Field<'_>, item: &syn::Ident, item_ref: &TokenStream, table: &str) -> TokenStream {
+pub(crate) fn decode_field(
+    f: &Field<'_>,
+    item: &syn::Ident,
+    item_ref: &TokenStream,
+    table: impl quote::ToTokens,
+) -> TokenStream {
     let ty = f.ty;
     let stored = &f.stored;
     let value = local("value");

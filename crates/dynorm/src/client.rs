@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::engine::Engine;
 use crate::engine::ops::{Condition, DeleteItem, GetItem, PutItem};
+use crate::immutable::Guards;
 use crate::{AttributeValue, Error, Item, Key, Projection, Result, Table, expr, validate};
 
 /// A boxed future, as the builders' [`IntoFuture`] implementations return.
@@ -428,6 +429,16 @@ fn engine_condition(
     Some(c)
 }
 
+/// The conditions a write carries on the table's behalf: the version check and the guards of
+/// immutable attributes.
+pub(crate) fn system_condition(version: Option<(&str, u64)>, guards: &Guards) -> Option<expr::Condition> {
+    let version = version.map(|(attribute, expected)| version_condition(attribute, expected));
+    match (version, guards.condition()) {
+        (Some(v), Some(g)) => Some(v.and(g)),
+        (v, g) => v.or(g),
+    }
+}
+
 /// The condition of a versioned write: the stored version is `expected` (0: none stored yet).
 pub(crate) fn version_condition(attribute: &str, expected: u64) -> expr::Condition {
     if expected == 0 {
@@ -453,6 +464,7 @@ pub(crate) fn classify_failure<T: Table>(
     table: &str,
     key: &Item,
     expected: Option<u64>,
+    guards: &Guards,
     user_wants_item: bool,
 ) -> Error {
     match error {
@@ -467,6 +479,10 @@ pub(crate) fn classify_failure<T: Table>(
                         found,
                     };
                 }
+            }
+            let shown_key = validate::render_key(T::definition(), key);
+            if let Some(violation) = guards.violation(table, &shown_key, item.as_deref()) {
+                return violation;
             }
             Error::ConditionalCheckFailed {
                 table: t,
@@ -624,12 +640,13 @@ impl<T: Table> PutBuilder<T> {
         };
         validate::check_item(name, T::definition(), &item)?;
         let user_wants_item = self.conditions.return_item;
+        let guards = Guards::for_item(T::IMMUTABLE_ATTRIBUTES, &item);
         let (expression, raw) = self.conditions.render(
             name,
-            version.map(|(a, expected, _)| version_condition(a, expected)),
+            system_condition(version.map(|(a, expected, _)| (a, expected)), &guards),
             &mut attributes,
         )?;
-        let key = version.map(|_| key_of_item::<T>(&item));
+        let key = (version.is_some() || !guards.is_empty()).then(|| key_of_item::<T>(&item));
         let result = self
             .table
             .client
@@ -637,7 +654,7 @@ impl<T: Table> PutBuilder<T> {
                 table: name.clone(),
                 item,
                 condition: engine_condition(expression, raw, attributes),
-                return_item_on_condition_failure: user_wants_item || version.is_some(),
+                return_item_on_condition_failure: user_wants_item || key.is_some(),
                 return_old,
             })
             .await;
@@ -648,6 +665,7 @@ impl<T: Table> PutBuilder<T> {
                 name,
                 key.as_ref().unwrap_or(&Item::new()),
                 version.map(|(_, expected, _)| expected),
+                &guards,
                 user_wants_item,
             )),
         }
@@ -904,6 +922,7 @@ impl<T: Table> DeleteBuilder<T> {
                     name,
                     shown_key.as_ref().unwrap_or(&Item::new()),
                     version.map(|(_, v)| v),
+                    &Guards::none(),
                     user_wants_item,
                 )
             })

@@ -294,6 +294,23 @@ pub enum Error {
         /// One entry per transaction item.
         items: Vec<crate::transaction::CanceledItem>,
     },
+
+    /// A write would change (or remove) an attribute declared `#[dynorm(immutable)]` that the
+    /// stored item already holds.
+    #[error("attribute `{attribute}` of key {key} in table `{table}` is immutable: it holds {stored}; the write would {}", .attempted.as_ref().map_or_else(|| "remove it".to_owned(), |a| format!("make it {a}")))]
+    ImmutableAttribute {
+        /// The table written to.
+        table: String,
+        /// The key, rendered readably.
+        key: String,
+        /// The immutable attribute.
+        attribute: String,
+        /// The stored value, rendered.
+        stored: String,
+        /// The value the write carried, rendered (`None`: it removed the attribute; an update
+        /// computing the value in DynamoDB shows its expression).
+        attempted: Option<String>,
+    },
 }
 
 impl Error {

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod entity;
 mod error;
 pub mod expr;
+mod immutable;
 pub mod infra;
 mod lifecycle;
 pub mod migrate;

@@ -54,6 +54,14 @@ pub trait Table: Sized {
 
     /// The stored name of the attribute stamped on every write (`#[dynorm(updated_at)]`), if any.
     const UPDATED_AT_ATTRIBUTE: Option<&'static str> = None;
+
+    /// The stored names of the attributes that cannot change once written
+    /// (`#[dynorm(immutable)]`). Puts, updates and transaction writes are conditioned so a write
+    /// that would change or remove a written value fails with
+    /// [`Error::ImmutableAttribute`](crate::Error::ImmutableAttribute); a value may still be
+    /// written the first time. Batch writes cannot carry conditions: DynamoDB's BatchWriteItem
+    /// has none, so they are not guarded.
+    const IMMUTABLE_ATTRIBUTES: &'static [&'static str] = &[];
 }
 
 /// A type holding some of the attributes of table [`Projection::Table`]: what a get or query with

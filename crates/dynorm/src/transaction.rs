@@ -61,6 +61,7 @@ use crate::batch::{decode, fingerprint, key_text};
 use crate::client::BoxFuture;
 use crate::engine::transact_ops::{TxKind, TxWrite};
 use crate::expr::{Condition, ExpressionAttributes, Update};
+use crate::immutable::Guards;
 use crate::{CancellationReason, Client, Error, Item, Key, Result, Table, TableClient};
 
 /// The most items one transaction may hold.
@@ -253,6 +254,17 @@ impl TransactWrite {
             self.error = Some(e);
             return self;
         }
+        // Immutable attributes are guarded as in single writes; a failed guard cancels the
+        // transaction with ConditionalCheckFailed on this item.
+        let guards = match (&item, &update) {
+            (Some(item), _) => Guards::for_item(T::IMMUTABLE_ATTRIBUTES, item),
+            (None, Some(update)) => Guards::for_update(T::IMMUTABLE_ATTRIBUTES, update),
+            (None, None) => Guards::none(),
+        };
+        let condition = match (condition, guards.condition()) {
+            (Some(c), Some(g)) => Some(c.and(g)),
+            (c, g) => c.or(g),
+        };
         self.entries.push(Entry {
             write: TxWrite {
                 kind,

@@ -6,10 +6,11 @@ use std::future::IntoFuture;
 
 use crate::client::{
     BoxFuture, Conditions, classify_failure, condition_methods, decode_with, encode_error, into_future,
-    name_table, version_condition,
+    name_table, system_condition,
 };
 use crate::engine::ops::{Condition, ReturnValues, UpdateItem};
 use crate::expr::{self, IntoValue, Path, SetValue, Update};
+use crate::immutable::Guards;
 use crate::{AttributeValue, Error, Item, Key, Result, Table, TableClient, validate};
 
 impl<T: Table> TableClient<T> {
@@ -198,11 +199,10 @@ impl<T: Table> UpdateBuilder<T> {
         check_no_key_targets(name, definition, &update_expression, &attributes)?;
         let version = T::VERSION_ATTRIBUTE.zip(self.expected_version);
         let user_wants_item = self.conditions.return_item;
-        let (condition_expression, raw) = self.conditions.render(
-            name,
-            version.map(|(a, expected)| version_condition(a, expected)),
-            &mut attributes,
-        )?;
+        let guards = Guards::for_update(T::IMMUTABLE_ATTRIBUTES, &update);
+        let (condition_expression, raw) =
+            self.conditions
+                .render(name, system_condition(version, &guards), &mut attributes)?;
         let (names, values) = attributes.into_parts();
         let mut names = names.unwrap_or_default();
         let mut values = values.unwrap_or_default();
@@ -215,7 +215,7 @@ impl<T: Table> UpdateBuilder<T> {
             names.extend(raw_names);
             values.extend(raw_values);
         }
-        let shown_key = version.map(|_| key.clone());
+        let shown_key = (version.is_some() || !guards.is_empty()).then(|| key.clone());
         self.table
             .client
             .engine_update_item(UpdateItem {
@@ -226,7 +226,7 @@ impl<T: Table> UpdateBuilder<T> {
                 names,
                 values,
                 return_values,
-                return_item_on_condition_failure: user_wants_item || version.is_some(),
+                return_item_on_condition_failure: user_wants_item || shown_key.is_some(),
             })
             .await
             .map_err(|e| {
@@ -235,6 +235,7 @@ impl<T: Table> UpdateBuilder<T> {
                     name,
                     shown_key.as_ref().unwrap_or(&Item::new()),
                     version.map(|(_, v)| v),
+                    &guards,
                     user_wants_item,
                 )
             })

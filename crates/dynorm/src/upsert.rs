@@ -9,11 +9,13 @@ use std::future::IntoFuture;
 use chrono::{DateTime, Utc};
 
 use crate::client::{
-    BoxFuture, Conditions, condition_methods, decode_with, encode_error, into_future, name_table,
+    BoxFuture, Conditions, classify_failure, condition_methods, decode_with, encode_error, into_future,
+    name_table, system_condition,
 };
 use crate::definition::AttributeType;
 use crate::engine::ops::{Condition, ReturnValues, UpdateItem};
 use crate::expr::{self, Update, Value};
+use crate::immutable::Guards;
 use crate::{Attribute, AttributeValue, EpochSeconds, Item, Result, Table, TableClient, validate};
 
 impl<T: Table> TableClient<T> {
@@ -141,6 +143,7 @@ impl<T: Table> UpsertBuilder<T> {
             .filter(|(k, _)| is_key(k))
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        let shown_key = key.clone();
         // Sorted, so the same value always renders the same expression.
         let present: HashSet<String> = item.keys().cloned().collect();
         let mut names: Vec<String> = item
@@ -169,7 +172,10 @@ impl<T: Table> UpsertBuilder<T> {
         let user_wants_item = self.conditions.return_item;
         let mut attributes = expr::ExpressionAttributes::new();
         let update_expression = update.render(&mut attributes).map_err(|e| name_table(name, e))?;
-        let (condition_expression, raw) = self.conditions.render(name, None, &mut attributes)?;
+        let guards = Guards::for_update(T::IMMUTABLE_ATTRIBUTES, &update);
+        let (condition_expression, raw) =
+            self.conditions
+                .render(name, system_condition(None, &guards), &mut attributes)?;
         let (names, values) = attributes.into_parts();
         let mut names = names.unwrap_or_default();
         let mut values = values.unwrap_or_default();
@@ -193,9 +199,10 @@ impl<T: Table> UpsertBuilder<T> {
                 names,
                 values,
                 return_values: ReturnValues::AllNew,
-                return_item_on_condition_failure: user_wants_item,
+                return_item_on_condition_failure: user_wants_item || !guards.is_empty(),
             })
-            .await?;
+            .await
+            .map_err(|e| classify_failure::<T>(e, name, &shown_key, None, &guards, user_wants_item))?;
         decode_with(name, stored.unwrap_or_default(), T::from_item)
     }
 }

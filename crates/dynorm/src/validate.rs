@@ -107,13 +107,20 @@ pub(crate) fn render_key(definition: &TableDefinition, key: &Item) -> String {
     out
 }
 
-fn render_value(out: &mut String, v: &AttributeValue) {
+pub(crate) fn render_value(out: &mut String, v: &AttributeValue) {
     let _ = match v {
         AttributeValue::S(s) => write!(out, "{s:?}"),
         AttributeValue::N(n) => write!(out, "{n}"),
         AttributeValue::B(b) => write!(out, "<{} bytes>", b.as_ref().len()),
         other => write!(out, "<{}>", crate::attribute::type_name(other)),
     };
+}
+
+/// A value rendered readably (strings quoted, numbers as they are, other types by name).
+pub(crate) fn value_text(v: &AttributeValue) -> String {
+    let mut out = String::new();
+    render_value(&mut out, v);
+    out
 }
 
 /// Checks the key attributes of `item` (a whole item or just a key): present, of the declared

@@ -347,12 +347,13 @@ pub trait Entity: Sized {
 
     /// Normalises a field's stored value as the field's mutator would on write
     /// (`#[dynorm(mutate = ..)]`); fields without a mutator are returned unchanged.
+    /// `None`: the value encodes to nothing (the field is removed).
     fn mutate_stored(
         field: &str,
         value: crate::AttributeValue,
-    ) -> Result<crate::AttributeValue, EncodeError> {
+    ) -> Result<Option<crate::AttributeValue>, EncodeError> {
         let _ = field;
-        Ok(value)
+        Ok(Some(value))
     }
 
     /// The entity as plain data (fields, key templates, joined attributes), for tools that work

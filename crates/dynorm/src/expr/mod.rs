@@ -38,6 +38,7 @@ pub use key_condition::KeyCondition;
 pub use path::{Path, Segment};
 pub use render::{ExpressionAttributes, ProjectionExpression, Render};
 pub use typed::{FieldValue, FromField, HasFields, TypedPath};
+pub(crate) use update::ImmutableEffect;
 pub use update::{SetValue, Update};
 pub use value::{IntoValue, Value};
 

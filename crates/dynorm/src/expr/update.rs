@@ -168,6 +168,15 @@ impl Action {
     }
 }
 
+/// What an update does to an immutable attribute (see [`Update::immutable_effects`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum ImmutableEffect {
+    /// Sets it to this value: allowed if absent or already equal.
+    Sets(AttributeValue),
+    /// Removes it, or computes it in DynamoDB (described): allowed only while absent.
+    Changes(Option<String>),
+}
+
 /// An update expression: SET, REMOVE, ADD and DELETE actions, rendered as one
 /// `SET a = :v0, b = :v1 REMOVE c ADD d :v2 DELETE e :v3`.
 ///
@@ -286,6 +295,42 @@ impl Update {
     pub fn merge(mut self, other: Update) -> Self {
         self.actions.extend(other.actions);
         self
+    }
+
+    /// What the update does to each of these attributes it touches. `SET a = if_not_exists(a, v)`
+    /// never changes a written value, so it is not counted.
+    pub(crate) fn immutable_effects(
+        &self,
+        immutable: &[&'static str],
+    ) -> Vec<(&'static str, ImmutableEffect)> {
+        let mut out = Vec::new();
+        for action in &self.actions {
+            let path = action.path();
+            let Some(attribute) = immutable.iter().copied().find(|a| *a == path.attribute()) else {
+                continue;
+            };
+            let effect = match action {
+                Action::Set(
+                    _,
+                    SetValue {
+                        node: SetNode::Operand(Operand::Value(v)),
+                    },
+                ) if path.is_top_level() => match v.attribute_value() {
+                    Ok(Some(v)) => ImmutableEffect::Sets(v.clone()),
+                    _ => ImmutableEffect::Changes(None),
+                },
+                Action::Set(
+                    _,
+                    SetValue {
+                        node: SetNode::Operand(Operand::IfNotExists(p, _)),
+                    },
+                ) if p == path => continue,
+                Action::Remove(_) if path.is_top_level() => ImmutableEffect::Changes(None),
+                _ => ImmutableEffect::Changes(Some("a value computed in DynamoDB".to_owned())),
+            };
+            out.push((attribute, effect));
+        }
+        out
     }
 
     /// Whether there are no actions.
