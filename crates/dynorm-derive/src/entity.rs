@@ -316,12 +316,36 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         let name = ident.unraw().to_string();
         let a = crate::attr::parse_field(&f.attrs, &mut errors);
         for (span, option, hint) in [
-            (a.partition_key, "partition_key", "entity keys come from templates: write `#[dynorm(pk = \"...{field}...\")]` on the struct"),
-            (a.sort_key, "sort_key", "entity keys come from templates: write `#[dynorm(sk = \"...{field}...\")]` on the struct"),
-            (a.ttl, "ttl", "an entity has no TTL of its own; store the expiry in a field the table's TTL names"),
-            (a.version, "version", "use `#[derive(Table)]` for an optimistic-locking version, or a condition on the field"),
-            (a.created_at, "created_at", "set the timestamp in the value, or use `#[derive(Table)]`"),
-            (a.updated_at, "updated_at", "set the timestamp in the value, or use `#[derive(Table)]`"),
+            (
+                a.partition_key,
+                "partition_key",
+                "entity keys come from templates: write `#[dynorm(pk = \"...{field}...\")]` on the struct",
+            ),
+            (
+                a.sort_key,
+                "sort_key",
+                "entity keys come from templates: write `#[dynorm(sk = \"...{field}...\")]` on the struct",
+            ),
+            (
+                a.ttl,
+                "ttl",
+                "an entity has no TTL of its own; store the expiry in a field the table's TTL names",
+            ),
+            (
+                a.version,
+                "version",
+                "use `#[derive(Table)]` for an optimistic-locking version, or a condition on the field",
+            ),
+            (
+                a.created_at,
+                "created_at",
+                "set the timestamp in the value, or use `#[derive(Table)]`",
+            ),
+            (
+                a.updated_at,
+                "updated_at",
+                "set the timestamp in the value, or use `#[derive(Table)]`",
+            ),
         ] {
             if let Some(span) = span {
                 errors.at(span, format!("`{option}` is not an entity field option"), hint);
@@ -346,26 +370,45 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         }
         fields.push(Field {
             ident,
-            stored: a.rename.as_ref().map_or_else(|| name.clone(), |r| r.value.clone()),
+            stored: a
+                .rename
+                .as_ref()
+                .map_or_else(|| name.clone(), |r| r.value.clone()),
             ty: &f.ty,
-            kind: if skipped { FieldKind::Skip } else { FieldKind::Stored },
+            kind: if skipped {
+                FieldKind::Skip
+            } else {
+                FieldKind::Stored
+            },
             codec: check::codec_model(&a, &f.ty, false),
             default: check::default_model(&a),
             option: option_inner(&f.ty).is_some(),
-            description: a.description.as_ref().map(|d| d.value.clone()).or_else(|| doc_text(&f.attrs)),
+            description: a
+                .description
+                .as_ref()
+                .map(|d| d.value.clone())
+                .or_else(|| doc_text(&f.attrs)),
             key: false,
             immutable: a.immutable.is_some(),
-            mutate: a.mutate.as_ref().map(|m| quote::ToTokens::to_token_stream(&m.value)),
+            mutate: a
+                .mutate
+                .as_ref()
+                .map(|m| quote::ToTokens::to_token_stream(&m.value)),
             name,
         });
     }
     for (i, f) in fields.iter().enumerate() {
         if f.kind == FieldKind::Stored
-            && let Some(other) = fields[..i].iter().find(|o| o.kind == FieldKind::Stored && o.stored == f.stored)
+            && let Some(other) = fields[..i]
+                .iter()
+                .find(|o| o.kind == FieldKind::Stored && o.stored == f.stored)
         {
             errors.at(
                 f.ident.span(),
-                format!("fields `{}` and `{}` are both stored as `{}`", other.name, f.name, f.stored),
+                format!(
+                    "fields `{}` and `{}` are both stored as `{}`",
+                    other.name, f.name, f.stored
+                ),
                 "give each field its own stored name",
             );
         }
@@ -387,12 +430,17 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
             );
             continue;
         };
-        if fields.iter().any(|f| f.name == attribute.value || f.stored == attribute.value)
+        if fields
+            .iter()
+            .any(|f| f.name == attribute.value || f.stored == attribute.value)
             || joins.iter().any(|o| o.attribute == attribute.value)
         {
             errors.at(
                 attribute.span,
-                format!("joined attribute `{}` has the name of a field or another join", attribute.value),
+                format!(
+                    "joined attribute `{}` has the name of a field or another join",
+                    attribute.value
+                ),
                 "give the joined attribute a name of its own",
             );
             continue;
@@ -401,13 +449,25 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         match &j.fields {
             Some(list_) if !list_.value.is_empty() => {
                 for part in &list_.value {
-                    match fields.iter().position(|f| f.name == part.value && f.kind == FieldKind::Stored) {
+                    match fields
+                        .iter()
+                        .position(|f| f.name == part.value && f.kind == FieldKind::Stored)
+                    {
                         Some(i) => sources.push(i),
                         None => {
                             let hint = closest(&part.value, stored_fields.iter().copied())
                                 .map(|s| format!("did you mean `{s}`?"))
-                                .unwrap_or_else(|| format!("the stored fields are: {}", list(&stored_fields)));
-                            errors.at(part.span, format!("join `{}` names no stored field `{}`", attribute.value, part.value), hint);
+                                .unwrap_or_else(|| {
+                                    format!("the stored fields are: {}", list(&stored_fields))
+                                });
+                            errors.at(
+                                part.span,
+                                format!(
+                                    "join `{}` names no stored field `{}`",
+                                    attribute.value, part.value
+                                ),
+                                hint,
+                            );
                         }
                     }
                 }
@@ -421,7 +481,10 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         joins.push(JoinModel {
             attribute: attribute.value.clone(),
             sources,
-            separator: j.separator.as_ref().map_or_else(|| "~".to_owned(), |s| s.value.clone()),
+            separator: j
+                .separator
+                .as_ref()
+                .map_or_else(|| "~".to_owned(), |s| s.value.clone()),
         });
     }
 
@@ -463,7 +526,10 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         };
         let mut used = Vec::new();
         for p in parsed {
-            let target = match fields.iter().position(|f| f.name == p.name && f.kind == FieldKind::Stored) {
+            let target = match fields
+                .iter()
+                .position(|f| f.name == p.name && f.kind == FieldKind::Stored)
+            {
                 Some(i) => Some(Placed::Field(i)),
                 None => joins.iter().position(|j| j.attribute == p.name).map(Placed::Join),
             };
@@ -494,7 +560,10 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
                         .unwrap_or_else(|| format!("the fields are: {}", list(&names)));
                     errors.at(
                         template.span,
-                        format!("`{{{}}}` in template `{}` names no field", p.name, template.value),
+                        format!(
+                            "`{{{}}}` in template `{}` names no field or joined attribute",
+                            p.name, template.value
+                        ),
                         hint,
                     );
                 }
@@ -648,7 +717,12 @@ fn expand(
                 let sparse = keys
                     .iter()
                     .filter(|o| o.index.as_ref().is_some_and(|o| o.value == *n))
-                    .any(|o| o.fields.iter().flat_map(placed_fields).any(|i| fields[i].option));
+                    // A joined attribute is never absent (a missing source joins as "").
+                    .any(|o| {
+                        o.fields
+                            .iter()
+                            .any(|p| matches!(p, Placed::Field(i) if fields[*i].option))
+                    });
                 (quote!(::core::option::Option::Some(#n)), attribute, sparse)
             }
         };
@@ -804,10 +878,13 @@ fn expand(
         let immutable = f.immutable;
         quote!(::dynorm::entity::FieldInfo { name: #name, stored: #stored, optional: #optional, immutable: #immutable })
     });
-    let immutable: Vec<&str> = stored.iter().filter(|f| f.immutable).map(|f| f.stored.as_str()).collect();
-    let immutable_const = (!immutable.is_empty()).then(|| {
-        quote!(const IMMUTABLE_ATTRIBUTES: &'static [&'static str] = &[#(#immutable),*];)
-    });
+    let immutable: Vec<&str> = stored
+        .iter()
+        .filter(|f| f.immutable)
+        .map(|f| f.stored.as_str())
+        .collect();
+    let immutable_const = (!immutable.is_empty())
+        .then(|| quote!(const IMMUTABLE_ATTRIBUTES: &'static [&'static str] = &[#(#immutable),*];));
     let mutate_arms = stored.iter().filter(|f| f.mutate.is_some()).map(|f| {
         let name = &f.name;
         let stored_name = &f.stored;
@@ -820,7 +897,8 @@ fn expand(
                 let mut #item = ::dynorm::Item::new();
                 #item.insert(::std::borrow::ToOwned::to_owned(#stored_name), value);
                 let #decoded: #ty = (|| -> ::core::result::Result<#ty, ::dynorm::DecodeError> {
-                    ::core::result::Result::Ok(#decode)
+                    let #decoded: #ty = #decode;
+                    ::core::result::Result::Ok(#decoded)
                 })()
                 .map_err(|e| ::dynorm::EncodeError::new(::std::string::ToString::to_string(&e)))?;
                 #encode

@@ -58,7 +58,7 @@ struct Registered {
 /// let mut found = Collection::<App>::new(&client)
 ///     .entity::<Tenant>()
 ///     .entity::<User>()
-///     .partition("T#acme")
+///     .field("tenant", "acme") // the partition `T#acme`, rendered from the templates
 ///     .all()
 ///     .await?;
 /// assert_eq!(found.take::<Tenant>().len(), 1);
@@ -71,6 +71,8 @@ pub struct Collection<Tb> {
     table: TableClient<RawItem<Tb>>,
     index: Option<String>,
     partition: Option<String>,
+    fields: Vec<(String, AttributeValue)>,
+    error: Option<crate::EncodeError>,
     sort_prefix: Option<String>,
     registered: Vec<Registered>,
 }
@@ -101,6 +103,8 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
             table: client.table_named(table),
             index: None,
             partition: None,
+            fields: Vec::new(),
+            error: None,
             sort_prefix: None,
             registered: Vec::new(),
         }
@@ -127,6 +131,66 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
     pub fn partition(mut self, key: impl Into<String>) -> Self {
         self.partition = Some(key.into());
         self
+    }
+
+    /// Gives a field of the partition key: the partition is then rendered from each registered
+    /// entity's partition-key template (of the table or the [`index`](Self::index)), which must
+    /// all give the same key — otherwise those entities do not share a partition, and the query
+    /// is refused naming them.
+    pub fn field(mut self, name: &str, value: impl crate::expr::IntoValue) -> Self {
+        match value.into_value().attribute_value().map(|v| v.cloned()) {
+            Ok(Some(v)) => self.fields.push((name.to_owned(), v)),
+            Ok(None) => {}
+            Err(e) => self.error = self.error.or(Some(e)),
+        }
+        self
+    }
+
+    /// The partition key rendered from the fields given, the same for every registered entity.
+    fn partition_from_fields(&self, pk: &str) -> Result<String, EntityError> {
+        let bad = |reason: String| EntityError::BadIndex {
+            entity: "collection",
+            index: self.index.clone(),
+            reason,
+        };
+        if self.registered.is_empty() {
+            return Err(bad(
+                "register the entity types with `.entity::<T>()` first".to_owned()
+            ));
+        }
+        let values: Vec<(&str, AttributeValue)> =
+            self.fields.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+        let mut rendered: Vec<(&'static str, String)> = Vec::new();
+        for r in &self.registered {
+            // A local index shares the table's partition key template.
+            let template = r
+                .keys
+                .iter()
+                .find(|k| k.attribute == pk && (k.index.is_none() || k.index == self.index.as_deref()))
+                .ok_or_else(|| {
+                    bad(format!(
+                        "entity `{}` composes no partition key `{pk}` there, so it is never in this collection",
+                        r.entity
+                    ))
+                })?;
+            let text = template
+                .parsed()?
+                .render(&values)
+                .map_err(|e| bad(format!("entity `{}`: {e}", r.entity)))?;
+            rendered.push((r.entity, text));
+        }
+        let first = rendered[0].1.clone();
+        if rendered.iter().any(|(_, t)| *t != first) {
+            return Err(bad(format!(
+                "the entities do not share a partition: {}",
+                rendered
+                    .iter()
+                    .map(|(e, t)| format!("`{e}` is in `{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        Ok(first)
     }
 
     /// Only the items whose sort key begins with this text.
@@ -156,12 +220,29 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
 
     /// Runs the query, every page, and sorts the items by type.
     pub async fn all(self) -> Result<CollectionItems, EntityError> {
+        if let Some(e) = &self.error {
+            return Err(e.clone().into());
+        }
         let (pk, sk) = self.key_attributes()?;
-        let partition = self.partition.clone().ok_or_else(|| EntityError::BadIndex {
-            entity: "collection",
-            index: self.index.clone(),
-            reason: "give the partition with `.partition(..)`".to_owned(),
-        })?;
+        let partition = match (&self.partition, self.fields.is_empty()) {
+            (Some(p), true) => p.clone(),
+            (None, false) => self.partition_from_fields(pk)?,
+            (Some(_), false) => {
+                return Err(EntityError::BadIndex {
+                    entity: "collection",
+                    index: self.index.clone(),
+                    reason: "give the partition either as text (`.partition(..)`) or by fields (`.field(..)`), not both"
+                        .to_owned(),
+                });
+            }
+            (None, true) => {
+                return Err(EntityError::BadIndex {
+                    entity: "collection",
+                    index: self.index.clone(),
+                    reason: "give the partition with `.field(..)` or `.partition(..)`".to_owned(),
+                });
+            }
+        };
         let mut condition = KeyCondition::partition(pk, partition);
         if let (Some(prefix), Some(sk)) = (&self.sort_prefix, sk) {
             condition = condition.sort_begins_with(sk, prefix.as_str());

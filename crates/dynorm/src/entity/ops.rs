@@ -1,9 +1,10 @@
 //! Operations on entities of a shared table: partial updates that keep every composed key in
 //! sync ([`EntityUpdate`]) and queries expressed in fields ([`EntityQuery`]).
 //!
-//! **Field names.** Both take *field* names, the names the key templates use. A field's stored
-//! attribute is written under the same name, so give renamed fields (`#[dynorm(rename)]`) with
-//! their stored name through [`EntityUpdate::set_stored`].
+//! **Field names.** Both take *field* names, the names the key templates use; a renamed field
+//! (`#[dynorm(rename)]`) is written under its stored name, and a field's mutator
+//! (`#[dynorm(mutate)]`) normalises the values given, as it does on a put. An unknown name is
+//! refused with [`EntityError::UnknownField`].
 
 use std::any::TypeId;
 use std::collections::HashMap;
@@ -23,7 +24,7 @@ pub enum EntityError {
     /// A key attribute reads a changed field, and the update lacks other fields it needs to be
     /// rebuilt; it was refused rather than leave the key stale.
     #[error(
-        "updating `{entity}`: {} `{attribute}` reads a changed field and needs field(s) {} to be rebuilt; give them with `.known(..)` or `.set(..)`",
+        "updating `{entity}`: {} `{attribute}` reads a changed field and needs field(s) {} to be rebuilt; give them with `.known(..)` or `.set(..)`, or use `.read_first()`",
         place(*index),
         list(missing)
     )]
@@ -63,6 +64,31 @@ pub enum EntityError {
         attribute: &'static str,
         /// The field.
         field: String,
+    },
+    /// A joined attribute reads a changed field, and the update lacks other sources it needs.
+    #[error(
+        "updating `{entity}`: joined attribute `{attribute}` reads a changed field and needs field(s) {} to be rebuilt; give them with `.known(..)` or `.set(..)`, or use `.read_first()`",
+        list(missing)
+    )]
+    MissingJoinSources {
+        /// The entity type.
+        entity: &'static str,
+        /// The joined attribute.
+        attribute: &'static str,
+        /// The sources not given.
+        missing: Vec<&'static str>,
+    },
+    /// The name is not a stored field of the entity.
+    #[error("`{entity}` has no stored field `{field}`{}; its fields are: {}", hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default(), list(fields))]
+    UnknownField {
+        /// The entity type.
+        entity: &'static str,
+        /// The name given.
+        field: String,
+        /// A likely intended name, or why the name cannot be used.
+        hint: Option<String>,
+        /// The stored fields.
+        fields: Vec<&'static str>,
     },
     /// No index (nor the table) can be queried with the fields given.
     #[error(
@@ -217,20 +243,27 @@ fn table_keys<E: Entity>() -> impl Iterator<Item = &'static KeyTemplate> {
     E::KEYS.iter().filter(|k| k.index.is_none())
 }
 
-/// One change of an [`EntityUpdate`].
+/// One change of an [`EntityUpdate`], by field name.
 #[derive(Debug, Clone)]
 enum Change {
-    Set { stored: String, value: AttributeValue },
-    Remove { stored: String },
+    Set(AttributeValue),
+    Remove,
 }
+
+/// How many times a read-first update re-reads the item when it changed in between.
+const READ_FIRST_ATTEMPTS: usize = 3;
 
 impl<E: Entity + Table> TableClient<E> {
     /// A partial update of the entity with this key that keeps every composed key in sync: each
-    /// key attribute reading a changed field is rebuilt, or the update is refused with
-    /// [`EntityError::MissingFields`]; index keys of a sparse index whose fields are removed are
-    /// removed. The fields of the table's key are known from `key`.
+    /// key attribute (and joined attribute) reading a changed field is rebuilt, or the update is
+    /// refused with [`EntityError::MissingFields`]; index keys of a sparse index whose fields are
+    /// removed are removed. The fields of the table's key are known from `key`; give the others
+    /// a rebuilt key reads with [`known`](EntityUpdate::known), or have them read from the stored
+    /// item with [`read_first`](EntityUpdate::read_first).
     ///
-    /// The item must exist (a partial update never creates a half entity).
+    /// The item must exist (a partial update never creates a half entity): an absent item is
+    /// [`Error::ConditionalCheckFailed`](crate::Error::ConditionalCheckFailed) (as single-table-orm's
+    /// `update` fails on a missing item).
     pub fn entity_update(&self, key: Key<E>) -> EntityUpdate<E> {
         EntityUpdate {
             table: self.clone(),
@@ -239,6 +272,7 @@ impl<E: Entity + Table> TableClient<E> {
             changes: Vec::new(),
             error: None,
             condition: None,
+            read_first: false,
         }
     }
 
@@ -250,7 +284,9 @@ impl<E: Entity + Table> TableClient<E> {
             index: IndexChoice::Auto,
             ownership: Ownership::Check,
             descending: false,
+            page_size: None,
             limit: None,
+            start: None,
             error: None,
         }
     }
@@ -263,8 +299,9 @@ pub struct EntityUpdate<E> {
     key: Key<E>,
     known: Vec<(String, AttributeValue)>,
     changes: Vec<(String, Change)>,
-    error: Option<EncodeError>,
+    error: Option<EntityError>,
     condition: Option<expr::Condition>,
+    read_first: bool,
 }
 
 impl<E> fmt::Debug for EntityUpdate<E> {
@@ -273,60 +310,102 @@ impl<E> fmt::Debug for EntityUpdate<E> {
             .field("key", &self.key)
             .field("known", &self.known)
             .field("changes", &self.changes)
+            .field("read_first", &self.read_first)
             .finish_non_exhaustive()
     }
+}
+
+/// The stored field `name` of `E`, or why not.
+fn stored_field<E: Entity>(name: &str) -> Result<&'static super::FieldInfo, EntityError> {
+    if let Some(f) = E::field(name) {
+        return Ok(f);
+    }
+    let fields: Vec<&'static str> = E::FIELDS.iter().map(|f| f.name).collect();
+    let hint = if E::JOINED.iter().any(|j| j.attribute == name) {
+        Some("it is a joined attribute, computed from its fields: change those".to_owned())
+    } else if let Some(f) = E::FIELDS.iter().find(|f| f.stored == name) {
+        Some(format!("`{name}` is the stored name of field `{}`", f.name))
+    } else {
+        crate::validate::closest(name, fields.iter().copied()).map(|c| format!("did you mean `{c}`?"))
+    };
+    Err(EntityError::UnknownField {
+        entity: E::ENTITY_TYPE,
+        field: name.to_owned(),
+        hint,
+        fields,
+    })
+}
+
+/// What an update plan needs from outside: the update and the given-or-read fields it used.
+struct Plan {
+    update: Update,
+    /// Fields (not changed by the update) whose values rebuilt a key or joined attribute.
+    used: Vec<&'static str>,
 }
 
 impl<E: Entity + Table + 'static> EntityUpdate<E>
 where
     E::Table: 'static,
 {
-    /// Sets a field (stored under its own name); a value that encodes to nothing (`None`)
-    /// removes it.
-    pub fn set(self, field: &str, value: impl IntoValue) -> Self {
-        self.set_stored(field, field, value)
+    fn fail(mut self, e: EntityError) -> Self {
+        self.error = self.error.or(Some(e));
+        self
     }
 
-    /// Sets a field stored under another attribute name.
-    pub fn set_stored(mut self, field: &str, stored: &str, value: impl IntoValue) -> Self {
-        match value.into_value().attribute_value().map(|v| v.cloned()) {
-            Ok(Some(value)) => self.changes.push((
-                field.to_owned(),
-                Change::Set {
-                    stored: stored.to_owned(),
-                    value,
-                },
-            )),
-            Ok(None) => self.changes.push((
-                field.to_owned(),
-                Change::Remove {
-                    stored: stored.to_owned(),
-                },
-            )),
-            Err(e) => self.error = self.error.or(Some(e)),
+    /// The value as the field stores it: its mutator applied.
+    fn stored_value(
+        field: &str,
+        value: impl IntoValue,
+    ) -> Result<(&'static super::FieldInfo, Option<AttributeValue>), EntityError> {
+        let info = stored_field::<E>(field)?;
+        let value = match value.into_value().attribute_value().map(|v| v.cloned())? {
+            Some(v) => E::mutate_stored(info.name, v).map_err(|e| e.at(E::layout().name, info.stored))?,
+            None => None,
+        };
+        Ok((info, value))
+    }
+
+    /// Sets a field; a value that encodes to nothing (`None`) removes it.
+    pub fn set(self, field: &str, value: impl IntoValue) -> Self {
+        match Self::stored_value(field, value) {
+            Ok((info, Some(v))) => self.push(info, Change::Set(v)),
+            Ok((info, None)) => self.push(info, Change::Remove),
+            Err(e) => self.fail(e),
         }
+    }
+
+    fn push(mut self, info: &'static super::FieldInfo, change: Change) -> Self {
+        self.changes.push((info.name.to_owned(), change));
         self
     }
 
     /// Removes a field.
-    pub fn remove(mut self, field: &str) -> Self {
-        self.changes.push((
-            field.to_owned(),
-            Change::Remove {
-                stored: field.to_owned(),
-            },
-        ));
-        self
+    pub fn remove(self, field: &str) -> Self {
+        match stored_field::<E>(field) {
+            Ok(info) => self.push(info, Change::Remove),
+            Err(e) => self.fail(e),
+        }
     }
 
     /// Gives the current value of a field the update does not change, so keys reading it can
     /// be rebuilt.
     pub fn known(mut self, field: &str, value: impl IntoValue) -> Self {
-        match value.into_value().attribute_value().map(|v| v.cloned()) {
-            Ok(Some(value)) => self.known.push((field.to_owned(), value)),
-            Ok(None) => {}
-            Err(e) => self.error = self.error.or(Some(e)),
+        match Self::stored_value(field, value) {
+            Ok((info, Some(v))) => {
+                self.known.push((info.name.to_owned(), v));
+                self
+            }
+            Ok((_, None)) => self,
+            Err(e) => self.fail(e),
         }
+    }
+
+    /// Reads the stored item first (a consistent read) for the fields the rebuilt keys need and
+    /// were not given, and sends the update on the condition that those fields still hold what
+    /// was read; if another writer changed them in between, the item is read again (up to three
+    /// times). Costs a read, spares the caller knowing every field a key reads.
+    pub fn read_first(mut self) -> Self {
+        self.read_first = true;
         self
     }
 
@@ -340,14 +419,19 @@ where
     }
 
     /// The update actions: the changed fields and every key attribute rebuilt or removed; or why
-    /// the update is refused. Sends nothing.
+    /// the update is refused. Sends nothing (and reads nothing, even with
+    /// [`read_first`](Self::read_first): the plan uses what was given).
     pub fn plan(&self) -> Result<Update, EntityError> {
+        self.plan_with(&[]).map(|p| p.update)
+    }
+
+    fn plan_with(&self, read: &[(String, AttributeValue)]) -> Result<Plan, EntityError> {
         if let Some(e) = &self.error {
-            return Err(e.clone().into());
+            return Err(clone_error(e));
         }
         let entity = E::ENTITY_TYPE;
         let key = self.key.as_item().map_err(|e| e.clone())?;
-        // Fields of the table's key, parsed back from it.
+        // Fields of the table's key, parsed back from it; then what was given; then what was read.
         let mut values: Vec<(String, AttributeValue)> = Vec::new();
         for k in table_keys::<E>() {
             if let Some(AttributeValue::S(text)) = key.get(k.attribute) {
@@ -355,16 +439,66 @@ where
             }
         }
         values.extend(self.known.iter().cloned());
+        let given: Vec<String> = values.iter().map(|(n, _)| n.clone()).collect();
+        for (name, value) in read {
+            if !given.contains(name) && !self.changes.iter().any(|(f, _)| f == name) {
+                values.push((name.clone(), value.clone()));
+            }
+        }
         let mut removed: Vec<&str> = Vec::new();
         for (field, change) in &self.changes {
             values.retain(|(n, _)| n != field);
             removed.retain(|n| n != field);
             match change {
-                Change::Set { value, .. } => values.push((field.clone(), value.clone())),
-                Change::Remove { .. } => removed.push(field),
+                Change::Set(value) => values.push((field.clone(), value.clone())),
+                Change::Remove => removed.push(field),
             }
         }
-        let changed: Vec<&str> = self.changes.iter().map(|(f, _)| f.as_str()).collect();
+        let mut changed: Vec<&str> = self.changes.iter().map(|(f, _)| f.as_str()).collect();
+        let mut used: Vec<&'static str> = Vec::new();
+        let mut note_used = |fields: &[&'static str], changed: &[&str]| {
+            for f in fields {
+                if !changed.contains(f) && !used.contains(f) {
+                    used.push(f);
+                }
+            }
+        };
+        let mut update = Update::new();
+        for (field, change) in &self.changes {
+            let stored = stored_field::<E>(field)?.stored;
+            update = match change {
+                Change::Set(value) => update.set(stored, Value::from(value.clone())),
+                Change::Remove => update.remove(stored),
+            };
+        }
+        // Joined attributes reading a changed field, rebuilt first: keys may read them.
+        let joins: Vec<&'static super::JoinedAttribute> = E::JOINED
+            .iter()
+            .filter(|j| j.fields.iter().any(|f| changed.contains(f)))
+            .collect();
+        for join in joins {
+            let missing: Vec<&'static str> = join
+                .fields
+                .iter()
+                .copied()
+                .filter(|f| !removed.contains(f) && !values.iter().any(|(n, _)| n == f))
+                .collect();
+            if !missing.is_empty() {
+                return Err(EntityError::MissingJoinSources {
+                    entity,
+                    attribute: join.attribute,
+                    missing,
+                });
+            }
+            note_used(join.fields, &changed);
+            let text = join
+                .render(|f| values.iter().find(|(n, _)| n == f).map(|(_, v)| v.clone()))
+                .map_err(|e| e.at(E::layout().name, join.attribute))?;
+            update = update.set(join.attribute, Value::from(AttributeValue::S(text.clone())));
+            values.retain(|(n, _)| n != join.attribute);
+            values.push((join.attribute.to_owned(), AttributeValue::S(text)));
+            changed.push(join.attribute);
+        }
         for k in table_keys::<E>() {
             if let Some(field) = k.fields.iter().find(|f| changed.contains(f)) {
                 return Err(EntityError::KeyFieldChanged {
@@ -373,13 +507,6 @@ where
                     attribute: k.attribute,
                 });
             }
-        }
-        let mut update = Update::new();
-        for (_, change) in &self.changes {
-            update = match change {
-                Change::Set { stored, value } => update.set(stored.as_str(), Value::from(value.clone())),
-                Change::Remove { stored } => update.remove(stored.as_str()),
-            };
         }
         // The indexes touched; a sparse index is rebuilt or removed as a whole, so it is never
         // left with one key attribute and not the other.
@@ -432,6 +559,7 @@ where
                         missing,
                     });
                 }
+                note_used(k.fields, &changed);
                 let text = Template::parse(k.template)?.render(
                     &values
                         .iter()
@@ -441,17 +569,90 @@ where
                 update = update.set(k.attribute, Value::from(AttributeValue::S(text)));
             }
         }
-        Ok(update)
+        Ok(Plan { update, used })
+    }
+
+    /// The stored item's field values, by field name (a consistent read).
+    async fn read_fields(&self) -> Result<Vec<(String, AttributeValue)>, EntityError> {
+        let raw = self
+            .table
+            .client()
+            .table_named::<RawItem<E::Table>>(self.table.name());
+        let key = self.key.as_item().map_err(|e| e.clone())?.clone();
+        let item = raw
+            .get_or_fail(Key::from_item(key))
+            .consistent_read(true)
+            .send()
+            .await?
+            .item;
+        Ok(E::FIELDS
+            .iter()
+            .filter_map(|f| item.get(f.stored).map(|v| (f.name.to_owned(), v.clone())))
+            .collect())
+    }
+
+    /// The condition that the fields read still hold those values (or are still absent).
+    fn unchanged(read: &[(String, AttributeValue)], used: &[&'static str]) -> Option<expr::Condition> {
+        used.iter()
+            .filter_map(|name| {
+                let info = E::field(name)?;
+                Some(match read.iter().find(|(n, _)| n == name) {
+                    Some((_, v)) => expr::attr(info.stored).eq(Value::from(v.clone())),
+                    None => expr::attr(info.stored).not_exists(),
+                })
+            })
+            .reduce(expr::Condition::and)
+    }
+
+    async fn execute<R>(
+        self,
+        send: impl AsyncFn(crate::UpdateBuilder<E>) -> crate::Result<R>,
+    ) -> Result<R, EntityError> {
+        let attempts = if self.read_first { READ_FIRST_ATTEMPTS } else { 1 };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let read = if self.read_first {
+                self.read_fields().await?
+            } else {
+                Vec::new()
+            };
+            let plan = self.plan_with(&read)?;
+            // Only fields that came from the read are checked: given ones are the caller's word.
+            let from_read: Vec<&'static str> = plan
+                .used
+                .iter()
+                .copied()
+                .filter(|f| !self.known.iter().any(|(n, _)| n == f))
+                .filter(|f| !table_keys::<E>().any(|k| k.fields.contains(f)))
+                .collect();
+            let guard = if self.read_first {
+                Self::unchanged(&read, &from_read)
+            } else {
+                None
+            };
+            let mut builder = self
+                .table
+                .update(self.key.clone())
+                .apply(plan.update)
+                .must_exist();
+            if let Some(c) = self.condition.clone() {
+                builder = builder.condition(c);
+            }
+            let retry_possible = guard.is_some() && attempt < attempts;
+            if let Some(g) = guard {
+                builder = builder.condition(g);
+            }
+            match send(builder).await {
+                Err(crate::Error::ConditionalCheckFailed { .. }) if retry_possible => continue,
+                other => return Ok(other?),
+            }
+        }
     }
 
     /// Sends the update.
     pub async fn send(self) -> Result<(), EntityError> {
-        let update = self.plan()?;
-        let mut builder = self.table.update(self.key).apply(update).must_exist();
-        if let Some(c) = self.condition {
-            builder = builder.condition(c);
-        }
-        Ok(builder.send().await?)
+        self.execute(async |b| b.send().await).await
     }
 
     /// Sends the update and decodes the entity as it is afterwards.
@@ -459,12 +660,26 @@ where
     where
         E: Send,
     {
-        let update = self.plan()?;
-        let mut builder = self.table.update(self.key).apply(update).must_exist();
-        if let Some(c) = self.condition {
-            builder = builder.condition(c);
-        }
-        Ok(builder.return_new().send().await?)
+        self.execute(async |b| b.return_new().send().await).await
+    }
+}
+
+/// A copy of an error kept for a later `plan` (errors of building are not `Clone`).
+fn clone_error(e: &EntityError) -> EntityError {
+    match e {
+        EntityError::UnknownField {
+            entity,
+            field,
+            hint,
+            fields,
+        } => EntityError::UnknownField {
+            entity,
+            field: field.clone(),
+            hint: hint.clone(),
+            fields: fields.clone(),
+        },
+        EntityError::Encode(e) => EntityError::Encode(e.clone()),
+        other => EntityError::Encode(EncodeError::new(other.to_string())),
     }
 }
 
@@ -486,7 +701,9 @@ pub struct EntityQuery<E> {
     index: IndexChoice,
     ownership: Ownership,
     descending: bool,
-    limit: Option<u32>,
+    page_size: Option<u32>,
+    limit: Option<usize>,
+    start: Option<crate::query::Cursor>,
     error: Option<EncodeError>,
 }
 
@@ -558,9 +775,19 @@ impl<E: Entity + Table + 'static> EntityQuery<E>
 where
     E::Table: 'static,
 {
-    /// Gives a field's value.
+    /// Gives a field's value (normalised by the field's mutator, as on a put).
     pub fn field(mut self, name: &str, value: impl IntoValue) -> Self {
-        match value.into_value().attribute_value().map(|v| v.cloned()) {
+        let value = value
+            .into_value()
+            .attribute_value()
+            .map(|v| v.cloned())
+            .and_then(|v| match (v, E::field(name)) {
+                (Some(v), Some(info)) => {
+                    E::mutate_stored(info.name, v).map_err(|e| e.at(E::layout().name, info.stored))
+                }
+                (v, _) => Ok(v),
+            });
+        match value {
             Ok(Some(v)) => self.fields.push((name.to_owned(), v)),
             Ok(None) => {}
             Err(e) => self.error = self.error.or(Some(e)),
@@ -592,9 +819,23 @@ where
         self
     }
 
-    /// Reads at most this many items per page.
-    pub fn limit(mut self, page_size: u32) -> Self {
-        self.limit = Some(page_size);
+    /// How many items DynamoDB reads per request (its `Limit`; counted before items of other
+    /// entity types are filtered out).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
+        self
+    }
+
+    /// Returns at most this many entities in all (single-table-orm's `.limit(n)`): reading
+    /// stops once they are found.
+    pub fn limit(mut self, items: usize) -> Self {
+        self.limit = Some(items);
+        self
+    }
+
+    /// Continues a paged read where [`page`](Self::page) left off.
+    pub fn start_after(mut self, cursor: crate::query::Cursor) -> Self {
+        self.start = Some(cursor);
         self
     }
 
@@ -682,8 +923,7 @@ where
         Ok((target.index, condition))
     }
 
-    /// Runs the query, every page, decoding each item.
-    pub async fn all(self) -> Result<Vec<E>, EntityError> {
+    fn read(&self) -> Result<crate::query::Query<RawItem<E::Table>>, EntityError> {
         let (index, condition) = self.key_condition()?;
         let raw = self
             .table
@@ -696,18 +936,61 @@ where
         if self.descending {
             read = read.descending();
         }
-        if let Some(l) = self.limit {
-            read = read.limit(l);
-        }
-        if self.ownership == Ownership::Check
-            && let Some(attribute) = E::layout().entity_attribute
-        {
+        let filtered = self.ownership == Ownership::Check && E::layout().entity_attribute.is_some();
+        if let Some(attribute) = E::layout().entity_attribute.filter(|_| filtered) {
             read = read.filter(expr::attr(attribute).eq(E::ENTITY_TYPE));
         }
-        let items = read.all().await?;
-        items
+        // Without a filter, DynamoDB's Limit counts exactly the items wanted.
+        let page_size = match (self.page_size, self.limit) {
+            (Some(p), _) => Some(p),
+            (None, Some(l)) if !filtered => Some(u32::try_from(l.max(1)).unwrap_or(u32::MAX)),
+            _ => None,
+        };
+        if let Some(p) = page_size {
+            read = read.limit(p);
+        }
+        if let Some(c) = &self.start {
+            read = read.start_after(c.clone());
+        }
+        Ok(read)
+    }
+
+    fn decode(&self, raw: RawItem<E::Table>) -> Result<E, EntityError> {
+        E::from_item_checked(raw.item, self.ownership).map_err(EntityError::from)
+    }
+
+    /// Runs the query, every page (up to [`limit`](Self::limit) entities), decoding each item.
+    pub async fn all(self) -> Result<Vec<E>, EntityError> {
+        use futures::StreamExt as _;
+        let mut stream = self.read()?.stream();
+        let mut out = Vec::new();
+        while self.limit.is_none_or(|l| out.len() < l) {
+            match stream.next().await {
+                Some(raw) => out.push(self.decode(raw?)?),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// The first matching entity, if any.
+    pub async fn first(self) -> Result<Option<E>, EntityError> {
+        Ok(self.limit(1).all().await?.pop())
+    }
+
+    /// Reads one page (DynamoDB's page, so it may hold fewer entities than
+    /// [`page_size`](Self::page_size), even none, when items of other types were filtered
+    /// out); its cursor continues the read with [`start_after`](Self::start_after).
+    pub async fn page(self) -> Result<crate::query::Page<E>, EntityError> {
+        let page = self.read()?.page().await?;
+        let items = page
+            .items
             .into_iter()
-            .map(|r| E::from_item_checked(r.item, self.ownership).map_err(EntityError::from))
-            .collect()
+            .map(|raw| self.decode(raw))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(crate::query::Page {
+            items,
+            cursor: page.cursor,
+        })
     }
 }

@@ -1,0 +1,657 @@
+//! Entity fields beyond plain values: immutable fields, mutators, renamed fields in partial
+//! updates, joined attributes, codecs and skipped fields, read-first updates, capped and paged
+//! entity queries, collections addressed by fields — and immutable attributes on `Table` types.
+
+#![cfg(feature = "embedded")]
+#![allow(clippy::unwrap_used)]
+
+use chrono::{DateTime, TimeZone, Utc};
+use dynorm::entity::{Collection, Entity as _, EntityError, IndexLayout, Layout, RawItem, SingleTable};
+use dynorm::{AttributeValue, Error, Table as _};
+
+struct App;
+impl SingleTable for App {
+    const LAYOUT: Layout = Layout {
+        global_indexes: &[
+            IndexLayout::global("gsi1", "gsi1pk", Some("gsi1sk")),
+            IndexLayout::global("gsi2", "gsi2pk", Some("gsi2sk")),
+        ],
+        ..Layout::new("app", "pk", Some("sk"))
+    };
+}
+
+/// Lower-cases an email, as a mutator does on every write.
+fn lowercase(s: String) -> String {
+    s.to_lowercase()
+}
+
+fn trimmed(s: String) -> String {
+    s.trim().to_owned()
+}
+
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = App, entity = "Member")]
+#[dynorm(pk = "T#{tenant}", sk = "M#{member_id}")]
+#[dynorm(index(name = "gsi1", pk = "EMAIL#{email}", sk = "{tenant_member}"))]
+#[dynorm(index(name = "gsi2", pk = "T#{tenant}#ROLE#{role}", sk = "S#{status}#L#{level:03}"))]
+#[dynorm(join(attribute = "tenant_member", fields(tenant, nickname, member_id)))]
+struct Member {
+    tenant: String,
+    member_id: String,
+    #[dynorm(mutate = lowercase, rename = "emailAddress")]
+    email: String,
+    #[dynorm(immutable)]
+    created_by: String,
+    #[dynorm(immutable, mutate = trimmed)]
+    external_id: Option<String>,
+    nickname: Option<String>,
+    role: String,
+    status: String,
+    level: u32,
+    #[dynorm(epoch_seconds)]
+    joined: DateTime<Utc>,
+    #[dynorm(skip)]
+    session_note: String,
+}
+
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = App, entity = "Invoice")]
+#[dynorm(pk = "T#{tenant}", sk = "I#{number:06}")]
+struct Invoice {
+    tenant: String,
+    number: u32,
+    total: u64,
+}
+
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = App, entity = "Audit")]
+#[dynorm(pk = "AUDIT#{tenant}", sk = "A#{at}")]
+struct Audit {
+    tenant: String,
+    at: String,
+}
+
+fn member(id: &str) -> Member {
+    Member {
+        tenant: "acme".into(),
+        member_id: id.into(),
+        email: format!("{}@Acme.TEST", id.to_uppercase()),
+        created_by: "admin".into(),
+        external_id: None,
+        nickname: Some("nick".into()),
+        role: "dev".into(),
+        status: "active".into(),
+        level: 7,
+        joined: Utc.with_ymd_and_hms(2024, 5, 1, 12, 0, 0).unwrap(),
+        session_note: "not stored".into(),
+    }
+}
+
+async fn db() -> dynorm::Client {
+    dynorm::testing::database(&[Member::definition()]).await.unwrap()
+}
+
+async fn stored(client: &dynorm::Client, id: &str) -> dynorm::Item {
+    client
+        .table_named::<RawItem<App>>("app")
+        .get(RawItem::key(Member::key("acme", id)))
+        .send()
+        .await
+        .unwrap()
+        .unwrap()
+        .item
+}
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_owned())
+}
+
+/// What the stored item of `value` must be: a fresh put's item.
+fn fresh(value: &Member) -> dynorm::Item {
+    value.to_entity_item().unwrap()
+}
+
+#[test]
+fn stored_layout_of_codecs_mutators_renames_and_joins() {
+    let item = fresh(&member("m1"));
+    // Mutator applied, under the stored name; the index key reads the normalised value.
+    assert_eq!(item["emailAddress"], s("m1@acme.test"));
+    assert!(!item.contains_key("email"));
+    assert_eq!(item["gsi1pk"], s("EMAIL#m1@acme.test"));
+    // dynamojo's joined attribute: sources joined by `~`, readable by templates.
+    assert_eq!(item["tenant_member"], s("acme~nick~m1"));
+    assert_eq!(item["gsi1sk"], s("acme~nick~m1"));
+    assert_eq!(item["gsi2sk"], s("S#active#L#007"));
+    // Codec: epoch seconds as a number; skipped field not stored; absent optional left out.
+    assert_eq!(item["joined"], AttributeValue::N("1714564800".into()));
+    assert!(!item.contains_key("session_note"));
+    assert!(!item.contains_key("external_id"));
+    let back = Member::from_entity_item(item).unwrap();
+    let mut expected = member("m1");
+    expected.email = "m1@acme.test".into();
+    expected.session_note = String::new();
+    assert_eq!(back, expected);
+    // A missing join source joins as "" (dynamojo's rule).
+    let mut anonymous = member("m2");
+    anonymous.nickname = None;
+    assert_eq!(fresh(&anonymous)["tenant_member"], s("acme~~m2"));
+    // The typed key builder normalises too.
+    let key = Member::key("acme", "m1").into_item().unwrap();
+    assert_eq!(key["sk"], s("M#m1"));
+}
+
+#[test]
+fn entity_definition_is_plain_data() {
+    let def = Member::entity_definition();
+    assert_eq!(def.name, "Member");
+    assert_eq!(def.table, "app");
+    assert_eq!(def.entity_attribute.as_deref(), Some("__entity"));
+    let email = def.field("email").unwrap();
+    assert_eq!(email.stored_name(), "emailAddress");
+    assert!(def.field("created_by").unwrap().immutable);
+    assert!(def.field("nickname").unwrap().optional);
+    assert!(
+        def.field("session_note").is_none(),
+        "skipped fields are not stored"
+    );
+    assert_eq!(def.joined[0].attribute, "tenant_member");
+    assert_eq!(def.joined[0].fields, ["tenant", "nickname", "member_id"]);
+    assert_eq!(def.joined[0].separator, "~");
+    let gsi2sk = def.keys.iter().find(|k| k.attribute == "gsi2sk").unwrap();
+    assert_eq!(gsi2sk.template, "S#{status}#L#{level:03}");
+    assert_eq!(gsi2sk.index.as_deref(), Some("gsi2"));
+    let json = serde_json::to_string(&def).unwrap();
+    let back: dynorm::entity::EntityDefinition = serde_json::from_str(&json).unwrap();
+    assert_eq!(back, def);
+}
+
+#[tokio::test]
+async fn updates_use_stored_names_and_mutators_and_refuse_unknown_fields() {
+    let client = db().await;
+    let members = client.table::<Member>();
+    members.put(&member("m1")).send().await.unwrap();
+    members
+        .entity_update(Member::key("acme", "m1"))
+        .set("email", "New@Acme.Test")
+        .send()
+        .await
+        .unwrap();
+    let item = stored(&client, "m1").await;
+    assert_eq!(item["emailAddress"], s("new@acme.test"));
+    assert_eq!(item["gsi1pk"], s("EMAIL#new@acme.test"));
+    assert!(!item.contains_key("email"));
+
+    let err = members
+        .entity_update(Member::key("acme", "m1"))
+        .set("emial", "x@y")
+        .plan()
+        .unwrap_err();
+    assert!(
+        matches!(&err, EntityError::UnknownField { field, hint: Some(h), .. } if field == "emial" && h.contains("`email`")),
+        "{err}"
+    );
+    let err = members
+        .entity_update(Member::key("acme", "m1"))
+        .set("emailAddress", "x@y")
+        .plan()
+        .unwrap_err();
+    assert!(err.to_string().contains("stored name of field `email`"), "{err}");
+    let err = members
+        .entity_update(Member::key("acme", "m1"))
+        .set("tenant_member", "x")
+        .plan()
+        .unwrap_err();
+    assert!(err.to_string().contains("joined attribute"), "{err}");
+    let err = members
+        .entity_update(Member::key("acme", "m1"))
+        .set("session_note", "x")
+        .plan()
+        .unwrap_err();
+    assert!(matches!(err, EntityError::UnknownField { .. }), "{err}");
+
+    // Queries by field normalise the value the same way.
+    let found = members
+        .entity_query()
+        .field("email", "NEW@ACME.TEST")
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].email, "new@acme.test");
+}
+
+#[tokio::test]
+async fn joined_attributes_and_the_keys_reading_them_are_rebuilt() {
+    let client = db().await;
+    let members = client.table::<Member>();
+    members.put(&member("m1")).send().await.unwrap();
+    // The join reads tenant (from the key), nickname (changed) and member_id (from the key).
+    let after = members
+        .entity_update(Member::key("acme", "m1"))
+        .set("nickname", "ace")
+        .send_returning()
+        .await
+        .unwrap();
+    let item = stored(&client, "m1").await;
+    assert_eq!(item["tenant_member"], s("acme~ace~m1"));
+    assert_eq!(item["gsi1sk"], s("acme~ace~m1"));
+    assert_eq!(item, fresh(&after));
+    // Removing a source joins it as "".
+    members
+        .entity_update(Member::key("acme", "m1"))
+        .remove("nickname")
+        .send()
+        .await
+        .unwrap();
+    let item = stored(&client, "m1").await;
+    assert_eq!(item["tenant_member"], s("acme~~m1"));
+    assert_eq!(item["gsi1sk"], s("acme~~m1"));
+}
+
+#[tokio::test]
+async fn missing_join_sources_are_named() {
+    // A join over a field not in the key and not given.
+    #[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+    #[dynorm(table = App, entity = "Pair", pk = "P#{id}", sk = "P")]
+    #[dynorm(join(attribute = "ab", fields(a, b), separator = "|"))]
+    struct Pair {
+        id: String,
+        a: String,
+        b: String,
+    }
+    let client = db().await;
+    let pairs = client.table::<Pair>();
+    let err = pairs
+        .entity_update(Pair::key("1"))
+        .set("a", "x")
+        .plan()
+        .unwrap_err();
+    assert!(
+        matches!(&err, EntityError::MissingJoinSources { attribute: "ab", missing, .. } if *missing == ["b"]),
+        "{err}"
+    );
+    pairs
+        .put(&Pair {
+            id: "1".into(),
+            a: "a".into(),
+            b: "b".into(),
+        })
+        .send()
+        .await
+        .unwrap();
+    // Read first: b comes from the stored item.
+    let after = pairs
+        .entity_update(Pair::key("1"))
+        .set("a", "x")
+        .read_first()
+        .send_returning()
+        .await
+        .unwrap();
+    assert_eq!(after.a, "x");
+    let raw = client.table_named::<RawItem<App>>("app");
+    let item = raw
+        .get(RawItem::key(Pair::key("1")))
+        .send()
+        .await
+        .unwrap()
+        .unwrap()
+        .item;
+    assert_eq!(item["ab"], s("x|b"));
+}
+
+#[tokio::test]
+async fn immutable_fields_can_be_written_once() {
+    let client = db().await;
+    let members = client.table::<Member>();
+    members.put(&member("m1")).send().await.unwrap();
+
+    // A partial update changing it: refused by DynamoDB's condition, reported by name.
+    let err = members
+        .entity_update(Member::key("acme", "m1"))
+        .set("created_by", "mallory")
+        .send()
+        .await
+        .unwrap_err();
+    let EntityError::Dynamo(Error::ImmutableAttribute {
+        table,
+        attribute,
+        stored: was,
+        attempted,
+        ..
+    }) = &err
+    else {
+        panic!("expected ImmutableAttribute, got {err}");
+    };
+    assert_eq!((table.as_str(), attribute.as_str()), ("app", "created_by"));
+    assert_eq!(was, "\"admin\"");
+    assert_eq!(attempted.as_deref(), Some("\"mallory\""));
+    assert!(err.to_string().contains("immutable"), "{err}");
+    // Setting the value it already holds is no change.
+    members
+        .entity_update(Member::key("acme", "m1"))
+        .set("created_by", "admin")
+        .send()
+        .await
+        .unwrap();
+    // Removing it is a change.
+    let err = members
+        .entity_update(Member::key("acme", "m1"))
+        .remove("created_by")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            EntityError::Dynamo(Error::ImmutableAttribute { attempted: None, .. })
+        ),
+        "{err}"
+    );
+    // An absent immutable field can be written the first time (mutated), then no more.
+    members
+        .entity_update(Member::key("acme", "m1"))
+        .set("external_id", "  ext-1 ")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored(&client, "m1").await["external_id"], s("ext-1"));
+    let err = members
+        .entity_update(Member::key("acme", "m1"))
+        .set("external_id", "ext-2")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, EntityError::Dynamo(Error::ImmutableAttribute { attribute, .. }) if attribute == "external_id"),
+        "{err}"
+    );
+    // A whole put replacing the item is guarded the same way.
+    let mut replaced = member("m1");
+    replaced.external_id = Some("ext-1".into());
+    replaced.created_by = "mallory".into();
+    let err = members.put(&replaced).send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::ImmutableAttribute { attribute, .. } if attribute == "created_by"),
+        "{err}"
+    );
+    replaced.created_by = "admin".into();
+    replaced.status = "away".into();
+    members.put(&replaced).send().await.unwrap();
+    assert_eq!(stored(&client, "m1").await["status"], s("away"));
+    // Other failed conditions are not mistaken for immutability.
+    let err = members
+        .put(&replaced)
+        .condition(dynorm::expr::attr("status").eq("active"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::ConditionalCheckFailed { .. }), "{err}");
+}
+
+#[tokio::test]
+async fn read_first_fills_what_the_keys_need() {
+    let client = db().await;
+    let members = client.table::<Member>();
+    members.put(&member("m1")).send().await.unwrap();
+    // gsi2sk reads status and level; level is neither in the key nor given.
+    let err = members
+        .entity_update(Member::key("acme", "m1"))
+        .set("status", "away")
+        .plan()
+        .unwrap_err();
+    assert!(
+        matches!(&err, EntityError::MissingFields { attribute: "gsi2sk", missing, .. } if *missing == ["level"]),
+        "{err}"
+    );
+    assert!(err.to_string().contains("read_first"), "{err}");
+    let after = members
+        .entity_update(Member::key("acme", "m1"))
+        .set("status", "away")
+        .read_first()
+        .send_returning()
+        .await
+        .unwrap();
+    assert_eq!(stored(&client, "m1").await, fresh(&after));
+    assert_eq!(stored(&client, "m1").await["gsi2sk"], s("S#away#L#007"));
+    // Read first on a missing item: not found, nothing written.
+    let err = members
+        .entity_update(Member::key("acme", "nobody"))
+        .set("status", "away")
+        .read_first()
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, EntityError::Dynamo(Error::NotFound { .. })),
+        "{err}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_read_first_updates_leave_no_stale_key() {
+    let client = db().await;
+    let members = client.table::<Member>();
+    members.put(&member("m1")).send().await.unwrap();
+    // Each update reads the field the other changes: without the read-time condition, one
+    // would rebuild gsi2sk from a value the other just replaced. Several rounds, as races are.
+    for round in 0..5u32 {
+        let mut tasks = Vec::new();
+        for i in 0..24u32 {
+            let members = members.clone();
+            tasks.push(tokio::spawn(async move {
+                let update = members.entity_update(Member::key("acme", "m1")).read_first();
+                let update = if i % 2 == 0 {
+                    update.set("status", format!("s{round}-{i}"))
+                } else {
+                    update.set("level", round * 100 + i)
+                };
+                update.send().await
+            }));
+        }
+        for t in tasks {
+            match t.await.unwrap() {
+                Ok(()) | Err(EntityError::Dynamo(Error::ConditionalCheckFailed { .. })) => {}
+                Err(e) => panic!("{e}"),
+            }
+        }
+        let item = stored(&client, "m1").await;
+        let now = Member::from_entity_item(item.clone()).unwrap();
+        assert_eq!(
+            item["gsi2sk"],
+            s(&format!("S#{}#L#{:03}", now.status, now.level)),
+            "round {round}: the index key matches the fields"
+        );
+    }
+}
+
+#[tokio::test]
+async fn entity_queries_cap_and_page() {
+    let client = db().await;
+    let members = client.table::<Member>();
+    let invoices = client.table::<Invoice>();
+    for i in 0..10 {
+        members.put(&member(&format!("m{i:02}"))).send().await.unwrap();
+        invoices
+            .put(&Invoice {
+                tenant: "acme".into(),
+                number: i,
+                total: 100,
+            })
+            .send()
+            .await
+            .unwrap();
+    }
+    // Invoices share the partition; the cap counts members only.
+    let three = members
+        .entity_query()
+        .field("tenant", "acme")
+        .on_table()
+        .limit(3)
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(
+        three.iter().map(|m| m.member_id.as_str()).collect::<Vec<_>>(),
+        ["m00", "m01", "m02"]
+    );
+    let last = invoices
+        .entity_query()
+        .field("tenant", "acme")
+        .descending()
+        .first()
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(last.number, 9);
+    // Pages of 4, resumed by cursor.
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let mut q = members
+            .entity_query()
+            .field("tenant", "acme")
+            .on_table()
+            .page_size(4);
+        if let Some(c) = cursor.take() {
+            q = q.start_after(c);
+        }
+        let page = q.page().await.unwrap();
+        pages += 1;
+        seen.extend(page.items.into_iter().map(|m| m.member_id));
+        match page.cursor {
+            Some(c) => cursor = Some(c),
+            None => break,
+        }
+    }
+    // The sort key's literal prefix (`M#`) narrows the query to members: 10 items, 3 pages.
+    assert_eq!(pages, 3);
+    assert_eq!(seen.len(), 10);
+    assert_eq!(seen[9], "m09");
+}
+
+#[tokio::test]
+async fn collections_by_fields() {
+    let client = db().await;
+    client.table::<Member>().put(&member("m1")).send().await.unwrap();
+    client
+        .table::<Invoice>()
+        .put(&Invoice {
+            tenant: "acme".into(),
+            number: 1,
+            total: 5,
+        })
+        .send()
+        .await
+        .unwrap();
+    let mut found = Collection::<App>::new(&client)
+        .entity::<Member>()
+        .entity::<Invoice>()
+        .field("tenant", "acme")
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(found.take::<Member>().len(), 1);
+    assert_eq!(found.take::<Invoice>()[0].total, 5);
+    // An entity in another partition cannot be part of the collection.
+    let err = Collection::<App>::new(&client)
+        .entity::<Member>()
+        .entity::<Audit>()
+        .field("tenant", "acme")
+        .all()
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert!(
+        text.contains("`Member` is in `T#acme`") && text.contains("`Audit` is in `AUDIT#acme`"),
+        "{text}"
+    );
+    // Fields that do not make the partition are named.
+    let err = Collection::<App>::new(&client)
+        .entity::<Member>()
+        .field("tenantt", "acme")
+        .all()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("tenant"), "{err}");
+    // On an index: the index's partition template.
+    let mut by_role = Collection::<App>::new(&client)
+        .index("gsi2")
+        .entity::<Member>()
+        .field("tenant", "acme")
+        .field("role", "dev")
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(by_role.take::<Member>().len(), 1);
+}
+
+// Immutable attributes on plain tables.
+#[derive(dynorm::Table, Debug, Clone, PartialEq)]
+#[dynorm(table = "accounts")]
+struct Account {
+    #[dynorm(partition_key)]
+    id: String,
+    #[dynorm(immutable)]
+    owner: String,
+    #[dynorm(mutate = lowercase)]
+    handle: String,
+    balance: i64,
+}
+
+fn account(owner: &str) -> Account {
+    Account {
+        id: "a1".into(),
+        owner: owner.into(),
+        handle: "Ann".into(),
+        balance: 0,
+    }
+}
+
+#[tokio::test]
+async fn immutable_attributes_on_tables() {
+    let client = dynorm::testing::database(&[Account::definition()]).await.unwrap();
+    let accounts = client.table::<Account>();
+    accounts.put(&account("ann")).send().await.unwrap();
+    let read = accounts.get_or_fail(Account::key("a1")).send().await.unwrap();
+    assert_eq!(read.handle, "ann", "the mutator ran on write");
+
+    let err = accounts.put(&account("bob")).send().await.unwrap_err();
+    assert!(
+        matches!(&err, Error::ImmutableAttribute { attribute, .. } if attribute == "owner"),
+        "{err}"
+    );
+    let err = accounts
+        .update(Account::key("a1"))
+        .set("owner", "bob")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::ImmutableAttribute { .. }), "{err}");
+    // if_not_exists never changes a written value: allowed, and a no-op.
+    accounts
+        .update(Account::key("a1"))
+        .set_if_not_exists("owner", "bob")
+        .increment("balance", 5)
+        .send()
+        .await
+        .unwrap();
+    let read = accounts.get_or_fail(Account::key("a1")).send().await.unwrap();
+    assert_eq!((read.owner.as_str(), read.balance), ("ann", 5));
+    // Upserts and transactions carry the guard too.
+    let err = accounts.upsert(&account("bob")).send().await.unwrap_err();
+    assert!(matches!(&err, Error::ImmutableAttribute { .. }), "{err}");
+    let err = client
+        .transact_write()
+        .put(&accounts, &account("bob"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(matches!(&err, Error::TransactionItemsCanceled { .. }), "{err}");
+    let read = accounts.get_or_fail(Account::key("a1")).send().await.unwrap();
+    assert_eq!(read.owner, "ann");
+    // A new item may hold any value.
+    let mut other = account("carol");
+    other.id = "a2".into();
+    accounts.put(&other).send().await.unwrap();
+}
