@@ -3,7 +3,8 @@
 //!
 //! It shows each access pattern, a collection query (an integration with its runs in one
 //! request), a sparse index (failing integrations), partial updates that keep the composed keys
-//! in sync (or are refused), and prints the stored items so the key layout is visible.
+//! in sync (or are refused), a mutator (emails lower-cased on every write), an immutable field,
+//! and prints the stored items so the key layout is visible.
 //!
 //! Run it with `cargo run --example single_table`.
 
@@ -38,8 +39,14 @@ struct Tenant {
 #[dynorm(index(name = "gsi1", pk = "EMAIL#{email}", sk = "T#{tenant_name}"))]
 struct User {
     tenant_name: String,
+    /// Lower-cased on every write (puts, keys, updates, queries), so keys never differ by case.
+    #[dynorm(mutate = lowercase)]
     email: String,
     role: String,
+}
+
+fn lowercase(email: String) -> String {
+    email.to_lowercase()
 }
 
 /// An integration of a tenant. gsi1 lists integrations by kind; gsi2 is sparse: only failing
@@ -51,6 +58,8 @@ struct User {
 struct Integration {
     tenant_name: String,
     integration_id: String,
+    /// Set once, when the integration is created.
+    #[dynorm(immutable)]
     kind: String,
     enabled: bool,
     failing_since: Option<String>,
@@ -157,7 +166,7 @@ async fn run(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
     for (tenant, email, role) in [
         ("tenant-1", "ann@example.com", "admin"),
         ("tenant-2", "ann@example.com", "viewer"),
-        ("tenant-2", "bob@example.com", "admin"),
+        ("tenant-2", "Bob@Example.COM", "admin"),
     ] {
         users
             .put(&User {
@@ -244,11 +253,12 @@ async fn run(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
         found.iter().map(|r| r.run).collect::<Vec<_>>()
     );
 
-    // A collection: the integration and its runs in one query, each decoded into its type.
+    // A collection: the integration and its runs in one query, each decoded into its type. The
+    // partition is rendered from the field by both entities' templates (which must agree).
     let mut collection = Collection::<App>::named(client, integrations.name())
         .entity::<Integration>()
         .entity::<Run>()
-        .partition("T#tenant-2#Integrations")
+        .field("tenant_name", "tenant-2")
         .sort_begins_with("I#INT0002")
         .all()
         .await?;
@@ -290,6 +300,21 @@ async fn run(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
         .send()
         .await?;
     println!("- with `started_at` known, run 3 is rewritten and re-indexed as ok");
+    runs.entity_update(Run::key("tenant-2", "INT0002", 2u32))
+        .set("status", "failed")
+        .read_first()
+        .send()
+        .await?;
+    println!("- with `.read_first()`, run 2's `started_at` is read from the table (conditioned on it)");
+    let refused = integrations
+        .entity_update(Integration::key("tenant-2", "INT0002"))
+        .set("kind", "hubspot")
+        .send()
+        .await;
+    match refused {
+        Err(EntityError::Dynamo(e @ dynorm::Error::ImmutableAttribute { .. })) => println!("- refused: {e}"),
+        other => return Err(format!("expected a refusal, got {other:?}").into()),
+    }
     integrations
         .entity_update(Integration::key("tenant-2", "INT0002"))
         .set("failing_since", None::<String>)

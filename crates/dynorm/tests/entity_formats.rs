@@ -301,7 +301,9 @@ fn dynamojo_joins_and_index_maps_from_the_derive() {
 #[tokio::test]
 async fn storm_create_and_update_semantics() {
     use dynorm::Table as _;
-    let client = dynorm::testing::database(&[Integration::definition()]).await.unwrap();
+    let client = dynorm::testing::database(&[Integration::definition()])
+        .await
+        .unwrap();
     let table = client.table::<Integration>();
     let i = Integration {
         tenant_name: "tenant-2".into(),
@@ -314,7 +316,10 @@ async fn storm_create_and_update_semantics() {
     };
     table.put(&i).create_only().await.unwrap();
     let err = table.put(&i).create_only().await.unwrap_err();
-    assert!(matches!(err, dynorm::Error::ConditionalCheckFailed { .. }), "{err}");
+    assert!(
+        matches!(err, dynorm::Error::ConditionalCheckFailed { .. }),
+        "{err}"
+    );
     let err = table
         .entity_update(Integration::key("tenant-2", "INT0002"))
         .set("enabled", false)
@@ -322,7 +327,10 @@ async fn storm_create_and_update_semantics() {
         .await
         .unwrap_err();
     assert!(
-        matches!(err, dynorm::entity::EntityError::Dynamo(dynorm::Error::ConditionalCheckFailed { .. })),
+        matches!(
+            err,
+            dynorm::entity::EntityError::Dynamo(dynorm::Error::ConditionalCheckFailed { .. })
+        ),
         "{err}"
     );
     table

@@ -35,6 +35,36 @@
 //! assert_eq!(Integration::from_entity_item(item).unwrap(), i);
 //! ```
 //!
+//! **Field options.** Besides `rename`, `default`, `skip` and the codecs of
+//! [`#[derive(Table)]`](derive@crate::Table) (`with = module`, `json`, `epoch_seconds`, ...), an
+//! entity field can be `immutable` (written once: later writes that would change it fail with
+//! [`Error::ImmutableAttribute`](crate::Error::ImmutableAttribute)) and have a mutator
+//! (`mutate = path`, a `fn(T) -> T` run on every write: puts, key builders, partial updates,
+//! query values). `join(attribute = "..", fields(a, b), separator = "~")` stores dynamojo's joined
+//! attribute, which templates can read like a field:
+//!
+//! ```
+//! # use dynorm::entity::{Entity as _, Layout, SingleTable};
+//! # struct App;
+//! # impl SingleTable for App { const LAYOUT: Layout = Layout::new("app", "pk", Some("sk")); }
+//! fn lower(s: String) -> String { s.to_lowercase() }
+//!
+//! #[derive(dynorm::Entity)]
+//! #[dynorm(table = App, pk = "U#{email}", sk = "{name_city}")]
+//! #[dynorm(join(attribute = "name_city", fields(name, city)))]
+//! struct Person {
+//!     #[dynorm(mutate = lower, immutable)]
+//!     email: String,
+//!     name: String,
+//!     city: Option<String>,
+//! }
+//!
+//! let p = Person { email: "Ann@X.org".into(), name: "Ann".into(), city: None };
+//! let item = p.to_entity_item().unwrap();
+//! assert_eq!(item["pk"].as_s().unwrap(), "U#ann@x.org");
+//! assert_eq!(item["sk"].as_s().unwrap(), "Ann~"); // an absent source joins as ""
+//! ```
+//!
 //! Stored layouts of other libraries are in [`formats`].
 
 use std::collections::BTreeSet;
