@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 
 use crate::attr::{each_option, name_list, once as set, option_name, skip_value, string as lit_string};
 use crate::check::{self, Field, FieldKind};
-use crate::expand::{decode_field, encode_field};
+use crate::expand::{decode_field, encode_field, typed_paths_of};
 use crate::util::{Errors, Sp, closest, doc_text, error, list, option_inner};
 
 /// An unknown option of an entity attribute (no "belongs elsewhere" hint for entities).
@@ -906,8 +906,19 @@ fn expand(
         }
     });
 
+    let typed = typed_paths_of(
+        &input.ident,
+        vis,
+        fields,
+        &format!("entity `{entity}`"),
+        &quote!(__LAYOUT.name),
+        &item_ident,
+    );
+
     quote! {
         const _: () = {
+            #typed
+
             const __LAYOUT: ::dynorm::entity::Layout = <#table as ::dynorm::entity::SingleTable>::LAYOUT;
             const __KEYS: &[::dynorm::entity::KeyTemplate] = &[#(#key_consts),*];
             const _: () = { #(#checks)* };

@@ -291,15 +291,26 @@ fn hooks(m: &Model<'_>) -> TokenStream {
 /// Typed paths: an encoder and a decoder per stored field, the struct of paths `fields()`
 /// returns, and the `HasFields` impl.
 fn typed_paths(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
-    let ident = m.ident;
-    let vis = m.vis;
-    let table = &m.table;
+    let doc = format!("table `{}`", m.table);
+    typed_paths_of(m.ident, m.vis, &m.fields, &doc, &m.table.as_str(), item)
+}
+
+/// Typed paths of any derived type: `table_doc` names the table in docs, `table` is the
+/// expression of its name in errors.
+pub(crate) fn typed_paths_of(
+    ident: &syn::Ident,
+    vis: &syn::Visibility,
+    fields: &[Field<'_>],
+    table_doc: &str,
+    table: &dyn quote::ToTokens,
+    item: &syn::Ident,
+) -> TokenStream {
     let fields_ty = format_ident!("{}Fields", ident);
     let value = local("value");
     let mut fns = Vec::new();
     let mut members = Vec::new();
     let mut inits = Vec::new();
-    for f in m.fields.iter().filter(|f| f.kind == FieldKind::Stored) {
+    for f in fields.iter().filter(|f| f.kind == FieldKind::Stored) {
         let (field, ty, stored) = (f.ident, f.ty, &f.stored);
         let encode_fn = format_ident!("__dynorm_encode_{}", f.name, span = Span::mixed_site());
         let decode_fn = format_ident!("__dynorm_decode_{}", f.name, span = Span::mixed_site());
@@ -326,9 +337,9 @@ fn typed_paths(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
             #field: ::dynorm::expr::TypedPath::__new(#stored, #encode_fn, #decode_fn)
         });
     }
-    let struct_doc = format!("The typed attribute paths of table `{table}`: see `{ident}::fields()`.");
+    let struct_doc = format!("The typed attribute paths of {table_doc}: see `{ident}::fields()`.");
     let fields_doc = format!(
-        "Typed paths to the attributes of `{table}`, one per stored field: `{ident}::fields().field.eq(value)`."
+        "Typed paths to the attributes of {table_doc}, one per stored field: `{ident}::fields().field.eq(value)`."
     );
     quote! {
         #(#fns)*

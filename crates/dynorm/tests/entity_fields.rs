@@ -655,3 +655,43 @@ async fn immutable_attributes_on_tables() {
     other.id = "a2".into();
     accounts.put(&other).send().await.unwrap();
 }
+
+#[tokio::test]
+async fn typed_paths_of_entities_use_stored_names_and_mutators() {
+    let client = db().await;
+    let members = client.table::<Member>();
+    members.put(&member("m1")).send().await.unwrap();
+    // The path of `email` is the stored `emailAddress`, and its value is lower-cased like a write.
+    let condition = Member::fields().email.eq("M1@ACME.test".to_owned());
+    members
+        .entity_update(Member::key("acme", "m1"))
+        .set("role", "lead")
+        .condition(condition)
+        .send()
+        .await
+        .unwrap();
+    let err = members
+        .entity_update(Member::key("acme", "m1"))
+        .set("role", "dev")
+        .condition(Member::fields().level.gt(100u32))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, EntityError::Dynamo(Error::ConditionalCheckFailed { .. })),
+        "{err}"
+    );
+    members.put(&member("m2")).send().await.unwrap();
+    let leads = members
+        .entity_query()
+        .field("tenant", "acme")
+        .filter(Member::fields().role.eq("lead".to_owned()))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(leads.len(), 1);
+    assert_eq!(
+        (leads[0].member_id.as_str(), leads[0].role.as_str()),
+        ("m1", "lead")
+    );
+}

@@ -233,6 +233,9 @@ fn dynamo_query_timestamps_and_prefixes() {
 
 /// dynamojo's joined attribute and index maps, declared in the derive: the same item as
 /// dynamojo writes (compared with the helpers that reproduce its rules).
+// Clippy's `duplicated_attributes` mistakes repeated helper options (`sk = "{date}"` in two
+// indexes) for repeated attributes.
+#[allow(clippy::duplicated_attributes)]
 #[derive(dynorm::Entity, Debug, PartialEq)]
 #[dynorm(table = dynamojo::Table, pk = "{userid}", sk = "{user_action}")]
 #[dynorm(join(attribute = "user_action", fields(userid, nothing, action)))]

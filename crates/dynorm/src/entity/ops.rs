@@ -287,6 +287,7 @@ impl<E: Entity + Table> TableClient<E> {
             page_size: None,
             limit: None,
             start: None,
+            filter: None,
             error: None,
         }
     }
@@ -704,6 +705,7 @@ pub struct EntityQuery<E> {
     page_size: Option<u32>,
     limit: Option<usize>,
     start: Option<crate::query::Cursor>,
+    filter: Option<expr::Condition>,
     error: Option<EncodeError>,
 }
 
@@ -833,6 +835,17 @@ where
         self
     }
 
+    /// Keeps only the entities matching this condition (applied by DynamoDB after the read, with
+    /// the entity-type check); called again, the filters are joined with AND. Typed paths
+    /// (`Entity::fields().status.eq(..)`) name stored attributes and normalise values.
+    pub fn filter(mut self, condition: expr::Condition) -> Self {
+        self.filter = Some(match self.filter.take() {
+            Some(previous) => previous.and(condition),
+            None => condition,
+        });
+        self
+    }
+
     /// Continues a paged read where [`page`](Self::page) left off.
     pub fn start_after(mut self, cursor: crate::query::Cursor) -> Self {
         self.start = Some(cursor);
@@ -939,6 +952,10 @@ where
         let filtered = self.ownership == Ownership::Check && E::layout().entity_attribute.is_some();
         if let Some(attribute) = E::layout().entity_attribute.filter(|_| filtered) {
             read = read.filter(expr::attr(attribute).eq(E::ENTITY_TYPE));
+        }
+        let filtered = filtered || self.filter.is_some();
+        if let Some(f) = &self.filter {
+            read = read.filter(f.clone());
         }
         // Without a filter, DynamoDB's Limit counts exactly the items wanted.
         let page_size = match (self.page_size, self.limit) {
