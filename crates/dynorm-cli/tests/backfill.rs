@@ -392,3 +392,22 @@ fn backfill_works_against_a_dynorm_serve_endpoint() {
     assert_eq!(lines(&out)[0]["user"], "ann");
     server.stop().unwrap();
 }
+
+#[test]
+fn the_readme_schema_with_entities_is_valid() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let block = readme
+        .split("```toml\n")
+        .find(|b| b.contains("[[entities]]"))
+        .and_then(|b| b.split("```").next())
+        .expect("a TOML block with entities");
+    let d = dir("readme");
+    let schema = d.join("schema.toml");
+    std::fs::write(&schema, block).unwrap();
+    dynorm()
+        .args(["schema", "check"])
+        .arg(&schema)
+        .assert()
+        .success()
+        .stdout(format!("{}: 1 table(s), 1 entity type(s), all valid\n", schema.display()));
+}

@@ -64,7 +64,7 @@ fn old_user(i: usize) -> UserV1 {
         tenant: "acme".into(),
         user: format!("u{i:02}"),
         email: format!("u{i:02}@acme.test"),
-        team: (i % 2 == 0).then(|| "red".to_owned()),
+        team: i.is_multiple_of(2).then(|| "red".to_owned()),
         rank: i as u32,
     }
 }
@@ -142,12 +142,12 @@ async fn old_items_get_the_new_keys_and_the_new_index_finds_them() {
 
     // Every user is exactly what a fresh write of the new version stores.
     let after = snapshot(&client).await;
-    for i in 0..12 {
+    for i in 0..12usize {
         let new = User {
             tenant: "acme".into(),
             user: format!("u{i:02}"),
             email: format!("u{i:02}@acme.test"),
-            team: (i % 2 == 0).then(|| "red".to_owned()),
+            team: i.is_multiple_of(2).then(|| "red".to_owned()),
             rank: i as u32,
         };
         let key = ("T#acme".to_owned(), format!("U#u{i:02}"));

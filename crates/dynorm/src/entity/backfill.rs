@@ -105,7 +105,7 @@ pub enum KeyError {
         /// The key attribute.
         attribute: String,
         /// What went wrong.
-        source: TemplateError,
+        source: Box<TemplateError>,
     },
     /// A key reads a joined attribute whose sources cannot be joined.
     #[error(
@@ -267,7 +267,7 @@ impl EntityDefinition {
             entity: self.name.clone(),
             index: key.index.clone(),
             attribute: key.attribute.clone(),
-            source,
+            source: Box::new(source),
         };
         let mut left_out: Vec<Option<&str>> = Vec::new();
         let mut out: Vec<(&EntityKey, Option<String>)> = Vec::with_capacity(self.keys.len());
