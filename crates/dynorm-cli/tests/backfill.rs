@@ -409,5 +409,8 @@ fn the_readme_schema_with_entities_is_valid() {
         .arg(&schema)
         .assert()
         .success()
-        .stdout(format!("{}: 1 table(s), 1 entity type(s), all valid\n", schema.display()));
+        .stdout(format!(
+            "{}: 1 table(s), 1 entity type(s), all valid\n",
+            schema.display()
+        ));
 }

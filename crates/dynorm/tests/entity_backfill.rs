@@ -477,3 +477,97 @@ async fn bad_entities_and_options_are_refused_before_anything_is_read() {
         "backfill of table `app`: the concurrency must be at least 1"
     );
 }
+
+#[test]
+fn a_backfill_can_run_on_a_spawned_task() {
+    fn assert_send<T: Send>(_: &T) {}
+    let client = Client::embedded().unwrap();
+    let run = backfill(&client).run(|_| ControlFlow::Continue(()));
+    assert_send(&run);
+}
+
+mod storm_layout {
+    //! A layout without an entity-type attribute (single-table-orm's): items are recognised by
+    //! their table keys.
+
+    use super::*;
+    use dynorm::entity::formats::storm;
+
+    #[derive(dynorm::Entity, Debug, PartialEq)]
+    #[dynorm(table = storm::Table, pk = "T#{tenant}#Integrations", sk = "I#{integration}")]
+    pub(super) struct IntegrationV1 {
+        tenant: String,
+        integration: String,
+        run: String,
+    }
+
+    #[derive(dynorm::Entity, Debug, PartialEq)]
+    #[dynorm(table = storm::Table, pk = "T#{tenant}#Integrations", sk = "I#{integration}")]
+    #[dynorm(index(name = "GSI1", pk = "R#{run}#Integrations"))]
+    pub(super) struct Integration {
+        tenant: String,
+        integration: String,
+        run: String,
+    }
+
+    /// Another type in the same table, whose keys the integration templates do not read.
+    #[derive(dynorm::Entity, Debug, PartialEq)]
+    #[dynorm(table = storm::Table, pk = "R#{run}#Runs", sk = "RUN")]
+    pub(super) struct Run {
+        run: String,
+    }
+
+    #[tokio::test]
+    async fn items_are_recognised_by_their_keys() {
+        let client = dynorm::testing::database(&[Integration::definition()])
+            .await
+            .unwrap();
+        for i in 0..4 {
+            let v1 = IntegrationV1 {
+                tenant: "t".into(),
+                integration: format!("i{i}"),
+                run: "r1".into(),
+            };
+            client.table::<IntegrationV1>().put(&v1).send().await.unwrap();
+        }
+        client
+            .table::<Run>()
+            .put(&Run { run: "r1".into() })
+            .send()
+            .await
+            .unwrap();
+        let report = Backfill::new(
+            &client,
+            Integration::definition(),
+            [Integration::entity_definition()],
+        )
+        .run(|_| ControlFlow::Continue(()))
+        .await
+        .unwrap();
+        assert_eq!(
+            (
+                report.counts.scanned,
+                report.counts.matched,
+                report.counts.rewritten
+            ),
+            (5, 4, 4)
+        );
+        let found = client
+            .table::<Integration>()
+            .entity_query()
+            .field("run", "r1")
+            .all()
+            .await
+            .unwrap();
+        assert_eq!(found.len(), 4);
+        // The run kept its keys: it has no GSI1 attribute.
+        let run = client
+            .table_named::<RawItem<storm::Table>>(storm::LAYOUT.name)
+            .get(RawItem::key(Run::key("r1")))
+            .send()
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(!run.item.contains_key("GSI1PK"));
+    }
+}

@@ -899,6 +899,34 @@ fn entity_definitions_from_derived_entities_are_valid_for_their_table() {
     );
 }
 
+#[test]
+fn an_index_sharing_the_tables_sort_key_is_documented_with_the_tables_template() {
+    use dynorm::entity::Entity as _;
+    use dynorm::entity::formats::storm;
+    #[derive(dynorm::Entity)]
+    #[dynorm(table = storm::Table, pk = "T#{tenant}#Integrations", sk = "I#{integration}")]
+    #[dynorm(index(name = "GSI1", pk = "R#{run}#Integrations"))]
+    #[allow(dead_code)]
+    struct Integration {
+        tenant: String,
+        integration: String,
+        run: String,
+    }
+    let definition = Integration::entity_definition();
+    let table = storm::table_definition("single-table");
+    definition
+        .validate(&table)
+        .expect("GSI1's sort key is the table's `SK`");
+    let schema = Schema::new(vec![table]).with_entities([definition]);
+    let markdown = docs::schema_markdown(&schema).expect("docs");
+    assert!(
+        markdown.contains(
+            "| query | `GSI1` | `run`, `integration` | `GSI1PK` = `R#{run}#Integrations` and `SK` = `I#{integration}` |"
+        ),
+        "{markdown}"
+    );
+}
+
 fn tempdir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("dynorm-infra-{}-{name}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");

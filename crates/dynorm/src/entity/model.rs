@@ -431,7 +431,11 @@ impl EntityDefinition {
         for index in self.indexes() {
             if let Some(IndexRef::Global(g)) = table.index(index) {
                 for attribute in std::iter::once(g.partition_key.as_str()).chain(g.sort_key.as_deref()) {
-                    if !self.keys_of(Some(index)).any(|k| k.attribute == attribute) {
+                    // A key the index shares with the table (STORM's `GSI1` on `GSI1PK` + `SK`)
+                    // is written by the table's template.
+                    if !table_keys.contains(&attribute)
+                        && !self.keys_of(Some(index)).any(|k| k.attribute == attribute)
+                    {
                         p.push(format!(
                             "index `{index}`: no template for its key `{attribute}`, so no item of the entity would be in the index"
                         ));
@@ -454,5 +458,71 @@ impl EntityDefinition {
                 problems,
             })
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn definition() -> EntityDefinition {
+        serde_json::from_value(serde_json::json!({
+            "name": "User", "table": "app", "entity_attribute": "__entity",
+            "fields": [{ "name": "tenant" }, { "name": "user" }, { "name": "team", "optional": true }],
+            "keys": [
+                { "attribute": "pk", "template": "T#{tenant}" },
+                { "attribute": "sk", "template": "U#{user}" },
+                { "index": "gsi1", "attribute": "gsi1pk", "template": "TEAM#{team}", "sparse": true }
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_valid_definition_has_no_problems() {
+        assert_eq!(definition().problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_problem_is_named() {
+        let mut d = definition();
+        d.fields.push(EntityField {
+            name: "team2".into(),
+            stored: Some("team".into()),
+            optional: false,
+            immutable: false,
+        });
+        d.keys[0].sparse = true;
+        d.keys[1].template = "U#{team}".into();
+        d.keys[2].sparse = false;
+        d.keys.push(EntityKey {
+            index: Some("gsi1".into()),
+            attribute: "__entity".into(),
+            template: "X".into(),
+            sparse: false,
+        });
+        d.joined.push(EntityJoin {
+            attribute: "user".into(),
+            fields: vec![],
+            separator: "~".into(),
+        });
+        let problems = d.problems();
+        for needle in [
+            "two fields are stored under the attribute `team`",
+            "joined attribute `user` has the name of a field",
+            "joined attribute `user` joins no fields",
+            "the table key `pk` is marked sparse, but the table's keys are always present",
+            "the table key `sk` reads optional field `team`, but the table's keys are always present",
+            "index `gsi1` key `gsi1pk` reads optional field `team` and is not sparse",
+            "index `gsi1` key `__entity`: `__entity` is the entity-type attribute",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.contains(needle)),
+                "{needle:?} not in {problems:#?}"
+            );
+        }
+        assert_eq!(problems.len(), 7, "{problems:#?}");
     }
 }

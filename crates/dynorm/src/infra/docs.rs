@@ -308,11 +308,14 @@ fn targets<'a>(t: &'a TableDefinition, e: &'a EntityDefinition) -> Vec<Target<'a
             sk: table_sk,
         });
     }
+    // An index may share a key attribute with the table (STORM's `GSI1` on `GSI1PK` + `SK`).
+    let index_key =
+        |index: &str, attribute: &str| key(Some(index), attribute).or_else(|| key(None, attribute));
     for index in e.indexes() {
         let (pk, sk) = match t.index(index) {
             Some(IndexRef::Global(g)) => (
-                key(Some(index), &g.partition_key),
-                g.sort_key.as_deref().and_then(|sk| key(Some(index), sk)),
+                index_key(index, &g.partition_key),
+                g.sort_key.as_deref().and_then(|sk| index_key(index, sk)),
             ),
             Some(IndexRef::Local(l)) => (table_pk, key(Some(index), &l.sort_key)),
             None => continue,
