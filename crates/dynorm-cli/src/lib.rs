@@ -1,5 +1,6 @@
 //! The `dynorm` command-line tool, as a library: the binary is [`run`], and an application can
-//! expose the same commands over its own derived definitions with [`run_with`].
+//! expose the same commands over its own derived definitions with [`run_with`] (tables) or
+//! [`run_with_schema`] (tables and the entities of its single tables).
 //!
 //! ```no_run
 //! // src/bin/schema.rs of an application: `cargo run --bin schema -- export terraform`
@@ -9,12 +10,26 @@
 //! }
 //! ```
 //!
-//! Commands that take a schema FILE use the definitions given to [`run_with`] when the file is
-//! left out.
+//! With entities, `dynorm backfill` and the entity sections of `dynorm schema docs` work from
+//! code too:
+//!
+//! ```no_run
+//! use dynorm::schema_file::Schema;
+//!
+//! fn main() -> std::process::ExitCode {
+//!     let schema = Schema::new(vec![/* App::LAYOUT.definition(), ... */])
+//!         .with_entities([/* <User as dynorm::entity::Entity>::entity_definition(), ... */]);
+//!     dynorm_cli::run_with_schema(schema)
+//! }
+//! ```
+//!
+//! Commands that take a schema FILE use the definitions given to [`run_with`] or
+//! [`run_with_schema`] when the file is left out.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod backfill;
 mod data;
 pub mod serve;
 
@@ -29,6 +44,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use dynorm::definition::{BillingMode, Projection, TableDefinition};
+use dynorm::entity::EntityDefinition;
 use dynorm::infra::iam::{AccessLevel, ArnContext};
 use dynorm::infra::{ExportOptions, cloudformation, docs, iam, terraform};
 use dynorm::migrate::{self, ApplyOptions, MigrateError};
@@ -168,6 +184,41 @@ pub enum Command {
         json: bool,
     },
 
+    /// Rewrite the key attributes of a single table's items from its entities' key templates.
+    ///
+    /// After a template changed or an index was added, old items get the keys new code expects.
+    /// Each update changes only key attributes, on condition that the fields they read are
+    /// unchanged; an item whose table key would change is reported, never moved. The exit code
+    /// is non-zero when an item failed or needs a new key.
+    Backfill {
+        /// The table, as the schema names it.
+        table: String,
+        /// The schema file with the table and its entities.
+        file: Option<PathBuf>,
+        /// Only this entity type (repeat for several); default: every entity of the table.
+        #[arg(long = "entity", value_name = "NAME")]
+        entities: Vec<String>,
+        /// Report what would change, writing nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Save progress (cursor and counts) to this file after every page, and continue from
+        /// it when it exists; it is marked done at the end.
+        #[arg(long, value_name = "FILE")]
+        resume: Option<PathBuf>,
+        /// Items read per page (default: up to 1 MB per page).
+        #[arg(long, value_name = "N")]
+        page_size: Option<u32>,
+        /// Stop after this many pages (with --resume, the next run continues from there).
+        #[arg(long, value_name = "N")]
+        max_pages: Option<usize>,
+        /// Updates in flight at once.
+        #[arg(long, value_name = "N", default_value_t = dynorm::entity::backfill::DEFAULT_CONCURRENCY)]
+        concurrency: usize,
+        /// The live table's name, when it differs from the schema's (a stage prefix).
+        #[arg(long, value_name = "NAME")]
+        table_name: Option<String>,
+    },
+
     /// Print the items of a table.
     Scan {
         /// The table.
@@ -303,9 +354,25 @@ pub fn run_with(definitions: Vec<TableDefinition>) -> ExitCode {
     run_from(std::env::args_os(), Some(definitions))
 }
 
+/// Runs the `dynorm` command line over an application's own schema: its tables and the entities
+/// of its single tables (for `backfill` and the entity sections of `schema docs`). A command
+/// whose schema FILE is left out uses it.
+pub fn run_with_schema(schema: Schema) -> ExitCode {
+    run_schema_from(std::env::args_os(), Some(schema))
+}
+
 /// Runs the command line given by `args` (the first is the program name), printing to standard
 /// output and errors to standard error, and returns the exit code.
 pub fn run_from<I, T>(args: I, definitions: Option<Vec<TableDefinition>>) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    run_schema_from(args, definitions.map(Schema::new))
+}
+
+/// [`run_from`] with a whole schema (tables and entities) given in code.
+pub fn run_schema_from<I, T>(args: I, schema: Option<Schema>) -> ExitCode
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
@@ -323,7 +390,7 @@ where
         }
     };
     let mut stdout = std::io::stdout().lock();
-    match execute(&cli, definitions.as_deref(), &mut stdout) {
+    match execute_schema(&cli, schema.as_ref(), &mut stdout) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = stdout.flush();
@@ -342,20 +409,32 @@ pub fn execute(
     definitions: Option<&[TableDefinition]>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let tables = |file: &Option<PathBuf>| load(file.as_deref(), definitions);
+    let schema = definitions.map(|d| Schema::new(d.to_vec()));
+    execute_schema(cli, schema.as_ref(), out)
+}
+
+/// [`execute`] with a whole schema (tables and entities) given in code.
+pub fn execute_schema(cli: &Cli, code: Option<&Schema>, out: &mut dyn Write) -> anyhow::Result<()> {
+    let schema = |file: &Option<PathBuf>| load_schema(file.as_deref(), code);
+    let tables = |file: &Option<PathBuf>| schema(file).map(|s| s.tables);
+    let definitions = code.map(|s| s.tables.as_slice());
     match &cli.command {
         Command::Schema(SchemaCommand::Check { file }) => {
-            let tables = tables(file)?;
+            let schema = schema(file)?;
             let origin = file
                 .as_ref()
                 .map_or_else(|| "the definitions".to_owned(), |f| f.display().to_string());
-            writeln!(out, "{origin}: {} table(s), all valid", tables.len())?;
+            write!(out, "{origin}: {} table(s)", schema.tables.len())?;
+            if !schema.entities.is_empty() {
+                write!(out, ", {} entity type(s)", schema.entities.len())?;
+            }
+            writeln!(out, ", all valid")?;
         }
         Command::Schema(SchemaCommand::Show { file }) => {
-            out.write_all(show(&tables(file)?).as_bytes())?;
+            out.write_all(show(&schema(file)?).as_bytes())?;
         }
         Command::Schema(SchemaCommand::Docs { file }) => {
-            out.write_all(docs::markdown(&tables(file)?)?.as_bytes())?;
+            out.write_all(docs::schema_markdown(&schema(file)?)?.as_bytes())?;
         }
         Command::Export(export) => out.write_all(self::export(export, &tables)?.as_bytes())?,
         Command::Plan { file, json } => {
@@ -456,6 +535,31 @@ pub fn execute(
             )
             .await
         })?,
+        Command::Backfill {
+            table,
+            file,
+            entities,
+            dry_run,
+            resume,
+            page_size,
+            max_pages,
+            concurrency,
+            table_name,
+        } => {
+            let schema = schema(file)?;
+            let job = backfill::Job::new(&schema, table, entities, table_name.as_deref())?;
+            let options = backfill::Options {
+                dry_run: *dry_run,
+                resume: resume.clone(),
+                page_size: *page_size,
+                max_pages: *max_pages,
+                concurrency: *concurrency,
+            };
+            runtime()?.block_on(async {
+                let client = connect(&cli.target, "backfill").await?;
+                job.run(&client, &options, out).await
+            })?;
+        }
         Command::Scan { table, limit, json } => runtime()?.block_on(async {
             let client = connect(&cli.target, "scan").await?;
             data::scan(&client, table, *limit, *json, out).await
@@ -491,11 +595,18 @@ fn load(
     file: Option<&Path>,
     definitions: Option<&[TableDefinition]>,
 ) -> anyhow::Result<Vec<TableDefinition>> {
-    match (file, definitions) {
-        (Some(file), _) => Ok(Schema::load(file)?.tables),
-        (None, Some(definitions)) => {
-            Schema::new(definitions.to_vec()).validate()?;
-            Ok(definitions.to_vec())
+    let code = definitions.map(|d| Schema::new(d.to_vec()));
+    Ok(load_schema(file, code.as_ref())?.tables)
+}
+
+/// The schema (tables and entities) of a file, or the one given in code when the file is left
+/// out.
+fn load_schema(file: Option<&Path>, code: Option<&Schema>) -> anyhow::Result<Schema> {
+    match (file, code) {
+        (Some(file), _) => Ok(Schema::load(file)?),
+        (None, Some(schema)) => {
+            schema.validate()?;
+            Ok(schema.clone())
         }
         (None, None) => bail!("no schema file given: add one (TOML, YAML or JSON) after the command"),
     }
@@ -654,10 +765,10 @@ async fn apply(
     Ok(())
 }
 
-/// The tables, readably.
-fn show(tables: &[TableDefinition]) -> String {
+/// The tables and their entities, readably.
+fn show(schema: &Schema) -> String {
     let mut s = String::new();
-    for (i, t) in tables.iter().enumerate() {
+    for (i, t) in schema.tables.iter().enumerate() {
         if i > 0 {
             s.push('\n');
         }
@@ -728,6 +839,18 @@ fn show(tables: &[TableDefinition]) -> String {
                 let _ = write!(s, "  {d}");
             }
             s.push('\n');
+        }
+        let entities: Vec<&EntityDefinition> = schema.entities_of(&t.name).collect();
+        if !entities.is_empty() {
+            s.push_str("  entities\n");
+        }
+        for e in entities {
+            let keys: Vec<String> = e
+                .keys
+                .iter()
+                .map(|k| format!("{} = {}", k.attribute, k.template))
+                .collect();
+            let _ = writeln!(s, "    {}  {}", e.name, keys.join(", "));
         }
     }
     s

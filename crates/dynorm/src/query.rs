@@ -829,7 +829,7 @@ impl Cursor {
         self.0
     }
 
-    fn encode(table: &str, index: Option<&str>, key: &Item) -> Result<Self> {
+    pub(crate) fn encode(table: &str, index: Option<&str>, key: &Item) -> Result<Self> {
         let mut attributes = serde_json::Map::new();
         for (name, value) in key {
             let (tag, text) = match value {
@@ -865,7 +865,7 @@ impl Cursor {
         ))
     }
 
-    fn decode(
+    pub(crate) fn decode(
         &self,
         table: &str,
         index: Option<&str>,

@@ -31,9 +31,34 @@
 //! projection = { include = ["id"] }   # or "all" (the default) or "keys_only"
 //! ```
 //!
-//! Loading checks every table against DynamoDB's rules and reports every problem at once, each
-//! with the file, the line and column (of the syntax error, or where the table starts) and the
-//! table's name:
+//! A single table shared by several entity types also lists its `entities`, each an
+//! [`EntityDefinition`] (what `#[derive(Entity)]` declares): its fields, the template of each
+//! key attribute of the table and of its indexes, and its joined attributes. `dynorm schema docs`
+//! documents their access patterns and `dynorm backfill` rewrites stored keys from them:
+//!
+//! ```toml
+//! [[entities]]
+//! name = "Integration"
+//! table = "app"
+//! entity_attribute = "__entity"
+//! fields = [
+//!     { name = "tenant_name" },
+//!     { name = "integration_id", stored = "IntegrationId" },
+//!     { name = "enabled" },
+//!     { name = "owner", optional = true },
+//! ]
+//! keys = [
+//!     { attribute = "pk", template = "T#{tenant_name}#Integrations" },
+//!     { attribute = "sk", template = "I#{integration_id}" },
+//!     { index = "gsi1", attribute = "gsi1pk", template = "OWNER#{owner}", sparse = true },
+//!     { index = "gsi1", attribute = "gsi1sk", template = "I#{integration_id}", sparse = true },
+//! ]
+//! ```
+//!
+//! Loading checks every table against DynamoDB's rules, and every entity against its table (each
+//! key attribute a string key of the table or of the index named, templates that parse and read
+//! fields or joined attributes), and reports every problem at once, each with the file, the line
+//! and column (of the syntax error, or where the table or entity starts) and its name:
 //!
 //! ```
 //! use dynorm::schema_file::{Schema, SchemaFormat};
@@ -47,6 +72,18 @@
 //! let message = err.to_string();
 //! assert!(message.contains("schema.json:4:3: table `x`: table name `x` must be"), "{message}");
 //! assert!(message.contains("schema.json:4:3: table `x`: partition key `pk` is not a declared attribute"));
+//!
+//! let text = r#"{
+//!   "tables": [{ "name": "app", "partition_key": "pk",
+//!                "attributes": [{ "name": "pk", "type": "string" }] }],
+//!   "entities": [{ "name": "User", "table": "app", "fields": [{ "name": "id" }],
+//!                  "keys": [{ "attribute": "pk", "template": "U#{user_id}" }] }]
+//! }"#;
+//! let err = Schema::parse(text, SchemaFormat::Json, "schema.json").unwrap_err();
+//! assert!(err.to_string().contains(
+//!     "schema.json:4:16: entity `User`: the table key `pk`: template `U#{user_id}` reads `{user_id}`, \
+//!      which is neither a field nor a joined attribute (fields: `id`)"
+//! ), "{err}");
 //! ```
 
 use std::collections::BTreeSet;
@@ -56,14 +93,21 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::definition::TableDefinition;
+use crate::entity::EntityDefinition;
 
-/// The table definitions of an application: what a schema file holds.
+/// The table definitions of an application, and the entities stored in its single tables: what a
+/// schema file holds.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Schema {
     /// The tables, in file order.
     #[serde(default)]
     pub tables: Vec<TableDefinition>,
+    /// The entity types of single tables (what `#[derive(Entity)]` declares, as
+    /// [`Entity::entity_definition`](crate::entity::Entity::entity_definition) gives it), in
+    /// file order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub entities: Vec<EntityDefinition>,
 }
 
 /// The format of a schema file.
@@ -146,6 +190,8 @@ pub struct SchemaProblem {
     pub location: Option<Location>,
     /// The table concerned (its name, or `#<n>` counted from 1 when it has none).
     pub table: Option<String>,
+    /// The entity concerned (its name, or `#<n>` counted from 1 when it has none).
+    pub entity: Option<String>,
     /// What is wrong.
     pub message: String,
 }
@@ -170,6 +216,9 @@ impl fmt::Display for SchemaProblems {
             f.write_str(": ")?;
             if let Some(t) = &p.table {
                 write!(f, "table `{t}`: ")?;
+            }
+            if let Some(e) = &p.entity {
+                write!(f, "entity `{e}`: ")?;
             }
             f.write_str(&p.message)?;
         }
@@ -223,9 +272,18 @@ pub enum SchemaError {
 }
 
 impl Schema {
-    /// A schema of these tables.
+    /// A schema of these tables (and no entities).
     pub fn new(tables: Vec<TableDefinition>) -> Self {
-        Self { tables }
+        Self {
+            tables,
+            entities: Vec::new(),
+        }
+    }
+
+    /// The schema with these entities too.
+    pub fn with_entities(mut self, entities: impl IntoIterator<Item = EntityDefinition>) -> Self {
+        self.entities.extend(entities);
+        self
     }
 
     /// The table with this name.
@@ -233,7 +291,12 @@ impl Schema {
         self.tables.iter().find(|t| t.name == name)
     }
 
-    /// Reads a schema file, in the format its extension names, and checks every table.
+    /// The entities stored in the table with this name, in file order.
+    pub fn entities_of<'a>(&'a self, table: &'a str) -> impl Iterator<Item = &'a EntityDefinition> + 'a {
+        self.entities.iter().filter(move |e| e.table == table)
+    }
+
+    /// Reads a schema file, in the format its extension names, and checks every table and entity.
     pub fn load(path: impl AsRef<Path>) -> Result<Self, SchemaError> {
         let path = path.as_ref();
         let format = SchemaFormat::from_path(path)?;
@@ -245,7 +308,7 @@ impl Schema {
         Self::parse(&text, format, &path.display().to_string())
     }
 
-    /// Parses schema text and checks every table; `origin` names the text in problems.
+    /// Parses schema text and checks every table and entity; `origin` names the text in problems.
     ///
     /// JSON also accepts a bare array of tables (the older `dynorm schema check` form).
     pub fn parse(text: &str, format: SchemaFormat, origin: &str) -> Result<Self, SchemaError> {
@@ -261,16 +324,20 @@ impl Schema {
         Ok(check(raw, origin)?)
     }
 
-    /// Checks every table and that table names are unique; problems carry no location.
+    /// Checks every table and entity, and that names are unique; problems carry no location.
     pub fn validate(&self) -> Result<(), SchemaProblems> {
-        let raw: Vec<RawTable> = self
-            .tables
-            .iter()
-            .map(|t| RawTable {
-                location: None,
-                value: serde_json::to_value(t).unwrap_or(serde_json::Value::Null),
-            })
-            .collect();
+        fn unlocated<T: Serialize>(list: &[T]) -> Vec<RawEntry> {
+            list.iter()
+                .map(|t| RawEntry {
+                    location: None,
+                    value: serde_json::to_value(t).unwrap_or(serde_json::Value::Null),
+                })
+                .collect()
+        }
+        let raw = RawSchema {
+            tables: unlocated(&self.tables),
+            entities: unlocated(&self.entities),
+        };
         check(raw, "schema").map(|_| ())
     }
 
@@ -315,53 +382,73 @@ impl Schema {
     }
 }
 
-/// One table as parsed, before it is read as a definition.
-struct RawTable {
+/// One table or entity as parsed, before it is read as a definition.
+struct RawEntry {
     location: Option<Location>,
     value: serde_json::Value,
 }
 
-type RawResult = Result<Vec<RawTable>, SchemaProblem>;
+/// The tables and entities as parsed.
+#[derive(Default)]
+struct RawSchema {
+    tables: Vec<RawEntry>,
+    entities: Vec<RawEntry>,
+}
+
+type RawResult = Result<RawSchema, SchemaProblem>;
 
 fn syntax(location: Option<Location>, message: impl fmt::Display) -> SchemaProblem {
     SchemaProblem {
         location,
         table: None,
+        entity: None,
         message: message.to_string(),
     }
 }
 
-/// Reads each table, then validates it, then checks names are unique; collects every problem.
-fn check(raw: Vec<RawTable>, origin: &str) -> Result<Schema, SchemaProblems> {
+/// Reads a definition, naming the path inside it where it went wrong.
+fn read<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let message = e.inner().to_string();
+        let mut path = e.path().to_string();
+        if message.starts_with("unknown field") {
+            // The path ends with the unknown field, which the message names already.
+            path = path
+                .rsplit_once('.')
+                .map_or(String::new(), |(parent, _)| parent.to_owned());
+        }
+        if path.is_empty() || path == "." {
+            message
+        } else {
+            format!("at `{path}`: {message}")
+        }
+    })
+}
+
+/// The entry's name, or `#<n>` counted from 1.
+fn label(value: &serde_json::Value, i: usize) -> String {
+    value
+        .get("name")
+        .and_then(|n| n.as_str())
+        .map_or_else(|| format!("#{}", i + 1), str::to_owned)
+}
+
+/// Reads each table, then validates it, then checks names are unique; then each entity, checked
+/// against its table; collects every problem.
+fn check(raw: RawSchema, origin: &str) -> Result<Schema, SchemaProblems> {
     let mut problems = Vec::new();
     let mut tables = Vec::new();
     let mut names = BTreeSet::new();
-    for (i, RawTable { location, value }) in raw.into_iter().enumerate() {
-        let label = value
-            .get("name")
-            .and_then(|n| n.as_str())
-            .map_or_else(|| format!("#{}", i + 1), str::to_owned);
+    for (i, RawEntry { location, value }) in raw.tables.into_iter().enumerate() {
+        let label = label(&value, i);
         let problem = |message: String| SchemaProblem {
             location,
             table: Some(label.clone()),
+            entity: None,
             message,
         };
-        match serde_path_to_error::deserialize::<_, TableDefinition>(value) {
-            Err(e) => {
-                let message = e.inner().to_string();
-                let mut path = e.path().to_string();
-                if message.starts_with("unknown field") {
-                    // The path ends with the unknown field, which the message names already.
-                    path = path
-                        .rsplit_once('.')
-                        .map_or(String::new(), |(parent, _)| parent.to_owned());
-                }
-                problems.push(problem(if path.is_empty() || path == "." {
-                    message
-                } else {
-                    format!("at `{path}`: {message}")
-                }));
-            }
+        match read::<TableDefinition>(value) {
+            Err(message) => problems.push(problem(message)),
             Ok(t) => {
                 problems.extend(t.problems().into_iter().map(&problem));
                 if !names.insert(t.name.clone()) {
@@ -371,8 +458,60 @@ fn check(raw: Vec<RawTable>, origin: &str) -> Result<Schema, SchemaProblems> {
             }
         }
     }
+    let mut entities: Vec<EntityDefinition> = Vec::new();
+    for (i, RawEntry { location, value }) in raw.entities.into_iter().enumerate() {
+        let label = label(&value, i);
+        let problem = |message: String| SchemaProblem {
+            location,
+            table: None,
+            entity: Some(label.clone()),
+            message,
+        };
+        let e = match read::<EntityDefinition>(value) {
+            Err(message) => {
+                problems.push(problem(message));
+                continue;
+            }
+            Ok(e) => e,
+        };
+        match tables.iter().find(|t| t.name == e.table) {
+            Some(t) => problems.extend(e.problems_in(t).into_iter().map(&problem)),
+            None => {
+                problems.extend(e.problems().into_iter().map(&problem));
+                let known: Vec<String> = tables.iter().map(|t| format!("`{}`", t.name)).collect();
+                problems.push(problem(format!(
+                    "its table `{}` is not in the schema (its tables: {})",
+                    e.table,
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                )));
+            }
+        }
+        let same_table = entities.iter().filter(|o| o.table == e.table);
+        for other in same_table {
+            if other.name == e.name {
+                problems.push(problem(format!(
+                    "another entity of table `{}` has the same name",
+                    e.table
+                )));
+            } else if other.entity_attribute != e.entity_attribute {
+                let shown =
+                    |a: &Option<String>| a.as_ref().map_or_else(|| "none".to_owned(), |a| format!("`{a}`"));
+                problems.push(problem(format!(
+                    "its entity-type attribute is {}, but entity `{}` of the same table uses {}; a table has one layout",
+                    shown(&e.entity_attribute),
+                    other.name,
+                    shown(&other.entity_attribute)
+                )));
+            }
+        }
+        entities.push(e);
+    }
     if problems.is_empty() {
-        Ok(Schema { tables })
+        Ok(Schema { tables, entities })
     } else {
         Err(SchemaProblems {
             file: origin.to_owned(),
@@ -380,6 +519,9 @@ fn check(raw: Vec<RawTable>, origin: &str) -> Result<Schema, SchemaProblems> {
         })
     }
 }
+
+/// The keys a schema file may have at its top level.
+const TOP_LEVEL: [&str; 2] = ["tables", "entities"];
 
 fn raw_json(text: &str) -> RawResult {
     let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
@@ -391,45 +533,52 @@ fn raw_json(text: &str) -> RawResult {
             e,
         )
     })?;
-    let list = match value {
-        serde_json::Value::Array(list) => list,
+    let located = |list: Vec<serde_json::Value>, offsets: Vec<usize>| -> Vec<RawEntry> {
+        list.into_iter()
+            .enumerate()
+            .map(|(i, value)| RawEntry {
+                location: offsets.get(i).map(|&o| Location::of_offset(text, o)),
+                value,
+            })
+            .collect()
+    };
+    match value {
+        serde_json::Value::Array(list) => Ok(RawSchema {
+            tables: located(list, json_list_offsets(text, None)),
+            entities: Vec::new(),
+        }),
         serde_json::Value::Object(mut map) => {
-            if let Some(key) = map.keys().find(|k| k.as_str() != "tables") {
+            if let Some(key) = map.keys().find(|k| !TOP_LEVEL.contains(&k.as_str())) {
                 return Err(syntax(
                     None,
-                    format!("unknown top-level key `{key}`, expected `tables`"),
+                    format!("unknown top-level key `{key}`, expected `tables` or `entities`"),
                 ));
             }
-            match map.remove("tables") {
-                None => Vec::new(),
-                Some(serde_json::Value::Array(list)) => list,
-                Some(_) => return Err(syntax(None, "`tables` must be a list of table definitions")),
-            }
+            let mut list = |key: &str, what: &str| match map.remove(key) {
+                None => Ok(Vec::new()),
+                Some(serde_json::Value::Array(list)) => Ok(located(list, json_list_offsets(text, Some(key)))),
+                Some(_) => Err(syntax(None, format!("`{key}` must be a list of {what}"))),
+            };
+            Ok(RawSchema {
+                tables: list("tables", "table definitions")?,
+                entities: list("entities", "entity definitions")?,
+            })
         }
-        _ => return Err(syntax(None, "expected an object with a `tables` list")),
-    };
-    let offsets = json_table_offsets(text);
-    Ok(list
-        .into_iter()
-        .enumerate()
-        .map(|(i, value)| RawTable {
-            location: offsets.get(i).map(|&o| Location::of_offset(text, o)),
-            value,
-        })
-        .collect())
+        _ => Err(syntax(None, "expected an object with a `tables` list")),
+    }
 }
 
-/// Byte offsets where the elements of the table list start: the top-level array's elements, or
-/// those of the array under the top-level key `tables`. The text is known to be valid JSON.
-fn json_table_offsets(text: &str) -> Vec<usize> {
+/// Byte offsets where the elements of a list start: those of the top-level array (`key` `None`),
+/// or those of the array under the top-level key `key`. The text is known to be valid JSON.
+fn json_list_offsets(text: &str, key: Option<&str>) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut offsets = Vec::new();
     let mut depth = 0usize;
     let mut i = 0;
-    // The depth of the table list's elements, once known; and whether one may start next.
+    // The depth of the list's elements, once known; and whether one may start next.
     let mut list_depth: Option<usize> = None;
     let mut expect_element = false;
-    // The last string read at depth 1 in the top-level object, to spot the `tables` key.
+    // The last string read at depth 1 in the top-level object, to spot the key.
     let mut last_key: Option<(usize, usize)> = None;
     while i < bytes.len() {
         let b = bytes[i];
@@ -453,13 +602,14 @@ fn json_table_offsets(text: &str) -> Vec<usize> {
                 }
             }
             b'[' | b'{' => {
-                if depth == 0 && b == b'[' {
+                if depth == 0 && b == b'[' && key.is_none() {
                     list_depth = Some(1);
                     expect_element = true;
                 } else if depth == 1
                     && b == b'['
                     && list_depth.is_none()
-                    && last_key.and_then(|(s, e)| text.get(s..e)) == Some("tables")
+                    && key.is_some()
+                    && last_key.and_then(|(s, e)| text.get(s..e)) == key
                 {
                     list_depth = Some(2);
                     expect_element = true;
@@ -487,16 +637,25 @@ fn raw_toml(text: &str, _origin: &str) -> Result<RawResult, SchemaError> {
     struct Raw {
         #[serde(default)]
         tables: Vec<toml::Spanned<serde_json::Value>>,
+        #[serde(default)]
+        entities: Vec<toml::Spanned<serde_json::Value>>,
     }
-    Ok(match toml::from_str::<Raw>(text) {
-        Ok(raw) => Ok(raw
-            .tables
-            .into_iter()
-            .map(|t| RawTable {
-                location: Some(Location::of_offset(text, toml_table_start(text, t.span().start))),
+    let located = |list: Vec<toml::Spanned<serde_json::Value>>, header: &str| -> Vec<RawEntry> {
+        list.into_iter()
+            .map(|t| RawEntry {
+                location: Some(Location::of_offset(
+                    text,
+                    toml_entry_start(text, t.span().start, header),
+                )),
                 value: t.into_inner(),
             })
-            .collect()),
+            .collect()
+    };
+    Ok(match toml::from_str::<Raw>(text) {
+        Ok(raw) => Ok(RawSchema {
+            tables: located(raw.tables, "[[tables]]"),
+            entities: located(raw.entities, "[[entities]]"),
+        }),
         Err(e) => {
             let location = e.span().map(|s| Location::of_offset(text, s.start));
             Err(syntax(location, e.message().trim_end()))
@@ -504,13 +663,13 @@ fn raw_toml(text: &str, _origin: &str) -> Result<RawResult, SchemaError> {
     })
 }
 
-/// The start of the `[[tables]]` header owning a body that starts at `offset` (TOML gives the
-/// body's span), or `offset` itself for inline tables.
+/// The start of the `header` (`[[tables]]`, `[[entities]]`) owning a body that starts at
+/// `offset` (TOML gives the body's span), or `offset` itself for inline tables.
 #[cfg(feature = "schema-files")]
-fn toml_table_start(text: &str, offset: usize) -> usize {
+fn toml_entry_start(text: &str, offset: usize, header: &str) -> usize {
     let before = text.get(..offset).unwrap_or(text);
-    match before.rfind("[[tables]]") {
-        Some(header) if before[header..].trim_end().len() == "[[tables]]".len() => header,
+    match before.rfind(header) {
+        Some(at) if before[at..].trim_end().len() == header.len() => at,
         _ => offset,
     }
 }
@@ -522,6 +681,8 @@ fn raw_yaml(text: &str, _origin: &str) -> Result<RawResult, SchemaError> {
     struct Raw {
         #[serde(default)]
         tables: Vec<serde_saphyr::Spanned<serde_json::Value>>,
+        #[serde(default)]
+        entities: Vec<serde_saphyr::Spanned<serde_json::Value>>,
     }
     let location = |l: serde_saphyr::Location| {
         (l.line() > 0).then(|| Location {
@@ -529,15 +690,19 @@ fn raw_yaml(text: &str, _origin: &str) -> Result<RawResult, SchemaError> {
             column: usize::try_from(l.column()).unwrap_or(usize::MAX),
         })
     };
-    Ok(match serde_saphyr::from_str::<Raw>(text) {
-        Ok(raw) => Ok(raw
-            .tables
-            .into_iter()
-            .map(|t| RawTable {
+    let located = |list: Vec<serde_saphyr::Spanned<serde_json::Value>>| -> Vec<RawEntry> {
+        list.into_iter()
+            .map(|t| RawEntry {
                 location: location(t.referenced),
                 value: t.value,
             })
-            .collect()),
+            .collect()
+    };
+    Ok(match serde_saphyr::from_str::<Raw>(text) {
+        Ok(raw) => Ok(RawSchema {
+            tables: located(raw.tables),
+            entities: located(raw.entities),
+        }),
         Err(e) => Err(syntax(e.location().and_then(location), yaml_message(&e))),
     })
 }
@@ -578,10 +743,13 @@ mod tests {
     #[test]
     fn json_offsets_find_each_table() {
         let text = r#"{"x": [[1]], "tables": [ {"name": "a,]"}, [], {"b": [1, 2]} ]}"#;
-        let offsets = json_table_offsets(text);
+        let offsets = json_list_offsets(text, Some("tables"));
         let starts: Vec<&str> = offsets.iter().map(|&o| &text[o..o + 2]).collect();
         assert_eq!(starts, ["{\"", "[]", "{\""]);
-        assert_eq!(json_table_offsets("[ {}, {} ]"), [2, 6]);
+        assert_eq!(json_list_offsets("[ {}, {} ]", None), [2, 6]);
+        let text = r#"{"entities": [{"name": "E"}], "tables": [{}]}"#;
+        assert_eq!(json_list_offsets(text, Some("entities")), [14]);
+        assert_eq!(json_list_offsets(text, Some("tables")), [41]);
     }
 
     #[test]

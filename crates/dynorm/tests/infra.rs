@@ -12,6 +12,7 @@ use dynorm::definition::{
     AttributeDefinition, AttributeType, BillingMode, Capacity, Composite, GlobalSecondaryIndex,
     LocalSecondaryIndex, Projection, StreamViewType, TableDefinition,
 };
+use dynorm::entity::{EntityDefinition, IndexLayout, Layout};
 use dynorm::infra::iam::{self, AccessLevel, ArnContext};
 use dynorm::infra::{self, ExportOptions, InfraError, cloudformation, docs, terraform};
 use dynorm::schema_file::{Schema, SchemaError, SchemaFormat};
@@ -184,6 +185,67 @@ fn dynamojo() -> TableDefinition {
         });
     }
     t
+}
+
+/// A single table shared by entities: a global and a local index, all keys strings.
+const SHOP: Layout = Layout {
+    global_indexes: &[IndexLayout::global("gsi1", "gsi1pk", Some("gsi1sk"))],
+    local_indexes: &[IndexLayout::local("lsi1", "lsi1sk")],
+    ..Layout::new("shop", "pk", Some("sk"))
+};
+
+/// The entities of `shop`, as a schema file holds them: a tenant profile (constant sort key), its
+/// users (found by email on `gsi1`, by age on `lsi1`) and orders (a sparse `gsi1` by coupon, a
+/// joined attribute, a padded number).
+fn shop_entities() -> Vec<EntityDefinition> {
+    let entities = serde_json::json!([
+        {
+            "name": "Tenant", "table": "shop", "entity_attribute": "__entity",
+            "fields": [{ "name": "tenant" }, { "name": "plan" }],
+            "keys": [
+                { "attribute": "pk", "template": "T#{tenant}" },
+                { "attribute": "sk", "template": "PROFILE" }
+            ]
+        },
+        {
+            "name": "User", "table": "shop", "entity_attribute": "__entity",
+            "fields": [
+                { "name": "tenant" },
+                { "name": "user_id", "stored": "UserId", "immutable": true },
+                { "name": "email" },
+                { "name": "age" },
+                { "name": "nickname", "optional": true }
+            ],
+            "keys": [
+                { "attribute": "pk", "template": "T#{tenant}" },
+                { "attribute": "sk", "template": "U#{user_id}" },
+                { "index": "gsi1", "attribute": "gsi1pk", "template": "EMAIL#{email}" },
+                { "index": "gsi1", "attribute": "gsi1sk", "template": "T#{tenant}" },
+                { "index": "lsi1", "attribute": "lsi1sk", "template": "AGE#{age:03}#{user_id}" }
+            ]
+        },
+        {
+            "name": "Order", "table": "shop", "entity_attribute": "__entity",
+            "fields": [
+                { "name": "tenant" },
+                { "name": "placed" },
+                { "name": "order" },
+                { "name": "coupon", "optional": true }
+            ],
+            "keys": [
+                { "attribute": "pk", "template": "T#{tenant}" },
+                { "attribute": "sk", "template": "O#{placed:08}#{order}" },
+                { "index": "gsi1", "attribute": "gsi1pk", "template": "COUPON#{coupon}", "sparse": true },
+                { "index": "gsi1", "attribute": "gsi1sk", "template": "{ref}", "sparse": true }
+            ],
+            "joined": [{ "attribute": "ref", "fields": ["tenant", "order"], "separator": "~" }]
+        }
+    ]);
+    serde_json::from_value(entities).expect("entity definitions")
+}
+
+fn shop_schema() -> Schema {
+    Schema::new(vec![SHOP.definition()]).with_entities(shop_entities())
 }
 
 fn fixtures() -> Vec<(&'static str, Vec<TableDefinition>)> {
@@ -631,6 +693,48 @@ fn data_model_document_matches_golden_file() {
     assert!(err.to_string().contains("`nope`"), "{err}");
 }
 
+#[test]
+fn entities_are_documented_with_keys_fields_and_access_patterns() {
+    let markdown = docs::schema_markdown(&shop_schema()).expect("docs");
+    golden("docs/shop.md", &markdown);
+    // The reads a user would look for.
+    for needle in [
+        "| get one | table | `tenant`, `user_id` | `pk` = `T#{tenant}` and `sk` = `U#{user_id}` |",
+        "| query | table | `tenant` | `pk` = `T#{tenant}` and `sk` begins with `O#` |",
+        "| query | `gsi1` (sparse: items with `coupon`) | `coupon` | `gsi1pk` = `COUPON#{coupon}` |",
+        "- table, `pk` = `T#{tenant}`: `Tenant`, `User`, `Order`",
+        "    shop ||--o{ Order : holds",
+    ] {
+        assert!(markdown.contains(needle), "missing {needle:?} in:\n{markdown}");
+    }
+
+    // An entity whose table is not documented, or that is invalid for it, is refused by name.
+    let mut lost = shop_entities();
+    lost[0].table = "elsewhere".into();
+    let err = docs::DataModelDoc::new(&[SHOP.definition()])
+        .entities(&lost)
+        .render()
+        .expect_err("must fail");
+    assert!(matches!(err, InfraError::InvalidEntity(_)), "{err}");
+    assert!(
+        err.to_string()
+            .contains("its table `elsewhere` is not in the document"),
+        "{err}"
+    );
+    let mut bad = shop_entities();
+    bad[1].keys[4].attribute = "gsi1pk".into();
+    let err = docs::DataModelDoc::new(&[SHOP.definition()])
+        .entities(&bad)
+        .render()
+        .expect_err("must fail");
+    assert!(
+        err.to_string().contains(
+            "index `lsi1` key `gsi1pk`: `gsi1pk` is not a key attribute of index `lsi1` (its keys: `lsi1sk`)"
+        ),
+        "{err}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Schema files
 
@@ -657,6 +761,169 @@ fn json_schema_round_trips_and_matches_golden_file() {
     assert_eq!(
         Schema::parse(&list, SchemaFormat::Json, "list.json").expect("parse"),
         schema
+    );
+}
+
+#[test]
+fn json_schema_with_entities_round_trips_and_matches_golden_file() {
+    let schema = shop_schema();
+    let text = schema.to_text(SchemaFormat::Json).expect("json");
+    golden("schema/shop.json", &text);
+    assert_eq!(
+        Schema::parse(&text, SchemaFormat::Json, "shop.json").expect("parse"),
+        schema
+    );
+    schema.validate().expect("valid");
+    assert_eq!(schema.entities_of("shop").count(), 3);
+    // A schema without entities writes no `entities` key: older readers still read it.
+    let plain = app_schema().to_text(SchemaFormat::Json).expect("json");
+    assert!(!plain.contains("entities"));
+}
+
+/// A schema with one problem of each kind in its entities, as JSON.
+const BAD_ENTITIES: &str = r#"{
+  "tables": [
+    {
+      "name": "shop",
+      "partition_key": "pk",
+      "sort_key": "sk",
+      "attributes": [
+        { "name": "pk", "type": "string" },
+        { "name": "sk", "type": "string" },
+        { "name": "gsi1pk", "type": "number" }
+      ],
+      "global_secondary_indexes": [{ "name": "gsi1", "partition_key": "gsi1pk" }]
+    }
+  ],
+  "entities": [
+    {
+      "name": "User",
+      "table": "shop",
+      "fields": [{ "name": "tenant" }, { "name": "user_id" }],
+      "keys": [
+        { "attribute": "pk", "template": "T#{tenant}" },
+        { "attribute": "sk", "template": "U#{usr}" },
+        { "index": "gsi9", "attribute": "gsi9pk", "template": "X" },
+        { "index": "gsi1", "attribute": "gsi1pk", "template": "U#{user_id}" },
+        { "attribute": "lsi1sk", "template": "A#{tenant" }
+      ],
+      "joined": [{ "attribute": "both", "fields": ["tenant", "team"], "separator": "~" }]
+    },
+    {
+      "name": "Ghost",
+      "table": "nowhere",
+      "keys": [{ "attribute": "pk", "template": "G" }]
+    },
+    {
+      "name": "User",
+      "table": "shop",
+      "entity_attribute": "type",
+      "fields": [{ "name": "tenant" }],
+      "keys": [{ "attribute": "pk", "tempalte": "T#{tenant}" }]
+    },
+    {
+      "name": "User",
+      "table": "shop",
+      "entity_attribute": "type",
+      "fields": [{ "name": "tenant" }],
+      "keys": [{ "attribute": "pk", "template": "T#{tenant}" }, { "attribute": "sk", "template": "P" }]
+    }
+  ]
+}"#;
+
+#[test]
+fn bad_entities_are_reported_with_their_location_and_name() {
+    let message = Schema::parse(BAD_ENTITIES, SchemaFormat::Json, "bad.json")
+        .expect_err("must fail")
+        .to_string();
+    for needle in [
+        "bad.json:16:5: entity `User`: the table key `sk`: template `U#{usr}` reads `{usr}`, which is neither a field nor a joined attribute (fields: `tenant`, `user_id`)",
+        "bad.json:16:5: entity `User`: index `gsi9` key `gsi9pk`: table `shop` has no index `gsi9` (its indexes: `gsi1`)",
+        "bad.json:16:5: entity `User`: index `gsi1` key `gsi1pk`: table `shop` declares `gsi1pk` as N, but templates write strings (S)",
+        "bad.json:16:5: entity `User`: the table key `lsi1sk`: malformed key template `A#{tenant` at byte 2",
+        "bad.json:16:5: entity `User`: joined attribute `both` reads `team`, which is not a field (fields: `tenant`, `user_id`)",
+        "bad.json:29:5: entity `Ghost`: its table `nowhere` is not in the schema (its tables: `shop`)",
+        "bad.json:34:5: entity `User`: at `keys[0]`: unknown field `tempalte`",
+        "bad.json:41:5: entity `User`: another entity of table `shop` has the same name",
+    ] {
+        assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
+    }
+    assert!(
+        message.contains("entity `User`: the table key `lsi1sk`: `lsi1sk` is not a key attribute of table `shop` (its keys: `pk`, `sk`)"),
+        "{message}"
+    );
+
+    // Without locations, from code.
+    let mut schema = shop_schema();
+    schema.entities[1].keys[2].index = Some("nope".into());
+    schema.entities[2].entity_attribute = Some("kind".into());
+    let problems = schema.validate().expect_err("must fail").to_string();
+    assert!(
+        problems
+            .contains("schema: entity `User`: index `nope` key `gsi1pk`: table `shop` has no index `nope`"),
+        "{problems}"
+    );
+    assert!(
+        problems.contains("schema: entity `Order`: its entity-type attribute is `kind`, but entity `Tenant` of the same table uses `__entity`"),
+        "{problems}"
+    );
+}
+
+#[test]
+fn entity_definitions_from_derived_entities_are_valid_for_their_table() {
+    use dynorm::entity::{Entity as _, SingleTable};
+    struct Shop;
+    impl SingleTable for Shop {
+        const LAYOUT: Layout = SHOP;
+    }
+    #[derive(dynorm::Entity)]
+    #[dynorm(table = Shop, entity = "User", pk = "T#{tenant}", sk = "U#{user_id}")]
+    #[dynorm(index(name = "gsi1", pk = "TEAM#{team}", sk = "U#{user_id}"))]
+    #[allow(dead_code)]
+    struct User {
+        tenant: String,
+        #[dynorm(rename = "UserId")]
+        user_id: String,
+        team: Option<String>,
+    }
+    let definition = User::entity_definition();
+    definition.validate(&SHOP.definition()).expect("valid");
+    assert!(definition.keys[2].sparse, "a key over an Option field is sparse");
+    assert_eq!(definition.fields[1].stored_name(), "UserId");
+    // Saved with its table, it loads back the same.
+    let schema = Schema::new(vec![SHOP.definition()]).with_entities([definition]);
+    let text = schema.to_text(SchemaFormat::Json).expect("json");
+    assert_eq!(
+        Schema::parse(&text, SchemaFormat::Json, "x.json").expect("parse"),
+        schema
+    );
+}
+
+#[test]
+fn an_index_sharing_the_tables_sort_key_is_documented_with_the_tables_template() {
+    use dynorm::entity::Entity as _;
+    use dynorm::entity::formats::storm;
+    #[derive(dynorm::Entity)]
+    #[dynorm(table = storm::Table, pk = "T#{tenant}#Integrations", sk = "I#{integration}")]
+    #[dynorm(index(name = "GSI1", pk = "R#{run}#Integrations"))]
+    #[allow(dead_code)]
+    struct Integration {
+        tenant: String,
+        integration: String,
+        run: String,
+    }
+    let definition = Integration::entity_definition();
+    let table = storm::table_definition("single-table");
+    definition
+        .validate(&table)
+        .expect("GSI1's sort key is the table's `SK`");
+    let schema = Schema::new(vec![table]).with_entities([definition]);
+    let markdown = docs::schema_markdown(&schema).expect("docs");
+    assert!(
+        markdown.contains(
+            "| query | `GSI1` | `run`, `integration` | `GSI1PK` = `R#{run}#Integrations` and `SK` = `I#{integration}` |"
+        ),
+        "{markdown}"
     );
 }
 
@@ -762,6 +1029,103 @@ mod with_schema_files {
             schema.save(&path).expect("save");
             assert_eq!(Schema::load(&path).expect("load"), schema);
         }
+    }
+
+    #[test]
+    fn schemas_with_entities_round_trip_in_toml_and_yaml() {
+        let schema = shop_schema();
+        for (format, ext) in [(SchemaFormat::Toml, "toml"), (SchemaFormat::Yaml, "yaml")] {
+            let text = schema.to_text(format).expect("serialize");
+            golden(&format!("schema/shop.{ext}"), &text);
+            let back = Schema::parse(&text, format, ext).unwrap_or_else(|e| panic!("{format}: {e}"));
+            assert_eq!(back, schema, "{format} round trip");
+        }
+    }
+
+    #[test]
+    fn handwritten_toml_entities_read_well_and_problems_have_locations() {
+        // The sample of the `schema_file` module docs, with its table.
+        let text = r#"
+[[tables]]
+name = "app"
+partition_key = "pk"
+sort_key = "sk"
+attributes = [
+    { name = "pk", type = "string" },
+    { name = "sk", type = "string" },
+    { name = "gsi1pk", type = "string" },
+    { name = "gsi1sk", type = "string" },
+]
+global_secondary_indexes = [{ name = "gsi1", partition_key = "gsi1pk", sort_key = "gsi1sk" }]
+
+[[entities]]
+name = "Integration"
+table = "app"
+entity_attribute = "__entity"
+fields = [
+    { name = "tenant_name" },
+    { name = "integration_id", stored = "IntegrationId" },
+    { name = "enabled" },
+    { name = "owner", optional = true },
+]
+keys = [
+    { attribute = "pk", template = "T#{tenant_name}#Integrations" },
+    { attribute = "sk", template = "I#{integration_id}" },
+    { index = "gsi1", attribute = "gsi1pk", template = "OWNER#{owner}", sparse = true },
+    { index = "gsi1", attribute = "gsi1sk", template = "I#{integration_id}", sparse = true },
+]
+"#;
+        let schema = Schema::parse(text, SchemaFormat::Toml, "app.toml").expect("parse");
+        assert_eq!(schema.entities[0].fields[1].stored_name(), "IntegrationId");
+
+        let bad = text.replace("OWNER#{owner}", "OWNER#{ownr}")
+            + "\n[[entities]]\nname = \"X\"\ntable = \"app\"\nkeys = 3\n";
+        let message = Schema::parse(&bad, SchemaFormat::Toml, "bad.toml")
+            .expect_err("must fail")
+            .to_string();
+        for needle in [
+            "bad.toml:14:1: entity `Integration`: index `gsi1` key `gsi1pk`: template `OWNER#{ownr}` reads `{ownr}`",
+            "bad.toml:31:1: entity `X`: at `keys`: invalid type: integer `3`, expected a sequence",
+        ] {
+            assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
+        }
+
+        let yaml = "tables:
+  - name: app
+    partition_key: pk
+    attributes:
+      - name: pk
+        type: string
+entities:
+  - name: Tenant
+    table: app
+    fields:
+      - name: tenant
+    keys:
+      - attribute: pk
+        template: T#{tenant}
+  - name: User
+    table: app
+    keys:
+      - attribute: pk
+        template: U#{user}
+";
+        let schema = Schema::parse(
+            &yaml.replace("U#{user}", "U#{tenant}").replace(
+                "    keys:\n      - attribute: pk\n        template: U",
+                "    fields:\n      - name: tenant\n    keys:\n      - attribute: pk\n        template: U",
+            ),
+            SchemaFormat::Yaml,
+            "ok.yaml",
+        );
+        assert_eq!(schema.expect("parse").entities.len(), 2);
+        let message = Schema::parse(yaml, SchemaFormat::Yaml, "bad.yaml")
+            .expect_err("must fail")
+            .to_string();
+        assert!(
+            message.contains("bad.yaml:15:5: entity `User`: the table key `pk`: template `U#{user}` reads `{user}`, which is neither a field nor a joined attribute (fields: none)"),
+            "{message}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Entity;
+use crate::definition::{IndexRef, ScalarType, TableDefinition};
 
 /// An entity type of a shared table, as data.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -123,5 +124,405 @@ impl EntityDefinition {
     /// The field with this name.
     pub fn field(&self, name: &str) -> Option<&EntityField> {
         self.fields.iter().find(|f| f.name == name)
+    }
+}
+
+/// Every problem of an [`EntityDefinition`], as [`EntityDefinition::validate`] reports them.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("entity `{entity}` of table `{table}`: {}", .problems.join("; "))]
+pub struct EntityProblems {
+    /// The entity type.
+    pub entity: String,
+    /// The table it names.
+    pub table: String,
+    /// What is wrong, one sentence each.
+    pub problems: Vec<String>,
+}
+
+/// Where a key attribute belongs, in messages.
+pub(crate) fn place(index: Option<&str>) -> String {
+    match index {
+        Some(i) => format!("index `{i}`"),
+        None => "the table".to_owned(),
+    }
+}
+
+fn list<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> String {
+    let names: Vec<String> = names.into_iter().map(|n| format!("`{}`", n.as_ref())).collect();
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
+}
+
+impl EntityJoin {
+    /// The joined text from the sources' stored values, looked up by field name: strings as they
+    /// are, numbers as their text, `""` for an absent (or NULL) source — the rule of
+    /// [`JoinedAttribute::render`](super::JoinedAttribute::render). Other types cannot be joined;
+    /// the error names the source and the type found.
+    pub fn render(
+        &self,
+        mut lookup: impl FnMut(&str) -> Option<crate::AttributeValue>,
+    ) -> Result<String, String> {
+        let mut parts = Vec::with_capacity(self.fields.len());
+        for field in &self.fields {
+            parts.push(match lookup(field) {
+                None | Some(crate::AttributeValue::Null(_)) => String::new(),
+                Some(crate::AttributeValue::S(s)) => s,
+                Some(crate::AttributeValue::N(n)) => n,
+                Some(other) => {
+                    return Err(format!(
+                        "source field `{field}` holds {} (only strings and numbers can be joined)",
+                        crate::attribute::type_name(&other)
+                    ));
+                }
+            });
+        }
+        Ok(parts.join(&self.separator))
+    }
+}
+
+impl EntityDefinition {
+    /// The joined attribute with this name.
+    pub fn joined_attribute(&self, name: &str) -> Option<&EntityJoin> {
+        self.joined.iter().find(|j| j.attribute == name)
+    }
+
+    /// The composed keys of the table (`None`) or of one index.
+    pub fn keys_of<'a>(&'a self, index: Option<&'a str>) -> impl Iterator<Item = &'a EntityKey> + 'a {
+        self.keys.iter().filter(move |k| k.index.as_deref() == index)
+    }
+
+    /// The key of this attribute.
+    pub fn key(&self, attribute: &str) -> Option<&EntityKey> {
+        self.keys.iter().find(|k| k.attribute == attribute)
+    }
+
+    /// The indexes the entity composes keys for, each once, in declaration order.
+    pub fn indexes(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for k in &self.keys {
+            if let Some(i) = k.index.as_deref()
+                && !out.contains(&i)
+            {
+                out.push(i);
+            }
+        }
+        out
+    }
+
+    /// The fields a template placeholder reads: the field itself, or a joined attribute's
+    /// sources. Empty when the name is neither.
+    pub fn placeholder_fields<'a>(&'a self, name: &'a str) -> Vec<&'a str> {
+        if self.field(name).is_some() {
+            return vec![name];
+        }
+        match self.joined_attribute(name) {
+            Some(j) => j.fields.iter().map(String::as_str).collect(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The fields a key reads, directly or through joined attributes, each once, in template
+    /// order (none when the template does not parse).
+    pub fn key_fields<'a>(&'a self, key: &'a EntityKey) -> Vec<&'a str> {
+        let Ok(template) = super::Template::parse(&key.template) else {
+            return Vec::new();
+        };
+        let mut out: Vec<&str> = Vec::new();
+        for name in template.fields() {
+            // `name` borrows the local template; look the field up again to borrow `self`.
+            let fields = self
+                .field(name)
+                .map(|f| vec![f.name.as_str()])
+                .or_else(|| {
+                    self.joined_attribute(name)
+                        .map(|j| j.fields.iter().map(String::as_str).collect())
+                })
+                .unwrap_or_default();
+            for f in fields {
+                if !out.contains(&f) {
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+
+    /// Every problem of the definition on its own: field, joined and key attribute names unique
+    /// and distinct; templates that parse and whose placeholders name fields or joined
+    /// attributes; joined sources that are fields; table keys never sparse nor reading optional
+    /// fields; a non-sparse index key never reading an optional field (it could not be written
+    /// when the field is absent). Empty when it is valid.
+    pub fn problems(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        if self.name.is_empty() {
+            p.push("the entity has no name".to_owned());
+        }
+        if self.table.is_empty() {
+            p.push("the entity names no table".to_owned());
+        }
+        let mut stored: Vec<&str> = Vec::new();
+        for (i, f) in self.fields.iter().enumerate() {
+            if f.name.is_empty() {
+                p.push(format!("field #{} has no name", i + 1));
+            }
+            if self.fields[..i].iter().any(|o| o.name == f.name) {
+                p.push(format!("field `{}` is declared twice", f.name));
+            }
+            if stored.contains(&f.stored_name()) {
+                p.push(format!(
+                    "two fields are stored under the attribute `{}`",
+                    f.stored_name()
+                ));
+            }
+            stored.push(f.stored_name());
+        }
+        for (i, j) in self.joined.iter().enumerate() {
+            if self.joined[..i].iter().any(|o| o.attribute == j.attribute) {
+                p.push(format!("joined attribute `{}` is declared twice", j.attribute));
+            }
+            if self.field(&j.attribute).is_some() || stored.contains(&j.attribute.as_str()) {
+                p.push(format!(
+                    "joined attribute `{}` has the name of a field",
+                    j.attribute
+                ));
+            }
+            if j.fields.is_empty() {
+                p.push(format!("joined attribute `{}` joins no fields", j.attribute));
+            }
+            for source in &j.fields {
+                if self.field(source).is_none() {
+                    p.push(format!(
+                        "joined attribute `{}` reads `{source}`, which is not a field (fields: {})",
+                        j.attribute,
+                        list(self.fields.iter().map(|f| &f.name))
+                    ));
+                }
+            }
+        }
+        for (i, k) in self.keys.iter().enumerate() {
+            let at = format!("{} key `{}`", place(k.index.as_deref()), k.attribute);
+            if self.keys[..i].iter().any(|o| o.attribute == k.attribute) {
+                p.push(format!("key attribute `{}` has two templates", k.attribute));
+            }
+            if stored.contains(&k.attribute.as_str()) || self.joined_attribute(&k.attribute).is_some() {
+                p.push(format!(
+                    "{at}: `{}` is also a field's or joined attribute's name; key attributes are written from templates only",
+                    k.attribute
+                ));
+            }
+            if self.entity_attribute.as_deref() == Some(k.attribute.as_str()) {
+                p.push(format!("{at}: `{}` is the entity-type attribute", k.attribute));
+            }
+            if k.index.is_none() && k.sparse {
+                p.push(format!(
+                    "{at} is marked sparse, but the table's keys are always present"
+                ));
+            }
+            let template = match super::Template::parse(&k.template) {
+                Ok(t) => t,
+                Err(e) => {
+                    p.push(format!("{at}: {e}"));
+                    continue;
+                }
+            };
+            for name in template.fields() {
+                if let Some(f) = self.field(name) {
+                    if f.optional && k.index.is_none() {
+                        p.push(format!(
+                            "{at} reads optional field `{name}`, but the table's keys are always present"
+                        ));
+                    } else if f.optional && !k.sparse {
+                        p.push(format!(
+                            "{at} reads optional field `{name}` and is not sparse: it could not be written when `{name}` is absent; mark it `sparse`"
+                        ));
+                    }
+                } else if self.joined_attribute(name).is_none() {
+                    p.push(format!(
+                        "{at}: template `{}` reads `{{{name}}}`, which is neither a field nor a joined attribute (fields: {})",
+                        k.template,
+                        list(self.fields.iter().map(|f| &f.name))
+                    ));
+                }
+            }
+        }
+        if let Some(a) = &self.entity_attribute
+            && (stored.contains(&a.as_str()) || self.joined_attribute(a).is_some())
+        {
+            p.push(format!(
+                "the entity-type attribute `{a}` is also a field's or joined attribute's name"
+            ));
+        }
+        p
+    }
+
+    /// [`problems`](Self::problems), and every problem against the definition of its table:
+    /// the table's name; each key attribute one of the keys of the table or of the index it
+    /// names, declared as a string (`S`); a template for each of the table's keys; and for each
+    /// global index the entity writes, templates for all of its keys (an item missing one is not
+    /// in the index).
+    pub fn problems_in(&self, table: &TableDefinition) -> Vec<String> {
+        let mut p = self.problems();
+        if self.table != table.name {
+            p.push(format!(
+                "the entity belongs to table `{}`, not `{}`",
+                self.table, table.name
+            ));
+        }
+        let table_keys: Vec<&str> = std::iter::once(table.partition_key.as_str())
+            .chain(table.sort_key.as_deref())
+            .collect();
+        for k in &self.keys {
+            let at = format!("{} key `{}`", place(k.index.as_deref()), k.attribute);
+            let allowed: Vec<&str> = match k.index.as_deref() {
+                None => table_keys.clone(),
+                Some(name) => match table.index(name) {
+                    Some(IndexRef::Global(g)) => std::iter::once(g.partition_key.as_str())
+                        .chain(g.sort_key.as_deref())
+                        .collect(),
+                    Some(IndexRef::Local(l)) => vec![l.sort_key.as_str()],
+                    None => {
+                        let known: Vec<&str> = table
+                            .global_secondary_indexes
+                            .iter()
+                            .map(|g| g.name.as_str())
+                            .chain(table.local_secondary_indexes.iter().map(|l| l.name.as_str()))
+                            .collect();
+                        p.push(format!(
+                            "{at}: table `{}` has no index `{name}` (its indexes: {})",
+                            table.name,
+                            list(known)
+                        ));
+                        continue;
+                    }
+                },
+            };
+            if !allowed.contains(&k.attribute.as_str()) {
+                p.push(format!(
+                    "{at}: `{}` is not a key attribute of {} (its keys: {})",
+                    k.attribute,
+                    match k.index.as_deref() {
+                        Some(i) => format!("index `{i}`"),
+                        None => format!("table `{}`", table.name),
+                    },
+                    list(allowed)
+                ));
+                continue;
+            }
+            match table.key_type(&k.attribute) {
+                Some(ScalarType::S) | None => {}
+                Some(other) => p.push(format!(
+                    "{at}: table `{}` declares `{}` as {}, but templates write strings (S)",
+                    table.name,
+                    k.attribute,
+                    other.as_str()
+                )),
+            }
+        }
+        for attribute in &table_keys {
+            if !self.keys_of(None).any(|k| k.attribute == *attribute) {
+                p.push(format!(
+                    "no template for the table's key `{attribute}` (every item needs it)"
+                ));
+            }
+        }
+        for index in self.indexes() {
+            if let Some(IndexRef::Global(g)) = table.index(index) {
+                for attribute in std::iter::once(g.partition_key.as_str()).chain(g.sort_key.as_deref()) {
+                    // A key the index shares with the table (STORM's `GSI1` on `GSI1PK` + `SK`)
+                    // is written by the table's template.
+                    if !table_keys.contains(&attribute)
+                        && !self.keys_of(Some(index)).any(|k| k.attribute == attribute)
+                    {
+                        p.push(format!(
+                            "index `{index}`: no template for its key `{attribute}`, so no item of the entity would be in the index"
+                        ));
+                    }
+                }
+            }
+        }
+        p
+    }
+
+    /// Checks the definition against its table's; the error lists every problem.
+    pub fn validate(&self, table: &TableDefinition) -> Result<(), EntityProblems> {
+        let problems = self.problems_in(table);
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(EntityProblems {
+                entity: self.name.clone(),
+                table: self.table.clone(),
+                problems,
+            })
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn definition() -> EntityDefinition {
+        serde_json::from_value(serde_json::json!({
+            "name": "User", "table": "app", "entity_attribute": "__entity",
+            "fields": [{ "name": "tenant" }, { "name": "user" }, { "name": "team", "optional": true }],
+            "keys": [
+                { "attribute": "pk", "template": "T#{tenant}" },
+                { "attribute": "sk", "template": "U#{user}" },
+                { "index": "gsi1", "attribute": "gsi1pk", "template": "TEAM#{team}", "sparse": true }
+            ]
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_valid_definition_has_no_problems() {
+        assert_eq!(definition().problems(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn every_problem_is_named() {
+        let mut d = definition();
+        d.fields.push(EntityField {
+            name: "team2".into(),
+            stored: Some("team".into()),
+            optional: false,
+            immutable: false,
+        });
+        d.keys[0].sparse = true;
+        d.keys[1].template = "U#{team}".into();
+        d.keys[2].sparse = false;
+        d.keys.push(EntityKey {
+            index: Some("gsi1".into()),
+            attribute: "__entity".into(),
+            template: "X".into(),
+            sparse: false,
+        });
+        d.joined.push(EntityJoin {
+            attribute: "user".into(),
+            fields: vec![],
+            separator: "~".into(),
+        });
+        let problems = d.problems();
+        for needle in [
+            "two fields are stored under the attribute `team`",
+            "joined attribute `user` has the name of a field",
+            "joined attribute `user` joins no fields",
+            "the table key `pk` is marked sparse, but the table's keys are always present",
+            "the table key `sk` reads optional field `team`, but the table's keys are always present",
+            "index `gsi1` key `gsi1pk` reads optional field `team` and is not sparse",
+            "index `gsi1` key `__entity`: `__entity` is the entity-type attribute",
+        ] {
+            assert!(
+                problems.iter().any(|p| p.contains(needle)),
+                "{needle:?} not in {problems:#?}"
+            );
+        }
+        assert_eq!(problems.len(), 7, "{problems:#?}");
     }
 }

@@ -1,9 +1,10 @@
 //! A Markdown document of the data model: tables, keys, indexes with their projections,
-//! attributes with their types, optionality, defaults and descriptions, and a Mermaid
-//! `erDiagram` of the tables.
+//! attributes with their types, optionality, defaults and descriptions, the entities of single
+//! tables with their key templates, fields and access patterns, and a Mermaid `erDiagram` of the
+//! tables and entities.
 //!
-//! [`DataModelDoc`] is the extension point: extra sections can be attached to a table (single-table
-//! entities will add their key templates and access patterns this way) or to the whole document.
+//! [`DataModelDoc`] is the extension point: entities are added with
+//! [`DataModelDoc::entities`], extra sections can be attached to a table or to the whole document.
 //!
 //! ```
 //! use dynorm::definition::{AttributeType, TableDefinition};
@@ -20,13 +21,23 @@
 
 use std::fmt::Write as _;
 
-use crate::definition::{AttributeDefinition, BillingMode, Projection, TableDefinition};
+use crate::definition::{AttributeDefinition, BillingMode, IndexRef, Projection, TableDefinition};
+use crate::entity::model::{EntityDefinition, EntityKey, EntityProblems};
+use crate::entity::{Segment, Template};
+use crate::schema_file::Schema;
 
 use super::{InfraError, check_tables};
 
 /// The Markdown document of the data model, with [`DataModelDoc::render`] for the default layout.
 pub fn markdown(tables: &[TableDefinition]) -> Result<String, InfraError> {
     DataModelDoc::new(tables).render()
+}
+
+/// The Markdown document of a schema: its tables and their entities.
+pub fn schema_markdown(schema: &Schema) -> Result<String, InfraError> {
+    DataModelDoc::new(&schema.tables)
+        .entities(&schema.entities)
+        .render()
 }
 
 /// A section added to the document, under one table or at the end.
@@ -45,6 +56,7 @@ pub struct Section {
 #[must_use]
 pub struct DataModelDoc<'a> {
     tables: &'a [TableDefinition],
+    entities: &'a [EntityDefinition],
     title: String,
     intro: Option<String>,
     sections: Vec<Section>,
@@ -55,10 +67,18 @@ impl<'a> DataModelDoc<'a> {
     pub fn new(tables: &'a [TableDefinition]) -> Self {
         Self {
             tables,
+            entities: &[],
             title: "Data model".to_owned(),
             intro: None,
             sections: Vec::new(),
         }
+    }
+
+    /// Documents these entities under their tables: key templates, fields, joined attributes,
+    /// access patterns, and the collections entities sharing a partition form.
+    pub fn entities(mut self, entities: &'a [EntityDefinition]) -> Self {
+        self.entities = entities;
+        self
     }
 
     /// Replaces the title.
@@ -99,10 +119,23 @@ impl<'a> DataModelDoc<'a> {
         self
     }
 
-    /// Renders the document; every table must be valid and each section must name a table of
-    /// the document.
+    /// Renders the document; every table must be valid, every entity valid for its table (which
+    /// must be in the document), and each section must name a table of the document.
     pub fn render(&self) -> Result<String, InfraError> {
         check_tables(self.tables)?;
+        for e in self.entities {
+            match self.tables.iter().find(|t| t.name == e.table) {
+                Some(t) => e.validate(t)?,
+                None => {
+                    return Err(EntityProblems {
+                        entity: e.name.clone(),
+                        table: e.table.clone(),
+                        problems: vec![format!("its table `{}` is not in the document", e.table)],
+                    }
+                    .into());
+                }
+            }
+        }
         if let Some(s) = self.sections.iter().find(|s| {
             s.table
                 .as_ref()
@@ -144,7 +177,7 @@ impl<'a> DataModelDoc<'a> {
         for s in self.sections.iter().filter(|s| s.table.is_none()) {
             let _ = writeln!(o, "## {}\n\n{}\n", one_line(&s.heading), s.body.trim_end());
         }
-        diagram(self.tables, o);
+        diagram(self.tables, self.entities, o);
         Ok(out)
     }
 
@@ -235,6 +268,11 @@ impl<'a> DataModelDoc<'a> {
             o.push('\n');
         }
 
+        let entities: Vec<&EntityDefinition> = self.entities.iter().filter(|e| e.table == t.name).collect();
+        if !entities.is_empty() {
+            entities_part(t, &entities, o);
+        }
+
         for s in self
             .sections
             .iter()
@@ -242,6 +280,310 @@ impl<'a> DataModelDoc<'a> {
         {
             let _ = writeln!(o, "### {}\n\n{}\n", one_line(&s.heading), s.body.trim_end());
         }
+    }
+}
+
+/// The keys an entity composes for the table (`index` `None`) or one index.
+struct Target<'a> {
+    index: Option<&'a str>,
+    pk: &'a EntityKey,
+    sk: Option<&'a EntityKey>,
+}
+
+/// The table and each index the entity writes keys for, with its key templates, in the table's
+/// order. The definition is known to be valid for the table.
+fn targets<'a>(t: &'a TableDefinition, e: &'a EntityDefinition) -> Vec<Target<'a>> {
+    let key = |index: Option<&str>, attribute: &str| {
+        e.keys
+            .iter()
+            .find(|k| k.index.as_deref() == index && k.attribute == attribute)
+    };
+    let mut out = Vec::new();
+    let table_pk = key(None, &t.partition_key);
+    let table_sk = t.sort_key.as_deref().and_then(|sk| key(None, sk));
+    if let Some(pk) = table_pk {
+        out.push(Target {
+            index: None,
+            pk,
+            sk: table_sk,
+        });
+    }
+    // An index may share a key attribute with the table (STORM's `GSI1` on `GSI1PK` + `SK`).
+    let index_key =
+        |index: &str, attribute: &str| key(Some(index), attribute).or_else(|| key(None, attribute));
+    for index in e.indexes() {
+        let (pk, sk) = match t.index(index) {
+            Some(IndexRef::Global(g)) => (
+                index_key(index, &g.partition_key),
+                g.sort_key.as_deref().and_then(|sk| index_key(index, sk)),
+            ),
+            Some(IndexRef::Local(l)) => (table_pk, key(Some(index), &l.sort_key)),
+            None => continue,
+        };
+        if let Some(pk) = pk {
+            out.push(Target {
+                index: Some(index),
+                pk,
+                sk,
+            });
+        }
+    }
+    out
+}
+
+/// The template's text up to its `n`-th placeholder (from 0), as a template (braces doubled).
+fn template_prefix(template: &Template, n: usize) -> String {
+    let mut out = String::new();
+    let mut seen = 0;
+    for s in template.segments() {
+        match s {
+            Segment::Literal(l) => out.push_str(&l.replace('{', "{{").replace('}', "}}")),
+            Segment::Field { name, width } => {
+                if seen == n {
+                    break;
+                }
+                seen += 1;
+                match width {
+                    Some(w) => {
+                        let _ = write!(out, "{{{name}:0{w}}}");
+                    }
+                    None => {
+                        let _ = write!(out, "{{{name}}}");
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The fields a list of placeholders reads (joined attributes give their sources), each once.
+fn fields_of<'a>(e: &'a EntityDefinition, placeholders: &[&'a str]) -> Vec<&'a str> {
+    let mut out: Vec<&str> = Vec::new();
+    for p in placeholders {
+        for f in e.placeholder_fields(p) {
+            if !out.contains(&f) {
+                out.push(f);
+            }
+        }
+    }
+    out
+}
+
+fn code_list(names: &[&str]) -> String {
+    if names.is_empty() {
+        "—".to_owned()
+    } else {
+        names.iter().map(|n| code(n)).collect::<Vec<_>>().join(", ")
+    }
+}
+
+/// The access patterns of one entity on one target: the reads its keys allow, as table rows.
+fn access_rows(e: &EntityDefinition, target: &Target<'_>, o: &mut String) {
+    let (Ok(pk), sk) = (
+        Template::parse(&target.pk.template),
+        target.sk.map(|k| (k, Template::parse(&k.template))),
+    ) else {
+        return;
+    };
+    let pk_fields = fields_of(e, &pk.fields());
+    let on = match target.index {
+        None => "table".to_owned(),
+        Some(i) => {
+            // A sparse index holds only the items whose optional fields its keys read are set.
+            let optional: Vec<&str> = e
+                .keys_of(Some(i))
+                .flat_map(|k| e.key_fields(k))
+                .filter(|f| e.field(f).is_some_and(|f| f.optional))
+                .fold(Vec::new(), |mut v, f| {
+                    if !v.contains(&f) {
+                        v.push(f);
+                    }
+                    v
+                });
+            if optional.is_empty() {
+                code(i)
+            } else {
+                format!("{} (sparse: items with {})", code(i), code_list(&optional))
+            }
+        }
+    };
+    let partition = format!("{} = {}", code(&target.pk.attribute), code(&target.pk.template));
+    let row = |o: &mut String, read: &str, give: &[&str], condition: String| {
+        let _ = writeln!(o, "| {read} | {on} | {} | {condition} |", code_list(give));
+    };
+    let Some((sk_key, Ok(sk))) = sk else {
+        row(
+            o,
+            if target.index.is_none() {
+                "get one"
+            } else {
+                "query"
+            },
+            &pk_fields,
+            partition,
+        );
+        return;
+    };
+    let placeholders = sk.fields();
+    let mut full: Vec<&str> = pk_fields.clone();
+    for f in fields_of(e, &placeholders) {
+        if !full.contains(&f) {
+            full.push(f);
+        }
+    }
+    let exact = format!(
+        "{partition} and {} = {}",
+        code(&sk_key.attribute),
+        code(&sk_key.template)
+    );
+    if target.index.is_none() {
+        row(o, "get one", &full, exact.clone());
+    }
+    // Every leading run of sort-key placeholders narrows the partition with `begins_with`.
+    for n in 0..placeholders.len() {
+        let prefix = template_prefix(&sk, n);
+        let mut give = pk_fields.clone();
+        for f in fields_of(e, &placeholders[..n]) {
+            if !give.contains(&f) {
+                give.push(f);
+            }
+        }
+        let condition = if prefix.is_empty() {
+            partition.clone()
+        } else {
+            format!(
+                "{partition} and {} begins with {}",
+                code(&sk_key.attribute),
+                code(&prefix)
+            )
+        };
+        row(o, "query", &give, condition);
+    }
+    if target.index.is_some() {
+        row(o, "query", &full, exact);
+    }
+}
+
+/// The entities of one table: each with its keys, fields, joined attributes and access patterns;
+/// then the collections (entities sharing a partition).
+fn entities_part(t: &TableDefinition, entities: &[&EntityDefinition], o: &mut String) {
+    let _ = writeln!(o, "### Entities\n");
+    for e in entities {
+        let _ = writeln!(o, "#### Entity {}\n", code(&e.name));
+        match &e.entity_attribute {
+            Some(a) => {
+                let _ = writeln!(o, "Its items hold {} = {}.\n", code(a), code(&e.name));
+            }
+            None => {
+                let _ = writeln!(
+                    o,
+                    "The table stores no entity type: its items are told apart by their keys.\n"
+                );
+            }
+        }
+        let _ = writeln!(o, "| Key | Attribute | Template |");
+        let _ = writeln!(o, "|---|---|---|");
+        for k in &e.keys {
+            let role = if Some(k.attribute.as_str()) == t.sort_key.as_deref() && k.index.is_none() {
+                "sort key"
+            } else {
+                match k.index.as_deref().and_then(|i| t.index(i)) {
+                    Some(IndexRef::Global(g)) if g.partition_key == k.attribute => "partition key",
+                    Some(_) => "sort key",
+                    None => "partition key",
+                }
+            };
+            let place = match &k.index {
+                Some(i) => format!("{} {role}", code(i)),
+                None => format!("table {role}"),
+            };
+            let _ = writeln!(
+                o,
+                "| {place}{} | {} | {} |",
+                if k.sparse { " (sparse)" } else { "" },
+                code(&k.attribute),
+                code(&k.template)
+            );
+        }
+        o.push('\n');
+
+        let _ = writeln!(o, "| Field | Stored as | Required | Immutable |");
+        let _ = writeln!(o, "|---|---|---|---|");
+        for f in &e.fields {
+            let _ = writeln!(
+                o,
+                "| {} | {} | {} | {} |",
+                code(&f.name),
+                code(f.stored_name()),
+                if f.optional { "no" } else { "yes" },
+                if f.immutable { "yes" } else { "no" }
+            );
+        }
+        o.push('\n');
+
+        if !e.joined.is_empty() {
+            let _ = writeln!(o, "| Joined attribute | Joins | Separator |");
+            let _ = writeln!(o, "|---|---|---|");
+            for j in &e.joined {
+                let fields: Vec<&str> = j.fields.iter().map(String::as_str).collect();
+                let _ = writeln!(
+                    o,
+                    "| {} | {} | {} |",
+                    code(&j.attribute),
+                    code_list(&fields),
+                    code(&j.separator)
+                );
+            }
+            o.push('\n');
+        }
+
+        let _ = writeln!(o, "| Read | On | Give | Key condition |");
+        let _ = writeln!(o, "|---|---|---|---|");
+        for target in targets(t, e) {
+            access_rows(e, &target, o);
+        }
+        o.push('\n');
+    }
+
+    // Entities whose keys on the same table or index share a partition template: one query
+    // of that partition reads them together.
+    let mut groups: Vec<(Option<&str>, &str, &str, Vec<&str>)> = Vec::new();
+    for e in entities {
+        for target in targets(t, e) {
+            let template = target.pk.template.as_str();
+            match groups
+                .iter_mut()
+                .find(|(i, a, p, _)| *i == target.index && *a == target.pk.attribute && *p == template)
+            {
+                Some(g) => g.3.push(&e.name),
+                None => groups.push((
+                    target.index,
+                    &target.pk.attribute,
+                    template,
+                    vec![e.name.as_str()],
+                )),
+            }
+        }
+    }
+    groups.retain(|g| g.3.len() > 1);
+    if !groups.is_empty() {
+        let _ = writeln!(o, "### Collections\n");
+        let _ = writeln!(
+            o,
+            "Entities whose keys share a partition: one query of the partition reads them together.\n"
+        );
+        for (index, attribute, template, names) in groups {
+            let _ = writeln!(
+                o,
+                "- {}, {} = {}: {}",
+                index.map_or_else(|| "table".to_owned(), code),
+                code(attribute),
+                code(template),
+                code_list(&names)
+            );
+        }
+        o.push('\n');
     }
 }
 
@@ -370,7 +712,7 @@ fn mermaid_id(s: &str) -> String {
     id
 }
 
-fn diagram(tables: &[TableDefinition], o: &mut String) {
+fn diagram(tables: &[TableDefinition], entities: &[EntityDefinition], o: &mut String) {
     let _ = writeln!(o, "## Diagram\n\n```mermaid\nerDiagram");
     for t in tables {
         let _ = writeln!(o, "    {} {{", mermaid_id(&t.name));
@@ -400,5 +742,59 @@ fn diagram(tables: &[TableDefinition], o: &mut String) {
         }
         let _ = writeln!(o, "    }}");
     }
+    let mut ids: Vec<String> = tables.iter().map(|t| mermaid_id(&t.name)).collect();
+    let mut links = Vec::new();
+    for e in entities {
+        let mut id = mermaid_id(&e.name);
+        if ids.contains(&id) {
+            id = mermaid_id(&format!("{}_{}", e.table, e.name));
+        }
+        ids.push(id.clone());
+        links.push(format!("    {} ||--o{{ {id} : holds", mermaid_id(&e.table)));
+        let _ = writeln!(o, "    {id} {{");
+        for f in &e.fields {
+            let mut notes = Vec::new();
+            if f.stored_name() != f.name || mermaid_id(&f.name) != f.name {
+                notes.push(format!("stored as {}", f.stored_name()));
+            }
+            let keys: Vec<&str> = e
+                .keys
+                .iter()
+                .filter(|k| e.key_fields(k).contains(&f.name.as_str()))
+                .map(|k| k.attribute.as_str())
+                .collect();
+            if !keys.is_empty() {
+                notes.push(format!("in {}", keys.join(", ")));
+            }
+            if f.optional {
+                notes.push("optional".to_owned());
+            }
+            if f.immutable {
+                notes.push("immutable".to_owned());
+            }
+            mermaid_attribute(o, "field", &f.name, &notes);
+        }
+        for j in &e.joined {
+            mermaid_attribute(
+                o,
+                "joined",
+                &j.attribute,
+                &[format!("joins {}", j.fields.join(", "))],
+            );
+        }
+        let _ = writeln!(o, "    }}");
+    }
+    for l in links {
+        let _ = writeln!(o, "{l}");
+    }
     let _ = writeln!(o, "```");
+}
+
+/// One attribute line of a Mermaid entity.
+fn mermaid_attribute(o: &mut String, kind: &str, name: &str, notes: &[String]) {
+    let _ = write!(o, "        {kind} {}", mermaid_id(name));
+    if !notes.is_empty() {
+        let _ = write!(o, " \"{}\"", notes.join(", ").replace('"', "'"));
+    }
+    o.push('\n');
 }

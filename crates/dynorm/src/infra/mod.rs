@@ -56,6 +56,11 @@ pub enum InfraError {
         table: String,
     },
 
+    /// An entity of the document is invalid for its table (or its table is not in the document);
+    /// every problem is listed.
+    #[error(transparent)]
+    InvalidEntity(#[from] crate::entity::model::EntityProblems),
+
     /// A name given to the generator (a stage, a policy name) cannot be used.
     #[error("{what} `{name}` cannot be used: {reason}")]
     InvalidName {
