@@ -86,7 +86,7 @@ pub mod template;
 
 pub use collection::{Collection, CollectionItems};
 pub use context::TableContext;
-pub use model::{EntityDefinition, EntityField, EntityJoin, EntityKey};
+pub use model::{EntityDefinition, EntityField, EntityJoin, EntityKey, EntityProblems};
 pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem};
 pub use template::{Segment, Template, TemplateError};
 
@@ -328,25 +328,34 @@ impl JoinedAttribute {
     /// text, `""` for an absent source. Other types cannot be joined.
     pub fn render(
         &self,
-        mut lookup: impl FnMut(&str) -> Option<crate::AttributeValue>,
+        lookup: impl FnMut(&str) -> Option<crate::AttributeValue>,
     ) -> Result<String, EncodeError> {
-        let mut parts = Vec::with_capacity(self.fields.len());
-        for field in self.fields {
-            parts.push(match lookup(field) {
-                None | Some(crate::AttributeValue::Null(_)) => String::new(),
-                Some(crate::AttributeValue::S(s)) => s,
-                Some(crate::AttributeValue::N(n)) => n,
-                Some(other) => {
-                    return Err(EncodeError::new(format!(
-                        "joined attribute `{}` reads field `{field}`, which holds {} (only strings and numbers can be joined)",
-                        self.attribute,
-                        crate::attribute::type_name(&other)
-                    )));
-                }
-            });
-        }
-        Ok(parts.join(self.separator))
+        join_sources(self.fields.iter().copied(), self.separator, lookup).map_err(|(field, found)| {
+            EncodeError::new(format!(
+                "joined attribute `{}` reads field `{field}`, which holds {found} (only strings and numbers can be joined)",
+                self.attribute
+            ))
+        })
     }
+}
+
+/// dynamojo's join rule: the sources' values as text (strings as they are, numbers as their
+/// text), `""` for an absent or NULL source; another type is the error, with its source.
+pub(crate) fn join_sources<'a>(
+    fields: impl IntoIterator<Item = &'a str>,
+    separator: &str,
+    mut lookup: impl FnMut(&str) -> Option<crate::AttributeValue>,
+) -> Result<String, (&'a str, crate::error::TypeName)> {
+    let mut parts = Vec::new();
+    for field in fields {
+        parts.push(match lookup(field) {
+            None | Some(crate::AttributeValue::Null(_)) => String::new(),
+            Some(crate::AttributeValue::S(s)) => s,
+            Some(crate::AttributeValue::N(n)) => n,
+            Some(other) => return Err((field, crate::attribute::type_name(&other))),
+        });
+    }
+    Ok(parts.join(separator))
 }
 
 /// A type stored as items of a shared single table; derive it with

@@ -163,23 +163,13 @@ impl EntityJoin {
     /// the error names the source and the type found.
     pub fn render(
         &self,
-        mut lookup: impl FnMut(&str) -> Option<crate::AttributeValue>,
+        lookup: impl FnMut(&str) -> Option<crate::AttributeValue>,
     ) -> Result<String, String> {
-        let mut parts = Vec::with_capacity(self.fields.len());
-        for field in &self.fields {
-            parts.push(match lookup(field) {
-                None | Some(crate::AttributeValue::Null(_)) => String::new(),
-                Some(crate::AttributeValue::S(s)) => s,
-                Some(crate::AttributeValue::N(n)) => n,
-                Some(other) => {
-                    return Err(format!(
-                        "source field `{field}` holds {} (only strings and numbers can be joined)",
-                        crate::attribute::type_name(&other)
-                    ));
-                }
-            });
-        }
-        Ok(parts.join(&self.separator))
+        super::join_sources(self.fields.iter().map(String::as_str), &self.separator, lookup).map_err(
+            |(field, found)| {
+                format!("source field `{field}` holds {found} (only strings and numbers can be joined)")
+            },
+        )
     }
 }
 
