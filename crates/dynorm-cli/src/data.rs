@@ -8,7 +8,6 @@ use std::fmt::Write as _;
 use std::future::Future;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use anyhow::{Context, bail};
 use base64::Engine as _;
@@ -18,6 +17,8 @@ use dynorm::aws_sdk_dynamodb::types::{PutRequest, ScalarAttributeType, WriteRequ
 use dynorm::definition::{AttributeType, TableDefinition};
 use dynorm::{AttributeValue, Item, RetryPolicy};
 use serde_json::{Map, Value};
+
+use crate::exact_json::Json;
 
 /// How items are written as JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
@@ -128,35 +129,31 @@ fn is_throttling(code: Option<&str>) -> bool {
 // ---------------------------------------------------------------------------------------------
 // JSON <-> attribute values
 
-/// An item as a plain JSON object.
-pub(crate) fn item_to_json(item: &Item) -> Value {
-    Value::Object(item.iter().map(|(k, v)| (k.clone(), value_to_json(v))).collect())
+/// An item as a plain JSON object (numbers exactly as stored), attributes sorted by name so the
+/// output is the same on every run.
+pub(crate) fn item_to_json(item: &Item) -> Json {
+    let mut members: Vec<(String, Json)> = item.iter().map(|(k, v)| (k.clone(), value_to_json(v))).collect();
+    members.sort_by(|a, b| a.0.cmp(&b.0));
+    Json::Object(members)
 }
 
-fn number_to_json(n: &str) -> Value {
-    match serde_json::from_str::<Value>(n) {
-        Ok(v @ Value::Number(_)) => v,
-        _ => Value::String(n.to_owned()),
-    }
-}
-
-fn value_to_json(v: &AttributeValue) -> Value {
+fn value_to_json(v: &AttributeValue) -> Json {
     match v {
-        AttributeValue::S(s) => Value::String(s.clone()),
-        AttributeValue::N(n) => number_to_json(n),
-        AttributeValue::Bool(b) => Value::Bool(*b),
-        AttributeValue::Null(_) => Value::Null,
-        AttributeValue::B(b) => Value::String(BASE64.encode(b.as_ref())),
+        AttributeValue::S(s) => Json::String(s.clone()),
+        AttributeValue::N(n) => Json::number(n),
+        AttributeValue::Bool(b) => Json::Bool(*b),
+        AttributeValue::Null(_) => Json::Null,
+        AttributeValue::B(b) => Json::String(BASE64.encode(b.as_ref())),
         AttributeValue::M(m) => item_to_json(m),
-        AttributeValue::L(l) => Value::Array(l.iter().map(value_to_json).collect()),
-        AttributeValue::Ss(s) => Value::Array(s.iter().cloned().map(Value::String).collect()),
-        AttributeValue::Ns(s) => Value::Array(s.iter().map(|n| number_to_json(n)).collect()),
-        AttributeValue::Bs(s) => Value::Array(
+        AttributeValue::L(l) => Json::Array(l.iter().map(value_to_json).collect()),
+        AttributeValue::Ss(s) => Json::Array(s.iter().cloned().map(Json::String).collect()),
+        AttributeValue::Ns(s) => Json::Array(s.iter().map(|n| Json::number(n)).collect()),
+        AttributeValue::Bs(s) => Json::Array(
             s.iter()
-                .map(|b| Value::String(BASE64.encode(b.as_ref())))
+                .map(|b| Json::String(BASE64.encode(b.as_ref())))
                 .collect(),
         ),
-        _ => Value::Null,
+        _ => Json::Null,
     }
 }
 
@@ -278,11 +275,11 @@ fn check_number(n: &str) -> anyhow::Result<String> {
 /// A plain JSON object as an item: types come from the table's definition where it names the
 /// attribute, from the live key types for key attributes, and from the JSON value otherwise.
 pub(crate) fn item_from_json(
-    value: &Value,
+    value: &Json,
     definition: Option<&TableDefinition>,
     keys: &Keys,
 ) -> anyhow::Result<Item> {
-    let Value::Object(map) = value else {
+    let Json::Object(map) = value else {
         bail!("expected a JSON object");
     };
     let key_types: Vec<&(String, ScalarAttributeType)> = std::iter::once(&keys.partition)
@@ -305,10 +302,10 @@ pub(crate) fn item_from_json(
     Ok(item)
 }
 
-fn key_value(v: &Value, t: &ScalarAttributeType) -> anyhow::Result<AttributeValue> {
+fn key_value(v: &Json, t: &ScalarAttributeType) -> anyhow::Result<AttributeValue> {
     let text = match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
+        Json::String(s) => s.clone(),
+        Json::Number(n) => n.clone(),
         _ => bail!("a key must be a string or a number"),
     };
     scalar(&text, t)
@@ -325,17 +322,17 @@ fn scalar(text: &str, t: &ScalarAttributeType) -> anyhow::Result<AttributeValue>
     })
 }
 
-fn typed_value(v: &Value, t: AttributeType) -> anyhow::Result<AttributeValue> {
+fn typed_value(v: &Json, t: AttributeType) -> anyhow::Result<AttributeValue> {
     if v.is_null() {
         return Ok(AttributeValue::Null(true));
     }
-    let strings = |v: &Value| -> anyhow::Result<Vec<String>> {
+    let strings = |v: &Json| -> anyhow::Result<Vec<String>> {
         match v {
-            Value::Array(a) => a
+            Json::Array(a) => a
                 .iter()
                 .map(|x| match x {
-                    Value::String(s) => Ok(s.clone()),
-                    Value::Number(n) => Ok(n.to_string()),
+                    Json::String(s) => Ok(s.clone()),
+                    Json::Number(n) => Ok(n.clone()),
                     _ => bail!("expected strings or numbers"),
                 })
                 .collect(),
@@ -344,28 +341,28 @@ fn typed_value(v: &Value, t: AttributeType) -> anyhow::Result<AttributeValue> {
     };
     Ok(match t {
         AttributeType::Number | AttributeType::DatetimeEpoch => match v {
-            Value::Number(n) => AttributeValue::N(n.to_string()),
-            Value::String(s) => AttributeValue::N(check_number(s)?),
+            Json::Number(n) => AttributeValue::N(n.clone()),
+            Json::String(s) => AttributeValue::N(check_number(s)?),
             _ => bail!("expected a number"),
         },
         AttributeType::Boolean => match v {
-            Value::Bool(b) => AttributeValue::Bool(*b),
+            Json::Bool(b) => AttributeValue::Bool(*b),
             _ => bail!("expected true or false"),
         },
         AttributeType::String | AttributeType::Datetime | AttributeType::CompositeString => match v {
-            Value::String(s) => AttributeValue::S(s.clone()),
-            Value::Number(n) => AttributeValue::S(n.to_string()),
+            Json::String(s) => AttributeValue::S(s.clone()),
+            Json::Number(n) => AttributeValue::S(n.clone()),
             _ => bail!("expected a string"),
         },
         AttributeType::JsonString => match v {
-            Value::String(s) => AttributeValue::S(s.clone()),
+            Json::String(s) => AttributeValue::S(s.clone()),
             other => AttributeValue::S(other.to_string()),
         },
         AttributeType::JsonStringList => match v {
-            Value::Array(a) => AttributeValue::L(
+            Json::Array(a) => AttributeValue::L(
                 a.iter()
                     .map(|x| match x {
-                        Value::String(s) => AttributeValue::S(s.clone()),
+                        Json::String(s) => AttributeValue::S(s.clone()),
                         other => AttributeValue::S(other.to_string()),
                     })
                     .collect(),
@@ -380,7 +377,7 @@ fn typed_value(v: &Value, t: AttributeType) -> anyhow::Result<AttributeValue> {
                 .collect::<anyhow::Result<_>>()?,
         ),
         AttributeType::Binary => match v {
-            Value::String(s) => scalar(s, &ScalarAttributeType::B)?,
+            Json::String(s) => scalar(s, &ScalarAttributeType::B)?,
             _ => bail!("expected base64 text"),
         },
         AttributeType::BinarySet => AttributeValue::Bs(
@@ -395,7 +392,7 @@ fn typed_value(v: &Value, t: AttributeType) -> anyhow::Result<AttributeValue> {
                 .collect::<anyhow::Result<_>>()?,
         ),
         AttributeType::NumberList => match v {
-            Value::Array(a) => AttributeValue::L(
+            Json::Array(a) => AttributeValue::L(
                 a.iter()
                     .map(|x| typed_value(x, AttributeType::Number))
                     .collect::<anyhow::Result<_>>()?,
@@ -406,14 +403,14 @@ fn typed_value(v: &Value, t: AttributeType) -> anyhow::Result<AttributeValue> {
     })
 }
 
-fn plain_value(v: &Value) -> AttributeValue {
+fn plain_value(v: &Json) -> AttributeValue {
     match v {
-        Value::Null => AttributeValue::Null(true),
-        Value::Bool(b) => AttributeValue::Bool(*b),
-        Value::Number(n) => AttributeValue::N(n.to_string()),
-        Value::String(s) => AttributeValue::S(s.clone()),
-        Value::Array(a) => AttributeValue::L(a.iter().map(plain_value).collect()),
-        Value::Object(m) => AttributeValue::M(m.iter().map(|(k, v)| (k.clone(), plain_value(v))).collect()),
+        Json::Null => AttributeValue::Null(true),
+        Json::Bool(b) => AttributeValue::Bool(*b),
+        Json::Number(n) => AttributeValue::N(n.clone()),
+        Json::String(s) => AttributeValue::S(s.clone()),
+        Json::Array(a) => AttributeValue::L(a.iter().map(plain_value).collect()),
+        Json::Object(m) => AttributeValue::M(m.iter().map(|(k, v)| (k.clone(), plain_value(v))).collect()),
     }
 }
 
@@ -457,11 +454,6 @@ where
     F: FnMut(Vec<Item>) -> Fut,
     Fut: Future<Output = anyhow::Result<Attempt>>,
 {
-    let mut seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1)
-        | 1;
     let mut done = Written::default();
     for batch in batches {
         let mut pending = batch;
@@ -483,19 +475,9 @@ where
                 done.left.append(&mut pending);
                 break;
             }
-            // Full jitter: a random wait in [0, min(max_delay, base_delay * 2^attempt)].
-            let factor = 1u32.checked_shl(attempt.min(31)).unwrap_or(u32::MAX);
-            let ceiling = policy
-                .base_delay
-                .checked_mul(factor)
-                .unwrap_or(policy.max_delay)
-                .min(policy.max_delay);
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
-            if nanos > 0 {
-                tokio::time::sleep(Duration::from_nanos(seed % (nanos + 1))).await;
+            let wait = policy.delay(attempt);
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
             }
             attempt += 1;
         }
@@ -563,27 +545,29 @@ pub(crate) async fn import(
         if line.trim().is_empty() {
             continue;
         }
-        let item = serde_json::from_str::<Value>(&line)
-            .map_err(anyhow::Error::from)
-            .and_then(|v| match format {
-                ItemFormat::Json => item_from_json(&v, definition, &keys),
-                ItemFormat::DynamodbJson => item_from_dynamodb_json(&v),
-            })
-            .and_then(|item| {
-                for (k, _) in std::iter::once(&keys.partition).chain(keys.sort.as_ref()) {
-                    if !item.contains_key(k) {
-                        bail!("the key attribute `{k}` is missing");
-                    }
+        let item = match format {
+            ItemFormat::Json => Json::parse(&line)
+                .map_err(anyhow::Error::from)
+                .and_then(|v| item_from_json(&v, definition, &keys)),
+            ItemFormat::DynamodbJson => serde_json::from_str::<Value>(&line)
+                .map_err(anyhow::Error::from)
+                .and_then(|v| item_from_dynamodb_json(&v)),
+        }
+        .and_then(|item| {
+            for (k, _) in std::iter::once(&keys.partition).chain(keys.sort.as_ref()) {
+                if !item.contains_key(k) {
+                    bail!("the key attribute `{k}` is missing");
                 }
-                Ok(item)
-            })
-            .map_err(|e| {
-                anyhow::anyhow!(
-                    "{}:{n}: {}; nothing was imported: fix the line and run again",
-                    file.display(),
-                    super::one_message(&e)
-                )
-            })?;
+            }
+            Ok(item)
+        })
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "{}:{n}: {}; nothing was imported: fix the line and run again",
+                file.display(),
+                super::one_message(&e)
+            )
+        })?;
         items.push(item);
     }
     let total = items.len();

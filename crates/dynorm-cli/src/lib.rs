@@ -31,6 +31,7 @@
 
 mod backfill;
 mod data;
+mod exact_json;
 pub mod serve;
 
 pub use data::ItemFormat;

@@ -140,6 +140,47 @@ fn import_then_dump_gives_the_same_items_in_both_formats() {
     assert_eq!(lines(&out), lines(&text));
 }
 
+/// Numbers beyond what an `f64` holds go through plain JSON untouched, both ways.
+#[test]
+fn plain_json_keeps_every_digit() {
+    let d = dir("exact-numbers");
+    let (db, _) = database(&d);
+    let file = d.join("exact.jsonl");
+    let line = r#"{"user":"ann","at":"x","big":12345678901234567890123456789012345678,"tiny":0.100000000000000000000000000000000001,"list":[99999999999999999999,1E+125]}"#;
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let (ok, _, err) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .args(["import", "events"])
+        .arg(&file));
+    assert!(ok, "{err}");
+    let (ok, out, err) =
+        run(dynorm()
+            .arg("--db")
+            .arg(&db)
+            .args(["dump", "events", "--format", "dynamodb-json"]));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(r#""big":{"N":"12345678901234567890123456789012345678"}"#),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#""tiny":{"N":"0.100000000000000000000000000000000001"}"#),
+        "{out}"
+    );
+    assert!(out.contains(r#"{"N":"99999999999999999999"}"#), "{out}");
+    let (ok, out, err) = run(dynorm().arg("--db").arg(&db).args(["dump", "events"]));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains(r#""big":12345678901234567890123456789012345678"#),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#""tiny":0.100000000000000000000000000000000001"#),
+        "{out}"
+    );
+}
+
 #[test]
 fn a_schema_gives_plain_json_its_types() {
     let d = dir("typed");

@@ -84,14 +84,24 @@ impl RetryPolicy {
 
     /// Waits before retry number `retry`: a random time in `[0, ceiling]`.
     pub(crate) async fn wait(&self, retry: u32, rng: &mut Jitter) {
-        let ceiling = self.ceiling(retry);
-        if ceiling.is_zero() {
+        let wait = self.delay_with(retry, rng);
+        if wait.is_zero() {
             tokio::task::yield_now().await;
-            return;
+        } else {
+            tokio::time::sleep(wait).await;
         }
-        let nanos = u64::try_from(ceiling.as_nanos()).unwrap_or(u64::MAX);
-        let wait = Duration::from_nanos(rng.below(nanos.saturating_add(1)));
-        tokio::time::sleep(wait).await;
+    }
+
+    fn delay_with(&self, retry: u32, rng: &mut Jitter) -> Duration {
+        let nanos = u64::try_from(self.ceiling(retry).as_nanos()).unwrap_or(u64::MAX);
+        Duration::from_nanos(rng.below(nanos.saturating_add(1)))
+    }
+
+    /// The wait before retry number `retry` (1 for the first retry) for a caller running its
+    /// own retry loop: exponential backoff with full jitter, a random time in
+    /// `[0, min(max_delay, base_delay × 2^retry)]` — what dynorm's batch operations wait.
+    pub fn delay(&self, retry: u32) -> Duration {
+        self.delay_with(retry, &mut Jitter::fresh())
     }
 }
 
@@ -162,6 +172,10 @@ mod tests {
         assert!(p.allows_after(4));
         assert!(!p.allows_after(5));
         assert!(!RetryPolicy::attempts(0).allows_after(1));
+        for retry in 1..8 {
+            assert!(p.delay(retry) <= p.ceiling(retry));
+        }
+        assert_eq!(RetryPolicy::immediate(3).delay(5), Duration::ZERO);
     }
 
     #[test]
