@@ -65,6 +65,10 @@
 //! assert_eq!(item["sk"].as_s().unwrap(), "Ann~"); // an absent source joins as ""
 //! ```
 //!
+//! Clippy's `duplicated_attributes` lint (1.95) mistakes the same option text in two
+//! `#[dynorm(index(..))]` attributes (say `sk = "{date}"` in two indexes) for a repeated
+//! attribute; allow it on such a type.
+//!
 //! Stored layouts of other libraries are in [`formats`].
 
 use std::collections::BTreeSet;
