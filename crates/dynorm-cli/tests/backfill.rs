@@ -3,28 +3,15 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn dynorm() -> Command {
-    Command::cargo_bin("dynorm").unwrap()
-}
+mod support;
+
+use support::{dynorm, run};
 
 /// A fresh directory for one test.
 fn dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("dynorm-cli-backfill-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(cmd: &mut Command) -> (bool, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    support::fresh_dir("backfill", test)
 }
 
 /// One single table, two entities: users found by email on `gsi1`, orders by coupon on the same

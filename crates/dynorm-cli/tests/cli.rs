@@ -2,30 +2,17 @@
 
 use std::path::PathBuf;
 
-use assert_cmd::Command;
 use dynorm::infra::iam::{AccessLevel, ArnContext};
 use dynorm::infra::{ExportOptions, cloudformation, docs, iam, terraform};
 use dynorm::schema_file::Schema;
 
-fn dynorm() -> Command {
-    Command::cargo_bin("dynorm").unwrap()
-}
+mod support;
+
+use support::{dynorm, run};
 
 /// A fresh directory for one test.
 fn dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("dynorm-cli-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
-
-fn run(cmd: &mut Command) -> (bool, String, String) {
-    let out = cmd.output().unwrap();
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
+    support::fresh_dir("main", test)
 }
 
 const USERS_TOML: &str = r#"
