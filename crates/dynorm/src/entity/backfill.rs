@@ -5,7 +5,8 @@
 //! backfill scans the table, recognises the items of the given entities, computes the key
 //! attributes each should have from its stored fields (the same rules as a fresh write: see
 //! [`EntityDefinition::expected_keys`]) and sends an `UpdateItem` that sets and removes only the
-//! key attributes that differ:
+//! key attributes that differ (and joined attributes missing or stale, which are stored beside
+//! the keys):
 //!
 //! - **Concurrent changes are not clobbered.** Each update is conditioned on every field the
 //!   rewritten keys read still holding the value that was scanned (or still being absent), and on
@@ -169,6 +170,8 @@ pub struct KeyRewrite {
     pub set: Vec<(String, String)>,
     /// Index key attributes stored but to be absent (a sparse index whose fields are absent).
     pub remove: Vec<String>,
+    /// Joined attributes missing or stale (a join added or changed), with their values.
+    pub joined: Vec<(String, String)>,
     /// Table key attributes that differ: the item would need a new key, which an update cannot
     /// give it.
     pub table_key_changes: Vec<TableKeyChange>,
@@ -177,7 +180,10 @@ pub struct KeyRewrite {
 impl KeyRewrite {
     /// Whether the item's keys are already right.
     pub fn is_empty(&self) -> bool {
-        self.set.is_empty() && self.remove.is_empty() && self.table_key_changes.is_empty()
+        self.set.is_empty()
+            && self.remove.is_empty()
+            && self.joined.is_empty()
+            && self.table_key_changes.is_empty()
     }
 
     /// Whether the table's own key would change (the item must be written anew).
@@ -207,6 +213,10 @@ impl fmt::Display for KeyRewrite {
         }
         if !self.remove.is_empty() {
             parts.push(format!("remove {}", self.remove.join(", ")));
+        }
+        if !self.joined.is_empty() {
+            let set: Vec<String> = self.joined.iter().map(|(a, v)| format!("{a} = `{v}`")).collect();
+            parts.push(format!("join {}", set.join(", ")));
         }
         if parts.is_empty() {
             f.write_str("no change")
@@ -323,6 +333,21 @@ impl EntityDefinition {
                 }),
                 (false, Some(text)) => rewrite.set.push((key.attribute.clone(), text)),
                 (false, None) => rewrite.remove.push(key.attribute.clone()),
+            }
+        }
+        // Joined attributes are stored beside the keys; one whose sources cannot be joined is
+        // left as it is (a key reading it was reported above).
+        for join in &self.joined {
+            let value = |name: &str| {
+                self.field(name)
+                    .and_then(|f| item.get(f.stored_name()))
+                    .filter(|v| !matches!(v, AttributeValue::Null(_)))
+                    .cloned()
+            };
+            if let Ok(text) = join.render(value)
+                && !matches!(item.get(&join.attribute), Some(AttributeValue::S(s)) if *s == text)
+            {
+                rewrite.joined.push((join.attribute.clone(), text));
             }
         }
         Ok(rewrite)
@@ -876,6 +901,9 @@ impl Backfill {
         for attribute in &rewrite.remove {
             update = update.remove(attribute.as_str());
         }
+        for (attribute, text) in &rewrite.joined {
+            update = update.set(attribute.as_str(), Value::from(AttributeValue::S(text.clone())));
+        }
         let mut attributes = ExpressionAttributes::new();
         let update_expression = update.render(&mut attributes)?;
         let condition_expression =
@@ -929,9 +957,18 @@ fn unchanged_condition(
         }
     }
     let mut seen: Vec<&str> = Vec::new();
-    for index in indexes {
-        for key in entity.keys_of(index) {
-            for field in entity.key_fields(key) {
+    let join_sources = rewrite
+        .joined
+        .iter()
+        .filter_map(|(a, _)| entity.joined_attribute(a))
+        .flat_map(|j| j.fields.iter().map(String::as_str));
+    let key_sources = indexes
+        .into_iter()
+        .flat_map(|index| entity.keys_of(index))
+        .flat_map(|key| entity.key_fields(key));
+    {
+        {
+            for field in key_sources.chain(join_sources) {
                 let Some(stored) = entity.field(field).map(|f| f.stored_name()) else {
                     continue;
                 };
@@ -1037,6 +1074,26 @@ mod tests {
             ]
         );
         assert!(rewrite.remove.is_empty() && !rewrite.needs_new_item());
+        // The joined attribute is stored beside the keys: missing here, so it is written too,
+        // and the update is conditioned on its sources.
+        assert_eq!(rewrite.joined, [("tu".to_owned(), "acme~ann".to_owned())]);
+        assert!(rewrite.to_string().contains("join tu = `acme~ann`"), "{rewrite}");
+        let mut attributes = crate::expr::ExpressionAttributes::new();
+        let only_join = KeyRewrite {
+            joined: rewrite.joined.clone(),
+            ..KeyRewrite::default()
+        };
+        unchanged_condition(&e, "pk", &it, &only_join)
+            .render(&mut attributes)
+            .unwrap();
+        let names: Vec<&String> = attributes.names().values().collect();
+        assert!(
+            names.iter().any(|n| *n == "UserId") && names.iter().any(|n| *n == "tenant"),
+            "{names:?}"
+        );
+        let mut current = it.clone();
+        current.insert("tu".into(), s("acme~ann"));
+        assert!(e.key_rewrite(&current).unwrap().joined.is_empty());
     }
 
     #[test]
