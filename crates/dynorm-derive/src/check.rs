@@ -880,7 +880,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
 
 /// Checks the `version`, `created_at` and `updated_at` fields (at most one of each, stored as
 /// an attribute of its own, not a key, of a fitting type) and returns their indexes.
-fn hooks(
+pub(crate) fn hooks(
     fields: &mut [Field<'_>],
     field_attrs: &[attr::FieldAttrs],
     is_key: &[bool],

@@ -311,6 +311,7 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
     }
 
     let mut fields: Vec<Field<'_>> = Vec::new();
+    let mut field_attrs = Vec::new();
     for f in named.iter().flat_map(|n| n.named.iter()) {
         let Some(ident) = &f.ident else { continue };
         let name = ident.unraw().to_string();
@@ -330,21 +331,6 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
                 a.ttl,
                 "ttl",
                 "an entity has no TTL of its own; store the expiry in a field the table's TTL names",
-            ),
-            (
-                a.version,
-                "version",
-                "use `#[derive(Table)]` for an optimistic-locking version, or a condition on the field",
-            ),
-            (
-                a.created_at,
-                "created_at",
-                "set the timestamp in the value, or use `#[derive(Table)]`",
-            ),
-            (
-                a.updated_at,
-                "updated_at",
-                "set the timestamp in the value, or use `#[derive(Table)]`",
             ),
         ] {
             if let Some(span) = span {
@@ -396,6 +382,7 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
                 .map(|m| quote::ToTokens::to_token_stream(&m.value)),
             name,
         });
+        field_attrs.push(a);
     }
     for (i, f) in fields.iter().enumerate() {
         if f.kind == FieldKind::Stored
@@ -615,12 +602,23 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
             check_template(sk, Some(name), "sort key", &mut errors);
         }
     }
+    // Version and timestamps, checked as on tables; a field a key reads never changes.
+    let mut is_key = vec![false; fields.len()];
+    for k in &keys {
+        for p in &k.fields {
+            match *p {
+                Placed::Field(i) => is_key[i] = true,
+                Placed::Join(j) => joins[j].sources.iter().for_each(|&i| is_key[i] = true),
+            }
+        }
+    }
+    let hooks = check::hooks(&mut fields, &field_attrs, &is_key, &mut errors);
     errors.finish()?;
     let (Some(table), Some(_)) = (&attrs.table, &attrs.pk) else {
         return Err(syn::Error::new(Span::call_site(), "unreachable: checked above"));
     };
 
-    Ok(expand(input, table, &attrs, &fields, &joins, &keys))
+    Ok(expand(input, table, &attrs, &fields, &joins, &keys, hooks))
 }
 
 fn expand(
@@ -630,6 +628,7 @@ fn expand(
     fields: &[Field<'_>],
     joins: &[JoinModel],
     keys: &[KeyModel],
+    hooks: [Option<usize>; 3],
 ) -> TokenStream {
     let placed_name = |p: &Placed| match *p {
         Placed::Field(i) => fields[i].name.as_str(),
@@ -878,13 +877,7 @@ fn expand(
         let immutable = f.immutable;
         quote!(::dynorm::entity::FieldInfo { name: #name, stored: #stored, optional: #optional, immutable: #immutable })
     });
-    let immutable: Vec<&str> = stored
-        .iter()
-        .filter(|f| f.immutable)
-        .map(|f| f.stored.as_str())
-        .collect();
-    let immutable_const = (!immutable.is_empty())
-        .then(|| quote!(const IMMUTABLE_ATTRIBUTES: &'static [&'static str] = &[#(#immutable),*];));
+    let table_hooks = crate::expand::hook_items(fields, hooks);
     let mutate_arms = stored.iter().filter(|f| f.mutate.is_some()).map(|f| {
         let name = &f.name;
         let stored_name = &f.stored;
@@ -999,7 +992,7 @@ fn expand(
             }
 
             impl ::dynorm::Table for #ident {
-                #immutable_const
+                #table_hooks
 
                 fn definition() -> &'static ::dynorm::TableDefinition {
                     static DEFINITION: ::dynorm::__private::OnceLock<::dynorm::TableDefinition> =

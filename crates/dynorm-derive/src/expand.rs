@@ -244,9 +244,17 @@ fn expand(m: &Model<'_>) -> TokenStream {
 
 /// The `Table` items for `version`, `created_at` and `updated_at`.
 fn hooks(m: &Model<'_>) -> TokenStream {
+    hook_items(&m.fields, [m.version, m.created_at, m.updated_at])
+}
+
+/// The `Table` items for immutable attributes and the `version`, `created_at` and `updated_at`
+/// fields (by index), for any derived type.
+pub(crate) fn hook_items(
+    fields: &[Field<'_>],
+    [version, created_at, updated_at]: [Option<usize>; 3],
+) -> TokenStream {
     let mut out = TokenStream::new();
-    let immutable: Vec<&str> = m
-        .fields
+    let immutable: Vec<&str> = fields
         .iter()
         .filter(|f| f.immutable)
         .map(|f| f.stored.as_str())
@@ -256,8 +264,8 @@ fn hooks(m: &Model<'_>) -> TokenStream {
             const IMMUTABLE_ATTRIBUTES: &'static [&'static str] = &[#(#immutable),*];
         });
     }
-    if let Some(i) = m.version {
-        let f = &m.fields[i];
+    if let Some(i) = version {
+        let f = &fields[i];
         let (ident, ty, stored) = (f.ident, f.ty, &f.stored);
         let version = local("version");
         let trait_ = quote_spanned!(ty.span()=> <#ty as ::dynorm::__private::VersionField>);
@@ -274,11 +282,11 @@ fn hooks(m: &Model<'_>) -> TokenStream {
         });
     }
     for (hook, name) in [
-        (m.created_at, "CREATED_AT_ATTRIBUTE"),
-        (m.updated_at, "UPDATED_AT_ATTRIBUTE"),
+        (created_at, "CREATED_AT_ATTRIBUTE"),
+        (updated_at, "UPDATED_AT_ATTRIBUTE"),
     ] {
         if let Some(i) = hook {
-            let stored = &m.fields[i].stored;
+            let stored = &fields[i].stored;
             let name = syn::Ident::new(name, Span::call_site());
             out.extend(quote! {
                 const #name: ::core::option::Option<&'static str> = ::core::option::Option::Some(#stored);

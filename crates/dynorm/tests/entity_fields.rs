@@ -695,3 +695,85 @@ async fn typed_paths_of_entities_use_stored_names_and_mutators() {
         ("m1", "lead")
     );
 }
+
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = App, entity = "Doc", pk = "D#{id}", sk = "DOC")]
+struct Doc {
+    id: String,
+    body: String,
+    #[dynorm(version)]
+    version: u64,
+    #[dynorm(created_at)]
+    created: Option<DateTime<Utc>>,
+    #[dynorm(updated_at)]
+    updated: Option<DateTime<Utc>>,
+}
+
+#[tokio::test]
+async fn entities_lock_optimistically_and_stamp_times() {
+    let client = db().await;
+    let docs = client.table::<Doc>();
+    let mut doc = Doc {
+        id: "1".into(),
+        body: "a".into(),
+        version: 0,
+        created: None,
+        updated: None,
+    };
+    docs.save(&mut doc).await.unwrap();
+    assert_eq!(doc.version, 1);
+    let stale = doc.clone();
+    doc.body = "b".into();
+    docs.save(&mut doc).await.unwrap();
+    assert_eq!(doc.version, 2);
+    // Someone else's copy is out of date.
+    let mut stale = stale;
+    stale.body = "c".into();
+    let err = docs.save(&mut stale).await.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::VersionConflict {
+                expected: 1,
+                found: Some(2),
+                ..
+            }
+        ),
+        "{err}"
+    );
+    // Partial updates bump the version and can require one.
+    let err = docs
+        .entity_update(Doc::key("1"))
+        .set("body", "d")
+        .expected_version(1)
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, EntityError::Dynamo(Error::VersionConflict { .. })),
+        "{err}"
+    );
+    let after = docs
+        .entity_update(Doc::key("1"))
+        .set("body", "d")
+        .expected_version(2)
+        .send_returning()
+        .await
+        .unwrap();
+    assert_eq!((after.body.as_str(), after.version), ("d", 3));
+    // Upserts stamp the creation time once and the modification time every time.
+    let mut other = Doc {
+        id: "2".into(),
+        body: "x".into(),
+        version: 0,
+        created: None,
+        updated: None,
+    };
+    let first = docs.upsert(&other).await.unwrap();
+    let created = first.created.expect("stamped");
+    assert_eq!(first.updated, Some(created));
+    other.body = "y".into();
+    let second = docs.upsert(&other).await.unwrap();
+    assert_eq!(second.created, Some(created));
+    assert!(second.updated.unwrap() >= created);
+}

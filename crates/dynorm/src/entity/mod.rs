@@ -40,7 +40,10 @@
 //! entity field can be `immutable` (written once: later writes that would change it fail with
 //! [`Error::ImmutableAttribute`](crate::Error::ImmutableAttribute)) and have a mutator
 //! (`mutate = path`, a `fn(T) -> T` run on every write: puts, key builders, partial updates,
-//! query values). `join(attribute = "..", fields(a, b), separator = "~")` stores dynamojo's joined
+//! query values). `version`, `created_at` and `updated_at` work as on tables (optimistic locking
+//! with [`TableClient::save`](crate::TableClient::save) and
+//! [`EntityUpdate::expected_version`], timestamps stamped by upserts).
+//! `join(attribute = "..", fields(a, b), separator = "~")` stores dynamojo's joined
 //! attribute, which templates can read like a field:
 //!
 //! ```

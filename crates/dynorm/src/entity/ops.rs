@@ -273,6 +273,7 @@ impl<E: Entity + Table> TableClient<E> {
             error: None,
             condition: None,
             read_first: false,
+            expected_version: None,
         }
     }
 
@@ -303,6 +304,7 @@ pub struct EntityUpdate<E> {
     error: Option<EntityError>,
     condition: Option<expr::Condition>,
     read_first: bool,
+    expected_version: Option<u64>,
 }
 
 impl<E> fmt::Debug for EntityUpdate<E> {
@@ -416,6 +418,14 @@ where
             Some(c) => c.and(condition),
             None => condition,
         });
+        self
+    }
+
+    /// On an entity with a `#[dynorm(version)]` field, updates only if the stored version is
+    /// this one, failing with [`Error::VersionConflict`](crate::Error::VersionConflict)
+    /// otherwise. The version is incremented by every update either way.
+    pub fn expected_version(mut self, version: u64) -> Self {
+        self.expected_version = Some(version);
         self
     }
 
@@ -639,6 +649,9 @@ where
                 .must_exist();
             if let Some(c) = self.condition.clone() {
                 builder = builder.condition(c);
+            }
+            if let Some(v) = self.expected_version {
+                builder = builder.expected_version(v);
             }
             let retry_possible = guard.is_some() && attempt < attempts;
             if let Some(g) = guard {

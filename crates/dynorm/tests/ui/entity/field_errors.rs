@@ -11,6 +11,7 @@ impl SingleTable for App {
 #[dynorm(join(attribute = "tenant", fields(user)))]
 #[dynorm(join(fields(user)))]
 struct Event {
+    #[dynorm(created_at)]
     tenant: String,
     #[dynorm(partition_key)]
     user: String,
@@ -18,7 +19,7 @@ struct Event {
     #[dynorm(skip, immutable)]
     cache: String,
     #[dynorm(version)]
-    revision: u64,
+    revision: Option<u64>,
     #[dynorm(rename = "user")]
     alias: String,
 }
