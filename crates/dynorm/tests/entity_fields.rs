@@ -681,6 +681,27 @@ async fn typed_paths_of_entities_use_stored_names_and_mutators() {
         matches!(err, EntityError::Dynamo(Error::ConditionalCheckFailed { .. })),
         "{err}"
     );
+    // Typed setters: the field by its path, the value by its type (codec and mutator applied).
+    let after = members
+        .entity_update(Member::key("acme", "m1"))
+        .set_typed(Member::fields().email, "Typed@Acme.TEST".to_owned())
+        .set_typed(Member::fields().level, 42u32)
+        .known_typed(Member::fields().status, "active".to_owned())
+        .send_returning()
+        .await
+        .unwrap();
+    assert_eq!(after.email, "typed@acme.test");
+    let item = stored(&client, "m1").await;
+    assert_eq!(item["gsi1pk"], s("EMAIL#typed@acme.test"));
+    assert_eq!(item["gsi2sk"], s("S#active#L#042"));
+    assert_eq!(item, fresh(&after));
+    let by_email = members
+        .entity_query()
+        .field_typed(Member::fields().email, "TYPED@acme.test".to_owned())
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(by_email.len(), 1);
     members.put(&member("m2")).send().await.unwrap();
     let leads = members
         .entity_query()

@@ -14,7 +14,7 @@ use std::sync::{Mutex, OnceLock};
 
 use super::{Entity, KeyTemplate, Ownership, SingleTable, Template, TemplateError};
 use crate::error::{DecodeError, EncodeError};
-use crate::expr::{self, IntoValue, KeyCondition, Update, Value};
+use crate::expr::{self, FieldValue, IntoValue, KeyCondition, TypedPath, Update, Value};
 use crate::{AttributeValue, Item, Key, Table, TableClient, TableDefinition};
 
 /// Why an entity operation was refused or failed.
@@ -400,6 +400,38 @@ where
             }
             Ok((_, None)) => self,
             Err(e) => self.fail(e),
+        }
+    }
+
+    /// Sets a field through its typed path (`User::fields().status`): a misspelt field or a
+    /// value of the wrong type does not compile. The path's encoder applies the field's codec
+    /// and mutator; a value that encodes to nothing removes the field.
+    pub fn set_typed<V>(self, path: TypedPath<V>, value: impl FieldValue<V>) -> Self {
+        self.typed(path, value, false)
+    }
+
+    /// Gives a field's current value through its typed path; see [`known`](Self::known).
+    pub fn known_typed<V>(self, path: TypedPath<V>, value: impl FieldValue<V>) -> Self {
+        self.typed(path, value, true)
+    }
+
+    fn typed<V>(mut self, path: TypedPath<V>, value: impl FieldValue<V>, known: bool) -> Self {
+        let stored = path.path().attribute().to_owned();
+        // Stored names are unique among an entity's fields (checked when it is derived).
+        let Some(info) = E::FIELDS.iter().find(|f| f.stored == stored) else {
+            return self.fail(stored_field::<E>(&stored).err().unwrap_or_else(|| {
+                EntityError::Encode(EncodeError::new(format!("no field is stored as `{stored}`")))
+            }));
+        };
+        match (path.value(value).attribute_value().map(|v| v.cloned()), known) {
+            (Ok(Some(v)), false) => self.push(info, Change::Set(v)),
+            (Ok(None), false) => self.push(info, Change::Remove),
+            (Ok(Some(v)), true) => {
+                self.known.push((info.name.to_owned(), v));
+                self
+            }
+            (Ok(None), true) => self,
+            (Err(e), _) => self.fail(e.into()),
         }
     }
 
@@ -804,6 +836,25 @@ where
             });
         match value {
             Ok(Some(v)) => self.fields.push((name.to_owned(), v)),
+            Ok(None) => {}
+            Err(e) => self.error = self.error.or(Some(e)),
+        }
+        self
+    }
+
+    /// Gives a field's value through its typed path (`User::fields().email`): checked at
+    /// compile time, encoded (and normalised) as the field is stored.
+    pub fn field_typed<V>(mut self, path: TypedPath<V>, value: impl FieldValue<V>) -> Self {
+        let stored = path.path().attribute().to_owned();
+        let Some(info) = E::FIELDS.iter().find(|f| f.stored == stored) else {
+            self.error = self.error.or(Some(EncodeError::new(format!(
+                "`{}` has no field stored as `{stored}`",
+                E::ENTITY_TYPE
+            ))));
+            return self;
+        };
+        match path.value(value).attribute_value().map(|v| v.cloned()) {
+            Ok(Some(v)) => self.fields.push((info.name.to_owned(), v)),
             Ok(None) => {}
             Err(e) => self.error = self.error.or(Some(e)),
         }
