@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 mod batch_write;
 mod embedded_ops;
+mod entity_marshal;
 mod marshal;
 
 fn main() -> ExitCode {
@@ -15,8 +16,9 @@ fn main() -> ExitCode {
         "marshal" => marshal::run(),
         "embedded-ops" => embedded_ops::run(),
         "batch-write" => batch_write::run(),
+        "entity-marshal" => entity_marshal::run(),
         _ => {
-            eprintln!("usage: dynorm-bench <marshal | embedded-ops | batch-write>");
+            eprintln!("usage: dynorm-bench <marshal | embedded-ops | batch-write | entity-marshal>");
             return ExitCode::FAILURE;
         }
     }

@@ -793,11 +793,11 @@ fn expand(
         .map(|f| {
             let name = &f.name;
             let stored = &f.stored;
-            quote!(#name => #item.get(#stored).cloned(),)
+            quote!(#name => #item.get(#stored),)
         })
         .chain(joins.iter().map(|j| {
             let name = &j.attribute;
-            quote!(#name => #item.get(#name).cloned(),)
+            quote!(#name => #item.get(#name),)
         }))
         .collect();
     let decodes = fields.iter().map(|f| {
@@ -878,6 +878,7 @@ fn expand(
         quote!(::dynorm::entity::FieldInfo { name: #name, stored: #stored, optional: #optional, immutable: #immutable })
     });
     let table_hooks = crate::expand::hook_items(fields, hooks);
+    let capacity = stored.len() + joins.len() + keys.len() + 1;
     let mutate_arms = stored.iter().filter(|f| f.mutate.is_some()).map(|f| {
         let name = &f.name;
         let stored_name = &f.stored;
@@ -936,13 +937,20 @@ fn expand(
                 ::core::result::Result::Ok(())
             }
 
+            /// The key templates, parsed once.
+            fn __dynorm_parsed() -> &'static [::core::result::Result<::dynorm::entity::Template, ::dynorm::entity::TemplateError>] {
+                static PARSED: ::dynorm::__private::OnceLock<::std::vec::Vec<::core::result::Result<::dynorm::entity::Template, ::dynorm::entity::TemplateError>>> =
+                    ::dynorm::__private::OnceLock::new();
+                PARSED.get_or_init(|| ::dynorm::entity::parse_all(__KEYS))
+            }
+
             fn __dynorm_table_key(
                 #item: &::dynorm::Item,
             ) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
                 let mut #item = #item.clone();
                 __dynorm_join(&mut #item)?;
                 let mut __dynorm_key = ::dynorm::Item::new();
-                ::dynorm::entity::put_keys(&mut __dynorm_key, &__KEYS[..#table_keys], __LAYOUT.name, |name| match name {
+                ::dynorm::entity::put_keys(&mut __dynorm_key, &__KEYS[..#table_keys], &__dynorm_parsed()[..#table_keys], __LAYOUT.name, |name| match name {
                     #(#lookup_arms)*
                     _ => ::core::option::Option::None,
                 })?;
@@ -967,11 +975,12 @@ fn expand(
                 }
 
                 fn to_entity_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
-                    let mut #item = ::dynorm::Item::new();
+                    // Fields, joins, keys and the entity type: sized once.
+                    let mut #item = ::dynorm::Item::with_capacity(#capacity);
                     #(#puts)*
                     __dynorm_join(&mut #item)?;
-                    let mut __dynorm_keys = ::dynorm::Item::new();
-                    ::dynorm::entity::put_keys(&mut __dynorm_keys, __KEYS, __LAYOUT.name, |name| match name {
+                    let mut __dynorm_keys = ::dynorm::Item::with_capacity(__KEYS.len());
+                    ::dynorm::entity::put_keys(&mut __dynorm_keys, __KEYS, __dynorm_parsed(), __LAYOUT.name, |name| match name {
                         #(#lookup_arms)*
                         _ => ::core::option::Option::None,
                     })?;

@@ -477,23 +477,31 @@ pub fn check_entity_type(
     }
 }
 
+/// The parsed templates of `keys`, in order, parsed once per entity type (used by generated
+/// code: templates are checked when the entity is compiled, so this never fails in practice).
+#[doc(hidden)]
+pub fn parse_all(keys: &[KeyTemplate]) -> Vec<Result<Template, TemplateError>> {
+    keys.iter().map(KeyTemplate::parsed).collect()
+}
+
 /// Renders every composed key into an item (used by generated code). When a key of a sparse
 /// index has absent fields, every key attribute of that index is left out, so the item is simply
 /// not in the index; a table key with absent fields is an error naming them.
 #[doc(hidden)]
-pub fn put_keys(
+pub fn put_keys<'v>(
     item: &mut Item,
     keys: &[KeyTemplate],
+    parsed: &[Result<Template, TemplateError>],
     table: &str,
-    mut lookup: impl FnMut(&str) -> Option<crate::AttributeValue>,
+    mut lookup: impl FnMut(&str) -> Option<&'v crate::AttributeValue>,
 ) -> Result<(), EncodeError> {
     let mut left_out: Vec<Option<&str>> = Vec::new();
     let mut rendered: Vec<(&str, Option<&str>, String)> = Vec::with_capacity(keys.len());
-    for key in keys {
-        let template = key
-            .parsed()
+    for (key, template) in keys.iter().zip(parsed) {
+        let template = template
+            .as_ref()
             .map_err(|e| EncodeError::new(e.to_string()).at(table, key.attribute))?;
-        match template.render_with(&mut lookup) {
+        match template.render_borrowed(&mut lookup) {
             Ok(text) => rendered.push((key.attribute, key.index, text)),
             Err(TemplateError::MissingFields { .. }) if key.sparse => left_out.push(key.index),
             Err(e) => return Err(EncodeError::new(e.to_string()).at(table, key.attribute)),

@@ -276,7 +276,7 @@ impl Template {
     /// Renders the key from field values (each an S or N attribute value). Every placeholder
     /// needs a value; the error lists all that are missing.
     pub fn render(&self, values: &[(&str, AttributeValue)]) -> Result<String, TemplateError> {
-        self.render_with(|name| values.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone()))
+        self.render_borrowed(|name| values.iter().find(|(n, _)| *n == name).map(|(_, v)| v))
     }
 
     /// [`render`](Self::render) with values looked up by field name (`None`: absent).
@@ -284,13 +284,29 @@ impl Template {
         &self,
         mut lookup: impl FnMut(&str) -> Option<AttributeValue>,
     ) -> Result<String, TemplateError> {
+        self.render_parts(|name, width, out| lookup(name).map(|v| self.push_value(out, name, width, &v)))
+    }
+
+    /// [`render_with`](Self::render_with), the values borrowed (no copy per placeholder).
+    pub fn render_borrowed<'v>(
+        &self,
+        mut lookup: impl FnMut(&str) -> Option<&'v AttributeValue>,
+    ) -> Result<String, TemplateError> {
+        self.render_parts(|name, width, out| lookup(name).map(|v| self.push_value(out, name, width, v)))
+    }
+
+    /// Renders, `push` writing a placeholder's value (`None`: absent).
+    fn render_parts(
+        &self,
+        mut push: impl FnMut(&str, Option<usize>, &mut String) -> Option<Result<(), TemplateError>>,
+    ) -> Result<String, TemplateError> {
         let mut out = String::with_capacity(self.source.len() + 16);
         let mut missing = Vec::new();
         for s in &self.segments {
             match s {
                 Segment::Literal(l) => out.push_str(l),
-                Segment::Field { name, width } => match lookup(name) {
-                    Some(v) => self.push_value(&mut out, name, *width, v)?,
+                Segment::Field { name, width } => match push(name, *width, &mut out) {
+                    Some(pushed) => pushed?,
                     None => {
                         if !missing.contains(name) {
                             missing.push(name.clone());
@@ -317,7 +333,7 @@ impl Template {
             match s {
                 Segment::Literal(l) => out.push_str(l),
                 Segment::Field { name, width } => match values.iter().find(|(n, _)| n == name) {
-                    Some((_, v)) => self.push_value(&mut out, name, *width, v.clone())?,
+                    Some((_, v)) => self.push_value(&mut out, name, *width, v)?,
                     None => break,
                 },
             }
@@ -325,14 +341,17 @@ impl Template {
         Ok(out)
     }
 
+    /// Writes a placeholder's value, padded if its placeholder says so, escaped where it would
+    /// make the key ambiguous.
     fn push_value(
         &self,
         out: &mut String,
         name: &str,
         width: Option<usize>,
-        value: AttributeValue,
+        value: &AttributeValue,
     ) -> Result<(), TemplateError> {
-        let text = match value {
+        let padded;
+        let text: &str = match value {
             AttributeValue::S(s) => {
                 if let Some(width) = width {
                     return Err(TemplateError::NotInteger {
@@ -344,16 +363,23 @@ impl Template {
                 s
             }
             AttributeValue::N(n) => match width {
-                Some(width) => pad(name, width, &n)?,
+                Some(width) => {
+                    padded = pad(name, width, n)?;
+                    &padded
+                }
                 None => n,
             },
             other => {
                 return Err(TemplateError::NotScalar {
                     field: name.to_owned(),
-                    found: type_name(&other),
+                    found: type_name(other),
                 });
             }
         };
+        if !text.contains(|c: char| c == ESCAPE || self.stops.contains(&c)) {
+            out.push_str(text);
+            return Ok(());
+        }
         for c in text.chars() {
             if c == ESCAPE || self.stops.contains(&c) {
                 out.push(ESCAPE);
