@@ -38,10 +38,10 @@ fn sample(i: u32) -> Run {
         tenant: format!("tenant-{}", i % 50),
         integration: format!("INT{:04}", i % 700),
         run: i,
-        status: if i % 3 == 0 { "failed" } else { "ok" }.into(),
+        status: if i.is_multiple_of(3) { "failed" } else { "ok" }.into(),
         started_at: format!("2026-01-{:02}T10:00", 1 + i % 28),
         rows: u64::from(i) * 17,
-        note: (i % 2 == 0).then(|| "retried once".to_owned()),
+        note: i.is_multiple_of(2).then(|| "retried once".to_owned()),
     }
 }
 
