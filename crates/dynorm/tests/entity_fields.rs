@@ -798,3 +798,69 @@ async fn entities_lock_optimistically_and_stamp_times() {
     assert_eq!(second.created, Some(created));
     assert!(second.updated.unwrap() >= created);
 }
+
+#[derive(Debug)]
+enum Row {
+    Member(Box<Member>),
+    Invoice(Invoice),
+}
+
+#[tokio::test]
+async fn collections_decode_into_an_enum_in_sort_order() {
+    let client = db().await;
+    client.table::<Member>().put(&member("m1")).send().await.unwrap();
+    for number in [2, 1] {
+        client
+            .table::<Invoice>()
+            .put(&Invoice {
+                tenant: "acme".into(),
+                number,
+                total: 5,
+            })
+            .send()
+            .await
+            .unwrap();
+    }
+    // An item of a type the collection does not know is kept, not dropped.
+    let raw = client.table_named::<RawItem<App>>("app");
+    raw.put(&RawItem::new(
+        [
+            ("pk".to_owned(), s("T#acme")),
+            ("sk".to_owned(), s("Z#other")),
+            ("__entity".to_owned(), s("Other")),
+        ]
+        .into(),
+    ))
+    .send()
+    .await
+    .unwrap();
+    let rows = Collection::<App>::new(&client)
+        .field("tenant", "acme")
+        .into_enum()
+        .variant(|m| Row::Member(Box::new(m)))
+        .variant(Row::Invoice)
+        .all()
+        .await
+        .unwrap();
+    // Sort key order: I#000001, I#000002, M#m1.
+    let order: Vec<String> = rows
+        .items
+        .iter()
+        .map(|r| match r {
+            Row::Member(m) => m.member_id.clone(),
+            Row::Invoice(i) => i.number.to_string(),
+        })
+        .collect();
+    assert_eq!(order, ["1", "2", "m1"]);
+    assert_eq!(rows.unknown.len(), 1);
+    // A type registered without a variant is refused, not dropped.
+    let err = Collection::<App>::new(&client)
+        .entity::<Invoice>()
+        .field("tenant", "acme")
+        .into_enum()
+        .variant(|m| Row::Member(Box::new(m)))
+        .all()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("Invoice"), "{err}");
+}

@@ -220,6 +220,66 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
 
     /// Runs the query, every page, and sorts the items by type.
     pub async fn all(self) -> Result<CollectionItems, EntityError> {
+        let registered: Vec<TypeId> = self.registered.iter().map(|r| r.type_id).collect();
+        let (decoded, unknown) = self.read().await?;
+        let mut out = CollectionItems {
+            unknown,
+            ..CollectionItems::default()
+        };
+        for (i, value) in decoded {
+            out.by_type.entry(registered[i]).or_default().push(value);
+        }
+        Ok(out)
+    }
+
+    /// Decodes into one type `U` — usually an enum with a variant per entity type — keeping the
+    /// order items are read in (the sort key's): register each entity with
+    /// [`EnumCollection::variant`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # use dynorm::entity::{Collection, Layout, SingleTable};
+    /// # use dynorm::Table as _;
+    /// # struct App;
+    /// # impl SingleTable for App { const LAYOUT: Layout = Layout::new("app", "pk", Some("sk")); }
+    /// # #[derive(dynorm::Entity, Debug, PartialEq)]
+    /// # #[dynorm(table = App, pk = "T#{tenant}", sk = "PROFILE")]
+    /// # struct Tenant { tenant: String, plan: String }
+    /// # #[derive(dynorm::Entity, Debug, PartialEq)]
+    /// # #[dynorm(table = App, pk = "T#{tenant}", sk = "U#{user}")]
+    /// # struct User { tenant: String, user: String }
+    /// #[derive(Debug, PartialEq)]
+    /// enum Row {
+    ///     Tenant(Tenant),
+    ///     User(User),
+    /// }
+    /// let client = dynorm::Client::embedded()?;
+    /// client.create_table(Tenant::definition()).await?;
+    /// client.table::<Tenant>().put(&Tenant { tenant: "acme".into(), plan: "pro".into() }).await?;
+    /// client.table::<User>().put(&User { tenant: "acme".into(), user: "ann".into() }).await?;
+    ///
+    /// let rows = Collection::<App>::new(&client)
+    ///     .field("tenant", "acme")
+    ///     .into_enum()
+    ///     .variant(Row::Tenant)
+    ///     .variant(Row::User)
+    ///     .all()
+    ///     .await?;
+    /// assert!(matches!(rows.items[0], Row::Tenant(_))); // `PROFILE` sorts before `U#ann`
+    /// assert!(matches!(&rows.items[1], Row::User(u) if u.user == "ann"));
+    /// # Ok(()) }
+    /// ```
+    pub fn into_enum<U>(self) -> EnumCollection<Tb, U> {
+        EnumCollection {
+            inner: self,
+            variants: Vec::new(),
+        }
+    }
+
+    /// The decoded items in the order read, each with the index of its registered type, and the
+    /// items of no registered type.
+    #[allow(clippy::type_complexity)]
+    async fn read(self) -> Result<(Vec<(usize, Box<dyn Any + Send>)>, Vec<Item>), EntityError> {
         if let Some(e) = &self.error {
             return Err(e.clone().into());
         }
@@ -252,21 +312,20 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
             read = read.index(i.clone());
         }
         let items = read.all().await?;
-        let mut out = CollectionItems::default();
+        let mut decoded = Vec::with_capacity(items.len());
+        let mut unknown = Vec::new();
         for raw in items {
             let item = raw.item;
             match self.classify(&item) {
-                Some((r, ownership)) => {
-                    let value = (r.decode)(item, ownership)?;
-                    out.by_type.entry(r.type_id).or_default().push(value);
-                }
-                None => out.unknown.push(item),
+                Some((i, ownership)) => decoded.push((i, (self.registered[i].decode)(item, ownership)?)),
+                None => unknown.push(item),
             }
         }
-        Ok(out)
+        Ok((decoded, unknown))
     }
 
-    fn classify(&self, item: &Item) -> Option<(&Registered, Ownership)> {
+    /// The registered type of an item (by index), and how to check its ownership.
+    fn classify(&self, item: &Item) -> Option<(usize, Ownership)> {
         let layout = Tb::LAYOUT;
         if let Some(attribute) = layout.entity_attribute
             && let Some(AttributeValue::S(entity)) = item.get(attribute)
@@ -274,13 +333,13 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
             return self
                 .registered
                 .iter()
-                .find(|r| r.entity == entity)
-                .map(|r| (r, Ownership::Check));
+                .position(|r| r.entity == entity)
+                .map(|i| (i, Ownership::Check));
         }
         // No entity type stored: the first type whose table keys read the item's keys back.
         self.registered
             .iter()
-            .find(|r| {
+            .position(|r| {
                 r.keys.iter().filter(|k| k.index.is_none()).all(|k| {
                     match (item.get(k.attribute), k.parsed()) {
                         (Some(AttributeValue::S(text)), Ok(t)) => t.parse_key(text).is_ok(),
@@ -288,7 +347,7 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
                     }
                 })
             })
-            .map(|r| (r, Ownership::Ignore))
+            .map(|i| (i, Ownership::Ignore))
     }
 }
 
@@ -324,4 +383,69 @@ impl CollectionItems {
     pub fn count<A: 'static>(&self) -> usize {
         self.by_type.get(&TypeId::of::<A>()).map_or(0, Vec::len)
     }
+}
+
+type Variant<U> = Box<dyn Fn(Box<dyn Any + Send>) -> Option<U> + Send + Sync>;
+
+/// A [`Collection`] decoding every item into one type `U` (an enum with a variant per entity
+/// type), in the order read; see [`Collection::into_enum`].
+#[must_use = "a collection query does nothing until it is run"]
+pub struct EnumCollection<Tb, U> {
+    inner: Collection<Tb>,
+    variants: Vec<Variant<U>>,
+}
+
+impl<Tb, U> fmt::Debug for EnumCollection<Tb, U> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnumCollection")
+            .field("collection", &self.inner)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<Tb: SingleTable + 'static, U: 'static> EnumCollection<Tb, U> {
+    /// Decodes the items of entity type `A` with `wrap` (an enum variant such as `Row::User`).
+    pub fn variant<A: super::Entity<Table = Tb> + Send + 'static>(mut self, wrap: fn(A) -> U) -> Self {
+        self.inner = self.inner.entity::<A>();
+        self.variants.push(Box::new(move |value| {
+            value.downcast::<A>().ok().map(|a| wrap(*a))
+        }));
+        self
+    }
+
+    /// Runs the query, every page: the items in the order read, and those of no registered type.
+    pub async fn all(self) -> Result<EnumItems<U>, EntityError> {
+        // Types registered with `entity` before `into_enum` have no variant: refuse rather than
+        // drop their items.
+        let without: Vec<&str> = self.inner.registered[..self.inner.registered.len() - self.variants.len()]
+            .iter()
+            .map(|r| r.entity)
+            .collect();
+        if !without.is_empty() {
+            return Err(EntityError::BadIndex {
+                entity: "collection",
+                index: self.inner.index.clone(),
+                reason: format!(
+                    "entity type(s) {} have no variant: register them with `.variant(..)` after `into_enum`",
+                    without.join(", ")
+                ),
+            });
+        }
+        let (decoded, unknown) = self.inner.read().await?;
+        let items = decoded
+            .into_iter()
+            // Each value was decoded by the type registered at its index, so the variant fits.
+            .filter_map(|(i, value)| self.variants.get(i).and_then(|wrap| wrap(value)))
+            .collect();
+        Ok(EnumItems { items, unknown })
+    }
+}
+
+/// The items of an [`EnumCollection`].
+#[derive(Debug)]
+pub struct EnumItems<U> {
+    /// The items of registered types, in the order read.
+    pub items: Vec<U>,
+    /// The items of no registered entity type, as stored.
+    pub unknown: Vec<Item>,
 }

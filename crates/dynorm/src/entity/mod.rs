@@ -91,7 +91,7 @@ pub mod model;
 pub mod ops;
 pub mod template;
 
-pub use collection::{Collection, CollectionItems};
+pub use collection::{Collection, CollectionItems, EnumCollection, EnumItems};
 pub use context::TableContext;
 pub use model::{EntityDefinition, EntityField, EntityJoin, EntityKey, EntityProblems};
 pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem};
