@@ -589,7 +589,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         );
     }
 
-    // Key fields: never optional, no default, a scalar type.
+    // Key fields: never optional (but index keys may be), no default, a scalar type.
     let mut is_key = vec![false; fields.len()];
     let mut key_types = Vec::new();
     for (s, _, partition) in &key_marks {
@@ -603,6 +603,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
                 &fields[i],
                 &field_attrs[i],
                 role,
+                false,
                 &mut is_key[i],
                 &mut key_types,
                 &mut errors,
@@ -798,6 +799,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
                 &fields[i],
                 &field_attrs[i],
                 &role,
+                true,
                 &mut is_key[i],
                 &mut key_types,
                 &mut errors,
@@ -844,7 +846,8 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
     let hooks = hooks(&mut fields, &field_attrs, &is_key, &mut errors);
 
     for (f, k) in fields.iter_mut().zip(is_key) {
-        f.key = k;
+        // An optional index key is left out when `None` (a sparse index).
+        f.key = k && !f.option;
     }
 
     errors.finish()?;
@@ -989,6 +992,7 @@ fn mark_key<'a>(
     f: &Field<'a>,
     a: &attr::FieldAttrs,
     role: &str,
+    index: bool,
     is_key: &mut bool,
     key_types: &mut Vec<&'a syn::Type>,
     errors: &mut Errors,
@@ -997,6 +1001,13 @@ fn mark_key<'a>(
         return;
     }
     *is_key = true;
+    // An index key may be absent: the item is then not in the index (a sparse index).
+    if f.option && index {
+        if a.default.is_none() && f.codec.is_none() {
+            key_types.push(option_inner(f.ty).unwrap_or(f.ty));
+        }
+        return;
+    }
     if f.option {
         errors.at(
             f.ty.span(),

@@ -445,7 +445,8 @@ impl TableDefinition {
             }
         }
 
-        let key = |p: &mut Vec<String>, role: &str, name: &str| match self.attribute(name) {
+        // An index key may be optional: an item without it is not in the index (sparse).
+        let key = |p: &mut Vec<String>, role: &str, name: &str, index: bool| match self.attribute(name) {
             None => p.push(format!("{role} `{name}` is not a declared attribute")),
             Some(a) => {
                 if a.attribute_type.scalar_type().is_none() {
@@ -454,16 +455,16 @@ impl TableDefinition {
                         a.attribute_type.as_str()
                     ));
                 }
-                if a.optional {
+                if a.optional && !index {
                     p.push(format!(
-                        "{role} `{name}` is optional, but key attributes are always required"
+                        "{role} `{name}` is optional, but the table's key attributes are always required"
                     ));
                 }
             }
         };
-        key(p, "partition key", &self.partition_key);
+        key(p, "partition key", &self.partition_key, false);
         if let Some(sk) = &self.sort_key {
-            key(p, "sort key", sk);
+            key(p, "sort key", sk, false);
             if sk == &self.partition_key {
                 p.push(format!("sort key `{sk}` is also the partition key"));
             }
@@ -529,9 +530,10 @@ impl TableDefinition {
                 p,
                 &format!("partition key of index `{}`", g.name),
                 &g.partition_key,
+                true,
             );
             if let Some(sk) = &g.sort_key {
-                key(p, &format!("sort key of index `{}`", g.name), sk);
+                key(p, &format!("sort key of index `{}`", g.name), sk, true);
             }
             if g.capacity.is_some() && !provisioned {
                 p.push(format!(
@@ -551,7 +553,12 @@ impl TableDefinition {
             ));
         }
         for l in &self.local_secondary_indexes {
-            key(p, &format!("sort key of local index `{}`", l.name), &l.sort_key);
+            key(
+                p,
+                &format!("sort key of local index `{}`", l.name),
+                &l.sort_key,
+                true,
+            );
             if Some(&l.sort_key) == self.sort_key.as_ref() {
                 p.push(format!(
                     "local index `{}` uses the table's own sort key `{}`; it needs a different one",

@@ -139,7 +139,7 @@ fn keys_must_be_declared_scalar_and_required() {
     def.attributes[0].optional = true;
     assert_problem(
         &def,
-        "partition key `customer_id` is optional, but key attributes are always required",
+        "partition key `customer_id` is optional, but the table's key attributes are always required",
     );
 
     let mut def = orders();

@@ -250,10 +250,13 @@ impl Layout {
             .collect();
         let mut seen: BTreeSet<String> = def.attributes.iter().map(|a| a.name.clone()).collect();
         let keys: Vec<String> = def.key_attributes().into_iter().map(str::to_owned).collect();
+        let table_keys = [Some(self.partition_key), self.sort_key];
         for k in keys {
             if seen.insert(k.clone()) {
-                def.attributes
-                    .push(AttributeDefinition::new(k, AttributeType::String));
+                let mut attribute = AttributeDefinition::new(k, AttributeType::String);
+                // Index keys are absent from items not in the index (sparse indexes).
+                attribute.optional = !table_keys.contains(&Some(attribute.name.as_str()));
+                def.attributes.push(attribute);
             }
         }
         def
