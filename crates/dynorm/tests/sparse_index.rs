@@ -80,3 +80,14 @@ async fn only_items_with_the_key_are_in_the_index() {
         1
     );
 }
+
+#[tokio::test]
+async fn an_empty_index_key_is_refused_naming_the_attribute() {
+    let client = dynorm::testing::database(&[Ticket::definition()]).await.unwrap();
+    let err = client
+        .table::<Ticket>()
+        .put(&ticket("t1", Some(""), None))
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("escalated_to"), "{err}");
+}
