@@ -62,7 +62,7 @@ use proc_macro::TokenStream;
 ///
 /// | option | meaning |
 /// |---|---|
-/// | `partition_key`, `sort_key` | the table's keys (never `Option`) |
+/// | `partition_key`, `sort_key` | the table's keys (never `Option`; an index key may be `Option`: the index is then sparse) |
 /// | `rename = "Stored"` | the stored attribute name |
 /// | `description = "..."` | the attribute's description (default: the field's doc comment) |
 /// | `default`, `default = expr` | an absent attribute reads as `Default::default()` or `expr` |
@@ -72,6 +72,8 @@ use proc_macro::TokenStream;
 /// | `ttl` | this field is the TTL attribute |
 /// | `version` | the optimistic-locking version (an integer; not a key; an absent version reads as 0) |
 /// | `created_at`, `updated_at` | timestamps stamped on create / every write (`DateTime<Utc>`, its `Option`, or `EpochSeconds`; plain or `epoch_seconds`) |
+/// | `immutable` | written once: puts, updates, upserts and transaction writes that would change it fail with `Error::ImmutableAttribute` |
+/// | `mutate = path` | a `fn(T) -> T` (on the inner type of an `Option`) normalising the value on every write, key and typed condition |
 ///
 /// The derive also generates `Self::fields()`, typed paths to the stored attributes
 /// (`User::fields().age.gt(21)`, see `dynorm::expr::TypedPath`).
@@ -140,11 +142,14 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `entity = "Name"` | the stored entity type (default: the struct's name) |
 /// | `pk = "..."`, `sk = "..."` | templates of the table's keys (`sk` exactly when the table has one) |
 /// | `index(name = "..", pk = "..", sk = "..")` | templates of an index's keys (a local index has no `pk`) |
+/// | `join(attribute = "..", fields(a, b), separator = "~")` | dynamojo's joined attribute, stored and readable by templates (`{attribute}`) |
 ///
-/// Field option: `rename = "stored"`. Every field is stored as its own attribute; placeholders
-/// must name fields whose types are key attributes, never `Option` in the table's keys (an
-/// index over an `Option` field is sparse). Unknown indexes and layout mismatches are compile
-/// errors.
+/// Field options are those of `#[derive(Table)]` except the key options and `ttl` (keys come
+/// from templates): `rename`, `description`, `default`, `skip`, codecs, `version`, `created_at`,
+/// `updated_at`, `immutable`, `mutate`. Every stored field is its own attribute; placeholders
+/// must name fields (or joins) whose types are key attributes, never `Option` in the table's
+/// keys (an index over an `Option` field is sparse). Unknown indexes and layout mismatches are
+/// compile errors. The derive also generates `Self::fields()` typed paths, as for tables.
 #[proc_macro_derive(Entity, attributes(dynorm))]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
