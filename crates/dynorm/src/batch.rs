@@ -450,6 +450,7 @@ pub struct BatchWrite<T> {
     table: TableClient<T>,
     ops: Result<Vec<WriteOp>>,
     settings: Settings,
+    unguarded: bool,
 }
 
 impl<T> fmt::Debug for BatchWrite<T> {
@@ -465,9 +466,31 @@ impl<T> fmt::Debug for BatchWrite<T> {
 impl<T: Table> BatchWrite<T> {
     settings_methods!();
 
+    /// Writes puts even though the table has immutable attributes
+    /// ([`Table::IMMUTABLE_ATTRIBUTES`]), which BatchWriteItem cannot guard: without this, such
+    /// a batch put is refused, so a bulk write never silently changes a written value.
+    pub fn unguarded(mut self) -> Self {
+        self.unguarded = true;
+        self
+    }
+
     /// Sends the writes.
     pub async fn send(self) -> Result<BatchWriteOutcome> {
         let table = self.table.name.as_str();
+        let puts = self
+            .ops
+            .as_ref()
+            .is_ok_and(|ops| ops.iter().any(|op| matches!(op, WriteOp::Put(_))));
+        if puts && !T::IMMUTABLE_ATTRIBUTES.is_empty() && !self.unguarded {
+            return Err(Error::InvalidRequest {
+                table: table.to_owned(),
+                index: None,
+                message: format!(
+                    "the table has immutable attributes ({}), which a batch put cannot guard (BatchWriteItem takes no conditions): write with `put` or a transaction, or call `.unguarded()` to overwrite them",
+                    T::IMMUTABLE_ATTRIBUTES.join(", ")
+                ),
+            });
+        }
         let names = key_names::<T>();
         let (ops, superseded) = last_wins(table, &names, self.ops?)?;
         let (written, left) = run_writes(&self.table.client, table, ops, self.settings).await?;
@@ -643,6 +666,8 @@ impl<T: Table> BatchUpsert<T> {
             .collect::<Result<_>>()?;
         let mut keep: Vec<&str> = self.keep_existing.iter().map(String::as_str).collect();
         keep.extend(T::CREATED_AT_ATTRIBUTE);
+        // A written immutable attribute keeps its stored value.
+        keep.extend(T::IMMUTABLE_ATTRIBUTES);
         let mut to_write = Vec::with_capacity(ops.len());
         let mut left = Vec::new();
         for op in ops {
@@ -796,6 +821,7 @@ impl<T: Table> TableClient<T> {
                 .encode_puts(items)
                 .map(|items| items.into_iter().map(WriteOp::Put).collect()),
             settings: Settings::default(),
+            unguarded: false,
         }
     }
 
@@ -813,12 +839,14 @@ impl<T: Table> TableClient<T> {
             table: self.clone(),
             ops,
             settings: Settings::default(),
+            unguarded: false,
         }
     }
 
     /// Writes these values, keeping what must survive from the items already stored (as
     /// dynamo_query's batch upsert does): reads the stored items with a batch get, keeps their
-    /// [`Table::CREATED_AT_ATTRIBUTE`] and the attributes named with
+    /// [`Table::CREATED_AT_ATTRIBUTE`], their [`Table::IMMUTABLE_ATTRIBUTES`] and the attributes
+    /// named with
     /// [`BatchUpsert::keep_existing`], stamps the creation time on new items and
     /// [`Table::UPDATED_AT_ATTRIBUTE`] on all (epoch seconds if the value encodes as a number,
     /// ISO 8601 otherwise), then writes them with a batch put.

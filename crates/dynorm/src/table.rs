@@ -59,8 +59,9 @@ pub trait Table: Sized {
     /// (`#[dynorm(immutable)]`). Puts, updates and transaction writes are conditioned so a write
     /// that would change or remove a written value fails with
     /// [`Error::ImmutableAttribute`](crate::Error::ImmutableAttribute); a value may still be
-    /// written the first time. Batch writes cannot carry conditions: DynamoDB's BatchWriteItem
-    /// has none, so they are not guarded.
+    /// written the first time. BatchWriteItem takes no conditions, so a batch put on such a
+    /// table is refused unless [`unguarded`](crate::batch::BatchWrite::unguarded), and a batch
+    /// upsert keeps the stored values of these attributes.
     const IMMUTABLE_ATTRIBUTES: &'static [&'static str] = &[];
 }
 

@@ -654,6 +654,38 @@ async fn immutable_attributes_on_tables() {
     let mut other = account("carol");
     other.id = "a2".into();
     accounts.put(&other).send().await.unwrap();
+    // Batch puts cannot be guarded: refused unless asked for, naming the attributes.
+    let err = accounts.batch_put([account("bob")]).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::InvalidRequest { message, .. } if message.contains("owner") && message.contains("unguarded")),
+        "{err}"
+    );
+    assert_eq!(
+        accounts
+            .get_or_fail(Account::key("a1"))
+            .send()
+            .await
+            .unwrap()
+            .owner,
+        "ann"
+    );
+    // A batch upsert reads first and keeps the stored value.
+    let mut richer = account("bob");
+    richer.balance = 99;
+    accounts.batch_upsert([richer]).await.unwrap();
+    let read = accounts.get_or_fail(Account::key("a1")).send().await.unwrap();
+    assert_eq!((read.owner.as_str(), read.balance), ("ann", 99));
+    // Asked for, a batch put overwrites.
+    accounts.batch_put([account("bob")]).unguarded().await.unwrap();
+    assert_eq!(
+        accounts
+            .get_or_fail(Account::key("a1"))
+            .send()
+            .await
+            .unwrap()
+            .owner,
+        "bob"
+    );
 }
 
 #[tokio::test]
