@@ -896,3 +896,126 @@ async fn collections_decode_into_an_enum_in_sort_order() {
         .unwrap_err();
     assert!(err.to_string().contains("Invoice"), "{err}");
 }
+
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = App, entity = "Run", pk = "T#{tenant}", sk = "RUN#{integration}#{run:06}")]
+#[dynorm(index(name = "gsi1", pk = "RUNS#{integration}", sk = "{day}#{status}"))]
+struct Run {
+    tenant: String,
+    integration: String,
+    run: u32,
+    day: String,
+    status: String,
+}
+
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = App, entity = "Reading", pk = "S#{sensor}", sk = "R#{value}")]
+struct Reading {
+    sensor: String,
+    value: u32,
+}
+
+#[tokio::test]
+async fn entity_queries_range_over_a_sort_key_field() {
+    let client = db().await;
+    let runs = client.table::<Run>();
+    for (integration, run, day) in [
+        ("A", 1, "2026-01-01"),
+        ("A", 2, "2026-01-02"),
+        ("A", 3, "2026-01-03"),
+        ("A", 4, "2026-01-04"),
+        ("B", 5, "2026-01-02"),
+    ] {
+        runs.put(&Run {
+            tenant: "acme".into(),
+            integration: integration.into(),
+            run,
+            day: day.into(),
+            status: "ok".into(),
+        })
+        .await
+        .unwrap();
+    }
+    let ids = |found: Vec<Run>| found.into_iter().map(|r| r.run).collect::<Vec<_>>();
+    let query = || {
+        runs.entity_query()
+            .field("tenant", "acme")
+            .field("integration", "A")
+    };
+    assert_eq!(ids(query().field_gt("run", 2u32).all().await.unwrap()), [3, 4]);
+    assert_eq!(
+        ids(query().field_gte("run", 2u32).all().await.unwrap()),
+        [2, 3, 4]
+    );
+    assert_eq!(ids(query().field_lt("run", 3u32).all().await.unwrap()), [1, 2]);
+    assert_eq!(
+        ids(query().field_lte("run", 3u32).all().await.unwrap()),
+        [1, 2, 3]
+    );
+    assert_eq!(
+        ids(query().field_between("run", 2u32, 3u32).all().await.unwrap()),
+        [2, 3]
+    );
+    // Integration B's runs share the partition but never leak into A's range.
+    assert_eq!(
+        ids(query().field_gt("run", 0u32).all().await.unwrap()),
+        [1, 2, 3, 4]
+    );
+    // On an index whose sort key starts with the ranged field (no common beginning).
+    let on_index = runs
+        .entity_query()
+        .field("integration", "A")
+        .field_lt("day", "2026-01-03")
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(ids(on_index), [1, 2]);
+    let (index, condition) = runs
+        .entity_query()
+        .field("integration", "A")
+        .field_gte("day", "2026-01-03")
+        .key_condition()
+        .unwrap();
+    assert_eq!(index, Some("gsi1"));
+    assert!(format!("{condition:?}").contains("2026-01-03"), "{condition:?}");
+
+    // A field that is not next in a sort key cannot be ranged: named.
+    let err = runs
+        .entity_query()
+        .field("tenant", "acme")
+        .field_gt("day", "2026")
+        .on_table()
+        .all()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("`day`"), "{err}");
+    let err = runs
+        .entity_query()
+        .field("tenant", "acme")
+        .field("run", 1u32)
+        .field_gt("run", 1u32)
+        .all()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("both"), "{err}");
+
+    // An unpadded number's keys sort as text ("10" < "9"): refused rather than wrong.
+    let readings = client.table::<Reading>();
+    for value in [9, 10] {
+        readings
+            .put(&Reading {
+                sensor: "s".into(),
+                value,
+            })
+            .await
+            .unwrap();
+    }
+    let err = readings
+        .entity_query()
+        .field("sensor", "s")
+        .field_gt("value", 5u32)
+        .all()
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("pad it"), "{err}");
+}

@@ -289,6 +289,7 @@ impl<E: Entity + Table> TableClient<E> {
             limit: None,
             start: None,
             filter: None,
+            range: None,
             error: None,
         }
     }
@@ -751,8 +752,22 @@ pub struct EntityQuery<E> {
     limit: Option<usize>,
     start: Option<crate::query::Cursor>,
     filter: Option<expr::Condition>,
+    range: Option<(String, Range)>,
     error: Option<EncodeError>,
 }
+
+/// A range over the sort-key field after the ones given.
+#[derive(Debug, Clone)]
+enum Range {
+    Gt(AttributeValue),
+    Ge(AttributeValue),
+    Lt(AttributeValue),
+    Le(AttributeValue),
+    Between(AttributeValue, AttributeValue),
+}
+
+/// The greatest character: a key bound `P + MAX` lies after every key starting with `P`.
+const MAX_CHAR: char = '\u{10FFFF}';
 
 impl<E> fmt::Debug for EntityQuery<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -822,9 +837,9 @@ impl<E: Entity + Table + 'static> EntityQuery<E>
 where
     E::Table: 'static,
 {
-    /// Gives a field's value (normalised by the field's mutator, as on a put).
-    pub fn field(mut self, name: &str, value: impl IntoValue) -> Self {
-        let value = value
+    /// A field's value as stored (its mutator applied, as on a put).
+    fn stored_value(name: &str, value: impl IntoValue) -> Result<Option<AttributeValue>, EncodeError> {
+        value
             .into_value()
             .attribute_value()
             .map(|v| v.cloned())
@@ -833,13 +848,65 @@ where
                     E::mutate_stored(info.name, v).map_err(|e| e.at(E::layout().name, info.stored))
                 }
                 (v, _) => Ok(v),
-            });
-        match value {
+            })
+    }
+
+    /// Gives a field's value (normalised by the field's mutator, as on a put).
+    pub fn field(mut self, name: &str, value: impl IntoValue) -> Self {
+        match Self::stored_value(name, value) {
             Ok(Some(v)) => self.fields.push((name.to_owned(), v)),
             Ok(None) => {}
             Err(e) => self.error = self.error.or(Some(e)),
         }
         self
+    }
+
+    fn ranged(mut self, name: &str, make: impl FnOnce() -> Result<Range, EncodeError>) -> Self {
+        match make() {
+            Ok(range) => self.range = Some((name.to_owned(), range)),
+            Err(e) => self.error = self.error.or(Some(e)),
+        }
+        self
+    }
+
+    fn bound(name: &str, value: impl IntoValue) -> Result<AttributeValue, EncodeError> {
+        Self::stored_value(name, value)?
+            .ok_or_else(|| EncodeError::new(format!("a range bound of `{name}` must have a value")))
+    }
+
+    /// Only entities whose sort-key field `name` is greater than `value`. `name` must be the
+    /// sort-key field right after those given with [`field`](Self::field) (ElectroDB's `gt`):
+    /// the key condition narrows the read to that range of keys and a filter on the stored field
+    /// makes it exact. A number field must be zero-padded in its template (`{n:08}`) so its keys
+    /// sort as numbers.
+    pub fn field_gt(self, name: &str, value: impl IntoValue) -> Self {
+        self.ranged(name, || Ok(Range::Gt(Self::bound(name, value)?)))
+    }
+
+    /// Only entities whose sort-key field `name` is at least `value`; see
+    /// [`field_gt`](Self::field_gt).
+    pub fn field_gte(self, name: &str, value: impl IntoValue) -> Self {
+        self.ranged(name, || Ok(Range::Ge(Self::bound(name, value)?)))
+    }
+
+    /// Only entities whose sort-key field `name` is less than `value`; see
+    /// [`field_gt`](Self::field_gt).
+    pub fn field_lt(self, name: &str, value: impl IntoValue) -> Self {
+        self.ranged(name, || Ok(Range::Lt(Self::bound(name, value)?)))
+    }
+
+    /// Only entities whose sort-key field `name` is at most `value`; see
+    /// [`field_gt`](Self::field_gt).
+    pub fn field_lte(self, name: &str, value: impl IntoValue) -> Self {
+        self.ranged(name, || Ok(Range::Le(Self::bound(name, value)?)))
+    }
+
+    /// Only entities whose sort-key field `name` is between `low` and `high`, both included; see
+    /// [`field_gt`](Self::field_gt).
+    pub fn field_between(self, name: &str, low: impl IntoValue, high: impl IntoValue) -> Self {
+        self.ranged(name, || {
+            Ok(Range::Between(Self::bound(name, low)?, Self::bound(name, high)?))
+        })
     }
 
     /// Gives a field's value through its typed path (`User::fields().email`): checked at
@@ -934,12 +1001,30 @@ where
         }
         let entity = E::ENTITY_TYPE;
         let given = self.given();
+        let ranged = self.range.as_ref().map(|(n, _)| n.as_str());
+        if let Some(r) = ranged
+            && given.contains(&r)
+        {
+            return Err(EntityError::BadIndex {
+                entity,
+                index: None,
+                reason: format!("field `{r}` is given both as a value and as a range"),
+            });
+        }
+        // A range reads the sort-key field right after the leading ones given.
+        let fits_range = |t: &Target| match ranged {
+            None => true,
+            Some(r) => t.sk.is_some_and(|sk| {
+                let leading = Self::sort_score(Some(sk), &given).1;
+                sk.fields.get(leading) == Some(&r)
+            }),
+        };
         let all = targets::<E>();
         let target =
             match &self.index {
                 IndexChoice::Auto => all
                     .iter()
-                    .filter(|t| t.pk.missing(&given).is_empty())
+                    .filter(|t| t.pk.missing(&given).is_empty() && fits_range(t))
                     .max_by_key(|t| {
                         // The most given fields used, then a whole sort key; ties go to the
                         // earliest (the table first): `max_by_key` keeps the last maximum.
@@ -953,10 +1038,24 @@ where
                     .copied()
                     .ok_or_else(|| EntityError::NoIndex {
                         entity,
-                        given: given.iter().map(|s| (*s).to_owned()).collect(),
+                        given: given
+                            .iter()
+                            .map(|s| (*s).to_owned())
+                            .chain(ranged.map(|r| format!("a range of {r}")))
+                            .collect(),
                         needs: all
                             .iter()
-                            .map(|t| format!("{} needs {}", place(t.index), list(t.pk.fields)))
+                            .map(|t| {
+                                let sort = match (ranged, t.sk) {
+                                    (Some(r), Some(sk)) => format!(
+                                        " and, for a range of `{r}`, its sort key `{}` to read it right after the fields given",
+                                        sk.template
+                                    ),
+                                    (Some(_), None) => " (it has no sort key to range over)".to_owned(),
+                                    (None, _) => String::new(),
+                                };
+                                format!("{} needs {}{sort}", place(t.index), list(t.pk.fields))
+                            })
                             .collect(),
                     })?,
                 IndexChoice::Table | IndexChoice::Named(_) => {
@@ -979,6 +1078,18 @@ where
                             reason: format!("its partition key needs field(s) {}", list(&missing)),
                         });
                     }
+                    if let Some(r) = ranged
+                        && !fits_range(&t)
+                    {
+                        return Err(EntityError::BadIndex {
+                            entity,
+                            index: wanted.map(str::to_owned),
+                            reason: format!(
+                                "its sort key does not read `{r}` right after the fields given ({})",
+                                t.sk.map_or("none", |sk| sk.template)
+                            ),
+                        });
+                    }
                     t
                 }
             };
@@ -986,7 +1097,9 @@ where
             self.fields.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
         let pk = Template::parse(target.pk.template)?.render(&values)?;
         let mut condition = KeyCondition::partition(target.pk.attribute, pk);
-        if let Some(sk) = target.sk {
+        if let (Some(sk), Some((name, range))) = (target.sk, &self.range) {
+            condition = Self::range_condition(condition, sk, &values, name, range)?;
+        } else if let Some(sk) = target.sk {
             let template = Template::parse(sk.template)?;
             if sk.missing(&given).is_empty() {
                 condition = condition.sort_eq(sk.attribute, template.render(&values)?);
@@ -998,6 +1111,89 @@ where
             }
         }
         Ok((target.index, condition))
+    }
+
+    /// The sort-key condition of a range over field `name`: the keys between the rendered
+    /// bounds (inclusive, so a bound's own keys are read too; the filter on the stored field
+    /// makes the result exact).
+    fn range_condition(
+        condition: KeyCondition,
+        sk: &KeyTemplate,
+        values: &[(&str, AttributeValue)],
+        name: &str,
+        range: &Range,
+    ) -> Result<KeyCondition, EntityError> {
+        let template = Template::parse(sk.template)?;
+        let position = template
+            .segments()
+            .iter()
+            .position(|s| matches!(s, super::Segment::Field { name: n, .. } if n == name));
+        let (width, after) = match position.map(|i| (&template.segments()[i], template.segments().get(i + 1)))
+        {
+            Some((super::Segment::Field { width, .. }, next)) => (
+                *width,
+                match next {
+                    Some(super::Segment::Literal(l)) => l.as_str(),
+                    _ => "",
+                },
+            ),
+            // The target was chosen for reading the field, so it is in the template.
+            _ => (None, ""),
+        };
+        let bounds: Vec<&AttributeValue> = match range {
+            Range::Gt(v) | Range::Ge(v) | Range::Lt(v) | Range::Le(v) => vec![v],
+            Range::Between(a, b) => vec![a, b],
+        };
+        if width.is_none() && bounds.iter().any(|v| matches!(v, AttributeValue::N(_))) {
+            return Err(EntityError::BadIndex {
+                entity: E::ENTITY_TYPE,
+                index: sk.index.map(str::to_owned),
+                reason: format!(
+                    "field `{name}` is a number without padding in `{}`, so its keys do not sort as numbers; pad it (`{{{name}:08}}`) to range over it",
+                    sk.template
+                ),
+            });
+        }
+        // The keys' common beginning, and each bound rendered after it (without what follows).
+        let leading: Vec<(&str, AttributeValue)> = values
+            .iter()
+            .filter(|(n, _)| sk.fields.iter().take_while(|f| **f != name).any(|f| f == n))
+            .cloned()
+            .collect();
+        let prefix = template.render_prefix(&leading)?;
+        let at = |v: &AttributeValue| -> Result<String, EntityError> {
+            let mut with = leading.clone();
+            with.push((name, v.clone()));
+            let full = template.render_prefix(&with)?;
+            Ok(full.strip_suffix(after).unwrap_or(&full).to_owned())
+        };
+        let after_all = |start: &str| format!("{start}{MAX_CHAR}");
+        let (low, high) = match range {
+            Range::Gt(v) | Range::Ge(v) => (at(v)?, after_all(&prefix)),
+            Range::Lt(v) | Range::Le(v) => (prefix.clone(), after_all(&at(v)?)),
+            Range::Between(a, b) => (at(a)?, after_all(&at(b)?)),
+        };
+        // A key condition value cannot be empty: no lower bound needed then.
+        Ok(if low.is_empty() {
+            condition.sort_le(sk.attribute, high)
+        } else {
+            condition.sort_between(sk.attribute, low, high)
+        })
+    }
+
+    /// The exact filter of a range, on the stored field.
+    fn range_filter(&self) -> Option<expr::Condition> {
+        let (name, range) = self.range.as_ref()?;
+        let stored = E::field(name).map_or(name.as_str(), |f| f.stored);
+        let a = || expr::attr(stored);
+        let v = |v: &AttributeValue| Value::from(v.clone());
+        Some(match range {
+            Range::Gt(x) => a().gt(v(x)),
+            Range::Ge(x) => a().ge(v(x)),
+            Range::Lt(x) => a().lt(v(x)),
+            Range::Le(x) => a().le(v(x)),
+            Range::Between(x, y) => a().between(v(x), v(y)),
+        })
     }
 
     fn read(&self) -> Result<crate::query::Query<RawItem<E::Table>>, EntityError> {
@@ -1017,9 +1213,12 @@ where
         if let Some(attribute) = E::layout().entity_attribute.filter(|_| filtered) {
             read = read.filter(expr::attr(attribute).eq(E::ENTITY_TYPE));
         }
-        let filtered = filtered || self.filter.is_some();
+        let filtered = filtered || self.filter.is_some() || self.range.is_some();
         if let Some(f) = &self.filter {
             read = read.filter(f.clone());
+        }
+        if let Some(f) = self.range_filter() {
+            read = read.filter(f);
         }
         // Without a filter, DynamoDB's Limit counts exactly the items wanted.
         let page_size = match (self.page_size, self.limit) {
