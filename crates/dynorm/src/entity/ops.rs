@@ -738,9 +738,41 @@ enum IndexChoice {
 }
 
 /// A query of an entity by field values: the partition key fields of the table or an index, and
-/// some sort key fields (all of them: `=`; the leading ones: `begins_with`). The index is picked
-/// from the fields given unless named. Items of other entity types are filtered out unless
-/// [`ignore_ownership`](Self::ignore_ownership).
+/// some sort key fields (all of them: `=`; the leading ones: `begins_with`; a range over the next
+/// one with [`field_gt`](Self::field_gt) and its kin). The index is picked from the fields given
+/// unless named. Items of other entity types are filtered out unless
+/// [`ignore_ownership`](Self::ignore_ownership). Read it all ([`all`](Self::all), capped by
+/// [`limit`](Self::limit)), the [`first`](Self::first), or page by page with a resumable
+/// cursor ([`page`](Self::page)).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # use dynorm::entity::{Layout, SingleTable};
+/// # use dynorm::Table as _;
+/// # struct App;
+/// # impl SingleTable for App { const LAYOUT: Layout = Layout::new("app", "pk", Some("sk")); }
+/// #[derive(dynorm::Entity, Debug)]
+/// #[dynorm(table = App, pk = "T#{tenant}", sk = "RUN#{integration}#{run:06}")]
+/// struct Run { tenant: String, integration: String, run: u32 }
+///
+/// let client = dynorm::Client::embedded()?;
+/// client.create_table(Run::definition()).await?;
+/// let runs = client.table::<Run>();
+/// for run in 1..=5u32 {
+///     runs.put(&Run { tenant: "acme".into(), integration: "A".into(), run }).await?;
+/// }
+/// let recent = runs
+///     .entity_query()
+///     .field("tenant", "acme")
+///     .field("integration", "A") // sk begins with `RUN#A#`
+///     .field_gt("run", 2u32)     // ... and lies after `RUN#A#000002`
+///     .descending()
+///     .limit(2)
+///     .all()
+///     .await?;
+/// assert_eq!(recent.iter().map(|r| r.run).collect::<Vec<_>>(), [5, 4]);
+/// # Ok(()) }
+/// ```
 #[must_use = "a query does nothing until it is run"]
 pub struct EntityQuery<E> {
     table: TableClient<E>,
