@@ -340,6 +340,23 @@ fn stored_field<E: Entity>(name: &str) -> Result<&'static super::FieldInfo, Enti
     })
 }
 
+/// A value as field `info` stores it: its mutator applied (`None`: it encodes to nothing).
+fn mutated<E: Entity>(
+    info: &super::FieldInfo,
+    value: impl IntoValue,
+) -> Result<Option<AttributeValue>, EncodeError> {
+    match value.into_value().attribute_value().map(|v| v.cloned())? {
+        Some(v) => E::mutate_stored(info.name, v).map_err(|e| e.at(E::layout().name, info.stored)),
+        None => Ok(None),
+    }
+}
+
+/// The field stored under `stored` (what a typed path names); stored names are unique among an
+/// entity's fields (checked when it is derived).
+fn field_stored_as<E: Entity>(stored: &str) -> Option<&'static super::FieldInfo> {
+    E::FIELDS.iter().find(|f| f.stored == stored)
+}
+
 /// What an update plan needs from outside: the update and the given-or-read fields it used.
 struct Plan {
     update: Update,
@@ -362,11 +379,7 @@ where
         value: impl IntoValue,
     ) -> Result<(&'static super::FieldInfo, Option<AttributeValue>), EntityError> {
         let info = stored_field::<E>(field)?;
-        let value = match value.into_value().attribute_value().map(|v| v.cloned())? {
-            Some(v) => E::mutate_stored(info.name, v).map_err(|e| e.at(E::layout().name, info.stored))?,
-            None => None,
-        };
-        Ok((info, value))
+        Ok((info, mutated::<E>(info, value)?))
     }
 
     /// Sets a field; a value that encodes to nothing (`None`) removes it.
@@ -418,8 +431,7 @@ where
 
     fn typed<V>(mut self, path: TypedPath<V>, value: impl FieldValue<V>, known: bool) -> Self {
         let stored = path.path().attribute().to_owned();
-        // Stored names are unique among an entity's fields (checked when it is derived).
-        let Some(info) = E::FIELDS.iter().find(|f| f.stored == stored) else {
+        let Some(info) = field_stored_as::<E>(&stored) else {
             return self.fail(stored_field::<E>(&stored).err().unwrap_or_else(|| {
                 EntityError::Encode(EncodeError::new(format!("no field is stored as `{stored}`")))
             }));
@@ -871,16 +883,10 @@ where
 {
     /// A field's value as stored (its mutator applied, as on a put).
     fn stored_value(name: &str, value: impl IntoValue) -> Result<Option<AttributeValue>, EncodeError> {
-        value
-            .into_value()
-            .attribute_value()
-            .map(|v| v.cloned())
-            .and_then(|v| match (v, E::field(name)) {
-                (Some(v), Some(info)) => {
-                    E::mutate_stored(info.name, v).map_err(|e| e.at(E::layout().name, info.stored))
-                }
-                (v, _) => Ok(v),
-            })
+        match E::field(name) {
+            Some(info) => mutated::<E>(info, value),
+            None => value.into_value().attribute_value().map(|v| v.cloned()),
+        }
     }
 
     /// Gives a field's value (normalised by the field's mutator, as on a put).
@@ -945,7 +951,7 @@ where
     /// compile time, encoded (and normalised) as the field is stored.
     pub fn field_typed<V>(mut self, path: TypedPath<V>, value: impl FieldValue<V>) -> Self {
         let stored = path.path().attribute().to_owned();
-        let Some(info) = E::FIELDS.iter().find(|f| f.stored == stored) else {
+        let Some(info) = field_stored_as::<E>(&stored) else {
             self.error = self.error.or(Some(EncodeError::new(format!(
                 "`{}` has no field stored as `{stored}`",
                 E::ENTITY_TYPE
