@@ -1017,6 +1017,13 @@ fn expand(
                     <Self as ::dynorm::entity::Entity>::from_entity_item(item)
                 }
 
+                fn complete_update(
+                    key: &::dynorm::Item,
+                    update: &::dynorm::expr::Update,
+                ) -> ::core::result::Result<::dynorm::expr::Update, ::dynorm::Error> {
+                    ::dynorm::entity::complete_update::<Self>(key, update)
+                }
+
                 fn key_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
                     let mut #item = ::dynorm::Item::new();
                     #(#key_self_puts)*

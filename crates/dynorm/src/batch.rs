@@ -65,10 +65,10 @@ use std::future::IntoFuture;
 
 use futures::stream::{self, StreamExt, TryStreamExt};
 
-use crate::client::BoxFuture;
-use crate::engine::Engine;
-use crate::engine::batch_ops::WriteOp;
+use crate::engine::request::{ReadPageRequest, ReadRequest, WriteOp};
+use crate::future::BoxFuture;
 use crate::retry::Jitter;
+use crate::write::Stamp;
 use crate::{AttributeValue, Client, Error, Item, Key, Result, RetryPolicy, Table, TableClient};
 
 /// The most writes DynamoDB takes in one BatchWriteItem.
@@ -107,6 +107,20 @@ pub struct BatchWriteOutcome {
     /// Writes still unprocessed after the last attempt (throttled or returned unprocessed):
     /// nothing of them was written. Send them again later.
     pub unprocessed: Vec<UnprocessedWrite>,
+    /// Puts of a versioned type refused because the stored version was not the one the value
+    /// carried ([`Error::VersionConflict`]): nothing of them was written.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// A versioned put a batch did not write: the item and the version it found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Conflict {
+    /// The item that was not written.
+    pub item: Item,
+    /// The version the item expected to replace (0: none).
+    pub expected: u64,
+    /// The version stored (`None`: no item, or one without a version).
+    pub found: Option<u64>,
 }
 
 impl BatchWriteOutcome {
@@ -190,30 +204,6 @@ pub(crate) fn fingerprint(table: &str, names: &[&str], item: &Item) -> Result<Ve
     Ok(out)
 }
 
-/// The key attributes of `item`.
-pub(crate) fn key_attributes(names: &[&str], item: &Item) -> Item {
-    names
-        .iter()
-        .filter_map(|n| item.get(*n).map(|v| ((*n).to_owned(), v.clone())))
-        .collect()
-}
-
-/// A key as text for error messages: `{id: "a", sk: 3}`.
-pub(crate) fn key_text(key: &Item) -> String {
-    let mut parts: Vec<(&String, &AttributeValue)> = key.iter().collect();
-    parts.sort_by(|a, b| a.0.cmp(b.0));
-    let shown: Vec<String> = parts
-        .into_iter()
-        .map(|(name, value)| match value {
-            AttributeValue::S(s) => format!("{name}: {s:?}"),
-            AttributeValue::N(n) => format!("{name}: {n}"),
-            AttributeValue::B(b) => format!("{name}: <{} bytes>", b.as_ref().len()),
-            other => format!("{name}: {other:?}"),
-        })
-        .collect();
-    format!("{{{}}}", shown.join(", "))
-}
-
 fn encode_error(table: &str, mut e: crate::EncodeError) -> Error {
     if e.table.is_none() {
         e.table = Some(table.to_owned());
@@ -252,12 +242,9 @@ impl Default for Settings {
 
 /// Whether a request must be copied before it is sent, to resend it whole after a throttling
 /// error. The embedded engine called directly never throttles, so its requests are not copied.
+/// Whether to keep a copy of what is sent, to resend it when the engine throttles.
 fn keeps_copies(client: &Client) -> bool {
-    match &client.inner.engine {
-        #[cfg(feature = "embedded")]
-        Engine::Embedded(_) => client.inner.faults.is_some(),
-        Engine::Remote => true,
-    }
+    client.engine().may_throttle()
 }
 
 /// Writes `ops` (no two with the same key), chunked and retried; returns how many were written
@@ -315,7 +302,7 @@ async fn write_chunk(
     loop {
         let sent = pending.len();
         let copy = copies.then(|| pending.clone());
-        match client.engine_batch_write(table, pending).await {
+        match client.engine().batch_write(table, pending).await {
             Ok(left) => {
                 written += sent - left.len();
                 pending = left;
@@ -375,7 +362,7 @@ async fn get_chunk(
     let mut rng: Option<Jitter> = None;
     loop {
         let copy = copies.then(|| pending.clone());
-        match client.engine_batch_get(table, pending, consistent_read).await {
+        match client.engine().batch_get(table, pending, consistent_read).await {
             Ok((mut found, left)) => {
                 items.append(&mut found);
                 pending = left;
@@ -399,6 +386,42 @@ async fn get_chunk(
 
 /// Keeps the last write of every key, in the order of those last writes; returns the writes and
 /// how many were superseded.
+/// One page of the keys of `table`: a Scan, or a Query of one partition when `partition` is
+/// given, projecting only the key attributes `names` (the partition key first).
+async fn keys_page(
+    client: &Client,
+    table: &str,
+    names: &[&str],
+    partition: Option<AttributeValue>,
+    start: Option<Item>,
+) -> Result<(Vec<Item>, Option<Item>)> {
+    let mut placeholders: HashMap<String, String> =
+        names.iter().enumerate().map(|(i, n)| (format!("#k{i}"), (*n).to_owned())).collect();
+    let projection = (0..names.len()).map(|i| format!("#k{i}")).collect::<Vec<_>>().join(", ");
+    let key_condition = partition.as_ref().map(|_| {
+        placeholders.insert("#p".to_owned(), names[0].to_owned());
+        "#p = :p".to_owned()
+    });
+    let read = ReadRequest {
+        table: table.to_owned(),
+        key_condition,
+        projection: Some(projection),
+        names: placeholders,
+        values: partition.map(|v| Item::from([(":p".to_owned(), v)])).unwrap_or_default(),
+        consistent_read: true,
+        ..ReadRequest::default()
+    };
+    let page = client
+        .engine()
+        .read_page(ReadPageRequest {
+            read,
+            start,
+            segment: None,
+        })
+        .await?;
+    Ok((page.items, page.last_key))
+}
+
 fn last_wins(table: &str, names: &[&str], ops: Vec<WriteOp>) -> Result<(Vec<WriteOp>, usize)> {
     let mut last: HashMap<Vec<u8>, usize> = HashMap::with_capacity(ops.len());
     let mut keep = vec![true; ops.len()];
@@ -493,12 +516,82 @@ impl<T: Table> BatchWrite<T> {
         }
         let names = key_names::<T>();
         let (ops, superseded) = last_wins(table, &names, self.ops?)?;
+        if puts && T::VERSION_ATTRIBUTE.is_some() && !self.unguarded {
+            let mut outcome = versioned_writes(&self.table, ops, self.settings).await?;
+            outcome.superseded = superseded;
+            return Ok(outcome);
+        }
         let (written, left) = run_writes(&self.table.client, table, ops, self.settings).await?;
         Ok(BatchWriteOutcome {
             written,
             superseded,
             unprocessed: left.into_iter().map(UnprocessedWrite::from).collect(),
+            conflicts: Vec::new(),
         })
+    }
+}
+
+/// The writes of a batch on a versioned type, one conditional request each (BatchWriteItem
+/// takes no conditions): every put expects the version its item carries and stores the next,
+/// as [`TableClient::put`] does. Conflicts are reported, throttled writes retried.
+async fn versioned_writes<T: Table>(
+    table: &TableClient<T>,
+    ops: Vec<WriteOp>,
+    settings: Settings,
+) -> Result<BatchWriteOutcome> {
+    let results: Vec<(WriteOp, Result<()>)> = stream::iter(ops)
+        .map(|op| async move {
+            let result = retry_throttled(settings.retry, || send_versioned(table, op.clone())).await;
+            (op, result)
+        })
+        .buffer_unordered(settings.concurrency.max(1))
+        .collect()
+        .await;
+    let mut outcome = BatchWriteOutcome::default();
+    for (op, result) in results {
+        match (result, op) {
+            (Ok(()), _) => outcome.written += 1,
+            (Err(Error::VersionConflict { expected, found, .. }), WriteOp::Put(item)) => {
+                outcome.conflicts.push(Conflict { item, expected, found });
+            }
+            (Err(e), op) if e.is_throttled() => outcome.unprocessed.push(op.into()),
+            (Err(e), _) => return Err(e),
+        }
+    }
+    Ok(outcome)
+}
+
+/// One write of [`versioned_writes`]: a versioned put, or a delete.
+async fn send_versioned<T: Table>(table: &TableClient<T>, op: WriteOp) -> Result<()> {
+    match op {
+        WriteOp::Put(item) => {
+            let expected = T::VERSION_ATTRIBUTE
+                .and_then(|a| item.get(a))
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+            table.put_item(item, Some(expected)).await
+        }
+        WriteOp::Delete(key) => table.delete(Key::from_item(key)).send().await,
+    }
+}
+
+/// Runs `send` until it succeeds, fails otherwise than throttled, or `retry` gives up.
+async fn retry_throttled<F, Fut>(retry: RetryPolicy, send: F) -> Result<()>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let mut attempt = 1;
+    let mut rng: Option<Jitter> = None;
+    loop {
+        match send().await {
+            Err(e) if e.is_throttled() && retry.allows_after(attempt) => {
+                retry.wait(attempt, rng.get_or_insert_with(Jitter::fresh)).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
     }
 }
 
@@ -620,17 +713,6 @@ impl<T> fmt::Debug for BatchUpsert<T> {
     }
 }
 
-/// The current time encoded like `like` (a number: epoch seconds; otherwise an ISO 8601 string).
-fn now_like(like: Option<&AttributeValue>) -> Result<AttributeValue> {
-    use crate::Attribute;
-    let now = chrono::Utc::now();
-    let encoded = match like {
-        Some(AttributeValue::N(_)) => crate::EpochSeconds(now).encode(),
-        _ => now.encode(),
-    };
-    encoded?.ok_or_else(|| Error::Encode(crate::EncodeError::new("the current time encodes to nothing")))
-}
-
 impl<T: Table> BatchUpsert<T> {
     settings_methods!();
 
@@ -644,63 +726,45 @@ impl<T: Table> BatchUpsert<T> {
     /// Sends the requests: reads the stored items, merges, writes.
     pub async fn send(self) -> Result<BatchWriteOutcome> {
         let table = self.table.name.as_str();
-        let client = &self.table.client;
         let names = key_names::<T>();
-        let items = self.items?;
-        let ops: Vec<WriteOp> = items.into_iter().map(WriteOp::Put).collect();
+        let ops: Vec<WriteOp> = self.items?.into_iter().map(WriteOp::Put).collect();
         let (ops, superseded) = last_wins(table, &names, ops)?;
-        let keys: Vec<Item> = ops
-            .iter()
-            .map(|op| match op {
-                WriteOp::Put(item) | WriteOp::Delete(item) => key_attributes(&names, item),
-            })
-            .collect();
-        let (stored, unread) = run_gets(client, table, keys, true, self.settings).await?;
-        let mut stored_by_key: HashMap<Vec<u8>, Item> = HashMap::with_capacity(stored.len());
-        for item in stored {
-            stored_by_key.insert(fingerprint(table, &names, &item)?, item);
-        }
-        let unread: HashSet<Vec<u8>> = unread
-            .iter()
-            .map(|k| fingerprint(table, &names, k))
-            .collect::<Result<_>>()?;
-        let mut keep: Vec<&str> = self.keep_existing.iter().map(String::as_str).collect();
-        keep.extend(T::CREATED_AT_ATTRIBUTE);
-        // A written immutable attribute keeps its stored value.
-        keep.extend(T::IMMUTABLE_ATTRIBUTES);
-        let mut to_write = Vec::with_capacity(ops.len());
-        let mut left = Vec::new();
-        for op in ops {
-            let WriteOp::Put(mut item) = op else { continue };
-            let print = fingerprint(table, &names, &item)?;
-            if unread.contains(&print) {
-                // Not knowing what is stored, writing could overwrite what must be kept.
-                left.push(UnprocessedWrite::Put(item));
-                continue;
-            }
-            let stored = stored_by_key.remove(&print);
-            for name in &keep {
-                if let Some(value) = stored.as_ref().and_then(|s| s.get(*name)) {
-                    item.insert((*name).to_owned(), value.clone());
-                } else if Some(*name) == T::CREATED_AT_ATTRIBUTE {
-                    let now = now_like(item.get(*name))?;
-                    item.insert((*name).to_owned(), now);
+        // A written immutable attribute keeps its stored value, like the attributes named.
+        let mut keep: HashSet<String> = self.keep_existing.into_iter().collect();
+        keep.extend(T::IMMUTABLE_ATTRIBUTES.iter().map(|a| (*a).to_owned()));
+        // One clock reading for the whole call: every item gets the same stamps.
+        let stamp = Stamp::now();
+        let (table_client, keep) = (&self.table, &keep);
+        let results: Vec<(Item, Result<()>)> = stream::iter(ops)
+            .filter_map(|op| async move {
+                match op {
+                    WriteOp::Put(item) => Some(item),
+                    WriteOp::Delete(_) => None,
                 }
-            }
-            if let Some(name) = T::UPDATED_AT_ATTRIBUTE {
-                let now = now_like(item.get(name))?;
-                item.insert(name.to_owned(), now);
-            }
-            crate::validate::check_item(table, T::definition(), &item)?;
-            to_write.push(WriteOp::Put(item));
-        }
-        let (written, rest) = run_writes(client, table, to_write, self.settings).await?;
-        left.extend(rest.into_iter().map(UnprocessedWrite::from));
-        Ok(BatchWriteOutcome {
-            written,
+            })
+            .map(|item| async move {
+                let send = || table_client.upsert_item(item.clone(), keep, stamp);
+                let result = retry_throttled(self.settings.retry, send).await;
+                (item, result)
+            })
+            .buffer_unordered(self.settings.concurrency.max(1))
+            .collect()
+            .await;
+        let mut outcome = BatchWriteOutcome {
             superseded,
-            unprocessed: left,
-        })
+            ..BatchWriteOutcome::default()
+        };
+        for (item, result) in results {
+            match result {
+                Ok(()) => outcome.written += 1,
+                Err(Error::VersionConflict { expected, found, .. }) => {
+                    outcome.conflicts.push(Conflict { item, expected, found });
+                }
+                Err(e) if e.is_throttled() => outcome.unprocessed.push(UnprocessedWrite::Put(item)),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(outcome)
     }
 }
 
@@ -743,14 +807,7 @@ impl<T: Table> Clear<T> {
         let mut start: Option<Item> = None;
         let mut outcome = BatchWriteOutcome::default();
         loop {
-            let (keys, next) = client
-                .engine_keys_page(
-                    table,
-                    &names,
-                    partition.clone().map(|v| (names[0], v)),
-                    start.take(),
-                )
-                .await?;
+            let (keys, next) = keys_page(client, table, &names, partition.clone(), start.take()).await?;
             let ops = keys.into_iter().map(WriteOp::Delete).collect();
             let (written, left) = run_writes(client, table, ops, self.settings).await?;
             outcome.written += written;
@@ -916,7 +973,7 @@ mod tests {
         let ops = vec![
             WriteOp::Put(a("1")),
             WriteOp::Put(b.clone()),
-            WriteOp::Delete(key_attributes(&["id"], &a("x"))),
+            WriteOp::Delete(item(&[("id", AttributeValue::S("a".into()))])),
             WriteOp::Put(a("3")),
         ];
         let (kept, superseded) = last_wins("t", &["id"], ops).expect("dedupe");

@@ -2,18 +2,16 @@
 //! operations on one table.
 
 use std::fmt;
-use std::future::{Future, IntoFuture};
+use std::future::IntoFuture;
 use std::marker::PhantomData;
-use std::pin::Pin;
 use std::sync::Arc;
 
-use crate::engine::Engine;
-use crate::engine::ops::{Condition, DeleteItem, GetItem, PutItem};
-use crate::immutable::Guards;
-use crate::{AttributeValue, Error, Item, Key, Projection, Result, Table, expr, validate};
-
-/// A boxed future, as the builders' [`IntoFuture`] implementations return.
-pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+use crate::engine::request::{DeleteItem, GetItem, Placeholders, PutItem};
+use crate::engine::{Engine, RemoteBackend};
+use crate::future::BoxFuture;
+pub(crate) use crate::write::{Conditions, encode_error, name_table};
+use crate::write::{self, value_version};
+use crate::{Error, Item, Key, Projection, Result, Table, expr, validate};
 
 /// A connection to DynamoDB: the embedded engine (in memory or in a file) or a remote endpoint.
 ///
@@ -22,15 +20,20 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// the embedded engine when there is one.
 #[derive(Clone, Debug)]
 pub struct Client {
-    pub(crate) inner: Arc<Inner>,
+    inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
-pub(crate) struct Inner {
-    pub(crate) sdk: aws_sdk_dynamodb::Client,
-    pub(crate) engine: Engine,
-    /// Faults injected into batch calls (tests only; see `engine::fault`).
-    pub(crate) faults: Option<Arc<crate::engine::fault::Faults>>,
+struct Inner {
+    sdk: aws_sdk_dynamodb::Client,
+    engine: Engine,
+    #[cfg(feature = "embedded")]
+    database: Option<dynoxide::Database>,
+}
+
+impl fmt::Debug for Inner {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client").field("engine", &self.engine).finish_non_exhaustive()
+    }
 }
 
 impl Client {
@@ -68,22 +71,43 @@ impl Client {
     #[cfg(feature = "embedded")]
     pub fn from_database(db: dynoxide::Database) -> Self {
         let sdk = crate::engine::adapter::sdk_client(db.clone());
+        let engine = Engine::new(Arc::new(crate::engine::EmbeddedBackend::new(db.clone())));
         Self {
             inner: Arc::new(Inner {
                 sdk,
-                engine: Engine::Embedded(db),
-                faults: None,
+                engine,
+                database: Some(db),
             }),
         }
     }
 
     /// A client for DynamoDB (or any compatible endpoint) through an SDK client you built.
     pub fn from_sdk(sdk: aws_sdk_dynamodb::Client) -> Self {
+        let engine = Engine::new(Arc::new(RemoteBackend::new(sdk.clone())));
         Self {
             inner: Arc::new(Inner {
                 sdk,
-                engine: Engine::Remote,
-                faults: None,
+                engine,
+                #[cfg(feature = "embedded")]
+                database: None,
+            }),
+        }
+    }
+
+    /// The engine every data operation goes through.
+    pub(crate) fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    /// A client sharing this one's SDK client and database, sending through `engine` (a wrapper
+    /// around this client's backend).
+    pub(crate) fn with_engine(&self, engine: Engine) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                sdk: self.inner.sdk.clone(),
+                engine,
+                #[cfg(feature = "embedded")]
+                database: self.inner.database.clone(),
             }),
         }
     }
@@ -107,15 +131,15 @@ impl Client {
     /// The embedded database, when this client is embedded.
     #[cfg(feature = "embedded")]
     pub fn database(&self) -> Option<&dynoxide::Database> {
-        match &self.inner.engine {
-            Engine::Embedded(db) => Some(db),
-            Engine::Remote => None,
-        }
+        self.inner.database.as_ref()
     }
 
     /// Whether requests are answered by the embedded engine.
     pub fn is_embedded(&self) -> bool {
-        !matches!(self.inner.engine, Engine::Remote)
+        #[cfg(feature = "embedded")]
+        return self.inner.database.is_some();
+        #[cfg(not(feature = "embedded"))]
+        false
     }
 
     /// Typed operations on `T`'s table, under the name its definition gives.
@@ -223,6 +247,18 @@ impl<T: Table> TableClient<T> {
         }
     }
 
+    /// Puts an item already encoded, expecting `expected_version` on a versioned table.
+    pub(crate) async fn put_item(&self, item: Item, expected_version: Option<u64>) -> Result<()> {
+        PutBuilder {
+            table: self.clone(),
+            item: Ok(item),
+            version: expected_version,
+            conditions: Conditions::default(),
+        }
+        .send()
+        .await
+    }
+
     /// A versioned put that keeps `value` in step: writes it like [`TableClient::put`] and, on
     /// success, sets `value`'s version to the one stored. On a table without a version attribute
     /// it is a plain put.
@@ -289,23 +325,6 @@ impl<T: Table> TableClient<T> {
     }
 }
 
-/// The version a value carries, when its table is versioned.
-fn value_version<T: Table>(value: &T) -> Option<u64> {
-    T::VERSION_ATTRIBUTE.map(|_| value.version().unwrap_or(0))
-}
-
-/// Attaches the table name to an encoding error.
-pub(crate) fn encode_error(table: &str, e: crate::EncodeError) -> Error {
-    Error::Encode(if e.table.is_none() {
-        crate::EncodeError {
-            table: Some(table.to_owned()),
-            ..e
-        }
-    } else {
-        e
-    })
-}
-
 /// Decodes an item of `table` with `decode`, naming the table in the error.
 pub(crate) fn decode_with<R>(
     table: &str,
@@ -322,175 +341,6 @@ pub(crate) fn decode_with<R>(
             e
         })
     })
-}
-
-/// The key attributes of an item of `T`.
-pub(crate) fn key_of_item<T: Table>(item: &Item) -> Item {
-    let d = T::definition();
-    std::iter::once(d.partition_key.as_str())
-        .chain(d.sort_key.as_deref())
-        .filter_map(|k| item.get(k).map(|v| (k.to_owned(), v.clone())))
-        .collect()
-}
-
-/// The conditions a write carries: a built [`expr::Condition`], the raw escape hatch, and
-/// whether to return the old item when they fail.
-#[derive(Debug, Default)]
-pub(crate) struct Conditions {
-    pub(crate) typed: Option<expr::Condition>,
-    pub(crate) raw: Option<Condition>,
-    pub(crate) return_item: bool,
-}
-
-impl Conditions {
-    pub(crate) fn and(&mut self, condition: expr::Condition) {
-        self.typed = Some(match self.typed.take() {
-            Some(c) => c & condition,
-            None => condition,
-        });
-    }
-
-    /// Renders the built condition (ANDed with `extra`, the version check) into `attributes`
-    /// and joins the raw expression; the placeholders of both must not collide.
-    pub(crate) fn render(
-        self,
-        table: &str,
-        extra: Option<expr::Condition>,
-        attributes: &mut expr::ExpressionAttributes,
-    ) -> Result<(Option<String>, Option<Condition>)> {
-        let typed = match (self.typed, extra) {
-            (Some(a), Some(b)) => Some(a & b),
-            (a, b) => a.or(b),
-        };
-        let text = typed
-            .map(|c| c.render(attributes))
-            .transpose()
-            .map_err(|e| name_table(table, e))?;
-        if let Some(raw) = &self.raw {
-            for placeholder in raw.names.keys() {
-                if attributes.names().contains_key(placeholder) {
-                    return Err(collision(table, placeholder));
-                }
-            }
-            for placeholder in raw.values.keys() {
-                if attributes.values().contains_key(placeholder) {
-                    return Err(collision(table, placeholder));
-                }
-            }
-        }
-        let expression = match (text, &self.raw) {
-            (Some(t), Some(raw)) => Some(format!("({}) AND ({t})", raw.expression)),
-            (Some(t), None) => Some(t),
-            (None, Some(raw)) => Some(raw.expression.clone()),
-            (None, None) => None,
-        };
-        Ok((expression, self.raw))
-    }
-}
-
-fn collision(table: &str, placeholder: &str) -> Error {
-    Error::InvalidExpression {
-        table: table.to_owned(),
-        message: format!(
-            "the raw condition's placeholder `{placeholder}` is also one dynorm generated for a built \
-             condition; rename it (dynorm uses `#n<number>` and `:v<number>`)"
-        ),
-    }
-}
-
-/// Names the table of an expression error.
-pub(crate) fn name_table(table: &str, e: Error) -> Error {
-    match e {
-        Error::InvalidExpression { table: t, message } if t.is_empty() => Error::InvalidExpression {
-            table: table.to_owned(),
-            message,
-        },
-        other => other,
-    }
-}
-
-/// A rendered condition as the engine layer takes it.
-fn engine_condition(
-    expression: Option<String>,
-    raw: Option<Condition>,
-    attributes: expr::ExpressionAttributes,
-) -> Option<Condition> {
-    let expression = expression?;
-    let (names, values) = attributes.into_parts();
-    let mut c = Condition {
-        expression,
-        names: names.unwrap_or_default(),
-        values: values.unwrap_or_default(),
-    };
-    if let Some(raw) = raw {
-        c.names.extend(raw.names);
-        c.values.extend(raw.values);
-    }
-    Some(c)
-}
-
-/// The conditions a write carries on the table's behalf: the version check and the guards of
-/// immutable attributes.
-pub(crate) fn system_condition(version: Option<(&str, u64)>, guards: &Guards) -> Option<expr::Condition> {
-    let version = version.map(|(attribute, expected)| version_condition(attribute, expected));
-    match (version, guards.condition()) {
-        (Some(v), Some(g)) => Some(v.and(g)),
-        (v, g) => v.or(g),
-    }
-}
-
-/// The condition of a versioned write: the stored version is `expected` (0: none stored yet).
-pub(crate) fn version_condition(attribute: &str, expected: u64) -> expr::Condition {
-    if expected == 0 {
-        expr::attr(attribute).not_exists()
-    } else {
-        expr::attr(attribute).eq(expected)
-    }
-}
-
-/// The version stored in an item.
-pub(crate) fn stored_version(attribute: &str, item: Option<&Item>) -> Option<u64> {
-    match item?.get(attribute)? {
-        AttributeValue::N(n) => n.parse().ok(),
-        _ => None,
-    }
-}
-
-/// Turns a failed condition of a versioned write into [`Error::VersionConflict`] when the
-/// stored version is not the expected one; otherwise the user's condition failed, and the old
-/// item stays in the error only if the user asked for it.
-pub(crate) fn classify_failure<T: Table>(
-    error: Error,
-    table: &str,
-    key: &Item,
-    expected: Option<u64>,
-    guards: &Guards,
-    user_wants_item: bool,
-) -> Error {
-    match error {
-        Error::ConditionalCheckFailed { table: t, item } => {
-            if let (Some(attribute), Some(expected)) = (T::VERSION_ATTRIBUTE, expected) {
-                let found = stored_version(attribute, item.as_deref());
-                if found.unwrap_or(0) != expected {
-                    return Error::VersionConflict {
-                        table: table.to_owned(),
-                        key: validate::render_key(T::definition(), key),
-                        expected,
-                        found,
-                    };
-                }
-            }
-            let shown_key = validate::render_key(T::definition(), key);
-            if let Some(violation) = guards.violation(table, &shown_key, item.as_deref()) {
-                return violation;
-            }
-            Error::ConditionalCheckFailed {
-                table: t,
-                item: if user_wants_item { item } else { None },
-            }
-        }
-        other => other,
-    }
 }
 
 macro_rules! condition_methods {
@@ -520,10 +370,7 @@ macro_rules! condition_methods {
         /// prefer [`condition`](Self::condition)). ANDed with built conditions; its placeholders
         /// must not look like dynorm's (`#n0`, `:v0`).
         pub fn condition_expression(mut self, expression: impl Into<String>) -> Self {
-            self.conditions
-                .raw
-                .get_or_insert_with(Condition::default)
-                .expression = expression.into();
+            self.conditions.raw().expression = expression.into();
             self
         }
 
@@ -534,8 +381,8 @@ macro_rules! condition_methods {
             name: impl Into<String>,
         ) -> Self {
             self.conditions
-                .raw
-                .get_or_insert_with(Condition::default)
+                .raw()
+                .placeholders
                 .names
                 .insert(placeholder.into(), name.into());
             self
@@ -545,11 +392,11 @@ macro_rules! condition_methods {
         pub fn expression_attribute_value(
             mut self,
             placeholder: impl Into<String>,
-            value: AttributeValue,
+            value: crate::AttributeValue,
         ) -> Self {
             self.conditions
-                .raw
-                .get_or_insert_with(Condition::default)
+                .raw()
+                .placeholders
                 .values
                 .insert(placeholder.into(), value);
             self
@@ -627,47 +474,20 @@ impl<T: Table> PutBuilder<T> {
     /// Sends the request: the old item (when asked) and the version written (versioned tables).
     async fn execute(self, return_old: bool) -> Result<(Option<Item>, Option<u64>)> {
         let name = &self.table.name;
-        // Refuse values nested too deeply first: everything below may walk them recursively.
-        let mut item = crate::engine::guard_item(name, self.item.map_err(|e| encode_error(name, e))?)?;
-        let mut attributes = expr::ExpressionAttributes::new();
-        let version = match (T::VERSION_ATTRIBUTE, self.version) {
-            (Some(attribute), Some(expected)) => {
-                let next = expected.saturating_add(1);
-                item.insert(attribute.to_owned(), AttributeValue::N(next.to_string()));
-                Some((attribute, expected, next))
-            }
-            _ => None,
+        let prepared = write::put::<T>(name, self.item, self.version, self.conditions)?;
+        let written = prepared.written_version;
+        let failure = prepared.failure.clone();
+        let request = PutItem {
+            table: prepared.table,
+            item: prepared.item.unwrap_or_default(),
+            condition: prepared.condition,
+            placeholders: prepared.placeholders,
+            return_old,
+            return_old_on_failure: failure.needs_item(),
         };
-        validate::check_item(name, T::definition(), &item)?;
-        let user_wants_item = self.conditions.return_item;
-        let guards = Guards::for_item(T::IMMUTABLE_ATTRIBUTES, &item);
-        let (expression, raw) = self.conditions.render(
-            name,
-            system_condition(version.map(|(a, expected, _)| (a, expected)), &guards),
-            &mut attributes,
-        )?;
-        let key = (version.is_some() || !guards.is_empty()).then(|| key_of_item::<T>(&item));
-        let result = self
-            .table
-            .client
-            .engine_put_item(PutItem {
-                table: name.clone(),
-                item,
-                condition: engine_condition(expression, raw, attributes),
-                return_item_on_condition_failure: user_wants_item || key.is_some(),
-                return_old,
-            })
-            .await;
-        match result {
-            Ok(old) => Ok((old, version.map(|(_, _, next)| next))),
-            Err(e) => Err(classify_failure::<T>(
-                e,
-                name,
-                key.as_ref().unwrap_or(&Item::new()),
-                version.map(|(_, expected, _)| expected),
-                &guards,
-                user_wants_item,
-            )),
+        match self.table.client.engine().put_item(request).await {
+            Ok(old) => Ok((old, written)),
+            Err(e) => Err(failure.explain(e)),
         }
     }
 }
@@ -712,13 +532,19 @@ pub(crate) async fn get_item<T: Table>(
         }
         None => None,
     };
+    let (projection, names) = projection.unzip();
     table
         .client
-        .engine_get_item(GetItem {
+        .engine()
+        .get_item(GetItem {
             table: name.clone(),
             key,
             consistent_read,
             projection,
+            placeholders: Placeholders {
+                names: names.unwrap_or_default(),
+                values: Item::new(),
+            },
         })
         .await
 }
@@ -894,38 +720,22 @@ impl<T: Table> DeleteBuilder<T> {
     }
 
     async fn execute(self, return_old: bool) -> Result<Option<Item>> {
-        let name = &self.table.name;
-        let key = self.key.into_item().map_err(|e| encode_error(name, e))?;
-        validate::check_key(name, T::definition(), &key)?;
-        let version = T::VERSION_ATTRIBUTE.zip(self.expected_version);
-        let user_wants_item = self.conditions.return_item;
-        let mut attributes = expr::ExpressionAttributes::new();
-        let (expression, raw) = self.conditions.render(
-            name,
-            version.map(|(a, expected)| version_condition(a, expected)),
-            &mut attributes,
-        )?;
-        let shown_key = version.map(|_| key.clone());
+        let prepared = write::delete::<T>(&self.table.name, self.key, self.expected_version, self.conditions)?;
+        let failure = prepared.failure.clone();
+        let request = DeleteItem {
+            table: prepared.table,
+            key: prepared.key,
+            condition: prepared.condition,
+            placeholders: prepared.placeholders,
+            return_old,
+            return_old_on_failure: failure.needs_item(),
+        };
         self.table
             .client
-            .engine_delete_item(DeleteItem {
-                table: name.clone(),
-                key,
-                condition: engine_condition(expression, raw, attributes),
-                return_item_on_condition_failure: user_wants_item || version.is_some(),
-                return_old,
-            })
+            .engine()
+            .delete_item(request)
             .await
-            .map_err(|e| {
-                classify_failure::<T>(
-                    e,
-                    name,
-                    shown_key.as_ref().unwrap_or(&Item::new()),
-                    version.map(|(_, v)| v),
-                    &Guards::none(),
-                    user_wants_item,
-                )
-            })
+            .map_err(|e| failure.explain(e))
     }
 }
 

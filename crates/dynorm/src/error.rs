@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use crate::Item;
+use crate::{AttributeValue, Item};
 
 /// The result type of dynorm operations.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -292,7 +292,37 @@ pub enum Error {
     #[error("transaction cancelled: {}", .items.iter().map(|i| format!("#{} `{}` {}: {}", i.index, i.table, i.key_text(), i.reason.code)).collect::<Vec<_>>().join(", "))]
     TransactionItemsCanceled {
         /// One entry per transaction item.
-        items: Vec<crate::transaction::CanceledItem>,
+        items: Vec<CanceledItem>,
+    },
+
+    /// An update changes attributes that a computed attribute (an entity's index key or joined
+    /// attribute) is built from, without the other values needed to rebuild it; refused rather
+    /// than leave the computed attribute stale.
+    #[error("updating `{entity}` in table `{table}`: `{attribute}`{} is built from a changed field and also from {}, which the update does not give; use `entity_update(..)` with `.known(..)` or `.read_first()`", .index.as_ref().map(|i| format!(" (index `{i}`)")).unwrap_or_default(), .missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "))]
+    IncompleteUpdate {
+        /// The table.
+        table: String,
+        /// The entity type.
+        entity: String,
+        /// The index whose key it is (`None`: a joined attribute or the table's key).
+        index: Option<String>,
+        /// The computed attribute that would go stale.
+        attribute: String,
+        /// The fields it also needs.
+        missing: Vec<String>,
+    },
+
+    /// A write names an attribute the model computes from others (an index key, a joined
+    /// attribute); only the model writes it. `raw_set`/`raw_remove` write it as given, to repair
+    /// or reproduce foreign data.
+    #[error("attribute `{attribute}` of table `{table}` is computed from {}; set those instead (or use `raw_set` to write it as given)", .sources.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "))]
+    ComputedAttribute {
+        /// The table.
+        table: String,
+        /// The computed attribute.
+        attribute: String,
+        /// The fields it is computed from.
+        sources: Vec<String>,
     },
 
     /// A write would change (or remove) an attribute declared `#[dynorm(immutable)]` that the
@@ -466,7 +496,7 @@ impl DecodeError {
     pub fn wrong_type(expected: &'static str, found: &aws_sdk_dynamodb::types::AttributeValue) -> Self {
         Self::new(DecodeErrorKind::WrongType {
             expected,
-            found: crate::attribute::type_name(found),
+            found: type_name(found),
         })
     }
 
@@ -541,4 +571,93 @@ impl fmt::Display for DefinitionErrors {
         }
         Ok(())
     }
+}
+
+/// The stored type's name (`S`, `N`, `M`, ...) for messages.
+pub fn type_name(value: &AttributeValue) -> TypeName {
+    match value {
+        AttributeValue::S(_) => "S",
+        AttributeValue::N(_) => "N",
+        AttributeValue::B(_) => "B",
+        AttributeValue::Bool(_) => "BOOL",
+        AttributeValue::Null(_) => "NULL",
+        AttributeValue::Ss(_) => "SS",
+        AttributeValue::Ns(_) => "NS",
+        AttributeValue::Bs(_) => "BS",
+        AttributeValue::L(_) => "L",
+        AttributeValue::M(_) => "M",
+        _ => "an unknown type",
+    }
+}
+
+/// What one item of a transaction does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TransactAction {
+    /// Puts a whole item.
+    Put,
+    /// Updates an item.
+    Update,
+    /// Deletes an item.
+    Delete,
+    /// Checks a condition on an item without writing it.
+    ConditionCheck,
+    /// Reads an item (in [`Client::transact_get`]).
+    Get,
+}
+
+/// One item of a cancelled transaction: where it was, what it named, and why DynamoDB refused
+/// the transaction (code `None` for items that were not the cause).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CanceledItem {
+    /// The item's position, from 0, in the order the items were added.
+    pub index: usize,
+    /// What the item did.
+    pub action: TransactAction,
+    /// The item's table.
+    pub table: String,
+    /// The key of the item.
+    pub key: Item,
+    /// DynamoDB's reason for this item.
+    pub reason: CancellationReason,
+}
+
+impl CanceledItem {
+    /// The key as text, e.g. `{id: "a"}`.
+    pub fn key_text(&self) -> String {
+        key_text(&self.key)
+    }
+
+    /// Whether this item's condition failed.
+    pub fn is_conditional_check_failed(&self) -> bool {
+        self.reason.code == "ConditionalCheckFailed"
+    }
+}
+
+impl Error {
+    /// The per-item reasons of a cancelled transaction built with
+    /// [`Client::transact_write`] or [`Client::transact_get`].
+    pub fn canceled_items(&self) -> Option<&[CanceledItem]> {
+        match self {
+            Error::TransactionItemsCanceled { items } => Some(items),
+            _ => None,
+        }
+    }
+}
+
+
+/// A key as text for error messages: `{id: "a", sk: 3}`.
+pub(crate) fn key_text(key: &Item) -> String {
+    let mut parts: Vec<(&String, &AttributeValue)> = key.iter().collect();
+    parts.sort_by(|a, b| a.0.cmp(b.0));
+    let shown: Vec<String> = parts
+        .into_iter()
+        .map(|(name, value)| match value {
+            AttributeValue::S(s) => format!("{name}: {s:?}"),
+            AttributeValue::N(n) => format!("{name}: {n}"),
+            AttributeValue::B(b) => format!("{name}: <{} bytes>", b.as_ref().len()),
+            other => format!("{name}: {other:?}"),
+        })
+        .collect();
+    format!("{{{}}}", shown.join(", "))
 }

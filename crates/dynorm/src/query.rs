@@ -63,8 +63,7 @@ use futures::stream::{self, BoxStream};
 use futures::{Stream, StreamExt, TryStreamExt};
 
 use crate::definition::{IndexRef, Projection as IndexKind, TableDefinition};
-use crate::engine::ops::GetItem;
-use crate::engine::query_ops::ReadRequest;
+use crate::engine::request::{GetItem, ReadPageRequest, ReadRequest};
 use crate::expr::{
     Condition, ExpressionAttributes, Filter, IntoValue, KeyCondition, ProjectionExpression, Value,
 };
@@ -569,8 +568,7 @@ where
             descending: self.descending,
             consistent_read: self.consistent_read,
             count_only,
-        }
-        .guard()?;
+        };
         let full_keys = fetch_full.then(|| {
             let mut keys = vec![definition.partition_key.clone()];
             keys.extend(definition.sort_key.clone());
@@ -628,7 +626,7 @@ fn decode_error(table: &str, mut e: DecodeError) -> Error {
 impl<O: Send + 'static> Plan<O> {
     /// Reads one page: the decoded items and the LastEvaluatedKey.
     async fn page(&self, start: Option<Item>, segment: Option<(u32, u32)>) -> Result<(Vec<O>, Option<Item>)> {
-        let page = self.client.engine_read(&self.request, start, segment).await?;
+        let page = self.client.engine().read_page(ReadPageRequest { read: self.request.clone(), start, segment }).await?;
         let items = match &self.full_keys {
             Some(keys) => self.full_items(keys, page.items).await?,
             None => page.items,
@@ -659,12 +657,12 @@ impl<O: Send + 'static> Plan<O> {
                     table: table.clone(),
                     key,
                     consistent_read: self.request.consistent_read,
-                    projection: None,
+                    ..GetItem::default()
                 })
             })
             .collect::<Result<Vec<_>>>()?;
         stream::iter(requests)
-            .map(|request| self.client.engine_get_item(request))
+            .map(|request| self.client.engine().get_item(request))
             .buffered(FULL_ITEM_CONCURRENCY)
             .try_filter_map(|item| futures::future::ready(Ok(item)))
             .try_collect()
@@ -721,7 +719,7 @@ impl<O: Send + 'static> Plan<O> {
             if self.max_pages.is_some_and(|max| read >= max) {
                 return Ok(total);
             }
-            let page = self.client.engine_read(&self.request, start, segment).await?;
+            let page = self.client.engine().read_page(ReadPageRequest { read: self.request.clone(), start, segment }).await?;
             total += page.count;
             read += 1;
             match page.last_key {

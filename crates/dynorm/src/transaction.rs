@@ -1,6 +1,6 @@
 //! Typed transactions: [`Client::transact_write`] and [`Client::transact_get`].
 //!
-//! A transaction holds at most [`MAX_TRANSACTION_ITEMS`] items, no two naming the same item; both
+//! A transaction holds at most 100 items, no two naming the same item; both
 //! rules are checked before anything is sent ([`Error::TooManyItems`],
 //! [`Error::DuplicateTransactionItem`]). A cancelled transaction fails with
 //! [`Error::TransactionItemsCanceled`]: one [`CanceledItem`] per item, in the order they were
@@ -57,79 +57,23 @@ use std::collections::HashMap;
 use std::fmt;
 use std::future::IntoFuture;
 
-use crate::batch::{decode, fingerprint, key_text};
-use crate::client::BoxFuture;
-use crate::engine::transact_ops::{TxKind, TxWrite};
-use crate::expr::{Condition, ExpressionAttributes, Update};
-use crate::immutable::Guards;
+pub use crate::error::{CanceledItem, TransactAction};
+
+use crate::batch::{decode, fingerprint};
+use crate::error::key_text;
+use crate::engine::request::{TransactGet as TransactGetRequest, TransactWrite as TransactWriteRequest, TxKind};
+use crate::expr::{Condition, Update};
+use crate::future::BoxFuture;
+use crate::validate::MAX_TRANSACTION_ITEMS;
+use crate::write::{self, Conditions, Prepared, value_version};
 use crate::{CancellationReason, Client, Error, Item, Key, Result, Table, TableClient};
 
-/// The most items one transaction may hold.
-pub const MAX_TRANSACTION_ITEMS: usize = 100;
-
-/// What one item of a transaction does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TransactAction {
-    /// Puts a whole item.
-    Put,
-    /// Updates an item.
-    Update,
-    /// Deletes an item.
-    Delete,
-    /// Checks a condition on an item without writing it.
-    ConditionCheck,
-    /// Reads an item (in [`Client::transact_get`]).
-    Get,
-}
-
-impl From<TxKind> for TransactAction {
-    fn from(kind: TxKind) -> Self {
-        match kind {
-            TxKind::Put => Self::Put,
-            TxKind::Update => Self::Update,
-            TxKind::Delete => Self::Delete,
-            TxKind::ConditionCheck => Self::ConditionCheck,
-        }
-    }
-}
-
-/// One item of a cancelled transaction: where it was, what it named, and why DynamoDB refused
-/// the transaction (code `None` for items that were not the cause).
-#[derive(Debug, Clone, PartialEq)]
-pub struct CanceledItem {
-    /// The item's position, from 0, in the order the items were added.
-    pub index: usize,
-    /// What the item did.
-    pub action: TransactAction,
-    /// The item's table.
-    pub table: String,
-    /// The key of the item.
-    pub key: Item,
-    /// DynamoDB's reason for this item.
-    pub reason: CancellationReason,
-}
-
-impl CanceledItem {
-    /// The key as text, e.g. `{id: "a"}`.
-    pub fn key_text(&self) -> String {
-        key_text(&self.key)
-    }
-
-    /// Whether this item's condition failed.
-    pub fn is_conditional_check_failed(&self) -> bool {
-        self.reason.code == "ConditionalCheckFailed"
-    }
-}
-
-impl Error {
-    /// The per-item reasons of a cancelled transaction built with
-    /// [`Client::transact_write`] or [`Client::transact_get`].
-    pub fn canceled_items(&self) -> Option<&[CanceledItem]> {
-        match self {
-            Error::TransactionItemsCanceled { items } => Some(items),
-            _ => None,
-        }
+fn transact_action(kind: TxKind) -> TransactAction {
+    match kind {
+        TxKind::Put => TransactAction::Put,
+        TxKind::Update => TransactAction::Update,
+        TxKind::Delete => TransactAction::Delete,
+        TxKind::ConditionCheck => TransactAction::ConditionCheck,
     }
 }
 
@@ -178,13 +122,48 @@ fn out_of_range(index: usize, len: usize) -> Error {
     }
 }
 
+/// What one item of a transaction writes, before the write path prepares it.
+enum Intent {
+    Put {
+        item: std::result::Result<Item, crate::EncodeError>,
+        version: Option<u64>,
+    },
+    Update {
+        key: Item,
+        update: Update,
+        version: Option<u64>,
+    },
+    Delete {
+        key: Item,
+        version: Option<u64>,
+    },
+    Check {
+        key: Item,
+    },
+}
+
+/// Prepares an intent through the write path as a write of `T`'s table.
+fn prepare<T: Table>(table: &str, intent: Intent, conditions: Conditions) -> Result<Prepared> {
+    match intent {
+        Intent::Put { item, version } => write::put::<T>(table, item, version, conditions),
+        Intent::Update { key, update, version } => {
+            write::update::<T>(table, Key::from_item(key), update, Update::new(), version, conditions)
+        }
+        Intent::Delete { key, version } => write::delete::<T>(table, Key::from_item(key), version, conditions),
+        Intent::Check { key } => write::check::<T>(table, Key::from_item(key), conditions),
+    }
+}
+
 struct Entry {
-    write: TxWrite,
-    /// The key, also for puts.
+    kind: TxKind,
+    table: String,
+    /// The key, also for puts (known before sending, for the duplicate check).
     key: Item,
-    /// Conditions and updates are rendered together when the transaction is sent.
-    update: Option<Update>,
-    condition: Option<Condition>,
+    /// Conditions are added until the transaction is sent.
+    conditions: Conditions,
+    intent: Intent,
+    /// `prepare::<T>` for the item's type.
+    prepare: fn(&str, Intent, Conditions) -> Result<Prepared>,
 }
 
 /// A TransactWriteItems being built: add items, then `.send().await` or just `.await`.
@@ -205,7 +184,7 @@ impl fmt::Debug for TransactWrite {
                 &self
                     .entries
                     .iter()
-                    .map(|e| (e.write.kind, &e.write.table, key_text(&e.key)))
+                    .map(|e| (e.kind, &e.table, key_text(&e.key)))
                     .collect::<Vec<_>>(),
             )
             .field("token", &self.token)
@@ -214,22 +193,16 @@ impl fmt::Debug for TransactWrite {
     }
 }
 
-fn named_encode_error(table: &str, mut e: crate::EncodeError) -> Error {
-    if e.table.is_none() {
-        e.table = Some(table.to_owned());
-    }
-    Error::Encode(e)
-}
-
 impl TransactWrite {
+    /// Adds an item whose write `prepare` builds through the write path, so the model's rules
+    /// (version, computed attributes, immutable attributes, validation) hold as on single writes.
     fn push<T: Table>(
         mut self,
         table: &TableClient<T>,
         kind: TxKind,
         key: std::result::Result<Item, crate::EncodeError>,
-        item: Option<std::result::Result<Item, crate::EncodeError>>,
-        update: Option<Update>,
         condition: Option<Condition>,
+        intent: impl FnOnce(Item) -> Intent,
     ) -> Self {
         if self.error.is_some() {
             return self;
@@ -237,84 +210,84 @@ impl TransactWrite {
         let key = match key {
             Ok(k) => k,
             Err(e) => {
-                self.error = Some(named_encode_error(&table.name, e));
+                self.error = Some(write::encode_error(&table.name, e));
                 return self;
             }
         };
-        let item = match item.transpose() {
-            Ok(i) => i,
-            Err(e) => {
-                self.error = Some(named_encode_error(&table.name, e));
-                return self;
-            }
-        };
-        if let Some(item) = &item
-            && let Err(e) = crate::validate::check_item(&table.name, T::definition(), item)
-        {
-            self.error = Some(e);
-            return self;
+        let mut conditions = Conditions::default();
+        if let Some(c) = condition {
+            conditions.and(c);
         }
-        // Immutable attributes are guarded as in single writes; a failed guard cancels the
-        // transaction with ConditionalCheckFailed on this item.
-        let guards = match (&item, &update) {
-            (Some(item), _) => Guards::for_item(T::IMMUTABLE_ATTRIBUTES, item),
-            (None, Some(update)) => Guards::for_update(T::IMMUTABLE_ATTRIBUTES, update),
-            (None, None) => Guards::none(),
-        };
-        let condition = match (condition, guards.condition()) {
-            (Some(c), Some(g)) => Some(c.and(g)),
-            (c, g) => c.or(g),
-        };
         self.entries.push(Entry {
-            write: TxWrite {
-                kind,
-                table: table.name.clone(),
-                item: item.unwrap_or_else(|| key.clone()),
-                update: None,
-                condition: None,
-                names: None,
-                values: None,
-                return_old_on_failure: false,
-            },
+            kind,
+            table: table.name.clone(),
+            intent: intent(key.clone()),
             key,
-            update,
-            condition,
+            conditions,
+            prepare: prepare::<T>,
         });
         self
     }
 
+    fn put_value<T: Table>(self, table: &TableClient<T>, value: &T, condition: Option<Condition>) -> Self {
+        let (item, version) = (value.to_item(), value_version::<T>(value));
+        self.push(table, TxKind::Put, value.key_item(), condition, |_| Intent::Put { item, version })
+    }
+
     /// Puts `value`, replacing any item with its key.
+    ///
+    /// On a versioned table the put expects the stored version to be the one `value` carries and
+    /// stores the next, as [`TableClient::put`] does.
     pub fn put<T: Table>(self, table: &TableClient<T>, value: &T) -> Self {
-        self.push(
-            table,
-            TxKind::Put,
-            value.key_item(),
-            Some(value.to_item()),
-            None,
-            None,
-        )
+        self.put_value(table, value, None)
     }
 
     /// Puts `value` only if `condition` holds on the stored item.
     pub fn put_if<T: Table>(self, table: &TableClient<T>, value: &T, condition: Condition) -> Self {
-        self.push(
-            table,
-            TxKind::Put,
-            value.key_item(),
-            Some(value.to_item()),
-            None,
-            Some(condition),
-        )
+        self.put_value(table, value, Some(condition))
     }
 
     /// Updates the item with `key`.
+    ///
+    /// The update is completed with the attributes the type computes from the changed ones, or
+    /// refused (as [`TableClient::update`] does); on a versioned table it bumps the version.
     pub fn update<T: Table>(self, table: &TableClient<T>, key: Key<T>, update: Update) -> Self {
-        self.push(table, TxKind::Update, key.into_item(), None, Some(update), None)
+        self.update_versioned(table, key, update, None)
+    }
+
+    /// Updates the item with `key` if its stored version is `expected_version` (versioned tables),
+    /// bumping it.
+    pub fn update_versioned<T: Table>(
+        self,
+        table: &TableClient<T>,
+        key: Key<T>,
+        update: Update,
+        expected_version: Option<u64>,
+    ) -> Self {
+        self.push(table, TxKind::Update, key.into_item(), None, |key| Intent::Update {
+            key,
+            update,
+            version: expected_version,
+        })
     }
 
     /// Deletes the item with `key`.
     pub fn delete<T: Table>(self, table: &TableClient<T>, key: Key<T>) -> Self {
-        self.push(table, TxKind::Delete, key.into_item(), None, None, None)
+        self.delete_versioned(table, key, None)
+    }
+
+    /// Deletes the item with `key` if its stored version is `expected_version` (versioned tables).
+    pub fn delete_versioned<T: Table>(self, table: &TableClient<T>, key: Key<T>, expected_version: Option<u64>) -> Self {
+        self.push(table, TxKind::Delete, key.into_item(), None, |key| Intent::Delete {
+            key,
+            version: expected_version,
+        })
+    }
+
+    /// Deletes the item of `value`, checking on a versioned table that the stored version is the
+    /// one `value` carries.
+    pub fn delete_value<T: Table>(self, table: &TableClient<T>, value: &T) -> Self {
+        self.delete_versioned(table, value.key_of(), value_version::<T>(value))
     }
 
     /// Checks `condition` on the item with `key` without writing it.
@@ -324,14 +297,9 @@ impl TransactWrite {
         key: Key<T>,
         condition: Condition,
     ) -> Self {
-        self.push(
-            table,
-            TxKind::ConditionCheck,
-            key.into_item(),
-            None,
-            None,
-            Some(condition),
-        )
+        self.push(table, TxKind::ConditionCheck, key.into_item(), Some(condition), |key| {
+            Intent::Check { key }
+        })
     }
 
     /// Adds `condition` to the item added last (joined with AND to a condition it has).
@@ -340,12 +308,7 @@ impl TransactWrite {
             return self;
         }
         match self.entries.last_mut() {
-            Some(entry) => {
-                entry.condition = Some(match entry.condition.take() {
-                    Some(c) => c.and(condition),
-                    None => condition,
-                });
-            }
+            Some(entry) => entry.conditions.and(condition),
             None => {
                 self.error = Some(Error::InvalidRequest {
                     table: String::new(),
@@ -386,38 +349,26 @@ impl TransactWrite {
         if let Some(e) = self.error {
             return Err(e);
         }
-        check_items(self.entries.iter().map(|e| (&e.write.table, &e.key)))?;
-        let mut writes = Vec::with_capacity(self.entries.len());
+        check_items(self.entries.iter().map(|e| (&e.table, &e.key)))?;
+        let mut items = Vec::with_capacity(self.entries.len());
         let mut echo = Vec::with_capacity(self.entries.len());
         for entry in self.entries {
-            let mut w = entry.write;
-            let mut attributes = ExpressionAttributes::new();
-            let in_table = |e: Error| match e {
-                Error::InvalidExpression { table, message } if table.is_empty() => Error::InvalidExpression {
-                    table: w.table.clone(),
-                    message,
-                },
-                other => other,
-            };
-            if let Some(update) = &entry.update {
-                w.update = Some(update.render(&mut attributes).map_err(in_table)?);
-            }
-            if let Some(condition) = &entry.condition {
-                w.condition = Some(condition.render(&mut attributes).map_err(in_table)?);
-            }
-            let (names, values) = attributes.into_parts();
-            w.names = names;
-            w.values = values;
-            w.return_old_on_failure = self.return_items_on_cancel;
+            let prepared = (entry.prepare)(&entry.table, entry.intent, entry.conditions)?;
             echo.push(WrittenItem {
-                action: w.kind.into(),
-                table: w.table.clone(),
+                action: transact_action(entry.kind),
+                table: entry.table,
                 key: entry.key,
-                item: (w.kind == TxKind::Put).then(|| w.item.clone()),
+                item: prepared.item.clone(),
             });
-            writes.push(w);
+            let mut item = prepared.into_transaction_item(entry.kind);
+            item.return_old_on_failure |= self.return_items_on_cancel;
+            items.push(item);
         }
-        match self.client.engine_transact_write(writes, self.token).await {
+        let request = TransactWriteRequest {
+            items,
+            token: self.token,
+        };
+        match self.client.engine().transact_write(request).await {
             Ok(()) => Ok(TransactWriteOutcome { items: echo }),
             Err(Error::TransactionCanceled { reasons }) => Err(canceled(
                 echo.into_iter().map(|w| (w.action, w.table, w.key)),
@@ -437,7 +388,7 @@ impl IntoFuture for TransactWrite {
     }
 }
 
-/// Refuses more than [`MAX_TRANSACTION_ITEMS`] items and two items naming one item.
+/// Refuses more than `MAX_TRANSACTION_ITEMS` items and two items naming one item.
 fn check_items<'a>(items: impl ExactSizeIterator<Item = (&'a String, &'a Item)>) -> Result<()> {
     let items: Vec<_> = items.collect();
     if items.len() > MAX_TRANSACTION_ITEMS {
@@ -524,7 +475,7 @@ impl TransactGet {
         }
         match key.into_item() {
             Ok(k) => self.gets.push((table.name.clone(), k)),
-            Err(e) => self.error = Some(named_encode_error(&table.name, e)),
+            Err(e) => self.error = Some(write::encode_error(&table.name, e)),
         }
         self
     }
@@ -546,7 +497,7 @@ impl TransactGet {
         }
         check_items(self.gets.iter().map(|(t, k)| (t, k)))?;
         let tables: Vec<(String, Item)> = self.gets.clone();
-        match self.client.engine_transact_get(self.gets).await {
+        match self.client.engine().transact_get(TransactGetRequest { gets: self.gets }).await {
             Ok(items) => Ok(TransactGetResult {
                 items: tables.into_iter().map(|(t, _)| t).zip(items).collect(),
             }),

@@ -4,14 +4,12 @@
 use std::fmt;
 use std::future::IntoFuture;
 
-use crate::client::{
-    BoxFuture, Conditions, classify_failure, condition_methods, decode_with, encode_error, into_future,
-    name_table, system_condition,
-};
-use crate::engine::ops::{Condition, ReturnValues, UpdateItem};
-use crate::expr::{self, IntoValue, Path, SetValue, Update};
-use crate::immutable::Guards;
-use crate::{AttributeValue, Error, Item, Key, Result, Table, TableClient, validate};
+use crate::client::{Conditions, condition_methods, decode_with, into_future};
+use crate::engine::request::{ReturnValues, UpdateItem};
+use crate::expr::{IntoValue, Path, SetValue, Update};
+use crate::future::BoxFuture;
+use crate::write;
+use crate::{Item, Key, Result, Table, TableClient, expr};
 
 impl<T: Table> TableClient<T> {
     /// Updates the item with this key (creating it if absent, unless
@@ -26,6 +24,7 @@ impl<T: Table> TableClient<T> {
             table: self.clone(),
             key,
             update: Update::new(),
+            raw: Update::new(),
             expected_version: None,
             conditions: Conditions::default(),
         }
@@ -73,6 +72,8 @@ pub struct UpdateBuilder<T> {
     table: TableClient<T>,
     key: Key<T>,
     update: Update,
+    /// Actions written as given, past the model's checks (`raw_set`, `raw_remove`).
+    raw: Update,
     expected_version: Option<u64>,
     conditions: Conditions,
 }
@@ -83,6 +84,7 @@ impl<T> fmt::Debug for UpdateBuilder<T> {
             .field("table", &self.table.name)
             .field("key", &self.key)
             .field("update", &self.update)
+            .field("raw", &self.raw)
             .field("expected_version", &self.expected_version)
             .field("conditions", &self.conditions)
             .finish()
@@ -158,6 +160,27 @@ impl<T: Table> UpdateBuilder<T> {
         self
     }
 
+    /// `SET path = value` written as given, past the model's checks: on an entity's table this
+    /// may write a computed attribute (an index key, a joined attribute) directly, or change a
+    /// field without rebuilding what is computed from it. The way to repair or reproduce data
+    /// another tool wrote; everything else should use [`set`](Self::set).
+    pub fn raw_set(mut self, path: impl Into<Path>, value: impl IntoValue) -> Self {
+        self.raw = self.raw.set(path, value);
+        self
+    }
+
+    /// `REMOVE path` written as given, past the model's checks (see [`raw_set`](Self::raw_set)).
+    pub fn raw_remove(mut self, path: impl Into<Path>) -> Self {
+        self.raw = self.raw.remove(path);
+        self
+    }
+
+    /// Actions written as given, past the model's checks (see [`raw_set`](Self::raw_set)).
+    pub fn raw_apply(mut self, update: Update) -> Self {
+        self.raw = self.raw.merge(update);
+        self
+    }
+
     /// On a versioned table: update only if the stored version is this one, failing with
     /// [`Error::VersionConflict`] otherwise. Ignored on a table without a version attribute.
     pub fn expected_version(mut self, version: u64) -> Self {
@@ -186,135 +209,34 @@ impl<T: Table> UpdateBuilder<T> {
     }
 
     async fn execute(self, return_values: ReturnValues) -> Result<Option<Item>> {
-        let name = &self.table.name;
-        let definition = T::definition();
-        let key = self.key.into_item().map_err(|e| encode_error(name, e))?;
-        validate::check_key(name, definition, &key)?;
-        let mut update = self.update;
-        if let Some(attribute) = T::VERSION_ATTRIBUTE {
-            update = update.add(attribute, 1u64);
-        }
-        let mut attributes = expr::ExpressionAttributes::new();
-        let update_expression = update.render(&mut attributes).map_err(|e| name_table(name, e))?;
-        check_no_key_targets(name, definition, &update_expression, &attributes)?;
-        let version = T::VERSION_ATTRIBUTE.zip(self.expected_version);
-        let user_wants_item = self.conditions.return_item;
-        let guards = Guards::for_update(T::IMMUTABLE_ATTRIBUTES, &update);
-        let (condition_expression, raw) =
-            self.conditions
-                .render(name, system_condition(version, &guards), &mut attributes)?;
-        let (names, values) = attributes.into_parts();
-        let mut names = names.unwrap_or_default();
-        let mut values = values.unwrap_or_default();
-        if let Some(Condition {
-            names: raw_names,
-            values: raw_values,
-            ..
-        }) = raw
-        {
-            names.extend(raw_names);
-            values.extend(raw_values);
-        }
-        let shown_key = (version.is_some() || !guards.is_empty()).then(|| key.clone());
+        let prepared = write::update::<T>(
+            &self.table.name,
+            self.key,
+            self.update,
+            self.raw,
+            self.expected_version,
+            self.conditions,
+        )?;
+        let failure = prepared.failure.clone();
+        let request = UpdateItem {
+            table: prepared.table,
+            key: prepared.key,
+            update: prepared.update.unwrap_or_default(),
+            condition: prepared.condition,
+            placeholders: prepared.placeholders,
+            return_values,
+            return_old_on_failure: failure.needs_item(),
+        };
         self.table
             .client
-            .engine_update_item(UpdateItem {
-                table: name.clone(),
-                key,
-                update_expression,
-                condition_expression,
-                names,
-                values,
-                return_values,
-                return_item_on_condition_failure: user_wants_item || shown_key.is_some(),
-            })
+            .engine()
+            .update_item(request)
             .await
-            .map_err(|e| {
-                classify_failure::<T>(
-                    e,
-                    name,
-                    shown_key.as_ref().unwrap_or(&Item::new()),
-                    version.map(|(_, v)| v),
-                    &guards,
-                    user_wants_item,
-                )
-            })
+            .map_err(|e| failure.explain(e))
     }
 }
 
 into_future!(UpdateBuilder, (), any_t);
-
-/// Refuses an update whose actions target a key attribute: DynamoDB would refuse it too, with a
-/// message that names neither the table nor the attribute.
-fn check_no_key_targets(
-    table: &str,
-    definition: &crate::TableDefinition,
-    expression: &str,
-    attributes: &expr::ExpressionAttributes,
-) -> Result<()> {
-    for placeholder in action_targets(expression) {
-        let Some(name) = attributes.names().get(placeholder) else {
-            continue;
-        };
-        if *name == definition.partition_key || definition.sort_key.as_deref() == Some(name.as_str()) {
-            return Err(Error::InvalidKey {
-                table: table.to_owned(),
-                attribute: name.clone(),
-                reason: "an update cannot change a key attribute; write a new item and delete the old one"
-                    .to_owned(),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// The name placeholders of the top-level attribute each action of a rendered update expression
-/// targets (`SET #n0 = ..., #n1.#n2 = ... REMOVE #n3` gives `#n0`, `#n1`, `#n3`).
-fn action_targets(expression: &str) -> Vec<&str> {
-    const KEYWORDS: [&str; 4] = ["SET ", "REMOVE ", "ADD ", "DELETE "];
-    let bytes = expression.as_bytes();
-    let mut targets = Vec::new();
-    let mut depth = 0usize;
-    let mut expect_target = true;
-    let mut i = 0;
-    while i < bytes.len() {
-        if expect_target {
-            let rest = &expression[i..];
-            if let Some(k) = KEYWORDS.iter().find(|k| rest.starts_with(*k)) {
-                i += k.len();
-                continue;
-            }
-            if bytes[i] == b'#' {
-                let end = rest[1..]
-                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                    .map_or(rest.len(), |e| e + 1);
-                targets.push(&rest[..end]);
-                i += end;
-                expect_target = false;
-                continue;
-            }
-            if bytes[i] == b' ' {
-                i += 1;
-                continue;
-            }
-            expect_target = false;
-        }
-        match bytes[i] {
-            b'(' => depth += 1,
-            b')' => depth = depth.saturating_sub(1),
-            b',' if depth == 0 => expect_target = true,
-            b' ' if depth == 0 => {
-                let rest = &expression[i + 1..];
-                if KEYWORDS.iter().any(|k| rest.starts_with(k)) {
-                    expect_target = true;
-                }
-            }
-            _ => {}
-        }
-        i += 1;
-    }
-    targets
-}
 
 /// An UpdateItem returning the item as it is after the update.
 #[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
@@ -378,20 +300,3 @@ impl<T: Table> UpdateReturnOld<T> {
 }
 
 into_future!(UpdateReturnOld, Option<T>);
-
-#[cfg(test)]
-mod tests {
-    use super::action_targets;
-
-    #[test]
-    fn finds_action_targets() {
-        assert_eq!(
-            action_targets("SET #n0 = :v0, #n1.#n2 = if_not_exists(#n3, :v1) REMOVE #n4, #n5[0] ADD #n6 :v2"),
-            vec!["#n0", "#n1", "#n4", "#n5", "#n6"]
-        );
-        assert_eq!(
-            action_targets("SET #n0 = list_append(#n0, :v0), #n1 = #n2 + :v1 DELETE #n3 :v2"),
-            vec!["#n0", "#n1", "#n3"]
-        );
-    }
-}

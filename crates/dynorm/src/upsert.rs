@@ -6,17 +6,11 @@ use std::collections::HashSet;
 use std::fmt;
 use std::future::IntoFuture;
 
-use chrono::{DateTime, Utc};
-
-use crate::client::{
-    BoxFuture, Conditions, classify_failure, condition_methods, decode_with, encode_error, into_future,
-    name_table, system_condition,
-};
-use crate::definition::AttributeType;
-use crate::engine::ops::{Condition, ReturnValues, UpdateItem};
-use crate::expr::{self, Update, Value};
-use crate::immutable::Guards;
-use crate::{Attribute, AttributeValue, EpochSeconds, Item, Result, Table, TableClient, validate};
+use crate::client::{Conditions, condition_methods, decode_with, into_future};
+use crate::engine::request::{ReturnValues, UpdateItem};
+use crate::future::BoxFuture;
+use crate::write::{self, Stamp, value_version};
+use crate::{Item, Result, Table, TableClient, expr};
 
 impl<T: Table> TableClient<T> {
     /// Upserts `value`: one UpdateItem that SETs every non-key attribute of the value, REMOVEs
@@ -57,6 +51,7 @@ impl<T: Table> TableClient<T> {
         UpsertBuilder {
             table: self.clone(),
             item: value.to_item(),
+            version: value_version::<T>(value),
             if_not_exists: HashSet::new(),
             conditions: Conditions::default(),
         }
@@ -68,6 +63,7 @@ impl<T: Table> TableClient<T> {
 pub struct UpsertBuilder<T> {
     table: TableClient<T>,
     item: std::result::Result<Item, crate::EncodeError>,
+    version: Option<u64>,
     if_not_exists: HashSet<String>,
     conditions: Conditions,
 }
@@ -83,23 +79,26 @@ impl<T> fmt::Debug for UpsertBuilder<T> {
     }
 }
 
-/// The current time as the stored form of a timestamp attribute: epoch seconds when the
-/// definition or the value's own encoding says number, ISO 8601 text otherwise.
-fn stamp(
-    definition: &crate::TableDefinition,
-    attribute: &str,
-    sample: Option<&AttributeValue>,
-    now: DateTime<Utc>,
-) -> Value {
-    let declared = definition.attribute(attribute).map(|a| a.attribute_type);
-    let numeric = matches!(
-        declared,
-        Some(AttributeType::Number | AttributeType::DatetimeEpoch)
-    ) || matches!(sample, Some(AttributeValue::N(_)));
-    if numeric {
-        Value::from_result(EpochSeconds(now).encode())
-    } else {
-        Value::from_result(now.encode())
+impl<T: Table> TableClient<T> {
+    /// Upserts an item already encoded (a batch upsert's), keeping `keep` when stored, with the
+    /// stamps of `stamp`.
+    pub(crate) async fn upsert_item(&self, item: Item, keep: &HashSet<String>, stamp: Stamp) -> Result<()> {
+        let version = T::VERSION_ATTRIBUTE.map(|a| {
+            item.get(a)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        });
+        UpsertBuilder {
+            table: self.clone(),
+            item: Ok(item),
+            version,
+            if_not_exists: keep.clone(),
+            conditions: Conditions::default(),
+        }
+        .send_stamped(stamp)
+        .await
+        .map(|_: T| ())
     }
 }
 
@@ -115,95 +114,38 @@ impl<T: Table> UpsertBuilder<T> {
 
     /// Sends the request: the item as stored after the upsert.
     pub async fn send(self) -> Result<T> {
-        let name = &self.table.name;
-        let definition = T::definition();
-        // Refuse values nested too deeply first: building the update walks them recursively.
-        let mut item = crate::engine::guard_item(name, self.item.map_err(|e| encode_error(name, e))?)?;
-        validate::check_item(name, definition, &item)?;
-        let is_key = |a: &str| a == definition.partition_key || definition.sort_key.as_deref() == Some(a);
-        let created = T::CREATED_AT_ATTRIBUTE;
-        let updated = T::UPDATED_AT_ATTRIBUTE;
-        let version = T::VERSION_ATTRIBUTE;
-        let managed = |a: &str| Some(a) == created || Some(a) == updated || Some(a) == version;
+        self.send_stamped(Stamp::now()).await
+    }
 
-        // One instant for both stamps: a new item's creation and modification times are equal.
-        let now = Utc::now();
-        let mut update = Update::new();
-        if let Some(c) = created {
-            update = update.set_if_not_exists(c, stamp(definition, c, item.get(c), now));
-        }
-        if let Some(u) = updated {
-            update = update.set(u, stamp(definition, u, item.get(u), now));
-        }
-        if let Some(v) = version {
-            update = update.add(v, 1u64);
-        }
-        let key: Item = item
-            .iter()
-            .filter(|(k, _)| is_key(k))
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        let shown_key = key.clone();
-        // Sorted, so the same value always renders the same expression.
-        let present: HashSet<String> = item.keys().cloned().collect();
-        let mut names: Vec<String> = item
-            .keys()
-            .filter(|k| !is_key(k) && !managed(k))
-            .cloned()
-            .collect();
-        names.sort_unstable();
-        for attribute in names {
-            let Some(value) = item.remove(&attribute) else {
-                continue;
-            };
-            update = if self.if_not_exists.contains(&attribute) {
-                update.set_if_not_exists(attribute, Value::from(value))
-            } else {
-                update.set(attribute, Value::from(value))
-            };
-        }
-        for a in &definition.attributes {
-            let a = a.name.as_str();
-            // Left out of the encoded item: empty in the value.
-            if !is_key(a) && !managed(a) && !present.contains(a) && !self.if_not_exists.contains(a) {
-                update = update.remove(a);
-            }
-        }
-        let user_wants_item = self.conditions.return_item;
-        let mut attributes = expr::ExpressionAttributes::new();
-        let update_expression = update.render(&mut attributes).map_err(|e| name_table(name, e))?;
-        let guards = Guards::for_update(T::IMMUTABLE_ATTRIBUTES, &update);
-        let (condition_expression, raw) =
-            self.conditions
-                .render(name, system_condition(None, &guards), &mut attributes)?;
-        let (names, values) = attributes.into_parts();
-        let mut names = names.unwrap_or_default();
-        let mut values = values.unwrap_or_default();
-        if let Some(Condition {
-            names: raw_names,
-            values: raw_values,
-            ..
-        }) = raw
-        {
-            names.extend(raw_names);
-            values.extend(raw_values);
-        }
+    /// Sends the request with the stamps of `stamp` (one clock reading shared by a batch).
+    pub(crate) async fn send_stamped(self, stamp: Stamp) -> Result<T> {
+        let name = self.table.name.clone();
+        let prepared = write::upsert::<T>(
+            &name,
+            self.item,
+            self.version,
+            &self.if_not_exists,
+            self.conditions,
+            stamp,
+        )?;
+        let failure = prepared.failure.clone();
+        let request = UpdateItem {
+            table: prepared.table,
+            key: prepared.key,
+            update: prepared.update.unwrap_or_default(),
+            condition: prepared.condition,
+            placeholders: prepared.placeholders,
+            return_values: ReturnValues::AllNew,
+            return_old_on_failure: failure.needs_item(),
+        };
         let stored = self
             .table
             .client
-            .engine_update_item(UpdateItem {
-                table: name.clone(),
-                key,
-                update_expression,
-                condition_expression,
-                names,
-                values,
-                return_values: ReturnValues::AllNew,
-                return_item_on_condition_failure: user_wants_item || !guards.is_empty(),
-            })
+            .engine()
+            .update_item(request)
             .await
-            .map_err(|e| classify_failure::<T>(e, name, &shown_key, None, &guards, user_wants_item))?;
-        decode_with(name, stored.unwrap_or_default(), T::from_item)
+            .map_err(|e| failure.explain(e))?;
+        decode_with(&name, stored.unwrap_or_default(), T::from_item)
     }
 }
 

@@ -5,7 +5,7 @@ mod support;
 use std::sync::OnceLock;
 
 use dynorm::batch::UnprocessedWrite;
-use dynorm::engine::fault::{FaultPlan, fault_counts, with_faults};
+use dynorm::testing::{FaultPlan, with_faults};
 use dynorm::{
     AttributeType, AttributeValue, Client, DecodeError, EncodeError, Error, Item, Key, RetryPolicy, Table,
     TableDefinition,
@@ -129,7 +129,7 @@ async fn duplicate_keys_are_handled() {
 async fn unprocessed_items_and_throttling_are_retried() {
     let embedded = embedded().await;
     for (path, client) in both_paths(&embedded) {
-        let faulty = with_faults(
+        let (faulty, faulty_faults) = with_faults(
             &client,
             FaultPlan {
                 seed: 42,
@@ -152,7 +152,7 @@ async fn unprocessed_items_and_throttling_are_retried() {
             .await
             .expect("batch get");
         assert_eq!(read.items, all, "{path}");
-        let counts = fault_counts(&faulty).expect("faulty client");
+        let counts = faulty_faults.fault_counts();
         assert!(counts.throttled > 0, "{path}: {counts:?}");
         assert!(counts.held_back > 0, "{path}: {counts:?}");
         // The faults really were in the way: a read without them sees every item.
@@ -169,7 +169,7 @@ async fn unprocessed_items_and_throttling_are_retried() {
 async fn work_left_after_the_bound_is_returned() {
     let embedded = embedded().await;
     for (path, client) in both_paths(&embedded) {
-        let always_throttled = with_faults(
+        let (always_throttled, always_throttled_faults) = with_faults(
             &client,
             FaultPlan {
                 seed: 1,
@@ -199,7 +199,7 @@ async fn work_left_after_the_bound_is_returned() {
         expected.sort_by_key(by_id);
         assert_eq!(left, expected, "{path}: every write comes back");
         assert_eq!(
-            fault_counts(&always_throttled).map(|c| c.requests),
+            Some(always_throttled_faults.fault_counts().requests),
             Some(6),
             "2 chunks × 3 attempts"
         );
@@ -217,7 +217,7 @@ async fn work_left_after_the_bound_is_returned() {
         assert_eq!(read.unprocessed.len(), 30, "{path}");
 
         // Half of the items held back each time, a single attempt: written + left = total.
-        let half = with_faults(
+        let (half, _) = with_faults(
             &client,
             FaultPlan {
                 seed: 9,

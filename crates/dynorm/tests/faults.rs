@@ -4,7 +4,7 @@
 mod support;
 
 use dynorm::batch::UnprocessedWrite;
-use dynorm::engine::fault::{FaultPlan, fault_counts, with_faults};
+use dynorm::testing::{FaultPlan, with_faults};
 use dynorm::{Client, RetryPolicy, Table};
 use support::{User, both_paths, users_definition};
 
@@ -22,7 +22,7 @@ fn users(prefix: &str, n: usize) -> Vec<User> {
 
 /// Writes `n` items and reads them back through faults; every item comes back equal.
 async fn round_trip(client: &Client, path: &str, n: usize) {
-    let faulty = with_faults(client, PLAN);
+    let (faulty, faulty_faults) = with_faults(client, PLAN);
     let table = faulty.table::<User>();
     let all = users(path, n);
     // 0.65 chance of failing each attempt: 80 attempts leave ~1e-15 per item.
@@ -51,7 +51,7 @@ async fn round_trip(client: &Client, path: &str, n: usize) {
     assert_eq!(read.items.len(), n, "{path}");
     assert!(read.items == all, "{path}: every item read back equal, in order");
 
-    let counts = fault_counts(&faulty).expect("faulty");
+    let counts = faulty_faults.fault_counts();
     assert!(counts.throttled > (counts.requests / 5), "{path}: {counts:?}");
     assert!(counts.held_back >= n as u64, "{path}: {counts:?}");
 }
@@ -77,7 +77,7 @@ async fn with_a_tiny_bound_leftovers_are_returned_not_dropped() {
     embedded.create_table(&users_definition()).await.expect("create");
     for (path, client) in both_paths(&embedded) {
         let n = 5_000;
-        let faulty = with_faults(&client, PLAN);
+        let (faulty, _) = with_faults(&client, PLAN);
         let table = faulty.table::<User>();
         let all = users(&format!("{path}-tiny"), n);
         let outcome = table

@@ -11,7 +11,7 @@ use std::hash::{BuildHasher, Hash};
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::definition::AttributeType;
-use crate::error::{DecodeError, EncodeError, TypeName};
+use crate::error::{DecodeError, EncodeError};
 
 pub(crate) mod binary;
 pub mod composite;
@@ -61,22 +61,7 @@ pub trait Attribute: Sized {
 )]
 pub trait KeyAttribute: Attribute {}
 
-/// The stored type's name (`S`, `N`, `M`, ...) for messages.
-pub fn type_name(value: &AttributeValue) -> TypeName {
-    match value {
-        AttributeValue::S(_) => "S",
-        AttributeValue::N(_) => "N",
-        AttributeValue::B(_) => "B",
-        AttributeValue::Bool(_) => "BOOL",
-        AttributeValue::Null(_) => "NULL",
-        AttributeValue::Ss(_) => "SS",
-        AttributeValue::Ns(_) => "NS",
-        AttributeValue::Bs(_) => "BS",
-        AttributeValue::L(_) => "L",
-        AttributeValue::M(_) => "M",
-        _ => "an unknown type",
-    }
-}
+pub use crate::error::type_name;
 
 impl Attribute for String {
     const TYPE: AttributeType = AttributeType::String;

@@ -20,17 +20,20 @@
 
 #[cfg(feature = "embedded")]
 pub(crate) mod adapter;
-pub(crate) mod batch_ops;
+mod backend;
 #[cfg(feature = "embedded")]
 pub(crate) mod convert;
+#[cfg(feature = "embedded")]
+mod embedded;
 pub(crate) mod error_map;
-#[doc(hidden)]
-pub mod fault;
 mod guard;
-pub(crate) mod ops;
-pub(crate) mod query_ops;
-pub(crate) mod transact_ops;
+mod remote;
+pub(crate) mod request;
 
+pub(crate) use backend::{Backend, Engine};
+#[cfg(feature = "embedded")]
+pub(crate) use embedded::EmbeddedBackend;
+pub(crate) use remote::RemoteBackend;
 pub use guard::expression_depth;
 pub(crate) use guard::{check_expression, guard_item};
 
@@ -54,23 +57,3 @@ pub const MAX_VALUE_DEPTH: usize = 64;
 
 /// DynamoDB's message for values nested too deeply.
 pub(crate) const NESTING_LIMIT_MESSAGE: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
-
-/// Which engine answers a client's requests.
-#[derive(Clone)]
-pub(crate) enum Engine {
-    /// The in-process dynoxide database.
-    #[cfg(feature = "embedded")]
-    Embedded(dynoxide::Database),
-    /// DynamoDB or a compatible endpoint, through the SDK client.
-    Remote,
-}
-
-impl std::fmt::Debug for Engine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            #[cfg(feature = "embedded")]
-            Engine::Embedded(_) => f.write_str("Embedded"),
-            Engine::Remote => f.write_str("Remote"),
-        }
-    }
-}

@@ -77,8 +77,7 @@ use serde::{Deserialize, Serialize};
 use super::model::{EntityDefinition, EntityKey, EntityProblems, place};
 use super::{Template, TemplateError};
 use crate::definition::TableDefinition;
-use crate::engine::ops::{GetItem, ReturnValues, UpdateItem};
-use crate::engine::query_ops::ReadRequest;
+use crate::engine::request::{GetItem, Placeholders, ReadPageRequest, ReadRequest, ReturnValues, UpdateItem};
 use crate::expr::{Condition, ExpressionAttributes, StoredType, Update, Value, attr};
 use crate::query::Cursor;
 use crate::retry::Jitter;
@@ -781,12 +780,11 @@ impl Backfill {
             table: self.table_name.clone(),
             limit: self.page_size,
             ..ReadRequest::default()
-        }
-        .guard()?;
+        };
         let mut totals = self.counts;
         let mut pages = 0usize;
         loop {
-            let page = self.client.engine_read(&request, start.take(), None).await?;
+            let page = self.client.engine().read_page(ReadPageRequest { read: request.clone(), start: start.take(), segment: None }).await?;
             pages += 1;
             let mut counts = Counts::default();
             let outcomes: Vec<ItemOutcome> = futures::stream::iter(page.items)
@@ -910,15 +908,18 @@ impl Backfill {
             unchanged_condition(entity, &self.table.partition_key, item, rewrite).render(&mut attributes)?;
         let (names, values) = attributes.into_parts();
         self.client
-            .engine_update_item(UpdateItem {
+            .engine()
+            .update_item(UpdateItem {
                 table: self.table_name.clone(),
                 key: key.iter().cloned().collect(),
-                update_expression,
-                condition_expression: Some(condition_expression),
-                names: names.unwrap_or_default(),
-                values: values.unwrap_or_default(),
+                update: update_expression,
+                condition: Some(condition_expression),
+                placeholders: Placeholders {
+                    names: names.unwrap_or_default(),
+                    values: values.unwrap_or_default(),
+                },
                 return_values: ReturnValues::None,
-                return_item_on_condition_failure: true,
+                return_old_on_failure: true,
             })
             .await
             .map(|_| ())
@@ -926,11 +927,12 @@ impl Backfill {
 
     async fn read(&self, key: &StoredKey) -> Result<Option<Item>, Error> {
         self.client
-            .engine_get_item(GetItem {
+            .engine()
+            .get_item(GetItem {
                 table: self.table_name.clone(),
                 key: key.iter().cloned().collect(),
                 consistent_read: true,
-                projection: None,
+                ..GetItem::default()
             })
             .await
     }

@@ -360,8 +360,166 @@ fn field_stored_as<E: Entity>(stored: &str) -> Option<&'static super::FieldInfo>
 /// What an update plan needs from outside: the update and the given-or-read fields it used.
 struct Plan {
     update: Update,
+    /// The actions on computed attributes alone (keys and joined attributes).
+    derived: Update,
     /// Fields (not changed by the update) whose values rebuilt a key or joined attribute.
     used: Vec<&'static str>,
+}
+
+/// Plans a partial update of entity `E`: the field actions, and every key attribute and joined
+/// attribute reading a changed field rebuilt from the key's fields, the `known` values, the
+/// changed ones and those `read` (or the update refused naming what is missing).
+fn plan_changes<E: Entity>(
+    key: &Item,
+    known: &[(String, AttributeValue)],
+    changes: &[(String, Change)],
+    read: &[(String, AttributeValue)],
+) -> Result<Plan, EntityError> {
+    let entity = E::ENTITY_TYPE;
+    // Fields of the table's key, parsed back from it; then what was given; then what was read.
+    let mut values: Vec<(String, AttributeValue)> = Vec::new();
+    for k in table_keys::<E>() {
+        if let Some(AttributeValue::S(text)) = key.get(k.attribute) {
+            values.extend(parsed_values(k, text)?);
+        }
+    }
+    values.extend(known.iter().cloned());
+    let given: Vec<String> = values.iter().map(|(n, _)| n.clone()).collect();
+    for (name, value) in read {
+        if !given.contains(name) && !changes.iter().any(|(f, _)| f == name) {
+            values.push((name.clone(), value.clone()));
+        }
+    }
+    let mut removed: Vec<&str> = Vec::new();
+    for (field, change) in changes {
+        values.retain(|(n, _)| n != field);
+        removed.retain(|n| n != field);
+        match change {
+            Change::Set(value) => values.push((field.clone(), value.clone())),
+            Change::Remove => removed.push(field),
+        }
+    }
+    let mut changed: Vec<&str> = changes.iter().map(|(f, _)| f.as_str()).collect();
+    let mut used: Vec<&'static str> = Vec::new();
+    let mut note_used = |fields: &[&'static str], changed: &[&str]| {
+        for f in fields {
+            if !changed.contains(f) && !used.contains(f) {
+                used.push(f);
+            }
+        }
+    };
+    let mut update = Update::new();
+    let mut derived = Update::new();
+    for (field, change) in changes {
+        let stored = stored_field::<E>(field)?.stored;
+        update = match change {
+            Change::Set(value) => update.set(stored, Value::from(value.clone())),
+            Change::Remove => update.remove(stored),
+        };
+    }
+    // Joined attributes reading a changed field, rebuilt first: keys may read them.
+    let joins: Vec<&'static super::JoinedAttribute> = E::JOINED
+        .iter()
+        .filter(|j| j.fields.iter().any(|f| changed.contains(f)))
+        .collect();
+    for join in joins {
+        let missing: Vec<&'static str> = join
+            .fields
+            .iter()
+            .copied()
+            .filter(|f| !removed.contains(f) && !values.iter().any(|(n, _)| n == f))
+            .collect();
+        if !missing.is_empty() {
+            return Err(EntityError::MissingJoinSources {
+                entity,
+                attribute: join.attribute,
+                missing,
+            });
+        }
+        note_used(join.fields, &changed);
+        let text = join
+            .render(|f| values.iter().find(|(n, _)| n == f).map(|(_, v)| v.clone()))
+            .map_err(|e| e.at(E::layout().name, join.attribute))?;
+        derived = derived.set(join.attribute, Value::from(AttributeValue::S(text.clone())));
+        values.retain(|(n, _)| n != join.attribute);
+        values.push((join.attribute.to_owned(), AttributeValue::S(text)));
+        changed.push(join.attribute);
+    }
+    for k in table_keys::<E>() {
+        if let Some(field) = k.fields.iter().find(|f| changed.contains(f)) {
+            return Err(EntityError::KeyFieldChanged {
+                entity,
+                field: (*field).to_owned(),
+                attribute: k.attribute,
+            });
+        }
+    }
+    // The indexes touched; a sparse index is rebuilt or removed as a whole, so it is never
+    // left with one key attribute and not the other.
+    let affected = E::index_keys_affected_by(&changed);
+    let mut indexes: Vec<&'static str> = Vec::new();
+    for k in &affected {
+        if let Some(i) = k.index
+            && !indexes.contains(&i)
+        {
+            indexes.push(i);
+        }
+    }
+    let known: Vec<&str> = values.iter().map(|(n, _)| n.as_str()).collect();
+    for index in indexes {
+        let keys: Vec<&'static KeyTemplate> = E::KEYS.iter().filter(|k| k.index == Some(index)).collect();
+        let sparse = keys.iter().any(|k| k.sparse);
+        let targets: Vec<&'static KeyTemplate> = if sparse {
+            keys.clone()
+        } else {
+            affected
+                .iter()
+                .copied()
+                .filter(|k| k.index == Some(index))
+                .collect()
+        };
+        let absent = targets
+            .iter()
+            .find_map(|k| k.fields.iter().find(|f| removed.contains(f)).map(|f| (k, f)));
+        if let Some((k, field)) = absent {
+            if !sparse {
+                return Err(EntityError::RequiredFieldRemoved {
+                    entity,
+                    index: Some(index),
+                    attribute: k.attribute,
+                    field: (*field).to_owned(),
+                });
+            }
+            for k in &keys {
+                derived = derived.remove(k.attribute);
+            }
+            continue;
+        }
+        for k in targets {
+            let missing = k.missing(&known);
+            if !missing.is_empty() {
+                return Err(EntityError::MissingFields {
+                    entity,
+                    index: Some(index),
+                    attribute: k.attribute,
+                    missing,
+                });
+            }
+            note_used(k.fields, &changed);
+            let text = Template::parse(k.template)?.render(
+                &values
+                    .iter()
+                    .map(|(n, v)| (n.as_str(), v.clone()))
+                    .collect::<Vec<_>>(),
+            )?;
+            derived = derived.set(k.attribute, Value::from(AttributeValue::S(text)));
+        }
+    }
+    Ok(Plan {
+        update: update.merge(derived.clone()),
+        derived,
+        used,
+    })
 }
 
 impl<E: Entity + Table + 'static> EntityUpdate<E>
@@ -485,147 +643,8 @@ where
         if let Some(e) = &self.error {
             return Err(clone_error(e));
         }
-        let entity = E::ENTITY_TYPE;
         let key = self.key.as_item().map_err(|e| e.clone())?;
-        // Fields of the table's key, parsed back from it; then what was given; then what was read.
-        let mut values: Vec<(String, AttributeValue)> = Vec::new();
-        for k in table_keys::<E>() {
-            if let Some(AttributeValue::S(text)) = key.get(k.attribute) {
-                values.extend(parsed_values(k, text)?);
-            }
-        }
-        values.extend(self.known.iter().cloned());
-        let given: Vec<String> = values.iter().map(|(n, _)| n.clone()).collect();
-        for (name, value) in read {
-            if !given.contains(name) && !self.changes.iter().any(|(f, _)| f == name) {
-                values.push((name.clone(), value.clone()));
-            }
-        }
-        let mut removed: Vec<&str> = Vec::new();
-        for (field, change) in &self.changes {
-            values.retain(|(n, _)| n != field);
-            removed.retain(|n| n != field);
-            match change {
-                Change::Set(value) => values.push((field.clone(), value.clone())),
-                Change::Remove => removed.push(field),
-            }
-        }
-        let mut changed: Vec<&str> = self.changes.iter().map(|(f, _)| f.as_str()).collect();
-        let mut used: Vec<&'static str> = Vec::new();
-        let mut note_used = |fields: &[&'static str], changed: &[&str]| {
-            for f in fields {
-                if !changed.contains(f) && !used.contains(f) {
-                    used.push(f);
-                }
-            }
-        };
-        let mut update = Update::new();
-        for (field, change) in &self.changes {
-            let stored = stored_field::<E>(field)?.stored;
-            update = match change {
-                Change::Set(value) => update.set(stored, Value::from(value.clone())),
-                Change::Remove => update.remove(stored),
-            };
-        }
-        // Joined attributes reading a changed field, rebuilt first: keys may read them.
-        let joins: Vec<&'static super::JoinedAttribute> = E::JOINED
-            .iter()
-            .filter(|j| j.fields.iter().any(|f| changed.contains(f)))
-            .collect();
-        for join in joins {
-            let missing: Vec<&'static str> = join
-                .fields
-                .iter()
-                .copied()
-                .filter(|f| !removed.contains(f) && !values.iter().any(|(n, _)| n == f))
-                .collect();
-            if !missing.is_empty() {
-                return Err(EntityError::MissingJoinSources {
-                    entity,
-                    attribute: join.attribute,
-                    missing,
-                });
-            }
-            note_used(join.fields, &changed);
-            let text = join
-                .render(|f| values.iter().find(|(n, _)| n == f).map(|(_, v)| v.clone()))
-                .map_err(|e| e.at(E::layout().name, join.attribute))?;
-            update = update.set(join.attribute, Value::from(AttributeValue::S(text.clone())));
-            values.retain(|(n, _)| n != join.attribute);
-            values.push((join.attribute.to_owned(), AttributeValue::S(text)));
-            changed.push(join.attribute);
-        }
-        for k in table_keys::<E>() {
-            if let Some(field) = k.fields.iter().find(|f| changed.contains(f)) {
-                return Err(EntityError::KeyFieldChanged {
-                    entity,
-                    field: (*field).to_owned(),
-                    attribute: k.attribute,
-                });
-            }
-        }
-        // The indexes touched; a sparse index is rebuilt or removed as a whole, so it is never
-        // left with one key attribute and not the other.
-        let affected = E::index_keys_affected_by(&changed);
-        let mut indexes: Vec<&'static str> = Vec::new();
-        for k in &affected {
-            if let Some(i) = k.index
-                && !indexes.contains(&i)
-            {
-                indexes.push(i);
-            }
-        }
-        let known: Vec<&str> = values.iter().map(|(n, _)| n.as_str()).collect();
-        for index in indexes {
-            let keys: Vec<&'static KeyTemplate> = E::KEYS.iter().filter(|k| k.index == Some(index)).collect();
-            let sparse = keys.iter().any(|k| k.sparse);
-            let targets: Vec<&'static KeyTemplate> = if sparse {
-                keys.clone()
-            } else {
-                affected
-                    .iter()
-                    .copied()
-                    .filter(|k| k.index == Some(index))
-                    .collect()
-            };
-            let absent = targets
-                .iter()
-                .find_map(|k| k.fields.iter().find(|f| removed.contains(f)).map(|f| (k, f)));
-            if let Some((k, field)) = absent {
-                if !sparse {
-                    return Err(EntityError::RequiredFieldRemoved {
-                        entity,
-                        index: Some(index),
-                        attribute: k.attribute,
-                        field: (*field).to_owned(),
-                    });
-                }
-                for k in &keys {
-                    update = update.remove(k.attribute);
-                }
-                continue;
-            }
-            for k in targets {
-                let missing = k.missing(&known);
-                if !missing.is_empty() {
-                    return Err(EntityError::MissingFields {
-                        entity,
-                        index: Some(index),
-                        attribute: k.attribute,
-                        missing,
-                    });
-                }
-                note_used(k.fields, &changed);
-                let text = Template::parse(k.template)?.render(
-                    &values
-                        .iter()
-                        .map(|(n, v)| (n.as_str(), v.clone()))
-                        .collect::<Vec<_>>(),
-                )?;
-                update = update.set(k.attribute, Value::from(AttributeValue::S(text)));
-            }
-        }
-        Ok(Plan { update, used })
+        plan_changes::<E>(key, &self.known, &self.changes, read)
     }
 
     /// The stored item's field values, by field name (a consistent read).
@@ -690,7 +709,7 @@ where
             let mut builder = self
                 .table
                 .update(self.key.clone())
-                .apply(plan.update)
+                .raw_apply(plan.update)
                 .must_exist();
             if let Some(c) = self.condition.clone() {
                 builder = builder.condition(c);
@@ -1310,5 +1329,93 @@ where
             items,
             cursor: page.cursor,
         })
+    }
+}
+
+/// Completes a plain [`update`](crate::TableClient::update) of entity `E` (given by stored
+/// attribute names) with the actions that keep its computed attributes in step: every index key
+/// and joined attribute reading a changed field is rebuilt from the values the update sets and
+/// the fields of the item's key, or the update is refused with [`Error::IncompleteUpdate`]
+/// (naming the entity, the index and the missing fields). An update that writes a computed
+/// attribute directly is refused with [`Error::ComputedAttribute`]. `#[derive(Entity)]` calls
+/// this from [`Table::complete_update`].
+pub fn complete_update<E: Entity>(key: &Item, update: &Update) -> crate::Result<Update> {
+    use crate::expr::ImmutableEffect;
+    let entity = E::ENTITY_TYPE;
+    let mut changes: Vec<(String, Change)> = Vec::new();
+    for (attribute, effect) in update.effects() {
+        if let Some(sources) = computed_sources::<E>(attribute) {
+            return Err(crate::Error::ComputedAttribute {
+                table: String::new(),
+                attribute: attribute.to_owned(),
+                sources,
+            });
+        }
+        let Some(field) = field_stored_as::<E>(attribute) else {
+            continue;
+        };
+        let feeds_computed = E::KEYS.iter().any(|k| k.fields.contains(&field.name))
+            || E::JOINED.iter().any(|j| j.fields.contains(&field.name));
+        match effect {
+            ImmutableEffect::Sets(value) => changes.push((field.name.to_owned(), Change::Set(value))),
+            ImmutableEffect::Changes(None) => changes.push((field.name.to_owned(), Change::Remove)),
+            ImmutableEffect::Changes(Some(_)) if feeds_computed => {
+                return Err(crate::Error::IncompleteUpdate {
+                    table: String::new(),
+                    entity: entity.to_owned(),
+                    index: None,
+                    attribute: field.stored.to_owned(),
+                    missing: vec![format!("{} (its new value is computed in DynamoDB)", field.name)],
+                });
+            }
+            ImmutableEffect::Changes(Some(_)) => {}
+        }
+    }
+    if changes.is_empty() {
+        return Ok(Update::new());
+    }
+    plan_changes::<E>(key, &[], &changes, &[])
+        .map(|plan| plan.derived)
+        .map_err(|e| entity_error(entity, e))
+}
+
+/// The fields a computed attribute of `E` (a key attribute, a joined attribute, the entity
+/// type) is built from, or `None` for an attribute `E` does not compute.
+fn computed_sources<E: Entity>(attribute: &str) -> Option<Vec<String>> {
+    let names = |fields: &[&str]| fields.iter().map(|f| (*f).to_owned()).collect();
+    if let Some(k) = E::KEYS.iter().find(|k| k.attribute == attribute) {
+        return Some(names(k.fields));
+    }
+    if let Some(j) = E::JOINED.iter().find(|j| j.attribute == attribute) {
+        return Some(names(j.fields));
+    }
+    (E::layout().entity_attribute == Some(attribute)).then(|| vec![format!("the entity type `{}`", E::ENTITY_TYPE)])
+}
+
+/// A planning refusal as the [`crate::Error`] a plain update reports.
+fn entity_error(entity: &'static str, e: EntityError) -> crate::Error {
+    let invalid = |message: String| crate::Error::InvalidRequest {
+        table: String::new(),
+        index: None,
+        message,
+    };
+    match e {
+        EntityError::MissingFields { index, attribute, missing, .. } => crate::Error::IncompleteUpdate {
+            table: String::new(),
+            entity: entity.to_owned(),
+            index: index.map(str::to_owned),
+            attribute: attribute.to_owned(),
+            missing: missing.iter().map(|m| (*m).to_owned()).collect(),
+        },
+        EntityError::MissingJoinSources { attribute, missing, .. } => crate::Error::IncompleteUpdate {
+            table: String::new(),
+            entity: entity.to_owned(),
+            index: None,
+            attribute: attribute.to_owned(),
+            missing: missing.iter().map(|m| (*m).to_owned()).collect(),
+        },
+        EntityError::Dynamo(e) => e,
+        EntityError::Encode(e) => crate::Error::Encode(e),
+        other => invalid(other.to_string()),
     }
 }

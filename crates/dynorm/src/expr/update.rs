@@ -303,12 +303,22 @@ impl Update {
         &self,
         immutable: &[&'static str],
     ) -> Vec<(&'static str, ImmutableEffect)> {
+        self.effects()
+            .into_iter()
+            .filter_map(|(attribute, effect)| {
+                let attribute = immutable.iter().copied().find(|a| *a == attribute)?;
+                Some((attribute, effect))
+            })
+            .collect()
+    }
+
+    /// What the update does to each top-level attribute it touches: sets it to a value, or
+    /// changes it otherwise (removes it, or computes it in DynamoDB). `SET a = if_not_exists(a, v)`
+    /// never changes a written value, so it is not counted.
+    pub(crate) fn effects(&self) -> Vec<(&str, ImmutableEffect)> {
         let mut out = Vec::new();
         for action in &self.actions {
             let path = action.path();
-            let Some(attribute) = immutable.iter().copied().find(|a| *a == path.attribute()) else {
-                continue;
-            };
             let effect = match action {
                 Action::Set(
                     _,
@@ -328,9 +338,14 @@ impl Update {
                 Action::Remove(_) if path.is_top_level() => ImmutableEffect::Changes(None),
                 _ => ImmutableEffect::Changes(Some("a value computed in DynamoDB".to_owned())),
             };
-            out.push((attribute, effect));
+            out.push((path.attribute(), effect));
         }
         out
+    }
+
+    /// The top-level attribute of every action's path.
+    pub(crate) fn top_level_targets(&self) -> Vec<&str> {
+        self.actions.iter().map(|a| a.path().attribute()).collect()
     }
 
     /// Whether there are no actions.

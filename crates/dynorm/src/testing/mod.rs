@@ -13,9 +13,16 @@
 //! });
 //! ```
 
+mod instrument;
+
+pub use instrument::{FaultCounts, FaultPlan, Recording, SentRequest, instrument, with_faults};
+
+#[cfg(feature = "embedded")]
 use std::future::Future;
 
+#[cfg(feature = "embedded")]
 use crate::definition::TableDefinition;
+#[cfg(feature = "embedded")]
 use crate::{Client, Result};
 
 /// Runs an async test on a fresh current-thread runtime, with a fresh in-memory embedded
@@ -27,6 +34,7 @@ use crate::{Client, Result};
 ///
 /// When the runtime cannot be built, or the database opened, or a table created (an invalid
 /// definition, say): the test fails with the reason.
+#[cfg(feature = "embedded")]
 pub fn run_test<F, Fut, R>(definitions: &[&'static TableDefinition], test: F) -> R
 where
     F: FnOnce(Client) -> Fut,
@@ -46,6 +54,7 @@ where
 }
 
 /// A fresh in-memory embedded [`Client`] with the tables `definitions` describe created.
+#[cfg(feature = "embedded")]
 pub async fn database(definitions: &[&TableDefinition]) -> Result<Client> {
     let client = Client::embedded()?;
     for definition in definitions {

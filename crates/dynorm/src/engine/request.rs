@@ -1,0 +1,281 @@
+//! What is sent to an engine: one [`Request`] per DynamoDB call, already rendered (expressions,
+//! placeholders, attribute values), and the [`Response`] it gets. Nothing here knows about tables
+//! as Rust types; the layers above build these from typed operations.
+
+use std::collections::HashMap;
+
+use crate::Item;
+
+/// What a write hands back (`ReturnValues`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) enum ReturnValues {
+    /// Nothing.
+    #[default]
+    None,
+    /// The item as it was.
+    AllOld,
+    /// The item as it is now (UpdateItem).
+    AllNew,
+    /// The updated attributes as they are now (UpdateItem).
+    UpdatedNew,
+}
+
+impl ReturnValues {
+    pub(crate) fn as_str(self) -> Option<&'static str> {
+        match self {
+            ReturnValues::None => None,
+            ReturnValues::AllOld => Some("ALL_OLD"),
+            ReturnValues::AllNew => Some("ALL_NEW"),
+            ReturnValues::UpdatedNew => Some("UPDATED_NEW"),
+        }
+    }
+}
+
+/// The placeholders of a request's expressions (`#n0` → name, `:v0` → value).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Placeholders {
+    pub(crate) names: HashMap<String, String>,
+    pub(crate) values: Item,
+}
+
+impl Placeholders {
+    /// The names, or `None` when there are none (DynamoDB refuses an empty map).
+    pub(crate) fn names(&self) -> Option<HashMap<String, String>> {
+        (!self.names.is_empty()).then(|| self.names.clone())
+    }
+
+    /// The values, or `None` when there are none.
+    pub(crate) fn values(&self) -> Option<Item> {
+        (!self.values.is_empty()).then(|| self.values.clone())
+    }
+}
+
+/// PutItem.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct PutItem {
+    pub(crate) table: String,
+    pub(crate) item: Item,
+    pub(crate) condition: Option<String>,
+    pub(crate) placeholders: Placeholders,
+    /// Hand back the replaced item.
+    pub(crate) return_old: bool,
+    /// Hand back the stored item when the condition fails.
+    pub(crate) return_old_on_failure: bool,
+}
+
+/// GetItem.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct GetItem {
+    pub(crate) table: String,
+    pub(crate) key: Item,
+    pub(crate) consistent_read: bool,
+    pub(crate) projection: Option<String>,
+    pub(crate) placeholders: Placeholders,
+}
+
+/// DeleteItem.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct DeleteItem {
+    pub(crate) table: String,
+    pub(crate) key: Item,
+    pub(crate) condition: Option<String>,
+    pub(crate) placeholders: Placeholders,
+    pub(crate) return_old: bool,
+    pub(crate) return_old_on_failure: bool,
+}
+
+/// UpdateItem: the update and condition expressions share their placeholders.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct UpdateItem {
+    pub(crate) table: String,
+    pub(crate) key: Item,
+    pub(crate) update: String,
+    pub(crate) condition: Option<String>,
+    pub(crate) placeholders: Placeholders,
+    pub(crate) return_values: ReturnValues,
+    pub(crate) return_old_on_failure: bool,
+}
+
+/// One write of a BatchWriteItem.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum WriteOp {
+    /// Put this item.
+    Put(Item),
+    /// Delete the item with this key.
+    Delete(Item),
+}
+
+/// BatchWriteItem on one table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct BatchWrite {
+    pub(crate) table: String,
+    pub(crate) writes: Vec<WriteOp>,
+}
+
+/// BatchGetItem on one table.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct BatchGet {
+    pub(crate) table: String,
+    pub(crate) keys: Vec<Item>,
+    pub(crate) consistent_read: bool,
+}
+
+/// A Query (when `key_condition` is set) or a Scan, already rendered. Reused for every page.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ReadRequest {
+    pub(crate) table: String,
+    pub(crate) index: Option<String>,
+    pub(crate) key_condition: Option<String>,
+    pub(crate) filter: Option<String>,
+    pub(crate) projection: Option<String>,
+    pub(crate) names: HashMap<String, String>,
+    pub(crate) values: Item,
+    pub(crate) limit: Option<u32>,
+    pub(crate) descending: bool,
+    pub(crate) consistent_read: bool,
+    pub(crate) count_only: bool,
+}
+
+/// One page of a Query or Scan: the request, where to start, and the segment of a parallel scan
+/// (`(segment, total)`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct ReadPageRequest {
+    pub(crate) read: ReadRequest,
+    pub(crate) start: Option<Item>,
+    pub(crate) segment: Option<(u32, u32)>,
+}
+
+/// One page of a Query or Scan.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct ReadPage {
+    pub(crate) items: Vec<Item>,
+    pub(crate) count: usize,
+    pub(crate) last_key: Option<Item>,
+}
+
+/// What one transaction write does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TxKind {
+    Put,
+    Update,
+    Delete,
+    ConditionCheck,
+}
+
+/// One item of a TransactWriteItems.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TxWrite {
+    pub(crate) kind: TxKind,
+    pub(crate) table: String,
+    /// The item of a put; the key otherwise.
+    pub(crate) item: Item,
+    pub(crate) update: Option<String>,
+    pub(crate) condition: Option<String>,
+    pub(crate) placeholders: Placeholders,
+    pub(crate) return_old_on_failure: bool,
+}
+
+/// TransactWriteItems.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct TransactWrite {
+    pub(crate) items: Vec<TxWrite>,
+    pub(crate) token: Option<String>,
+}
+
+/// TransactGetItems: `(table, key)` pairs.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct TransactGet {
+    pub(crate) gets: Vec<(String, Item)>,
+}
+
+/// One DynamoDB call.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Request {
+    Put(PutItem),
+    Get(GetItem),
+    Delete(DeleteItem),
+    Update(UpdateItem),
+    BatchWrite(BatchWrite),
+    BatchGet(BatchGet),
+    Read(ReadPageRequest),
+    TransactWrite(TransactWrite),
+    TransactGet(TransactGet),
+}
+
+impl Request {
+    /// DynamoDB's name for the operation.
+    pub(crate) fn operation(&self) -> &'static str {
+        match self {
+            Request::Put(_) => "PutItem",
+            Request::Get(_) => "GetItem",
+            Request::Delete(_) => "DeleteItem",
+            Request::Update(_) => "UpdateItem",
+            Request::BatchWrite(_) => "BatchWriteItem",
+            Request::BatchGet(_) => "BatchGetItem",
+            Request::Read(r) if r.read.key_condition.is_some() => "Query",
+            Request::Read(_) => "Scan",
+            Request::TransactWrite(_) => "TransactWriteItems",
+            Request::TransactGet(_) => "TransactGetItems",
+        }
+    }
+
+    /// The table the request names (the first one, for transactions).
+    pub(crate) fn table(&self) -> &str {
+        match self {
+            Request::Put(r) => &r.table,
+            Request::Get(r) => &r.table,
+            Request::Delete(r) => &r.table,
+            Request::Update(r) => &r.table,
+            Request::BatchWrite(r) => &r.table,
+            Request::BatchGet(r) => &r.table,
+            Request::Read(r) => &r.read.table,
+            Request::TransactWrite(r) => r.items.first().map_or("", |w| w.table.as_str()),
+            Request::TransactGet(r) => r.gets.first().map_or("", |g| g.0.as_str()),
+        }
+    }
+
+    /// The index a read names.
+    pub(crate) fn index(&self) -> Option<&str> {
+        match self {
+            Request::Read(r) => r.read.index.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// How many items or keys a batch or transaction carries (1 for single-item calls).
+    pub(crate) fn count(&self) -> usize {
+        match self {
+            Request::BatchWrite(r) => r.writes.len(),
+            Request::BatchGet(r) => r.keys.len(),
+            Request::TransactWrite(r) => r.items.len(),
+            Request::TransactGet(r) => r.gets.len(),
+            _ => 1,
+        }
+    }
+}
+
+/// What an engine answered.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Response {
+    pub(crate) answer: Answer,
+    /// Consumed capacity units, when asked for and given.
+    pub(crate) capacity: Option<f64>,
+}
+
+/// The content of an answer, by operation.
+#[derive(Debug, Default, PartialEq)]
+pub(crate) enum Answer {
+    /// A single-item call: the item asked for (get), or handed back (return values).
+    Item(Option<Item>),
+    /// BatchWriteItem: the writes not processed.
+    BatchWrite(Vec<WriteOp>),
+    /// BatchGetItem: the items found and the keys not processed.
+    BatchGet(Vec<Item>, Vec<Item>),
+    /// One page of a Query or Scan.
+    Page(ReadPage),
+    /// TransactGetItems: one item (or none) per get, in order.
+    Items(Vec<Option<Item>>),
+    /// Nothing to hand back (TransactWriteItems).
+    #[default]
+    Done,
+}
