@@ -191,6 +191,5 @@ pub fn part_with<T>(
     attribute_type: AttributeType,
     decode: impl FnOnce(AttributeValue) -> Result<T, DecodeError>,
 ) -> Result<T, DecodeError> {
-    decode(composite::part_value(text, attribute_type))
-        .map_err(|e| decode_error(e.within(part), table, name))
+    decode(composite::part_value(text, attribute_type)).map_err(|e| decode_error(e.within(part), table, name))
 }

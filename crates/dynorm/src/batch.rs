@@ -395,9 +395,15 @@ async fn keys_page(
     partition: Option<AttributeValue>,
     start: Option<Item>,
 ) -> Result<(Vec<Item>, Option<Item>)> {
-    let mut placeholders: HashMap<String, String> =
-        names.iter().enumerate().map(|(i, n)| (format!("#k{i}"), (*n).to_owned())).collect();
-    let projection = (0..names.len()).map(|i| format!("#k{i}")).collect::<Vec<_>>().join(", ");
+    let mut placeholders: HashMap<String, String> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (format!("#k{i}"), (*n).to_owned()))
+        .collect();
+    let projection = (0..names.len())
+        .map(|i| format!("#k{i}"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let key_condition = partition.as_ref().map(|_| {
         placeholders.insert("#p".to_owned(), names[0].to_owned());
         "#p = :p".to_owned()
@@ -407,7 +413,9 @@ async fn keys_page(
         key_condition,
         projection: Some(projection),
         names: placeholders,
-        values: partition.map(|v| Item::from([(":p".to_owned(), v)])).unwrap_or_default(),
+        values: partition
+            .map(|v| Item::from([(":p".to_owned(), v)]))
+            .unwrap_or_default(),
         consistent_read: true,
         ..ReadRequest::default()
     };
@@ -552,7 +560,11 @@ async fn versioned_writes<T: Table>(
         match (result, op) {
             (Ok(()), _) => outcome.written += 1,
             (Err(Error::VersionConflict { expected, found, .. }), WriteOp::Put(item)) => {
-                outcome.conflicts.push(Conflict { item, expected, found });
+                outcome.conflicts.push(Conflict {
+                    item,
+                    expected,
+                    found,
+                });
             }
             (Err(e), op) if e.is_throttled() => outcome.unprocessed.push(op.into()),
             (Err(e), _) => return Err(e),
@@ -758,7 +770,11 @@ impl<T: Table> BatchUpsert<T> {
             match result {
                 Ok(()) => outcome.written += 1,
                 Err(Error::VersionConflict { expected, found, .. }) => {
-                    outcome.conflicts.push(Conflict { item, expected, found });
+                    outcome.conflicts.push(Conflict {
+                        item,
+                        expected,
+                        found,
+                    });
                 }
                 Err(e) if e.is_throttled() => outcome.unprocessed.push(UnprocessedWrite::Put(item)),
                 Err(e) => return Err(e),

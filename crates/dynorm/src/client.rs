@@ -9,8 +9,8 @@ use std::sync::Arc;
 use crate::engine::request::{DeleteItem, GetItem, Placeholders, PutItem};
 use crate::engine::{Engine, RemoteBackend};
 use crate::future::BoxFuture;
-pub(crate) use crate::write::{Conditions, encode_error, name_table};
 use crate::write::{self, value_version};
+pub(crate) use crate::write::{Conditions, encode_error, name_table};
 use crate::{Error, Item, Key, Projection, Result, Table, expr, validate};
 
 /// A connection to DynamoDB: the embedded engine (in memory or in a file) or a remote endpoint.
@@ -32,7 +32,9 @@ struct Inner {
 
 impl fmt::Debug for Inner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client").field("engine", &self.engine).finish_non_exhaustive()
+        f.debug_struct("Client")
+            .field("engine", &self.engine)
+            .finish_non_exhaustive()
     }
 }
 
@@ -720,7 +722,8 @@ impl<T: Table> DeleteBuilder<T> {
     }
 
     async fn execute(self, return_old: bool) -> Result<Option<Item>> {
-        let prepared = write::delete::<T>(&self.table.name, self.key, self.expected_version, self.conditions)?;
+        let prepared =
+            write::delete::<T>(&self.table.name, self.key, self.expected_version, self.conditions)?;
         let failure = prepared.failure.clone();
         let request = DeleteItem {
             table: prepared.table,

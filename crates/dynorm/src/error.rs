@@ -645,7 +645,6 @@ impl Error {
     }
 }
 
-
 /// A key as text for error messages: `{id: "a", sk: 3}`.
 pub(crate) fn key_text(key: &Item) -> String {
     let mut parts: Vec<(&String, &AttributeValue)> = key.iter().collect();

@@ -34,10 +34,9 @@ mod write;
 
 pub use attribute::{Attribute, Bytes, EpochSeconds, Json, JsonString, KeyAttribute, Number, SetElement};
 pub use cache::CachedTable;
-pub use future::BoxFuture;
 pub use client::{
-    Client, DeleteBuilder, DeleteReturnOld, GetBuilder, GetOrFailBuilder, ProjectedGetBuilder,
-    PutBuilder, PutReturnOld, TableClient,
+    Client, DeleteBuilder, DeleteReturnOld, GetBuilder, GetOrFailBuilder, ProjectedGetBuilder, PutBuilder,
+    PutReturnOld, TableClient,
 };
 pub use definition::{
     AttributeDefinition, AttributeType, BillingMode, Capacity, GlobalSecondaryIndex, LocalSecondaryIndex,
@@ -46,6 +45,7 @@ pub use definition::{
 pub use error::{
     CancellationReason, DecodeError, DecodeErrorKind, DefinitionErrors, EncodeError, Error, Result, TypeName,
 };
+pub use future::BoxFuture;
 pub use retry::RetryPolicy;
 pub use table::{Key, Projection, Table};
 pub use update::{UpdateBuilder, UpdateReturnNew, UpdateReturnOld, UpdateReturnUpdated};

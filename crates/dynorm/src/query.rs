@@ -626,7 +626,15 @@ fn decode_error(table: &str, mut e: DecodeError) -> Error {
 impl<O: Send + 'static> Plan<O> {
     /// Reads one page: the decoded items and the LastEvaluatedKey.
     async fn page(&self, start: Option<Item>, segment: Option<(u32, u32)>) -> Result<(Vec<O>, Option<Item>)> {
-        let page = self.client.engine().read_page(ReadPageRequest { read: self.request.clone(), start, segment }).await?;
+        let page = self
+            .client
+            .engine()
+            .read_page(ReadPageRequest {
+                read: self.request.clone(),
+                start,
+                segment,
+            })
+            .await?;
         let items = match &self.full_keys {
             Some(keys) => self.full_items(keys, page.items).await?,
             None => page.items,
@@ -719,7 +727,15 @@ impl<O: Send + 'static> Plan<O> {
             if self.max_pages.is_some_and(|max| read >= max) {
                 return Ok(total);
             }
-            let page = self.client.engine().read_page(ReadPageRequest { read: self.request.clone(), start, segment }).await?;
+            let page = self
+                .client
+                .engine()
+                .read_page(ReadPageRequest {
+                    read: self.request.clone(),
+                    start,
+                    segment,
+                })
+                .await?;
             total += page.count;
             read += 1;
             match page.last_key {

@@ -60,8 +60,10 @@ use std::future::IntoFuture;
 pub use crate::error::{CanceledItem, TransactAction};
 
 use crate::batch::{decode, fingerprint};
+use crate::engine::request::{
+    TransactGet as TransactGetRequest, TransactWrite as TransactWriteRequest, TxKind,
+};
 use crate::error::key_text;
-use crate::engine::request::{TransactGet as TransactGetRequest, TransactWrite as TransactWriteRequest, TxKind};
 use crate::expr::{Condition, Update};
 use crate::future::BoxFuture;
 use crate::validate::MAX_TRANSACTION_ITEMS;
@@ -146,10 +148,17 @@ enum Intent {
 fn prepare<T: Table>(table: &str, intent: Intent, conditions: Conditions) -> Result<Prepared> {
     match intent {
         Intent::Put { item, version } => write::put::<T>(table, item, version, conditions),
-        Intent::Update { key, update, version } => {
-            write::update::<T>(table, Key::from_item(key), update, Update::new(), version, conditions)
+        Intent::Update { key, update, version } => write::update::<T>(
+            table,
+            Key::from_item(key),
+            update,
+            Update::new(),
+            version,
+            conditions,
+        ),
+        Intent::Delete { key, version } => {
+            write::delete::<T>(table, Key::from_item(key), version, conditions)
         }
-        Intent::Delete { key, version } => write::delete::<T>(table, Key::from_item(key), version, conditions),
         Intent::Check { key } => write::check::<T>(table, Key::from_item(key), conditions),
     }
 }
@@ -231,7 +240,10 @@ impl TransactWrite {
 
     fn put_value<T: Table>(self, table: &TableClient<T>, value: &T, condition: Option<Condition>) -> Self {
         let (item, version) = (value.to_item(), value_version::<T>(value));
-        self.push(table, TxKind::Put, value.key_item(), condition, |_| Intent::Put { item, version })
+        self.push(table, TxKind::Put, value.key_item(), condition, |_| Intent::Put {
+            item,
+            version,
+        })
     }
 
     /// Puts `value`, replacing any item with its key.
@@ -264,10 +276,12 @@ impl TransactWrite {
         update: Update,
         expected_version: Option<u64>,
     ) -> Self {
-        self.push(table, TxKind::Update, key.into_item(), None, |key| Intent::Update {
-            key,
-            update,
-            version: expected_version,
+        self.push(table, TxKind::Update, key.into_item(), None, |key| {
+            Intent::Update {
+                key,
+                update,
+                version: expected_version,
+            }
         })
     }
 
@@ -277,10 +291,17 @@ impl TransactWrite {
     }
 
     /// Deletes the item with `key` if its stored version is `expected_version` (versioned tables).
-    pub fn delete_versioned<T: Table>(self, table: &TableClient<T>, key: Key<T>, expected_version: Option<u64>) -> Self {
-        self.push(table, TxKind::Delete, key.into_item(), None, |key| Intent::Delete {
-            key,
-            version: expected_version,
+    pub fn delete_versioned<T: Table>(
+        self,
+        table: &TableClient<T>,
+        key: Key<T>,
+        expected_version: Option<u64>,
+    ) -> Self {
+        self.push(table, TxKind::Delete, key.into_item(), None, |key| {
+            Intent::Delete {
+                key,
+                version: expected_version,
+            }
         })
     }
 
@@ -297,9 +318,13 @@ impl TransactWrite {
         key: Key<T>,
         condition: Condition,
     ) -> Self {
-        self.push(table, TxKind::ConditionCheck, key.into_item(), Some(condition), |key| {
-            Intent::Check { key }
-        })
+        self.push(
+            table,
+            TxKind::ConditionCheck,
+            key.into_item(),
+            Some(condition),
+            |key| Intent::Check { key },
+        )
     }
 
     /// Adds `condition` to the item added last (joined with AND to a condition it has).
@@ -497,7 +522,12 @@ impl TransactGet {
         }
         check_items(self.gets.iter().map(|(t, k)| (t, k)))?;
         let tables: Vec<(String, Item)> = self.gets.clone();
-        match self.client.engine().transact_get(TransactGetRequest { gets: self.gets }).await {
+        match self
+            .client
+            .engine()
+            .transact_get(TransactGetRequest { gets: self.gets })
+            .await
+        {
             Ok(items) => Ok(TransactGetResult {
                 items: tables.into_iter().map(|(t, _)| t).zip(items).collect(),
             }),

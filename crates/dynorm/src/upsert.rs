@@ -9,7 +9,7 @@ use std::future::IntoFuture;
 use crate::client::{Conditions, condition_methods, decode_with, into_future};
 use crate::engine::request::{ReturnValues, UpdateItem};
 use crate::future::BoxFuture;
-use crate::write::{self, Stamp, value_version};
+use crate::write::{self, Stamp};
 use crate::{Item, Result, Table, TableClient, expr};
 
 impl<T: Table> TableClient<T> {
@@ -51,7 +51,7 @@ impl<T: Table> TableClient<T> {
         UpsertBuilder {
             table: self.clone(),
             item: value.to_item(),
-            version: value_version::<T>(value),
+            version: None,
             if_not_exists: HashSet::new(),
             conditions: Conditions::default(),
         }
@@ -83,16 +83,10 @@ impl<T: Table> TableClient<T> {
     /// Upserts an item already encoded (a batch upsert's), keeping `keep` when stored, with the
     /// stamps of `stamp`.
     pub(crate) async fn upsert_item(&self, item: Item, keep: &HashSet<String>, stamp: Stamp) -> Result<()> {
-        let version = T::VERSION_ATTRIBUTE.map(|a| {
-            item.get(a)
-                .and_then(|v| v.as_n().ok())
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0)
-        });
         UpsertBuilder {
             table: self.clone(),
             item: Ok(item),
-            version,
+            version: None,
             if_not_exists: keep.clone(),
             conditions: Conditions::default(),
         }
@@ -109,6 +103,15 @@ impl<T: Table> UpsertBuilder<T> {
     /// attribute the value leaves empty is then left alone rather than removed.
     pub fn set_if_not_exists<S: Into<String>>(mut self, attributes: impl IntoIterator<Item = S>) -> Self {
         self.if_not_exists.extend(attributes.into_iter().map(Into::into));
+        self
+    }
+
+    /// On a versioned table: write only if the stored version is this one (0: no item yet),
+    /// failing with [`Error::VersionConflict`](crate::Error::VersionConflict) otherwise. Without
+    /// it an upsert bumps the stored version without checking it (like an update), so the
+    /// version never goes back.
+    pub fn expected_version(mut self, version: u64) -> Self {
+        self.version = Some(version);
         self
     }
 

@@ -22,7 +22,9 @@ use crate::engine::request::{Placeholders, TxKind, TxWrite};
 use crate::error::EncodeError;
 use crate::expr::{self, ExpressionAttributes, Update, Value};
 use crate::immutable::Guards;
-use crate::{Attribute, AttributeValue, EpochSeconds, Error, Item, Key, Result, Table, TableDefinition, validate};
+use crate::{
+    Attribute, AttributeValue, EpochSeconds, Error, Item, Key, Result, Table, TableDefinition, validate,
+};
 
 /// The conditions a write carries on the caller's behalf: a built [`expr::Condition`], the raw
 /// escape hatch, and whether to return the old item when they fail.
@@ -78,7 +80,12 @@ impl Conditions {
             .names
             .keys()
             .find(|p| attributes.names().contains_key(*p))
-            .or_else(|| raw.placeholders.values.keys().find(|p| attributes.values().contains_key(*p)));
+            .or_else(|| {
+                raw.placeholders
+                    .values
+                    .keys()
+                    .find(|p| attributes.values().contains_key(*p))
+            });
         if let Some(placeholder) = taken {
             return Err(Error::InvalidExpression {
                 table: table.to_owned(),
@@ -126,14 +133,29 @@ impl Stamp {
 
     /// The time in the stored form of `attribute` (epoch seconds for number attributes, as a
     /// `sample` value of it shows or its declared type says; ISO 8601 text otherwise).
-    pub(crate) fn value(self, definition: &TableDefinition, attribute: &str, sample: Option<&AttributeValue>) -> Result<AttributeValue> {
+    pub(crate) fn value(
+        self,
+        definition: &TableDefinition,
+        attribute: &str,
+        sample: Option<&AttributeValue>,
+    ) -> Result<AttributeValue> {
         let declared = definition.attribute(attribute).map(|a| a.attribute_type);
-        let numeric = matches!(declared, Some(AttributeType::Number | AttributeType::DatetimeEpoch))
-            || matches!(sample, Some(AttributeValue::N(_)));
-        let encoded = if numeric { EpochSeconds(self.0).encode() } else { self.0.encode() };
+        let numeric = matches!(
+            declared,
+            Some(AttributeType::Number | AttributeType::DatetimeEpoch)
+        ) || matches!(sample, Some(AttributeValue::N(_)));
+        let encoded = if numeric {
+            EpochSeconds(self.0).encode()
+        } else {
+            self.0.encode()
+        };
         encoded
             .map_err(|e| encode_error(&definition.name, e.at(&definition.name, attribute)))?
-            .ok_or_else(|| Error::Encode(EncodeError::new("the current time encodes to nothing").at(&definition.name, attribute)))
+            .ok_or_else(|| {
+                Error::Encode(
+                    EncodeError::new("the current time encodes to nothing").at(&definition.name, attribute),
+                )
+            })
     }
 }
 
@@ -354,21 +376,52 @@ pub(crate) fn update<T: Table>(
     check_no_key_targets(table, definition, &update)?;
     let guards = Guards::for_update(T::IMMUTABLE_ATTRIBUTES, &update);
     let version = T::VERSION_ATTRIBUTE.zip(expected_version);
-    finish::<T>(table, key, None, Some(text), attributes, version, guards, conditions)
+    finish::<T>(
+        table,
+        key,
+        None,
+        Some(text),
+        attributes,
+        version,
+        guards,
+        conditions,
+    )
 }
 
 /// Names the table in an error a model hook raised without one.
 fn name_table_of(table: &str, e: Error) -> Error {
     match e {
-        Error::IncompleteUpdate { table: t, entity, index, attribute, missing } if t.is_empty() => {
-            Error::IncompleteUpdate { table: table.to_owned(), entity, index, attribute, missing }
-        }
-        Error::ComputedAttribute { table: t, attribute, sources } if t.is_empty() => {
-            Error::ComputedAttribute { table: table.to_owned(), attribute, sources }
-        }
-        Error::InvalidRequest { table: t, index, message } if t.is_empty() => {
-            Error::InvalidRequest { table: table.to_owned(), index, message }
-        }
+        Error::IncompleteUpdate {
+            table: t,
+            entity,
+            index,
+            attribute,
+            missing,
+        } if t.is_empty() => Error::IncompleteUpdate {
+            table: table.to_owned(),
+            entity,
+            index,
+            attribute,
+            missing,
+        },
+        Error::ComputedAttribute {
+            table: t,
+            attribute,
+            sources,
+        } if t.is_empty() => Error::ComputedAttribute {
+            table: table.to_owned(),
+            attribute,
+            sources,
+        },
+        Error::InvalidRequest {
+            table: t,
+            index,
+            message,
+        } if t.is_empty() => Error::InvalidRequest {
+            table: table.to_owned(),
+            index,
+            message,
+        },
         other => name_table(table, other),
     }
 }
@@ -380,7 +433,8 @@ fn check_no_key_targets(table: &str, definition: &TableDefinition, update: &Upda
             return Err(Error::InvalidKey {
                 table: table.to_owned(),
                 attribute: attribute.to_owned(),
-                reason: "an update cannot change a key attribute; write a new item and delete the old one".to_owned(),
+                reason: "an update cannot change a key attribute; write a new item and delete the old one"
+                    .to_owned(),
             });
         }
     }
@@ -397,7 +451,16 @@ pub(crate) fn delete<T: Table>(
     let key = key.into_item().map_err(|e| encode_error(table, e))?;
     validate::check_key(table, T::definition(), &key)?;
     let version = T::VERSION_ATTRIBUTE.zip(expected_version);
-    finish::<T>(table, key, None, None, ExpressionAttributes::new(), version, Guards::none(), conditions)
+    finish::<T>(
+        table,
+        key,
+        None,
+        None,
+        ExpressionAttributes::new(),
+        version,
+        Guards::none(),
+        conditions,
+    )
 }
 
 /// A condition check of a transaction.
@@ -408,7 +471,8 @@ pub(crate) fn check<T: Table>(table: &str, key: Key<T>, conditions: Conditions) 
 /// An upsert (dynamo_query's `upsert_record`): the value's attributes written with UpdateItem,
 /// keeping what the value does not own: `created_at` stamped once, `updated_at` always (both
 /// from `stamp`), the attributes in `if_not_exists` set only when absent, and the attributes the
-/// value leaves empty removed. Versioned like a put.
+/// value leaves empty removed. The version is bumped, and checked when `expected_version` is
+/// given (like an update).
 pub(crate) fn upsert<T: Table>(
     table: &str,
     item: std::result::Result<Item, EncodeError>,
@@ -422,7 +486,11 @@ pub(crate) fn upsert<T: Table>(
     let mut item = crate::engine::guard_item(table, item.map_err(|e| encode_error(table, e))?)?;
     validate::check_item(table, definition, &item)?;
     let is_key = |a: &str| a == definition.partition_key || definition.sort_key.as_deref() == Some(a);
-    let (created, updated, version) = (T::CREATED_AT_ATTRIBUTE, T::UPDATED_AT_ATTRIBUTE, T::VERSION_ATTRIBUTE);
+    let (created, updated, version) = (
+        T::CREATED_AT_ATTRIBUTE,
+        T::UPDATED_AT_ATTRIBUTE,
+        T::VERSION_ATTRIBUTE,
+    );
     let managed = |a: &str| Some(a) == created || Some(a) == updated || Some(a) == version;
     let mut update = Update::new();
     if let Some(c) = created {
@@ -437,10 +505,16 @@ pub(crate) fn upsert<T: Table>(
     let key = key_of_item::<T>(&item);
     let present: std::collections::HashSet<String> = item.keys().cloned().collect();
     // Sorted, so the same value always renders the same expression.
-    let mut names: Vec<String> = item.keys().filter(|k| !is_key(k) && !managed(k)).cloned().collect();
+    let mut names: Vec<String> = item
+        .keys()
+        .filter(|k| !is_key(k) && !managed(k))
+        .cloned()
+        .collect();
     names.sort_unstable();
     for attribute in names {
-        let Some(value) = item.remove(&attribute) else { continue };
+        let Some(value) = item.remove(&attribute) else {
+            continue;
+        };
         update = if if_not_exists.contains(&attribute) {
             update.set_if_not_exists(attribute, Value::from(value))
         } else {
@@ -458,7 +532,16 @@ pub(crate) fn upsert<T: Table>(
     let text = update.render(&mut attributes).map_err(|e| name_table(table, e))?;
     let guards = Guards::for_update(T::IMMUTABLE_ATTRIBUTES, &update);
     let version = version.zip(expected_version);
-    let mut prepared = finish::<T>(table, key, None, Some(text), attributes, version, guards, conditions)?;
+    let mut prepared = finish::<T>(
+        table,
+        key,
+        None,
+        Some(text),
+        attributes,
+        version,
+        guards,
+        conditions,
+    )?;
     prepared.written_version = version.map(|(_, v)| v.saturating_add(1));
     Ok(prepared)
 }

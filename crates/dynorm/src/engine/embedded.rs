@@ -69,7 +69,10 @@ impl EmbeddedBackend {
             ..Default::default()
         };
         let out = self.db.put_item(req).map_err(|e| from_dynoxide(&table, e))?;
-        Ok(item_response(out.attributes, out.consumed_capacity.map(|c| c.capacity_units)))
+        Ok(item_response(
+            out.attributes,
+            out.consumed_capacity.map(|c| c.capacity_units),
+        ))
     }
 
     fn get(&self, r: GetItem, capacity: Option<String>) -> Result<Response> {
@@ -84,7 +87,10 @@ impl EmbeddedBackend {
             ..Default::default()
         };
         let out = self.db.get_item(req).map_err(|e| from_dynoxide(&table, e))?;
-        Ok(item_response(out.item, out.consumed_capacity.map(|c| c.capacity_units)))
+        Ok(item_response(
+            out.item,
+            out.consumed_capacity.map(|c| c.capacity_units),
+        ))
     }
 
     fn delete(&self, r: DeleteItem, capacity: Option<String>) -> Result<Response> {
@@ -102,7 +108,10 @@ impl EmbeddedBackend {
             ..Default::default()
         };
         let out = self.db.delete_item(req).map_err(|e| from_dynoxide(&table, e))?;
-        Ok(item_response(out.attributes, out.consumed_capacity.map(|c| c.capacity_units)))
+        Ok(item_response(
+            out.attributes,
+            out.consumed_capacity.map(|c| c.capacity_units),
+        ))
     }
 
     fn update(&self, r: UpdateItem, capacity: Option<String>) -> Result<Response> {
@@ -121,7 +130,10 @@ impl EmbeddedBackend {
             ..Default::default()
         };
         let out = self.db.update_item(req).map_err(|e| from_dynoxide(&table, e))?;
-        Ok(item_response(out.attributes, out.consumed_capacity.map(|c| c.capacity_units)))
+        Ok(item_response(
+            out.attributes,
+            out.consumed_capacity.map(|c| c.capacity_units),
+        ))
     }
 
     fn batch_write(&self, r: BatchWrite, capacity: Option<String>) -> Result<Response> {
@@ -265,7 +277,11 @@ impl EmbeddedBackend {
         };
         Ok(Response {
             answer: Answer::Page(ReadPage {
-                items: items.unwrap_or_default().into_iter().map(item_from_dynoxide).collect(),
+                items: items
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(item_from_dynoxide)
+                    .collect(),
                 count,
                 last_key: last_key.map(item_from_dynoxide),
             }),
@@ -387,7 +403,10 @@ fn transact_item(w: TxWrite) -> Result<tw::TransactWriteItem> {
 }
 
 /// The placeholders as dynoxide takes them: `None` for an empty map (DynamoDB refuses those).
-fn split(table: &str, placeholders: Placeholders) -> Result<(Option<HashMap<String, String>>, Option<DynItem>)> {
+fn split(
+    table: &str,
+    placeholders: Placeholders,
+) -> Result<(Option<HashMap<String, String>>, Option<DynItem>)> {
     let Placeholders { names, values } = placeholders;
     let values = if values.is_empty() {
         None

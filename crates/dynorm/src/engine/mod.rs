@@ -33,9 +33,9 @@ pub(crate) mod request;
 pub(crate) use backend::{Backend, Engine};
 #[cfg(feature = "embedded")]
 pub(crate) use embedded::EmbeddedBackend;
-pub(crate) use remote::RemoteBackend;
 pub use guard::expression_depth;
 pub(crate) use guard::{check_expression, guard_item};
+pub(crate) use remote::RemoteBackend;
 
 /// The deepest an expression may nest before dynorm refuses it (see [`expression_depth`] for
 /// what is counted).

@@ -9,8 +9,8 @@ use aws_sdk_dynamodb::types::{
 use super::backend::Backend;
 use super::error_map::{build_error, from_sdk};
 use super::request::{
-    Answer, BatchGet, BatchWrite, DeleteItem, GetItem, PutItem, ReadPage, ReadPageRequest, Request,
-    Response, ReturnValues, TransactGet, TransactWrite, TxKind, TxWrite, UpdateItem, WriteOp,
+    Answer, BatchGet, BatchWrite, DeleteItem, GetItem, PutItem, ReadPage, ReadPageRequest, Request, Response,
+    ReturnValues, TransactGet, TransactWrite, TxKind, TxWrite, UpdateItem, WriteOp,
 };
 use crate::Result;
 use crate::future::BoxFuture;
@@ -402,4 +402,3 @@ fn total(capacity: Option<&[ConsumedCapacity]>) -> Option<f64> {
         .filter(|c| !c.is_empty())
         .map(|c| c.iter().filter_map(ConsumedCapacity::capacity_units).sum())
 }
-

@@ -784,7 +784,15 @@ impl Backfill {
         let mut totals = self.counts;
         let mut pages = 0usize;
         loop {
-            let page = self.client.engine().read_page(ReadPageRequest { read: request.clone(), start: start.take(), segment: None }).await?;
+            let page = self
+                .client
+                .engine()
+                .read_page(ReadPageRequest {
+                    read: request.clone(),
+                    start: start.take(),
+                    segment: None,
+                })
+                .await?;
             pages += 1;
             let mut counts = Counts::default();
             let outcomes: Vec<ItemOutcome> = futures::stream::iter(page.items)

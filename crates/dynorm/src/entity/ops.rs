@@ -1389,7 +1389,8 @@ fn computed_sources<E: Entity>(attribute: &str) -> Option<Vec<String>> {
     if let Some(j) = E::JOINED.iter().find(|j| j.attribute == attribute) {
         return Some(names(j.fields));
     }
-    (E::layout().entity_attribute == Some(attribute)).then(|| vec![format!("the entity type `{}`", E::ENTITY_TYPE)])
+    (E::layout().entity_attribute == Some(attribute))
+        .then(|| vec![format!("the entity type `{}`", E::ENTITY_TYPE)])
 }
 
 /// A planning refusal as the [`crate::Error`] a plain update reports.
@@ -1400,14 +1401,21 @@ fn entity_error(entity: &'static str, e: EntityError) -> crate::Error {
         message,
     };
     match e {
-        EntityError::MissingFields { index, attribute, missing, .. } => crate::Error::IncompleteUpdate {
+        EntityError::MissingFields {
+            index,
+            attribute,
+            missing,
+            ..
+        } => crate::Error::IncompleteUpdate {
             table: String::new(),
             entity: entity.to_owned(),
             index: index.map(str::to_owned),
             attribute: attribute.to_owned(),
             missing: missing.iter().map(|m| (*m).to_owned()).collect(),
         },
-        EntityError::MissingJoinSources { attribute, missing, .. } => crate::Error::IncompleteUpdate {
+        EntityError::MissingJoinSources {
+            attribute, missing, ..
+        } => crate::Error::IncompleteUpdate {
             table: String::new(),
             entity: entity.to_owned(),
             index: None,

@@ -247,7 +247,9 @@ impl Instrumented {
                         .to_owned(),
                 });
             }
-            let held: Vec<bool> = (0..items).map(|_| rng.chance(plan.unprocessed_fraction)).collect();
+            let held: Vec<bool> = (0..items)
+                .map(|_| rng.chance(plan.unprocessed_fraction))
+                .collect();
             counts.held_back += held.iter().filter(|h| **h).count() as u64;
             Ok(held)
         };
@@ -307,15 +309,20 @@ fn describe(request: &Request) -> SentRequest {
         items: Vec::new(),
         count: request.count(),
     };
-    let resolved = |e: &Option<String>, names: &HashMap<String, String>| e.as_deref().map(|e| resolve(e, names));
+    let resolved =
+        |e: &Option<String>, names: &HashMap<String, String>| e.as_deref().map(|e| resolve(e, names));
     match request {
         Request::Put(r) => {
-            sent.conditions.extend(resolved(&r.condition, &r.placeholders.names));
+            sent.conditions
+                .extend(resolved(&r.condition, &r.placeholders.names));
             sent.items.push(r.item.clone());
         }
-        Request::Delete(r) => sent.conditions.extend(resolved(&r.condition, &r.placeholders.names)),
+        Request::Delete(r) => sent
+            .conditions
+            .extend(resolved(&r.condition, &r.placeholders.names)),
         Request::Update(r) => {
-            sent.conditions.extend(resolved(&r.condition, &r.placeholders.names));
+            sent.conditions
+                .extend(resolved(&r.condition, &r.placeholders.names));
             sent.updates.push(resolve(&r.update, &r.placeholders.names));
         }
         Request::Read(r) => {
@@ -328,7 +335,8 @@ fn describe(request: &Request) -> SentRequest {
         })),
         Request::TransactWrite(r) => {
             for w in &r.items {
-                sent.conditions.extend(resolved(&w.condition, &w.placeholders.names));
+                sent.conditions
+                    .extend(resolved(&w.condition, &w.placeholders.names));
                 sent.updates.extend(resolved(&w.update, &w.placeholders.names));
                 if w.kind == TxKind::Put {
                     sent.items.push(w.item.clone());
