@@ -608,6 +608,53 @@ def capture_storm(env: Env) -> None:
         },
     )
 
+    # ---- querysets ------------------------------------------------------------------------
+    env.clear(STORM_TABLE)
+    for iid, prov in (("INT0001", "github"), ("INT0002", "github"), ("INT0003", "gitlab")):
+        TenantIntegration.objects.create(**{**base, "integration_id": iid, "provider": prov})
+    env.rec.take()
+    qs_items = env.scan(STORM_TABLE)
+    queries: Dict[str, Any] = {}
+
+    def q(name: str, python: str, fn: Callable[[], Any]) -> None:
+        r = attempt(lambda: [m.integration_id for m in fn()])
+        queries[name] = {"python": python, **r, "requests": env.rec.take()}
+
+    q("partition", "list(TenantIntegration.objects.using(tenant_name='acme'))",
+      lambda: list(TenantIntegration.objects.using(tenant_name="acme")))
+    q("limit_2", "list(TenantIntegration.objects.using(tenant_name='acme').limit(2))",
+      lambda: list(TenantIntegration.objects.using(tenant_name="acme").limit(2)))
+    q("index", "list(TenantIntegration.objects.using(provider='github').use_index(True))",
+      lambda: list(TenantIntegration.objects.using(provider="github").use_index(True)))
+    q("starting_after_consistent",
+      "list(TenantIntegration.objects.using(tenant_name='acme', integration_id='INT0001')"
+      ".starting_after(True).consistent(True))",
+      lambda: list(TenantIntegration.objects.using(tenant_name="acme", integration_id="INT0001")
+                   .starting_after(True).consistent(True)))
+    q("reverse", "list(TenantIntegration.objects.using(tenant_name='acme').reverse())",
+      lambda: list(TenantIntegration.objects.using(tenant_name="acme").reverse()))
+    q("only", "list(TenantIntegration.objects.using(tenant_name='acme').only('integration_id', 'provider'))",
+      lambda: list(TenantIntegration.objects.using(tenant_name="acme").only("integration_id", "provider")))
+    write_fixture(
+        STORM,
+        "queryset",
+        {
+            "description": "QuerySet requests and results over three items of one tenant (two providers).",
+            "model": ti_model,
+            "items": qs_items,
+            "queries": queries,
+            "observed": [
+                "using(**pk fields) -> Query KeyConditionExpression 'PK = :pk'",
+                "use_index(True) -> IndexName GSI1, 'GSI1PK = :gsi1pk'",
+                "starting_after(True) -> ' AND SK > :sk' with the rendered SK of the using() values",
+                "consistent(True) -> ConsistentRead true; reverse() -> ScanIndexForward false",
+                "only(...) -> ProjectionExpression 'integration_id, provider' (names unescaped)",
+                ".limit(n) caps the results client-side; no Limit is sent to DynamoDB",
+            ],
+        },
+    )
+    env.clear(STORM_TABLE)
+
     # ---- key errors ---------------------------------------------------------------------
     errs = {
         "pk_field_none": attempt(lambda: TenantIntegration(tenant_name=None, integration_id="i", provider="p").get_pk()),
@@ -1000,6 +1047,76 @@ def capture_dynamojo(env: Env) -> None:
         },
     )
     env.rec.take()
+
+    # ---- queries: automatic index selection ------------------------------------------------
+    from boto3.dynamodb.conditions import Key
+
+    env.clear(DYNAMOJO_TABLE)
+    for iid, status, owner in (("inc-1", "OPEN", "alice"), ("inc-2", "CLOSED", "alice"), ("inc-3", "OPEN", None)):
+        run(Incident(**{**inc, "incidentId": iid, "status": status, "owner": owner}).save())
+    env.rec.take()
+    q_items = env.scan(DYNAMOJO_TABLE)
+    queries: Dict[str, Any] = {}
+
+    def q(name: str, python: str, fn: Callable[[], Any]) -> None:
+        r = attempt(lambda: sorted(i.incidentId for i in run(fn()).Items))
+        queries[name] = {"python": python, **r, "requests": env.rec.take()}
+
+    q("table_by_alias", "await Incident.query(Key('accountId').eq('acct-1'))",
+      lambda: Incident.query(Key("accountId").eq("acct-1")))
+    q("gsi0_by_alias", "await Incident.query(Key('status').eq('OPEN'))",
+      lambda: Incident.query(Key("status").eq("OPEN")))
+    q("gsi1_begins_with", "await Incident.query(Key('owner').eq('alice') & Key('statusDate').begins_with('OPEN~'))",
+      lambda: Incident.query(Key("owner").eq("alice") & Key("statusDate").begins_with("OPEN~")))
+    q("lsi0_range", "await Incident.query(Key('accountId').eq('acct-1') & Key('providerKey').begins_with('aws~'))",
+      lambda: Incident.query(Key("accountId").eq("acct-1") & Key("providerKey").begins_with("aws~")))
+    q("no_index", "await Incident.query(Key('email').eq('x'))", lambda: Incident.query(Key("email").eq("x")))
+    write_fixture(
+        DYNAMOJO,
+        "incident_queries",
+        {
+            "description": "Query requests: dynamojo picks the index from the attribute names in the key "
+            "condition (aliases or key names) and rewrites them to the index key attributes.",
+            "model": incident_model,
+            "items": q_items,
+            "queries": queries,
+            "observed": [
+                "alias names in Key(...) are rewritten to the index key names (#key_name0 -> pk / gsi0_pk ...)",
+                "placeholders: #key_nameN / :key_valueN; Limit 1000 by default; IndexName omitted for the table",
+                "a condition on a non-key attribute raises dynamojo.exceptions.IndexNotFoundError",
+                "items without gsi1_pk (owner None) are absent from gsi1",
+            ],
+        },
+    )
+
+    # ---- drop_null_index_keys=False ----------------------------------------------------------
+    class StrictIncident(Incident):
+        @classmethod
+        def _config(cls) -> DynamojoConfig:
+            if "StrictIncident" not in configs:
+                base_cfg = Incident._config()
+                configs["StrictIncident"] = DynamojoConfig(
+                    table=DYNAMOJO_TABLE,
+                    dynamo_client=env.client,
+                    indexes=indexes,
+                    joined_attributes=base_cfg.joined_attributes,
+                    index_maps=base_cfg.index_maps,
+                    drop_null_index_keys=False,
+                )
+            return configs["StrictIncident"]
+
+    save_case(
+        "incident_none_keep_null_index_keys",
+        "drop_null_index_keys=False with owner None: dynamojo sends gsi1_pk = NULL.",
+        StrictIncident,
+        {**incident_model, "class": "StrictIncident", "drop_null_index_keys": False,
+         "source": incident_model["source"] + source_of(StrictIncident)},
+        {**inc, "owner": None},
+        [
+            "the PutItem carries gsi1_pk = {\"NULL\": true}; the server refuses it (an index key must be S), "
+            "which is why dynamojo drops None index keys by default",
+        ],
+    )
 
     # ---- update semantics -----------------------------------------------------------------
     env.clear(DYNAMOJO_TABLE)
