@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
 import datetime as _dt
 import decimal
 import importlib.metadata
@@ -161,16 +162,19 @@ class Recorder:
 
 
 class Env:
-    """One moto account: a low-level client, a resource and a recorder."""
+    """One DynamoDB (moto in process, or an endpoint): a low-level client, a resource and a recorder."""
 
-    def __init__(self) -> None:
-        self.client = boto3.client("dynamodb", region_name="us-east-1")
-        self.resource = boto3.resource("dynamodb", region_name="us-east-1")
+    def __init__(self, endpoint: Optional[str] = None) -> None:
+        kw: Dict[str, Any] = {"region_name": "us-east-1"}
+        if endpoint:
+            kw["endpoint_url"] = endpoint
+        self.client = boto3.client("dynamodb", **kw)
+        self.resource = boto3.resource("dynamodb", **kw)
         self.rec = Recorder()
         self.rec.attach(self.client)
         self.rec.attach(self.resource.meta.client)
         # A separate, unrecorded client for snapshots and set-up.
-        self.raw = boto3.client("dynamodb", region_name="us-east-1")
+        self.raw = boto3.client("dynamodb", **kw)
 
     def scan(self, table: str) -> List[Dict[str, Any]]:
         items: List[Dict[str, Any]] = []
@@ -200,6 +204,8 @@ class Env:
 WRITTEN: List[Path] = []
 CHANGED: List[Path] = []
 CHECK = False
+DIFF = False
+SERVER = "moto mock_aws"
 
 
 def dumps_compact(v: Any, indent: int = 0, width: int = 110) -> str:
@@ -220,7 +226,7 @@ def write_fixture(library: str, case: str, data: Dict[str, Any]) -> None:
     data = {
         "library": library,
         "version": VERSIONS[library],
-        "captured_with": TOOL_VERSIONS,
+        "captured_with": {**TOOL_VERSIONS, "server": SERVER},
         "case": case,
         **data,
     }
@@ -231,6 +237,11 @@ def write_fixture(library: str, case: str, data: Dict[str, Any]) -> None:
     if old == text:
         return
     CHANGED.append(path)
+    if CHECK and DIFF:
+        import difflib
+
+        sys.stdout.writelines(difflib.unified_diff((old or "").splitlines(True), text.splitlines(True),
+                                                   str(path), "(this run)", n=2))
     if not CHECK:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
@@ -1275,7 +1286,7 @@ def capture_dynamo_query(env: Env) -> None:
         read_capacity_units = 1
         write_capacity_units = 1
 
-    no_capacity = attempt(lambda: users.create_table())
+    no_capacity = attempt(lambda: users.create_table() and "(CreateTable output)")
     no_capacity_requests = env.rec.take()
     provisioned = attempt(lambda: ProvisionedUserTable().create_table() and None)
     provisioned_requests = env.rec.take()
@@ -1294,7 +1305,7 @@ def capture_dynamo_query(env: Env) -> None:
                             "described_billing_mode": desc.get("BillingModeSummary", {}).get("BillingMode",
                                                                                              "(no BillingModeSummary)")},
             "second_call": {"python": "UserTable().create_table() when the table is ACTIVE",
-                            **attempt(lambda: users.create_table()),
+                            **attempt(lambda: users.create_table() and "(CreateTable output)"),
                             "requests": [c["operation"] for c in env.rec.take()]},
             "observed": [
                 "without capacity units the request has neither BillingMode nor ProvisionedThroughput, and the "
@@ -1596,11 +1607,20 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--check", action="store_true", help="do not write; exit 1 if any fixture would change")
     ap.add_argument("--only", choices=[STORM, DYNAMOJO, DQ], action="append")
+    ap.add_argument("--endpoint", help="run against this DynamoDB endpoint (fresh, empty) instead of moto in "
+                    "process; with --check --diff this shows where that server answers differently")
+    ap.add_argument("--out", help="fixture directory (default: interop/fixtures)")
+    ap.add_argument("--diff", action="store_true", help="with --check: print a unified diff per changed fixture")
     args = ap.parse_args()
     CHECK = args.check
+    global FIXTURES, DIFF, SERVER
+    if args.out:
+        FIXTURES = Path(args.out).resolve()
+    DIFF = args.diff
+    SERVER = "endpoint" if args.endpoint else "moto mock_aws"
     only = set(args.only or [STORM, DYNAMOJO, DQ])
-    with mock_aws():
-        env = Env()
+    with (contextlib.nullcontext() if args.endpoint else mock_aws()):
+        env = Env(args.endpoint)
         if STORM in only:
             from single_table_orm import connection
 
@@ -1611,7 +1631,7 @@ def main() -> int:
         if DQ in only:
             capture_dynamo_query(env)
     for p in CHANGED:
-        print(("would change: " if CHECK else "wrote: ") + str(p.relative_to(HERE)))
+        print(("would change: " if CHECK else "wrote: ") + str(p))
     print(f"{len(WRITTEN)} fixtures, {len(CHANGED)} changed")
     return 1 if (CHECK and CHANGED) else 0
 
