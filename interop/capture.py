@@ -1593,6 +1593,156 @@ def capture_dynamo_query(env: Env) -> None:
     env.clear(DQ_TABLE)
 
 
+def capture_dynamo_query_seed(env: Env) -> None:
+    """The seed document's (004) UserTable example, as written and with the minimum fixes."""
+    from typing import Optional
+
+    from dynamo_query import DataTable, DynamoRecord, DynamoTable
+    from dynamo_query.dynamo_table_index import DynamoTableIndex
+    from dynamo_query.expressions import ConditionExpression
+
+    resource = env.resource
+    SEED_TABLE = "my_table"
+
+    # Verbatim from the seed (004), except the comments.
+    class UserRecord(DynamoRecord):
+        pk: str
+        email: str
+        name: str
+        points: Optional[int] = None
+
+    class UserTable(DynamoTable[UserRecord]):
+        table_keys = {'pk'}
+
+        @property
+        def table(self) -> str:
+            return "my_table"
+
+        def get_partition_key(self, record: UserRecord) -> str:
+            return record.email
+
+        def get_sort_key(self, record: UserRecord) -> None:
+            return None
+
+        global_secondary_indexes = [
+            DynamoTableIndex("gsi_name", "name", None),
+            DynamoTableIndex("gsi_email_age", "email", "age"),
+        ]
+
+    # The smallest changes that make it run: a Table resource, no sort key, capacity (dynamo_query
+    # sends no BillingMode), a record class that computes pk from email and declares every key it
+    # stores (typed records drop undeclared keys; the seed's calls pass only 'email' to reads), and
+    # 'age' typed N in the index (the default key type S refuses a numeric age).
+    class FixedUserRecord(DynamoRecord):
+        email: str
+        name: Optional[str] = None
+        points: Optional[int] = None
+        age: Optional[int] = None
+        dt_created: Optional[str] = None
+        dt_modified: Optional[str] = None
+
+        @DynamoRecord.compute_key("pk")
+        def _compute_pk(self) -> str:
+            return self.email
+
+    class FixedUserTable(DynamoTable[FixedUserRecord]):
+        record_class = FixedUserRecord
+        sort_key_name = None
+        read_capacity_units = 1
+        write_capacity_units = 1
+        global_secondary_indexes = [
+            DynamoTableIndex("gsi_name", "name", None),
+            DynamoTableIndex("gsi_email_age", "email", "age", sort_key_type="N"),
+        ]
+
+        @property
+        def table(self) -> Any:
+            return resource.Table(SEED_TABLE)
+
+        def get_partition_key(self, record: FixedUserRecord) -> str:
+            return record.email
+
+    steps: List[Dict[str, Any]] = []
+
+    def step(name: str, python: str, fn: Callable[[], Any], at: Optional[str] = None) -> None:
+        if at:
+            with freeze_time(at):
+                r = attempt(fn)
+        else:
+            r = attempt(fn)
+        if "returned" in r:
+            r["returned"] = jsonable(r["returned"])
+        names = {t for t in env.raw.list_tables()["TableNames"]}
+        steps.append({"step": name, "python": python, **r, "requests": env.rec.take(),
+                      "items_after": env.scan(SEED_TABLE) if SEED_TABLE in names else None,
+                      **({"frozen_utc_time": at} if at else {})})
+
+    seed_table = UserTable()
+    fixed = FixedUserTable()
+    step("create_table_as_written", "UserTable().create_table()  (table returns the str 'my_table')",
+         lambda: seed_table.create_table())
+    step("create_table_fixed", "FixedUserTable().create_table()", lambda: fixed.create_table() and None)
+    step("upsert_record", "user_table.upsert_record({'email': 'newuser@gmail.com', 'name': 'Somebody Oncetoldme', "
+         "'age': 23}, set_if_not_exists_keys=['age'])",
+         lambda: _dict_or_none(fixed.upsert_record({"email": "newuser@gmail.com", "name": "Somebody Oncetoldme",
+                                                    "age": 23}, set_if_not_exists_keys=["age"])), T1)
+    step("upsert_record_again", "the same upsert with 'age': 99 later",
+         lambda: _dict_or_none(fixed.upsert_record({"email": "newuser@gmail.com", "name": "Somebody Oncetoldme",
+                                                    "age": 99}, set_if_not_exists_keys=["age"])), T2)
+    step("batch_upsert", "user_table.batch_upsert(DataTable[UserRecord]().add_record({'email': 'puppy@gmail.com', "
+         "'name': 'Doge Barky', 'age': 20}, {'email': 'elon@gmail.com', 'name': 'Elon Musk', 'age': 5289}))",
+         lambda: [dict(r) for r in fixed.batch_upsert(DataTable[FixedUserRecord]().add_record(
+             {"email": "puppy@gmail.com", "name": "Doge Barky", "age": 20},
+             {"email": "elon@gmail.com", "name": "Elon Musk", "age": 5289}))], T2)
+    step("get_record", "user_table.get_record({'email': 'suspicious@gmail.com'})",
+         lambda: _dict_or_none(fixed.get_record({"email": "suspicious@gmail.com"})))
+    step("batch_get", "user_table.batch_get(DataTable[UserRecord]().add_record({'email': 'puppy@gmail.com'}, "
+         "{'email': 'elon@gmail.com'}))",
+         lambda: [dict(r) for r in fixed.batch_get(DataTable[FixedUserRecord]().add_record(
+             {"email": "puppy@gmail.com"}, {"email": "elon@gmail.com"}))])
+    step("query_gsi_email_age", "list(user_table.query(partition_key='elon@gmail.com', index=gsi_email_age, "
+         "sort_key=5289))",
+         lambda: [dict(r) for r in fixed.query(partition_key="elon@gmail.com",
+                                               index=FixedUserTable.global_secondary_indexes[1], sort_key=5289)])
+    step("scan_filter", "list(user_table.scan(filter_expression=ConditionExpression('age', '<='), limit=5, "
+         "projection=('name', 'email'), data={'age': 45}))",
+         lambda: [dict(r) for r in fixed.scan(filter_expression=ConditionExpression("age", "<="), limit=5,
+                                              projection=("name", "email"), data={"age": 45})])
+    step("delete_record", "user_table.delete_record({'email': 'cheater@gmail.com'}) then ({'email': 'puppy@gmail.com'})",
+         lambda: [_dict_or_none(fixed.delete_record({"email": "cheater@gmail.com"})),
+                  _dict_or_none(fixed.delete_record({"email": "puppy@gmail.com"}))])
+    write_fixture(
+        DQ,
+        "seed_user_table",
+        {
+            "description": "The seed document's (shared/seeds/004) UserTable example: as written, then with the "
+            "smallest changes that make it run (FixedUserRecord/FixedUserTable); the calls are the seed's own.",
+            "model": {"source": source_of(UserRecord, UserTable, FixedUserRecord, FixedUserTable)},
+            "steps": steps,
+            "dt_pattern": DT_PATTERN,
+            "observed": [
+                "as written the example cannot create its table: `table` returns a str, and dynamo_query needs a "
+                "boto3 Table resource (AttributeError: 'str' object has no attribute 'meta')",
+                "table_keys = {'pk'} alone does not remove the sort key (sort_key_name stays 'sk'); "
+                "sort_key_name = None does",
+                "the seed's UserRecord declares pk as a required field, so its records without 'pk' fail in the "
+                "record class (ValueError 'UserRecord.pk must be set') before get_partition_key is consulted; "
+                "a computed pk (compute_key) is what works",
+                "DynamoTableIndex('gsi_email_age', 'email', 'age') declares 'age' as S (the default key type), "
+                "so a numeric age cannot be stored; the fixed table declares sort_key_type='N'",
+                "'age' is not a field of the seed's UserRecord, so a typed record would silently drop it",
+                "upsert_record: dt_created == dt_modified on the new item; with set_if_not_exists_keys=['age'] "
+                "a later upsert keeps age 23",
+                "batch_get/get_record/delete_record with only {'email'} work once pk is computed; a missing "
+                "item: get_record -> None, delete_record -> None",
+                "scan(projection=('name', 'email')) sends ProjectionExpression for name and email only (the pk in "
+                "the returned records is recomputed by the record class); limit=5 is sent as Limit 5",
+            ],
+        },
+    )
+    env.clear(SEED_TABLE) if SEED_TABLE in env.raw.list_tables()["TableNames"] else None
+
+
 def _dict_or_none(x: Any) -> Any:
     return None if x is None else dict(x)
 
@@ -1630,6 +1780,7 @@ def main() -> int:
             capture_dynamojo(env)
         if DQ in only:
             capture_dynamo_query(env)
+            capture_dynamo_query_seed(env)
     for p in CHANGED:
         print(("would change: " if CHECK else "wrote: ") + str(p))
     print(f"{len(WRITTEN)} fixtures, {len(CHANGED)} changed")
