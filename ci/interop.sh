@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Interop with the real Python libraries (single-table-orm, dynamojo, dynamoquery; versions in
+# interop/requirements.txt), in a venv under the cargo target directory (reused across runs):
+#
+#   1. the committed fixtures are current: interop/capture.py --check (moto in process);
+#   2. the read-back script passes against moto's server: interop/read_back.py --self-test;
+#   3. with DYNORM_SERVE=1: the same capture against a fresh `dynorm serve` matches the fixtures
+#      (expected differences are listed in interop/README.md, so this step only reports), and the
+#      read-back passes against it with the libraries writing and with the fixture items put raw.
+#
+#   bash ci/interop.sh
+#   DYNORM_SERVE=1 bash ci/interop.sh
+#
+# Needs Python >= 3.11 (`PYTHON=python3.12` to choose) and PyPI.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+target="${CARGO_TARGET_DIR:-target}"
+venv="$target/interop-venv"
+python="${PYTHON:-python3}"
+
+if [ ! -x "$venv/bin/python" ] || ! cmp -s interop/requirements.txt "$venv/requirements.txt"; then
+    echo "== installing interop/requirements.txt into $venv"
+    "$python" -m venv "$venv"
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r interop/requirements.txt
+    cp interop/requirements.txt "$venv/requirements.txt"
+fi
+
+echo "== fixtures are current (interop/capture.py --check)"
+"$venv/bin/python" interop/capture.py --check --diff
+
+echo "== read-back self-test against moto's server"
+"$venv/bin/python" interop/read_back.py --self-test
+
+if [ -n "${DYNORM_SERVE:-}" ]; then
+    cargo build -q -p dynorm-cli --bin dynorm
+    bin="$target/debug/dynorm"
+    run_serve() {
+        "$bin" serve --port "$1" >/dev/null 2>&1 &
+        serve_pid=$!
+        for _ in $(seq 50); do
+            if (echo > "/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+            sleep 0.1
+        done
+        echo "dynorm serve did not start" >&2
+        return 1
+    }
+    port=18766
+    echo "== capture against dynorm serve (differences from moto are reported, not fatal)"
+    run_serve "$port"
+    "$venv/bin/python" interop/capture.py --endpoint "http://127.0.0.1:$port" --check --diff \
+        | grep -v '"server"' || true
+    kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+
+    port=18767
+    echo "== read-back against dynorm serve: libraries write, then raw items"
+    run_serve "$port"
+    status=0
+    "$venv/bin/python" interop/read_back.py --endpoint "http://127.0.0.1:$port" --create-tables --write library || status=1
+    "$venv/bin/python" interop/read_back.py --endpoint "http://127.0.0.1:$port" --write raw || status=1
+    kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
+    exit "$status"
+fi
