@@ -225,3 +225,9 @@ impl FromStr for Path {
         Path::parse(text)
     }
 }
+
+impl super::Render for Path {
+    fn render(&self, attributes: &mut super::ExpressionAttributes) -> Result<String> {
+        Path::render(self, attributes)
+    }
+}
