@@ -1017,6 +1017,10 @@ fn expand(
                     <Self as ::dynorm::entity::Entity>::from_entity_item(item)
                 }
 
+                fn stored_attributes() -> ::std::vec::Vec<&'static str> {
+                    ::dynorm::entity::stored_attributes::<Self>()
+                }
+
                 fn complete_update(
                     key: &::dynorm::Item,
                     update: &::dynorm::expr::Update,

@@ -521,8 +521,7 @@ pub(crate) fn upsert<T: Table>(
             update.set(attribute, Value::from(value))
         };
     }
-    for a in &definition.attributes {
-        let a = a.name.as_str();
+    for a in T::stored_attributes() {
         // Left out of the encoded item: empty in the value.
         if !is_key(a) && !managed(a) && !present.contains(a) && !if_not_exists.contains(a) {
             update = update.remove(a);

@@ -94,7 +94,7 @@ pub mod template;
 pub use collection::{Collection, CollectionItems, EnumCollection, EnumItems};
 pub use context::TableContext;
 pub use model::{EntityDefinition, EntityField, EntityJoin, EntityKey, EntityProblems};
-pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem, complete_update};
+pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem, complete_update, stored_attributes};
 pub use template::{Segment, Template, TemplateError};
 
 /// The default name of the attribute holding an item's entity type.

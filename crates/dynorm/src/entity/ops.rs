@@ -1427,3 +1427,16 @@ fn entity_error(entity: &'static str, e: EntityError) -> crate::Error {
         other => invalid(other.to_string()),
     }
 }
+
+/// Every attribute entity `E` may store: its fields' stored names, its key attributes, its joined
+/// attributes and the entity-type attribute. `#[derive(Entity)]` calls this from
+/// [`Table::stored_attributes`].
+pub fn stored_attributes<E: Entity>() -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = E::FIELDS.iter().map(|f| f.stored).collect();
+    names.extend(E::KEYS.iter().map(|k| k.attribute));
+    names.extend(E::JOINED.iter().map(|j| j.attribute));
+    names.extend(E::layout().entity_attribute);
+    names.sort_unstable();
+    names.dedup();
+    names
+}
