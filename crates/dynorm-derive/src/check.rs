@@ -171,35 +171,10 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
     check_has_partition_key(input, partition_key, &mut errors);
 
     let mut keys = Keys::new(fields.len());
-    for mark in &marks {
-        if let Stored::Field(i) = mark.what {
-            let role = if mark.partition {
-                "the partition key"
-            } else {
-                "the sort key"
-            };
-            keys.mark(&fields[i], &field_attrs[i], i, role, false, &mut errors);
-        }
-    }
-
-    let mut indexes = Indexes::new(&names, &table_attrs);
-    let gsis = table_attrs
-        .gsis
-        .iter()
-        .enumerate()
-        .map(|(n, g)| indexes.gsi(n, g, &mut errors))
-        .collect();
-    let lsis = table_attrs
-        .lsis
-        .iter()
-        .enumerate()
-        .map(|(n, l)| indexes.lsi(n, l, (partition_key, sort_key), &mut errors))
-        .collect();
-    for (t, role, _) in indexes.key_targets {
-        if let Target::Field(i) = t {
-            keys.mark(&fields[i], &field_attrs[i], i, &role, true, &mut errors);
-        }
-    }
+    keys.mark_table_keys(&marks, &fields, &field_attrs, &mut errors);
+    let (gsis, lsis, index_keys) =
+        Indexes::new(&names, &table_attrs).read(&table_attrs, (partition_key, sort_key), &mut errors);
+    keys.mark_index_keys(index_keys, &fields, &field_attrs, &mut errors);
 
     let ttl = table_attrs
         .ttl
@@ -878,6 +853,41 @@ impl<'a> Keys<'a> {
         }
     }
 
+    /// The table's key fields, each checked as a key.
+    fn mark_table_keys(
+        &mut self,
+        marks: &[KeyMark],
+        fields: &[Field<'a>],
+        field_attrs: &[attr::FieldAttrs],
+        errors: &mut Errors,
+    ) {
+        for mark in marks {
+            if let Stored::Field(i) = mark.what {
+                let role = if mark.partition {
+                    "the partition key"
+                } else {
+                    "the sort key"
+                };
+                self.mark(&fields[i], &field_attrs[i], i, role, false, errors);
+            }
+        }
+    }
+
+    /// The fields used as index keys (after the table's, so a table key is checked as such).
+    fn mark_index_keys(
+        &mut self,
+        targets: Vec<(Target, String)>,
+        fields: &[Field<'a>],
+        field_attrs: &[attr::FieldAttrs],
+        errors: &mut Errors,
+    ) {
+        for (t, role) in targets {
+            if let Target::Field(i) = t {
+                self.mark(&fields[i], &field_attrs[i], i, &role, true, errors);
+            }
+        }
+    }
+
     /// Rule: a key is never optional (an index key may be: the index is then sparse) and has
     /// no default. Field `i` is checked once, at its first role.
     fn mark(
@@ -932,7 +942,7 @@ struct Indexes<'n, 'm, 'a> {
     counts: (usize, usize),
     index_names: Vec<String>,
     /// (what, its role, where): fields among them are marked keys once all indexes are read.
-    key_targets: Vec<(Target, String, Span)>,
+    key_targets: Vec<(Target, String)>,
 }
 
 impl<'n, 'm, 'a> Indexes<'n, 'm, 'a> {
@@ -947,6 +957,28 @@ impl<'n, 'm, 'a> Indexes<'n, 'm, 'a> {
             index_names: Vec::new(),
             key_targets: Vec::new(),
         }
+    }
+
+    /// Every index, global then local, and the attributes used as their keys.
+    fn read(
+        mut self,
+        table_attrs: &attr::TableAttrs,
+        table_keys: (Option<Stored>, Option<Stored>),
+        errors: &mut Errors,
+    ) -> (Vec<Index>, Vec<Index>, Vec<(Target, String)>) {
+        let gsis = table_attrs
+            .gsis
+            .iter()
+            .enumerate()
+            .map(|(n, g)| self.gsi(n, g, errors))
+            .collect();
+        let lsis = table_attrs
+            .lsis
+            .iter()
+            .enumerate()
+            .map(|(n, l)| self.lsi(n, l, table_keys, errors))
+            .collect();
+        (gsis, lsis, self.key_targets)
     }
 
     /// The `n`-th `gsi(...)`: within DynamoDB's limit, named, with a partition key.
@@ -1076,7 +1108,7 @@ impl<'n, 'm, 'a> Indexes<'n, 'm, 'a> {
     /// An index key: a name that resolves, remembered as a key for `role`.
     fn key(&mut self, name: &Sp<String>, role: String, errors: &mut Errors) -> Option<String> {
         let t = self.names.resolve(name, errors)?;
-        self.key_targets.push((t, role, name.span));
+        self.key_targets.push((t, role));
         Some(self.names.stored(t))
     }
 
@@ -1106,7 +1138,7 @@ impl<'n, 'm, 'a> Indexes<'n, 'm, 'a> {
             return None;
         }
         self.key_targets
-            .push((t, format!("the sort key of index `{name}`"), sk.span));
+            .push((t, format!("the sort key of index `{name}`")));
         Some(self.names.stored(t))
     }
 
