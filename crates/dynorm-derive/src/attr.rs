@@ -484,38 +484,8 @@ pub(crate) fn parse_table(attrs: &[syn::Attribute], errors: &mut Errors) -> Tabl
                 once(&mut out.deletion_protection, v, name, span, errors);
             }
             TAG => {
-                let mut key = None;
-                let mut value = None;
-                meta.parse_nested_meta(|inner| {
-                    let inner_name = option_name(&inner);
-                    let inner_span = inner.path.span();
-                    match inner_name.as_str() {
-                        KEY => {
-                            let v = string(&inner, KEY, "\"team\"")?;
-                            once(&mut key, v, KEY, inner_span, errors);
-                        }
-                        VALUE => {
-                            let v = string(&inner, VALUE, "\"core\"")?;
-                            once(&mut value, v, VALUE, inner_span, errors);
-                        }
-                        _ => {
-                            errors.push(unknown(&inner, "tag", &[KEY, VALUE], None));
-                            skip_value(&inner)?;
-                        }
-                    }
-                    Ok(())
-                })?;
-                match (key, value) {
-                    (Some(k), Some(v)) => out.tags.push(Tag {
-                        span,
-                        key: k.value,
-                        value: v.value,
-                    }),
-                    _ => errors.at(
-                        span,
-                        "a tag needs a key and a value",
-                        "write `tag(key = \"team\", value = \"core\")`",
-                    ),
+                if let Some(tag) = parse_tag(meta, errors)? {
+                    out.tags.push(tag);
                 }
             }
             COMPAT => {
@@ -549,6 +519,47 @@ pub(crate) fn parse_table(attrs: &[syn::Attribute], errors: &mut Errors) -> Tabl
         Ok(())
     });
     out
+}
+
+/// `tag(key = "..", value = "..")`: both given, once each.
+fn parse_tag(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<Tag>> {
+    let span = meta.path.span();
+    let mut key = None;
+    let mut value = None;
+    meta.parse_nested_meta(|inner| {
+        let inner_name = option_name(&inner);
+        let inner_span = inner.path.span();
+        match inner_name.as_str() {
+            KEY => {
+                let v = string(&inner, KEY, "\"team\"")?;
+                once(&mut key, v, KEY, inner_span, errors);
+            }
+            VALUE => {
+                let v = string(&inner, VALUE, "\"core\"")?;
+                once(&mut value, v, VALUE, inner_span, errors);
+            }
+            _ => {
+                errors.push(unknown(&inner, "tag", &[KEY, VALUE], None));
+                skip_value(&inner)?;
+            }
+        }
+        Ok(())
+    })?;
+    match (key, value) {
+        (Some(k), Some(v)) => Ok(Some(Tag {
+            span,
+            key: k.value,
+            value: v.value,
+        })),
+        _ => {
+            errors.at(
+                span,
+                "a tag needs a key and a value",
+                "write `tag(key = \"team\", value = \"core\")`",
+            );
+            Ok(None)
+        }
+    }
 }
 
 fn parse_projection(meta: &ParseNestedMeta) -> syn::Result<Sp<Projection>> {

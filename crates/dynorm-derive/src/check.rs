@@ -127,727 +127,66 @@ enum Target {
     Composite(usize),
 }
 
+/// Turns a `#[derive(Table)]` input into its [`Model`]. Each rule is a function of its own; all
+/// of them run and push into one [`Errors`], so every broken rule is reported at once (the order
+/// of the calls is the order of the messages).
 pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
+    let named = named_fields(input)?;
     let mut errors = Errors::default();
-
-    let named = match &input.data {
-        syn::Data::Struct(syn::DataStruct {
-            fields: syn::Fields::Named(named),
-            ..
-        }) => named,
-        syn::Data::Struct(_) => {
-            return Err(error(
-                input.ident.span(),
-                "`#[derive(Table)]` needs a struct with named fields",
-                "each field is an attribute: write `struct Name { id: String, ... }`",
-            ));
-        }
-        syn::Data::Enum(e) => {
-            return Err(error(
-                e.enum_token.span,
-                "`#[derive(Table)]` works on structs, not enums",
-                "write `struct Name { id: String, ... }`; store an enum in a field with `#[dynorm(json)]`",
-            ));
-        }
-        syn::Data::Union(u) => {
-            return Err(error(
-                u.union_token.span,
-                "`#[derive(Table)]` works on structs, not unions",
-                "write `struct Name { id: String, ... }`",
-            ));
-        }
-    };
-    if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
-        errors.at(
-            input.generics.span(),
-            "`#[derive(Table)]` does not support generic structs",
-            "a table has one fixed schema: use concrete field types (a generic payload can go in a `Json<T>` field of a concrete struct)",
-        );
-    }
+    check_not_generic(input, &mut errors);
 
     let table_attrs = attr::parse_table(&input.attrs, &mut errors);
-    let compat = table_attrs.compat.as_ref().map(|c| c.value);
-    let da_vinci = compat == Some(Compat::DaVinci);
-    let rule = table_attrs
-        .rename_all
-        .as_ref()
-        .map(|r| r.value)
-        .or(da_vinci.then_some(RenameRule::Pascal));
-    let stored_name = |rename: Option<&Sp<String>>, name: &str| match (rename, rule) {
-        (Some(r), _) => r.value.clone(),
-        (None, Some(rule)) => rule.apply(name),
-        (None, None) => name.to_owned(),
-    };
+    let naming = Naming::new(&table_attrs);
+    let table = table_name(input, &table_attrs, &mut errors);
 
-    let table = match &table_attrs.table {
-        Some(t) => t.value.clone(),
-        None => {
-            errors.at(
-                input.ident.span(),
-                format!("`{}` has no table name", input.ident),
-                "add `#[dynorm(table = \"table_name\")]` to the struct",
-            );
-            String::new()
-        }
-    };
-
-    // Fields.
-    let mut fields = Vec::with_capacity(named.named.len());
-    let mut field_attrs = Vec::with_capacity(named.named.len());
-    let mut ttl_field: Option<Sp<String>> = None;
-    for f in &named.named {
-        let Some(ident) = f.ident.as_ref() else {
-            continue;
-        };
-        let a = attr::parse_field(&f.attrs, &mut errors);
-        let name = ident.unraw().to_string();
-        let option = option_inner(&f.ty).is_some();
-
-        if a.skip.is_some() {
-            for (span, what) in [
-                (a.partition_key, "a key"),
-                (a.sort_key, "a key"),
-                (a.ttl, "the TTL attribute"),
-            ] {
-                if let Some(span) = span {
-                    errors.at(
-                        span,
-                        format!("`{name}` is skipped (not stored), so it cannot be {what}"),
-                        "remove `skip`, or this option",
-                    );
-                }
-            }
-            if let Some(r) = &a.rename {
-                errors.at(
-                    r.span,
-                    format!("`{name}` is skipped, so `rename` has no effect"),
-                    "remove `rename` or `skip`",
-                );
-            }
-            if let Some(c) = &a.codec {
-                errors.at(
-                    c.span,
-                    format!("`{name}` is skipped, so its codec has no effect"),
-                    "remove the codec or `skip`",
-                );
-            }
-        }
-        if let (Some(_), Some(sk)) = (a.partition_key, a.sort_key) {
-            errors.at(
-                sk,
-                format!("`{name}` cannot be both the partition key and the sort key"),
-                "mark one field `#[dynorm(partition_key)]` and another `#[dynorm(sort_key)]`",
-            );
-        }
-        if let Some(ttl) = a.ttl {
-            if let Some(prev) = &table_attrs.ttl {
-                errors.at(
-                    ttl,
-                    format!(
-                        "duplicate option `ttl`: the struct already names `{}`",
-                        prev.value
-                    ),
-                    "give the TTL attribute once, on the struct or on the field",
-                );
-            } else if ttl_field.is_some() {
-                errors.at(
-                    ttl,
-                    "duplicate option `ttl`",
-                    "only one field can be the TTL attribute",
-                );
-            } else {
-                ttl_field = Some(Sp::new(name.clone(), ttl));
-            }
-        }
-
-        let codec = codec_model(&a, &f.ty, da_vinci);
-        let default = default_model(&a);
-        if let (Some(span), true) = (a.immutable, a.skip.is_some()) {
-            errors.at(
-                span,
-                format!("`{name}` is skipped (not stored), so it cannot be immutable"),
-                "remove `immutable` or `skip`",
-            );
-        }
-
-        fields.push(Field {
-            ident,
-            stored: stored_name(a.rename.as_ref(), &name),
-            name,
-            ty: &f.ty,
-            kind: if a.skip.is_some() {
-                FieldKind::Skip
-            } else {
-                FieldKind::Stored
-            },
-            codec,
-            default,
-            option,
-            description: a
-                .description
-                .as_ref()
-                .map(|d| d.value.clone())
-                .or_else(|| doc_text(&f.attrs)),
-            key: false,
-            immutable: a.immutable.is_some(),
-            mutate: a.mutate.as_ref().map(|m| m.value.to_token_stream()),
-        });
-        field_attrs.push(a);
-    }
+    let (mut fields, field_attrs, ttl_field) = fields(named, &table_attrs, &naming, &mut errors);
     let field_names: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-    let find_field = |name: &str| field_names.iter().position(|f| f == name);
-
-    // Composites.
-    let mut composites = Vec::new();
-    let mut composite_names: Vec<String> = Vec::new();
-    for c in &table_attrs.composites {
-        let Some(name) = &c.name else {
-            errors.at(
-                c.span,
-                "a composite needs a name",
-                "write `composite(name = \"composite_key\", fields(order_id, user_id))`",
-            );
-            continue;
-        };
-        if find_field(&name.value).is_some() {
-            errors.at(
-                name.span,
-                format!("composite `{}` has the name of a field", name.value),
-                "give the composite a name of its own",
-            );
-        } else if composite_names.contains(&name.value) {
-            errors.at(
-                name.span,
-                format!("two composites are named `{}`", name.value),
-                "give each composite a name of its own",
-            );
-        }
-        let index = composites.len();
-        let mut parts = Vec::new();
-        match &c.fields {
-            None => errors.at(
-                c.span,
-                format!("composite `{}` names no fields", name.value),
-                "list its parts: `fields(order_id, user_id)`",
-            ),
-            Some(list_) if list_.value.is_empty() => errors.at(
-                list_.span,
-                format!("composite `{}` names no fields", name.value),
-                "list its parts: `fields(order_id, user_id)`",
-            ),
-            Some(list_) => {
-                for part in &list_.value {
-                    let Some(i) = find_field(&part.value) else {
-                        errors.push(unknown_field(part, &field_names, &[]));
-                        continue;
-                    };
-                    let a = &field_attrs[i];
-                    let f = &mut fields[i];
-                    let broken = if let Some(k) = a.partition_key.or(a.sort_key) {
-                        Some((
-                            k,
-                            format!(
-                                "`{}` is a key field, so it cannot be a part of composite `{}`",
-                                f.name, name.value
-                            ),
-                            "remove the field's key option; the composite is the key".to_owned(),
-                        ))
-                    } else if f.option {
-                        Some((
-                            f.ty.span(),
-                            format!("`{}` is optional, but composite parts are always present", f.name),
-                            "use a non-`Option` type for composite parts".to_owned(),
-                        ))
-                    } else if a.skip.is_some() {
-                        Some((
-                            part.span,
-                            format!(
-                                "`{}` is skipped (not stored), so it cannot be a composite part",
-                                f.name
-                            ),
-                            "remove `skip` or leave the field out of the composite".to_owned(),
-                        ))
-                    } else if let FieldKind::Part(other) = f.kind {
-                        let other = composite_names.get(other).cloned().unwrap_or_default();
-                        Some((
-                            part.span,
-                            if other == name.value {
-                                format!("`{}` is listed twice in composite `{}`", f.name, name.value)
-                            } else {
-                                format!("`{}` is already a part of composite `{other}`", f.name)
-                            },
-                            "a field can be a part of one composite only".to_owned(),
-                        ))
-                    } else if let Some(d) = &a.default {
-                        Some((
-                            d.span,
-                            format!(
-                                "`{}` is a part of composite `{}`, which is always present, so a default has no effect",
-                                f.name, name.value
-                            ),
-                            "remove `default`".to_owned(),
-                        ))
-                    } else if let Some(t) = a.ttl {
-                        Some((
-                            t,
-                            format!(
-                                "`{}` is stored inside composite `{}`, so it cannot be the TTL attribute",
-                                f.name, name.value
-                            ),
-                            "use a field of its own for TTL".to_owned(),
-                        ))
-                    } else {
-                        None
-                    };
-                    match broken {
-                        Some((span, message, help)) => errors.at(span, message, help),
-                        None => {
-                            f.kind = FieldKind::Part(index);
-                            parts.push(i);
-                        }
-                    }
-                }
-            }
-        }
-        let separator = match &c.separator {
-            Some(s) if s.value.is_empty() => {
-                errors.at(
-                    s.span,
-                    "a composite separator cannot be empty",
-                    "write `separator = \"#\"`",
-                );
-                String::new()
-            }
-            Some(s) => s.value.clone(),
-            None if da_vinci => "-".to_owned(),
-            None => "#".to_owned(),
-        };
-        composite_names.push(name.value.clone());
-        composites.push(Composite {
-            stored: stored_name(c.rename.as_ref(), &name.value),
-            parts,
-            separator,
-            escaped: c.escaped.as_ref().map(|e| e.value).unwrap_or(!da_vinci),
-            description: c.description.as_ref().map(|d| d.value.clone()),
-        });
-    }
-
-    // Stored attributes in order; stored names unique.
-    let mut stored = Vec::new();
-    let mut seen: Vec<(String, Span)> = Vec::new();
-    for (i, f) in fields.iter().enumerate() {
-        let entry = match f.kind {
-            FieldKind::Stored => Stored::Field(i),
-            FieldKind::Part(c) if !stored.contains(&Stored::Composite(c)) => Stored::Composite(c),
-            _ => continue,
-        };
-        stored.push(entry);
-    }
-    for s in &stored {
-        let (name, span) = match *s {
-            Stored::Field(i) => (
-                &fields[i].stored,
-                field_attrs[i]
-                    .rename
-                    .as_ref()
-                    .map(|r| r.span)
-                    .unwrap_or(fields[i].ident.span()),
-            ),
-            Stored::Composite(c) => {
-                let attr_ = table_attrs.composites.iter().filter(|c| c.name.is_some()).nth(c);
-                (
-                    &composites[c].stored,
-                    attr_
-                        .and_then(|a| a.name.as_ref())
-                        .map(|n| n.span)
-                        .unwrap_or(Span::call_site()),
-                )
-            }
-        };
-        if seen.iter().any(|(n, _)| n == name) {
-            errors.at(
-                span,
-                format!("two attributes are stored as `{name}`"),
-                "give one of them another name with `rename = \"...\"`",
-            );
-        } else {
-            seen.push((name.clone(), span));
-        }
-    }
-
-    // Resolves a name written in an index, `ttl` or `include(...)`.
-    let resolve = |name: &Sp<String>, errors: &mut Errors| -> Option<Target> {
-        if let Some(c) = composite_names.iter().position(|c| *c == name.value) {
-            return Some(Target::Composite(c));
-        }
-        let Some(i) = fields.iter().position(|f| f.name == name.value) else {
-            errors.push(unknown_field(name, &field_names, &composite_names));
-            return None;
-        };
-        match fields[i].kind {
-            FieldKind::Stored => Some(Target::Field(i)),
-            FieldKind::Skip => {
-                errors.at(
-                    name.span,
-                    format!("`{}` is skipped, so it is not stored", name.value),
-                    "remove `skip` from the field, or name another field",
-                );
-                None
-            }
-            FieldKind::Part(c) => {
-                errors.at(
-                    name.span,
-                    format!(
-                        "`{}` is stored inside composite `{}`, not as an attribute of its own",
-                        name.value, composite_names[c]
-                    ),
-                    format!("name the composite `{}` instead", composite_names[c]),
-                );
-                None
-            }
-        }
-    };
-    let target_stored = |t: Target| match t {
-        Target::Field(i) => fields[i].stored.clone(),
-        Target::Composite(c) => composites[c].stored.clone(),
-    };
-
-    // Table keys.
-    let mut key_marks: Vec<(Stored, Span, bool)> = Vec::new(); // (what, where, is partition key)
-    for (i, a) in field_attrs.iter().enumerate() {
-        if fields[i].kind == FieldKind::Skip {
-            continue;
-        }
-        if let Some(s) = a.partition_key {
-            key_marks.push((Stored::Field(i), s, true));
-        }
-        if let Some(s) = a.sort_key
-            && a.partition_key.is_none()
-        {
-            key_marks.push((Stored::Field(i), s, false));
-        }
-    }
-    {
-        let mut c_index = 0;
-        for c in &table_attrs.composites {
-            if c.name.is_none() {
-                continue;
-            }
-            if let Some(s) = c.partition_key {
-                key_marks.push((Stored::Composite(c_index), s, true));
-            }
-            if let Some(s) = c.sort_key {
-                if c.partition_key.is_some() {
-                    errors.at(
-                        s,
-                        "a composite cannot be both the partition key and the sort key",
-                        "keep `partition_key` or `sort_key`",
-                    );
-                } else {
-                    key_marks.push((Stored::Composite(c_index), s, false));
-                }
-            }
-            c_index += 1;
-        }
-    }
-    let stored_display = |s: Stored| match s {
-        Stored::Field(i) => fields[i].name.clone(),
-        Stored::Composite(c) => composite_names[c].clone(),
-    };
-    let pick = |partition: bool, errors: &mut Errors| -> Option<Stored> {
-        let what = if partition { "partition key" } else { "sort key" };
-        let mut found: Option<Stored> = None;
-        for (s, span, p) in &key_marks {
-            if *p != partition {
-                continue;
-            }
-            match found {
-                Some(first) => errors.at(
-                    *span,
-                    format!(
-                        "two {what}s: `{}` and `{}`",
-                        stored_display(first),
-                        stored_display(*s)
-                    ),
-                    format!(
-                        "a table has one {what}; remove one of the `{}` options",
-                        what.replace(' ', "_")
-                    ),
-                ),
-                None => found = Some(*s),
-            }
-        }
-        found
-    };
-    let partition_key = pick(true, &mut errors);
-    let sort_key = pick(false, &mut errors);
-    if partition_key.is_none() {
-        errors.at(
-            input.ident.span(),
-            format!("`{}` has no partition key", input.ident),
-            "mark the key field with `#[dynorm(partition_key)]` (or give a composite `partition_key`)",
-        );
-    }
-
-    // Key fields: never optional (but index keys may be), no default, a scalar type.
-    let mut is_key = vec![false; fields.len()];
-    let mut key_types = Vec::new();
-    for (s, _, partition) in &key_marks {
-        if let Stored::Field(i) = *s {
-            let role = if *partition {
-                "the partition key"
-            } else {
-                "the sort key"
-            };
-            mark_key(
-                &fields[i],
-                &field_attrs[i],
-                role,
-                false,
-                &mut is_key[i],
-                &mut key_types,
-                &mut errors,
-            );
-        }
-    }
-
-    // Indexes.
-    let provisioned = matches!(
-        table_attrs.billing.as_ref().map(|b| b.value),
-        Some(Billing::Provisioned { .. })
+    let (composites, composite_names) = composites(
+        &table_attrs,
+        &naming,
+        &mut fields,
+        &field_attrs,
+        &field_names,
+        &mut errors,
     );
-    let mut index_names: Vec<String> = Vec::new();
-    let mut check_index_name = |name: &Sp<String>, errors: &mut Errors| {
-        if index_names.contains(&name.value) {
-            errors.at(
-                name.span,
-                format!("two indexes are named `{}`", name.value),
-                "give each index a name of its own",
-            );
-        } else {
-            index_names.push(name.value.clone());
-        }
+    let stored = stored_attributes(&fields);
+    check_unique_stored_names(
+        &stored,
+        &fields,
+        &field_attrs,
+        &composites,
+        &table_attrs,
+        &mut errors,
+    );
+
+    let names = Names {
+        fields: &fields,
+        composites: &composites,
+        field_names: &field_names,
+        composite_names: &composite_names,
     };
-    let mut key_targets: Vec<(Target, String, Span)> = Vec::new();
-    let projection = |p: &Option<Sp<Projection>>, errors: &mut Errors| -> ProjectionModel {
-        match p.as_ref().map(|p| &p.value) {
-            None | Some(Projection::All) => ProjectionModel::All,
-            Some(Projection::KeysOnly) => ProjectionModel::KeysOnly,
-            Some(Projection::Include(names)) => ProjectionModel::Include(
-                names
-                    .iter()
-                    .filter_map(|n| resolve(n, errors).map(target_stored))
-                    .collect(),
-            ),
-        }
-    };
+    let marks = key_marks(&fields, &field_attrs, &table_attrs, &mut errors);
+    let partition_key = pick_key(&marks, true, &names, &mut errors);
+    let sort_key = pick_key(&marks, false, &names, &mut errors);
+    check_has_partition_key(input, partition_key, &mut errors);
 
-    let mut gsis = Vec::new();
-    for (n, g) in table_attrs.gsis.iter().enumerate() {
-        if n == MAX_GLOBAL_INDEXES {
-            errors.at(
-                g.span,
-                format!(
-                    "{} global secondary indexes, more than DynamoDB's limit of {MAX_GLOBAL_INDEXES}",
-                    table_attrs.gsis.len()
-                ),
-                "remove indexes, or overload one index's keys for several access patterns",
-            );
-        }
-        let name = match &g.name {
-            Some(name) => {
-                check_index_name(name, &mut errors);
-                name.value.clone()
-            }
-            None => {
-                errors.at(
-                    g.span,
-                    "a global secondary index needs a name",
-                    "write `gsi(name = \"email_index\", partition_key = email)`",
-                );
-                String::new()
-            }
-        };
-        let pk = match &g.partition_key {
-            Some(pk) => resolve(pk, &mut errors).map(|t| {
-                key_targets.push((t, format!("the partition key of index `{name}`"), pk.span));
-                target_stored(t)
-            }),
-            None => {
-                errors.at(
-                    g.span,
-                    "a global secondary index needs a partition key",
-                    "write `gsi(name = \"email_index\", partition_key = email)`",
-                );
-                None
-            }
-        };
-        let sk = g.sort_key.as_ref().and_then(|sk| {
-            resolve(sk, &mut errors).map(|t| {
-                key_targets.push((t, format!("the sort key of index `{name}`"), sk.span));
-                target_stored(t)
-            })
-        });
-        let capacity = match (&g.read, &g.write) {
-            (Some(r), Some(w)) => {
-                if !provisioned {
-                    errors.at(
-                        r.span,
-                        format!("index `{name}` sets capacity, but the table is billed on demand"),
-                        "add `#[dynorm(billing(provisioned(read = 5, write = 5)))]` to the struct, or remove `read`/`write`",
-                    );
-                }
-                Some((r.value, w.value))
-            }
-            (Some(x), None) | (None, Some(x)) => {
-                errors.at(
-                    x.span,
-                    "an index's capacity needs both `read` and `write`",
-                    "write `read = 5, write = 5`",
-                );
-                None
-            }
-            (None, None) => None,
-        };
-        gsis.push(Index {
-            name,
-            partition_key: Some(pk.unwrap_or_default()),
-            has_sort_key: sk.is_some(),
-            sort_key: sk.unwrap_or_default(),
-            projection: projection(&g.projection, &mut errors),
-            capacity,
-        });
-    }
+    let mut keys = Keys::new(fields.len());
+    keys.mark_table_keys(&marks, &fields, &field_attrs, &mut errors);
+    let (gsis, lsis, index_keys) =
+        Indexes::new(&names, &table_attrs).read(&table_attrs, (partition_key, sort_key), &mut errors);
+    keys.mark_index_keys(index_keys, &fields, &field_attrs, &mut errors);
 
-    let mut lsis = Vec::new();
-    for (n, l) in table_attrs.lsis.iter().enumerate() {
-        if n == MAX_LOCAL_INDEXES {
-            errors.at(
-                l.span,
-                format!(
-                    "{} local secondary indexes, more than DynamoDB's limit of {MAX_LOCAL_INDEXES}",
-                    table_attrs.lsis.len()
-                ),
-                "remove local indexes (a global secondary index can serve the same query)",
-            );
-        }
-        if sort_key.is_none() && partition_key.is_some() {
-            errors.at(
-                l.span,
-                "a local secondary index needs a table with a sort key",
-                "mark a field `#[dynorm(sort_key)]`, or make this a `gsi(...)` with the same partition key",
-            );
-        }
-        let name = match &l.name {
-            Some(name) => {
-                check_index_name(name, &mut errors);
-                name.value.clone()
-            }
-            None => {
-                errors.at(
-                    l.span,
-                    "a local secondary index needs a name",
-                    "write `lsi(name = \"by_timestamp\", sort_key = timestamp)`",
-                );
-                String::new()
-            }
-        };
-        let sk = match &l.sort_key {
-            Some(sk) => resolve(sk, &mut errors).and_then(|t| {
-                let same = matches!(
-                    (t, sort_key),
-                    (Target::Field(a), Some(Stored::Field(b))) if a == b
-                ) || matches!(
-                    (t, sort_key),
-                    (Target::Composite(a), Some(Stored::Composite(b))) if a == b
-                );
-                if same {
-                    errors.at(
-                        sk.span,
-                        format!(
-                            "local index `{name}` uses the table's own sort key `{}`",
-                            sk.value
-                        ),
-                        "a local index sorts by another attribute; name a different field",
-                    );
-                    return None;
-                }
-                key_targets.push((t, format!("the sort key of index `{name}`"), sk.span));
-                Some(target_stored(t))
-            }),
-            None => {
-                errors.at(
-                    l.span,
-                    "a local secondary index needs a sort key",
-                    "write `lsi(name = \"by_timestamp\", sort_key = timestamp)`",
-                );
-                None
-            }
-        };
-        lsis.push(Index {
-            name,
-            partition_key: None,
-            has_sort_key: true,
-            sort_key: sk.unwrap_or_default(),
-            projection: projection(&l.projection, &mut errors),
-            capacity: None,
-        });
-    }
-    for (t, role, _) in key_targets {
-        if let Target::Field(i) = t {
-            mark_key(
-                &fields[i],
-                &field_attrs[i],
-                &role,
-                true,
-                &mut is_key[i],
-                &mut key_types,
-                &mut errors,
-            );
-        }
-    }
-
-    // TTL.
-    let ttl_name = table_attrs.ttl.clone().or(ttl_field);
-    let ttl = ttl_name.and_then(|t| resolve(&t, &mut errors).map(target_stored));
-
-    // Tags.
-    let mut tags: Vec<(String, String)> = Vec::new();
-    for t in &table_attrs.tags {
-        if tags.iter().any(|(k, _)| *k == t.key) {
-            errors.at(
-                t.span,
-                format!("tag `{}` is given twice", t.key),
-                "give each tag key once",
-            );
-        } else {
-            tags.push((t.key.clone(), t.value.clone()));
-        }
-    }
-
-    let billing = match table_attrs.billing.as_ref().map(|b| b.value) {
-        Some(Billing::Provisioned { read, write }) => {
-            if (read == 0 || write == 0)
-                && let Some(b) = &table_attrs.billing
-            {
-                {
-                    errors.at(
-                        b.span,
-                        "provisioned capacity must be at least 1 read and 1 write unit",
-                        "write `billing(provisioned(read = 5, write = 5))`",
-                    );
-                }
-            }
-            Billing::Provisioned { read, write }
-        }
-        _ => Billing::OnDemand,
-    };
-
-    let hooks = hooks(&mut fields, &field_attrs, &is_key, &mut errors);
-
-    for (f, k) in fields.iter_mut().zip(is_key) {
+    let ttl = table_attrs
+        .ttl
+        .clone()
+        .or(ttl_field)
+        .and_then(|t| names.resolve(&t, &mut errors).map(|t| names.stored(t)));
+    let tags = tags(&table_attrs, &mut errors);
+    let billing = billing(&table_attrs, &mut errors);
+    let hooks = hooks(&mut fields, &field_attrs, &keys.is_key, &mut errors);
+    for (f, k) in fields.iter_mut().zip(&keys.is_key) {
         // An optional index key is left out when `None` (a sparse index).
-        f.key = k && !f.option;
+        f.key = *k && !f.option;
     }
 
     errors.finish()?;
@@ -874,11 +213,1010 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         stream: table_attrs.stream.as_ref().map(|s| s.value),
         tags,
         deletion_protection: table_attrs.deletion_protection.as_ref().is_some_and(|d| d.value),
-        key_types,
+        key_types: keys.types,
         version: hooks[0],
         created_at: hooks[1],
         updated_at: hooks[2],
     })
+}
+
+/// Rule: the input is a struct with named fields (nothing else can be checked otherwise).
+fn named_fields(input: &syn::DeriveInput) -> syn::Result<&syn::FieldsNamed> {
+    match &input.data {
+        syn::Data::Struct(syn::DataStruct {
+            fields: syn::Fields::Named(named),
+            ..
+        }) => Ok(named),
+        syn::Data::Struct(_) => Err(error(
+            input.ident.span(),
+            "`#[derive(Table)]` needs a struct with named fields",
+            "each field is an attribute: write `struct Name { id: String, ... }`",
+        )),
+        syn::Data::Enum(e) => Err(error(
+            e.enum_token.span,
+            "`#[derive(Table)]` works on structs, not enums",
+            "write `struct Name { id: String, ... }`; store an enum in a field with `#[dynorm(json)]`",
+        )),
+        syn::Data::Union(u) => Err(error(
+            u.union_token.span,
+            "`#[derive(Table)]` works on structs, not unions",
+            "write `struct Name { id: String, ... }`",
+        )),
+    }
+}
+
+/// Rule: no generics (a table has one fixed schema).
+fn check_not_generic(input: &syn::DeriveInput, errors: &mut Errors) {
+    if !input.generics.params.is_empty() || input.generics.where_clause.is_some() {
+        errors.at(
+            input.generics.span(),
+            "`#[derive(Table)]` does not support generic structs",
+            "a table has one fixed schema: use concrete field types (a generic payload can go in a `Json<T>` field of a concrete struct)",
+        );
+    }
+}
+
+/// Rule: the struct names its table.
+fn table_name(input: &syn::DeriveInput, table_attrs: &attr::TableAttrs, errors: &mut Errors) -> String {
+    match &table_attrs.table {
+        Some(t) => t.value.clone(),
+        None => {
+            errors.at(
+                input.ident.span(),
+                format!("`{}` has no table name", input.ident),
+                "add `#[dynorm(table = \"table_name\")]` to the struct",
+            );
+            String::new()
+        }
+    }
+}
+
+/// How stored names follow from Rust names: `rename`, else `rename_all`, else Da Vinci's
+/// PascalCase under `compat = "da_vinci"`, else the name itself.
+struct Naming {
+    da_vinci: bool,
+    rule: Option<RenameRule>,
+}
+
+impl Naming {
+    fn new(table_attrs: &attr::TableAttrs) -> Self {
+        let da_vinci = table_attrs.compat.as_ref().map(|c| c.value) == Some(Compat::DaVinci);
+        let rule = table_attrs
+            .rename_all
+            .as_ref()
+            .map(|r| r.value)
+            .or(da_vinci.then_some(RenameRule::Pascal));
+        Self { da_vinci, rule }
+    }
+
+    fn stored(&self, rename: Option<&Sp<String>>, name: &str) -> String {
+        match (rename, self.rule) {
+            (Some(r), _) => r.value.clone(),
+            (None, Some(rule)) => rule.apply(name),
+            (None, None) => name.to_owned(),
+        }
+    }
+}
+
+/// The struct's fields with their parsed options (each field's own rules checked), and the
+/// field marked `#[dynorm(ttl)]`, if any.
+fn fields<'a>(
+    named: &'a syn::FieldsNamed,
+    table_attrs: &attr::TableAttrs,
+    naming: &Naming,
+    errors: &mut Errors,
+) -> (Vec<Field<'a>>, Vec<attr::FieldAttrs>, Option<Sp<String>>) {
+    let mut fields = Vec::with_capacity(named.named.len());
+    let mut field_attrs = Vec::with_capacity(named.named.len());
+    let mut ttl_field: Option<Sp<String>> = None;
+    for f in &named.named {
+        let Some(ident) = f.ident.as_ref() else {
+            continue;
+        };
+        let a = attr::parse_field(&f.attrs, errors);
+        let name = ident.unraw().to_string();
+        check_skipped_options(&name, &a, errors);
+        check_not_both_keys(&name, &a, errors);
+        check_one_ttl_field(&name, &a, table_attrs, &mut ttl_field, errors);
+        check_skipped_immutable(&name, &a, errors);
+        fields.push(Field {
+            ident,
+            stored: naming.stored(a.rename.as_ref(), &name),
+            ty: &f.ty,
+            kind: if a.skip.is_some() {
+                FieldKind::Skip
+            } else {
+                FieldKind::Stored
+            },
+            codec: codec_model(&a, &f.ty, naming.da_vinci),
+            default: default_model(&a),
+            option: option_inner(&f.ty).is_some(),
+            description: a
+                .description
+                .as_ref()
+                .map(|d| d.value.clone())
+                .or_else(|| doc_text(&f.attrs)),
+            key: false,
+            immutable: a.immutable.is_some(),
+            mutate: a.mutate.as_ref().map(|m| m.value.to_token_stream()),
+            name,
+        });
+        field_attrs.push(a);
+    }
+    (fields, field_attrs, ttl_field)
+}
+
+/// Rule: a skipped field is not a key, not the TTL attribute, not renamed, has no codec.
+fn check_skipped_options(name: &str, a: &attr::FieldAttrs, errors: &mut Errors) {
+    if a.skip.is_none() {
+        return;
+    }
+    for (span, what) in [
+        (a.partition_key, "a key"),
+        (a.sort_key, "a key"),
+        (a.ttl, "the TTL attribute"),
+    ] {
+        if let Some(span) = span {
+            errors.at(
+                span,
+                format!("`{name}` is skipped (not stored), so it cannot be {what}"),
+                "remove `skip`, or this option",
+            );
+        }
+    }
+    if let Some(r) = &a.rename {
+        errors.at(
+            r.span,
+            format!("`{name}` is skipped, so `rename` has no effect"),
+            "remove `rename` or `skip`",
+        );
+    }
+    if let Some(c) = &a.codec {
+        errors.at(
+            c.span,
+            format!("`{name}` is skipped, so its codec has no effect"),
+            "remove the codec or `skip`",
+        );
+    }
+}
+
+/// Rule: a field is not both the partition key and the sort key.
+fn check_not_both_keys(name: &str, a: &attr::FieldAttrs, errors: &mut Errors) {
+    if let (Some(_), Some(sk)) = (a.partition_key, a.sort_key) {
+        errors.at(
+            sk,
+            format!("`{name}` cannot be both the partition key and the sort key"),
+            "mark one field `#[dynorm(partition_key)]` and another `#[dynorm(sort_key)]`",
+        );
+    }
+}
+
+/// Rule: the TTL attribute is given once, on the struct or on one field.
+fn check_one_ttl_field(
+    name: &str,
+    a: &attr::FieldAttrs,
+    table_attrs: &attr::TableAttrs,
+    ttl_field: &mut Option<Sp<String>>,
+    errors: &mut Errors,
+) {
+    let Some(ttl) = a.ttl else { return };
+    if let Some(prev) = &table_attrs.ttl {
+        errors.at(
+            ttl,
+            format!(
+                "duplicate option `ttl`: the struct already names `{}`",
+                prev.value
+            ),
+            "give the TTL attribute once, on the struct or on the field",
+        );
+    } else if ttl_field.is_some() {
+        errors.at(
+            ttl,
+            "duplicate option `ttl`",
+            "only one field can be the TTL attribute",
+        );
+    } else {
+        *ttl_field = Some(Sp::new(name.to_owned(), ttl));
+    }
+}
+
+/// Rule: a skipped field is not immutable (it is never written).
+fn check_skipped_immutable(name: &str, a: &attr::FieldAttrs, errors: &mut Errors) {
+    if let (Some(span), true) = (a.immutable, a.skip.is_some()) {
+        errors.at(
+            span,
+            format!("`{name}` is skipped (not stored), so it cannot be immutable"),
+            "remove `immutable` or `skip`",
+        );
+    }
+}
+
+/// The composites, and their names (in the same order). Marks each part's field
+/// [`FieldKind::Part`].
+fn composites(
+    table_attrs: &attr::TableAttrs,
+    naming: &Naming,
+    fields: &mut [Field<'_>],
+    field_attrs: &[attr::FieldAttrs],
+    field_names: &[String],
+    errors: &mut Errors,
+) -> (Vec<Composite>, Vec<String>) {
+    let mut composites = Vec::new();
+    let mut composite_names: Vec<String> = Vec::new();
+    for c in &table_attrs.composites {
+        let Some(name) = &c.name else {
+            errors.at(
+                c.span,
+                "a composite needs a name",
+                "write `composite(name = \"composite_key\", fields(order_id, user_id))`",
+            );
+            continue;
+        };
+        check_composite_name(name, field_names, &composite_names, errors);
+        let parts = CompositeParts {
+            name: &name.value,
+            index: composites.len(),
+            field_names,
+            composite_names: &composite_names,
+        }
+        .resolve(c, fields, field_attrs, errors);
+        let separator = composite_separator(c, naming.da_vinci, errors);
+        composite_names.push(name.value.clone());
+        composites.push(Composite {
+            stored: naming.stored(c.rename.as_ref(), &name.value),
+            parts,
+            separator,
+            escaped: c.escaped.as_ref().map(|e| e.value).unwrap_or(!naming.da_vinci),
+            description: c.description.as_ref().map(|d| d.value.clone()),
+        });
+    }
+    (composites, composite_names)
+}
+
+/// Rule: a composite's name is its own (not a field's, not another composite's).
+fn check_composite_name(
+    name: &Sp<String>,
+    field_names: &[String],
+    composite_names: &[String],
+    errors: &mut Errors,
+) {
+    if field_names.contains(&name.value) {
+        errors.at(
+            name.span,
+            format!("composite `{}` has the name of a field", name.value),
+            "give the composite a name of its own",
+        );
+    } else if composite_names.contains(&name.value) {
+        errors.at(
+            name.span,
+            format!("two composites are named `{}`", name.value),
+            "give each composite a name of its own",
+        );
+    }
+}
+
+/// Rule: a composite separator is not empty (default `#`, or `-` under Da Vinci).
+fn composite_separator(c: &attr::CompositeAttr, da_vinci: bool, errors: &mut Errors) -> String {
+    match &c.separator {
+        Some(s) if s.value.is_empty() => {
+            errors.at(
+                s.span,
+                "a composite separator cannot be empty",
+                "write `separator = \"#\"`",
+            );
+            String::new()
+        }
+        Some(s) => s.value.clone(),
+        None if da_vinci => "-".to_owned(),
+        None => "#".to_owned(),
+    }
+}
+
+/// The composite whose parts are being resolved.
+struct CompositeParts<'n> {
+    name: &'n str,
+    index: usize,
+    field_names: &'n [String],
+    /// The composites before this one.
+    composite_names: &'n [String],
+}
+
+impl CompositeParts<'_> {
+    /// Rule: a composite names at least one field, and each part is a field it may hold.
+    fn resolve(
+        &self,
+        c: &attr::CompositeAttr,
+        fields: &mut [Field<'_>],
+        field_attrs: &[attr::FieldAttrs],
+        errors: &mut Errors,
+    ) -> Vec<usize> {
+        let list_ = match &c.fields {
+            Some(list_) if !list_.value.is_empty() => list_,
+            other => {
+                errors.at(
+                    other.as_ref().map_or(c.span, |l| l.span),
+                    format!("composite `{}` names no fields", self.name),
+                    "list its parts: `fields(order_id, user_id)`",
+                );
+                return Vec::new();
+            }
+        };
+        let mut parts = Vec::new();
+        for part in &list_.value {
+            let Some(i) = self.field_names.iter().position(|f| *f == part.value) else {
+                errors.push(unknown_field(part, self.field_names, &[]));
+                continue;
+            };
+            match self.part_problem(part, &fields[i], &field_attrs[i]) {
+                Some((span, message, help)) => errors.at(span, message, help),
+                None => {
+                    fields[i].kind = FieldKind::Part(self.index);
+                    parts.push(i);
+                }
+            }
+        }
+        parts
+    }
+
+    /// Rule: a part is not a key, not optional, not skipped, in no other composite, without
+    /// a default, not the TTL attribute. The first rule broken, as (where, message, help).
+    fn part_problem(
+        &self,
+        part: &Sp<String>,
+        f: &Field<'_>,
+        a: &attr::FieldAttrs,
+    ) -> Option<(Span, String, &'static str)> {
+        let (field, name) = (&f.name, self.name);
+        if let Some(k) = a.partition_key.or(a.sort_key) {
+            return Some((
+                k,
+                format!("`{field}` is a key field, so it cannot be a part of composite `{name}`"),
+                "remove the field's key option; the composite is the key",
+            ));
+        }
+        if f.option {
+            return Some((
+                f.ty.span(),
+                format!("`{field}` is optional, but composite parts are always present"),
+                "use a non-`Option` type for composite parts",
+            ));
+        }
+        if a.skip.is_some() {
+            return Some((
+                part.span,
+                format!("`{field}` is skipped (not stored), so it cannot be a composite part"),
+                "remove `skip` or leave the field out of the composite",
+            ));
+        }
+        if let FieldKind::Part(other) = f.kind {
+            let other = self.composite_names.get(other).cloned().unwrap_or_default();
+            let message = if other == name {
+                format!("`{field}` is listed twice in composite `{name}`")
+            } else {
+                format!("`{field}` is already a part of composite `{other}`")
+            };
+            return Some((part.span, message, "a field can be a part of one composite only"));
+        }
+        if let Some(d) = &a.default {
+            return Some((
+                d.span,
+                format!(
+                    "`{field}` is a part of composite `{name}`, which is always present, so a default has no effect"
+                ),
+                "remove `default`",
+            ));
+        }
+        a.ttl.map(|t| {
+            (
+                t,
+                format!("`{field}` is stored inside composite `{name}`, so it cannot be the TTL attribute"),
+                "use a field of its own for TTL",
+            )
+        })
+    }
+}
+
+/// Every stored attribute in declaration order: a field of its own, or a composite at the
+/// place of its first part.
+fn stored_attributes(fields: &[Field<'_>]) -> Vec<Stored> {
+    let mut stored = Vec::new();
+    for (i, f) in fields.iter().enumerate() {
+        let entry = match f.kind {
+            FieldKind::Stored => Stored::Field(i),
+            FieldKind::Part(c) if !stored.contains(&Stored::Composite(c)) => Stored::Composite(c),
+            _ => continue,
+        };
+        stored.push(entry);
+    }
+    stored
+}
+
+/// Rule: no two attributes share a stored name.
+fn check_unique_stored_names(
+    stored: &[Stored],
+    fields: &[Field<'_>],
+    field_attrs: &[attr::FieldAttrs],
+    composites: &[Composite],
+    table_attrs: &attr::TableAttrs,
+    errors: &mut Errors,
+) {
+    let mut seen: Vec<&str> = Vec::new();
+    for s in stored {
+        let (name, span) = match *s {
+            Stored::Field(i) => (
+                &fields[i].stored,
+                field_attrs[i]
+                    .rename
+                    .as_ref()
+                    .map(|r| r.span)
+                    .unwrap_or(fields[i].ident.span()),
+            ),
+            Stored::Composite(c) => {
+                // Composites without a name were dropped, so the c-th named one is this one.
+                let attr_ = table_attrs.composites.iter().filter(|c| c.name.is_some()).nth(c);
+                (
+                    &composites[c].stored,
+                    attr_
+                        .and_then(|a| a.name.as_ref())
+                        .map(|n| n.span)
+                        .unwrap_or(Span::call_site()),
+                )
+            }
+        };
+        if seen.contains(&name.as_str()) {
+            errors.at(
+                span,
+                format!("two attributes are stored as `{name}`"),
+                "give one of them another name with `rename = \"...\"`",
+            );
+        } else {
+            seen.push(name);
+        }
+    }
+}
+
+/// The fields and composites, for resolving names written in options.
+struct Names<'m, 'a> {
+    fields: &'m [Field<'a>],
+    composites: &'m [Composite],
+    field_names: &'m [String],
+    composite_names: &'m [String],
+}
+
+impl Names<'_, '_> {
+    /// Rule: a name in an index, `ttl` or `include(...)` is a composite or a field stored as an
+    /// attribute of its own.
+    fn resolve(&self, name: &Sp<String>, errors: &mut Errors) -> Option<Target> {
+        if let Some(c) = self.composite_names.iter().position(|c| *c == name.value) {
+            return Some(Target::Composite(c));
+        }
+        let Some(i) = self.fields.iter().position(|f| f.name == name.value) else {
+            errors.push(unknown_field(name, self.field_names, self.composite_names));
+            return None;
+        };
+        match self.fields[i].kind {
+            FieldKind::Stored => Some(Target::Field(i)),
+            FieldKind::Skip => {
+                errors.at(
+                    name.span,
+                    format!("`{}` is skipped, so it is not stored", name.value),
+                    "remove `skip` from the field, or name another field",
+                );
+                None
+            }
+            FieldKind::Part(c) => {
+                let composite = &self.composite_names[c];
+                errors.at(
+                    name.span,
+                    format!(
+                        "`{}` is stored inside composite `{composite}`, not as an attribute of its own",
+                        name.value
+                    ),
+                    format!("name the composite `{composite}` instead"),
+                );
+                None
+            }
+        }
+    }
+
+    /// The stored attribute name of a target.
+    fn stored(&self, t: Target) -> String {
+        match t {
+            Target::Field(i) => self.fields[i].stored.clone(),
+            Target::Composite(c) => self.composites[c].stored.clone(),
+        }
+    }
+
+    /// The Rust-side name of a stored attribute, for messages.
+    fn display(&self, s: Stored) -> String {
+        match s {
+            Stored::Field(i) => self.fields[i].name.clone(),
+            Stored::Composite(c) => self.composite_names[c].clone(),
+        }
+    }
+}
+
+/// A `partition_key` or `sort_key` option on a field or a composite.
+struct KeyMark {
+    what: Stored,
+    span: Span,
+    partition: bool,
+}
+
+/// The table key options, in declaration order (fields, then composites). Rule: a composite
+/// is not both keys.
+fn key_marks(
+    fields: &[Field<'_>],
+    field_attrs: &[attr::FieldAttrs],
+    table_attrs: &attr::TableAttrs,
+    errors: &mut Errors,
+) -> Vec<KeyMark> {
+    let mut marks = Vec::new();
+    let mut mark = |what, span, partition| {
+        marks.push(KeyMark {
+            what,
+            span,
+            partition,
+        })
+    };
+    for (i, a) in field_attrs.iter().enumerate() {
+        // A skipped key was reported with the field; a both-keys field as its sort key.
+        if fields[i].kind == FieldKind::Skip {
+            continue;
+        }
+        if let Some(s) = a.partition_key {
+            mark(Stored::Field(i), s, true);
+        }
+        if let Some(s) = a.sort_key
+            && a.partition_key.is_none()
+        {
+            mark(Stored::Field(i), s, false);
+        }
+    }
+    // Composites without a name were dropped: number the named ones.
+    for (c, composite) in table_attrs
+        .composites
+        .iter()
+        .filter(|c| c.name.is_some())
+        .enumerate()
+    {
+        if let Some(s) = composite.partition_key {
+            mark(Stored::Composite(c), s, true);
+        }
+        if let Some(s) = composite.sort_key {
+            if composite.partition_key.is_some() {
+                errors.at(
+                    s,
+                    "a composite cannot be both the partition key and the sort key",
+                    "keep `partition_key` or `sort_key`",
+                );
+            } else {
+                mark(Stored::Composite(c), s, false);
+            }
+        }
+    }
+    marks
+}
+
+/// Rule: at most one partition key and one sort key. Returns the first of its kind.
+fn pick_key(
+    marks: &[KeyMark],
+    partition: bool,
+    names: &Names<'_, '_>,
+    errors: &mut Errors,
+) -> Option<Stored> {
+    let what = if partition { "partition key" } else { "sort key" };
+    let mut found: Option<Stored> = None;
+    for mark in marks.iter().filter(|m| m.partition == partition) {
+        match found {
+            Some(first) => errors.at(
+                mark.span,
+                format!(
+                    "two {what}s: `{}` and `{}`",
+                    names.display(first),
+                    names.display(mark.what)
+                ),
+                format!(
+                    "a table has one {what}; remove one of the `{}` options",
+                    what.replace(' ', "_")
+                ),
+            ),
+            None => found = Some(mark.what),
+        }
+    }
+    found
+}
+
+/// Rule: the table has a partition key.
+fn check_has_partition_key(input: &syn::DeriveInput, partition_key: Option<Stored>, errors: &mut Errors) {
+    if partition_key.is_none() {
+        errors.at(
+            input.ident.span(),
+            format!("`{}` has no partition key", input.ident),
+            "mark the key field with `#[dynorm(partition_key)]` (or give a composite `partition_key`)",
+        );
+    }
+}
+
+/// Which fields are keys (of the table or an index), and the types that must implement
+/// `KeyAttribute`.
+struct Keys<'a> {
+    is_key: Vec<bool>,
+    types: Vec<&'a syn::Type>,
+}
+
+impl<'a> Keys<'a> {
+    fn new(fields: usize) -> Self {
+        Self {
+            is_key: vec![false; fields],
+            types: Vec::new(),
+        }
+    }
+
+    /// The table's key fields, each checked as a key.
+    fn mark_table_keys(
+        &mut self,
+        marks: &[KeyMark],
+        fields: &[Field<'a>],
+        field_attrs: &[attr::FieldAttrs],
+        errors: &mut Errors,
+    ) {
+        for mark in marks {
+            if let Stored::Field(i) = mark.what {
+                let role = if mark.partition {
+                    "the partition key"
+                } else {
+                    "the sort key"
+                };
+                self.mark(&fields[i], &field_attrs[i], i, role, false, errors);
+            }
+        }
+    }
+
+    /// The fields used as index keys (after the table's, so a table key is checked as such).
+    fn mark_index_keys(
+        &mut self,
+        targets: Vec<(Target, String)>,
+        fields: &[Field<'a>],
+        field_attrs: &[attr::FieldAttrs],
+        errors: &mut Errors,
+    ) {
+        for (t, role) in targets {
+            if let Target::Field(i) = t {
+                self.mark(&fields[i], &field_attrs[i], i, &role, true, errors);
+            }
+        }
+    }
+
+    /// Rule: a key is never optional (an index key may be: the index is then sparse) and has
+    /// no default. Field `i` is checked once, at its first role.
+    fn mark(
+        &mut self,
+        f: &Field<'a>,
+        a: &attr::FieldAttrs,
+        i: usize,
+        role: &str,
+        index: bool,
+        errors: &mut Errors,
+    ) {
+        if self.is_key[i] {
+            return;
+        }
+        self.is_key[i] = true;
+        // An index key may be absent: the item is then not in the index (a sparse index).
+        if f.option && index {
+            if a.default.is_none() && f.codec.is_none() {
+                self.types.push(option_inner(f.ty).unwrap_or(f.ty));
+            }
+            return;
+        }
+        if f.option {
+            errors.at(
+                f.ty.span(),
+                format!(
+                    "`{}` is {role}, but its type is optional: keys are never optional",
+                    f.name
+                ),
+                "use the inner type, e.g. `String` instead of `Option<String>`",
+            );
+        } else if let Some(d) = &a.default {
+            errors.at(
+                d.span,
+                format!(
+                    "`{}` is {role}, so it is always present and cannot have a default",
+                    f.name
+                ),
+                "remove `default`",
+            );
+        } else if f.codec.is_none() {
+            self.types.push(f.ty);
+        }
+    }
+}
+
+/// Index checking state: names seen so far and the attributes used as index keys.
+struct Indexes<'n, 'm, 'a> {
+    names: &'n Names<'m, 'a>,
+    provisioned: bool,
+    /// How many global and local indexes the table declares.
+    counts: (usize, usize),
+    index_names: Vec<String>,
+    /// (what, its role, where): fields among them are marked keys once all indexes are read.
+    key_targets: Vec<(Target, String)>,
+}
+
+impl<'n, 'm, 'a> Indexes<'n, 'm, 'a> {
+    fn new(names: &'n Names<'m, 'a>, table_attrs: &attr::TableAttrs) -> Self {
+        Self {
+            names,
+            provisioned: matches!(
+                table_attrs.billing.as_ref().map(|b| b.value),
+                Some(Billing::Provisioned { .. })
+            ),
+            counts: (table_attrs.gsis.len(), table_attrs.lsis.len()),
+            index_names: Vec::new(),
+            key_targets: Vec::new(),
+        }
+    }
+
+    /// Every index, global then local, and the attributes used as their keys.
+    fn read(
+        mut self,
+        table_attrs: &attr::TableAttrs,
+        table_keys: (Option<Stored>, Option<Stored>),
+        errors: &mut Errors,
+    ) -> (Vec<Index>, Vec<Index>, Vec<(Target, String)>) {
+        let gsis = table_attrs
+            .gsis
+            .iter()
+            .enumerate()
+            .map(|(n, g)| self.gsi(n, g, errors))
+            .collect();
+        let lsis = table_attrs
+            .lsis
+            .iter()
+            .enumerate()
+            .map(|(n, l)| self.lsi(n, l, table_keys, errors))
+            .collect();
+        (gsis, lsis, self.key_targets)
+    }
+
+    /// The `n`-th `gsi(...)`: within DynamoDB's limit, named, with a partition key.
+    fn gsi(&mut self, n: usize, g: &attr::Gsi, errors: &mut Errors) -> Index {
+        if n == MAX_GLOBAL_INDEXES {
+            errors.at(
+                g.span,
+                format!(
+                    "{} global secondary indexes, more than DynamoDB's limit of {MAX_GLOBAL_INDEXES}",
+                    self.counts.0
+                ),
+                "remove indexes, or overload one index's keys for several access patterns",
+            );
+        }
+        let name = self.name(
+            g.name.as_ref(),
+            g.span,
+            "a global secondary index needs a name",
+            "write `gsi(name = \"email_index\", partition_key = email)`",
+            errors,
+        );
+        let pk = match &g.partition_key {
+            Some(pk) => self.key(pk, format!("the partition key of index `{name}`"), errors),
+            None => {
+                errors.at(
+                    g.span,
+                    "a global secondary index needs a partition key",
+                    "write `gsi(name = \"email_index\", partition_key = email)`",
+                );
+                None
+            }
+        };
+        let sk = g
+            .sort_key
+            .as_ref()
+            .and_then(|sk| self.key(sk, format!("the sort key of index `{name}`"), errors));
+        let capacity = self.capacity(g, &name, errors);
+        Index {
+            partition_key: Some(pk.unwrap_or_default()),
+            has_sort_key: sk.is_some(),
+            sort_key: sk.unwrap_or_default(),
+            projection: self.projection(&g.projection, errors),
+            capacity,
+            name,
+        }
+    }
+
+    /// The `n`-th `lsi(...)`: within DynamoDB's limit, on a table with a sort key, named, with a
+    /// sort key of its own.
+    fn lsi(
+        &mut self,
+        n: usize,
+        l: &attr::Lsi,
+        (partition_key, sort_key): (Option<Stored>, Option<Stored>),
+        errors: &mut Errors,
+    ) -> Index {
+        if n == MAX_LOCAL_INDEXES {
+            errors.at(
+                l.span,
+                format!(
+                    "{} local secondary indexes, more than DynamoDB's limit of {MAX_LOCAL_INDEXES}",
+                    self.counts.1
+                ),
+                "remove local indexes (a global secondary index can serve the same query)",
+            );
+        }
+        if sort_key.is_none() && partition_key.is_some() {
+            errors.at(
+                l.span,
+                "a local secondary index needs a table with a sort key",
+                "mark a field `#[dynorm(sort_key)]`, or make this a `gsi(...)` with the same partition key",
+            );
+        }
+        let name = self.name(
+            l.name.as_ref(),
+            l.span,
+            "a local secondary index needs a name",
+            "write `lsi(name = \"by_timestamp\", sort_key = timestamp)`",
+            errors,
+        );
+        let sk = match &l.sort_key {
+            Some(sk) => self.lsi_sort_key(sk, &name, sort_key, errors),
+            None => {
+                errors.at(
+                    l.span,
+                    "a local secondary index needs a sort key",
+                    "write `lsi(name = \"by_timestamp\", sort_key = timestamp)`",
+                );
+                None
+            }
+        };
+        Index {
+            name,
+            partition_key: None,
+            has_sort_key: true,
+            sort_key: sk.unwrap_or_default(),
+            projection: self.projection(&l.projection, errors),
+            capacity: None,
+        }
+    }
+
+    /// Rule: an index is named, and no two indexes share a name.
+    fn name(
+        &mut self,
+        name: Option<&Sp<String>>,
+        span: Span,
+        missing: &str,
+        help: &str,
+        errors: &mut Errors,
+    ) -> String {
+        let Some(name) = name else {
+            errors.at(span, missing, help);
+            return String::new();
+        };
+        if self.index_names.contains(&name.value) {
+            errors.at(
+                name.span,
+                format!("two indexes are named `{}`", name.value),
+                "give each index a name of its own",
+            );
+        } else {
+            self.index_names.push(name.value.clone());
+        }
+        name.value.clone()
+    }
+
+    /// An index key: a name that resolves, remembered as a key for `role`.
+    fn key(&mut self, name: &Sp<String>, role: String, errors: &mut Errors) -> Option<String> {
+        let t = self.names.resolve(name, errors)?;
+        self.key_targets.push((t, role));
+        Some(self.names.stored(t))
+    }
+
+    /// Rule: a local index sorts by another attribute than the table's sort key.
+    fn lsi_sort_key(
+        &mut self,
+        sk: &Sp<String>,
+        name: &str,
+        table_sort_key: Option<Stored>,
+        errors: &mut Errors,
+    ) -> Option<String> {
+        let t = self.names.resolve(sk, errors)?;
+        let same = match (t, table_sort_key) {
+            (Target::Field(a), Some(Stored::Field(b))) => a == b,
+            (Target::Composite(a), Some(Stored::Composite(b))) => a == b,
+            _ => false,
+        };
+        if same {
+            errors.at(
+                sk.span,
+                format!(
+                    "local index `{name}` uses the table's own sort key `{}`",
+                    sk.value
+                ),
+                "a local index sorts by another attribute; name a different field",
+            );
+            return None;
+        }
+        self.key_targets
+            .push((t, format!("the sort key of index `{name}`")));
+        Some(self.names.stored(t))
+    }
+
+    /// Rule: an index's capacity has both `read` and `write`, on a provisioned table.
+    fn capacity(&self, g: &attr::Gsi, name: &str, errors: &mut Errors) -> Option<(u64, u64)> {
+        match (&g.read, &g.write) {
+            (Some(r), Some(w)) => {
+                if !self.provisioned {
+                    errors.at(
+                        r.span,
+                        format!("index `{name}` sets capacity, but the table is billed on demand"),
+                        "add `#[dynorm(billing(provisioned(read = 5, write = 5)))]` to the struct, or remove `read`/`write`",
+                    );
+                }
+                Some((r.value, w.value))
+            }
+            (Some(x), None) | (None, Some(x)) => {
+                errors.at(
+                    x.span,
+                    "an index's capacity needs both `read` and `write`",
+                    "write `read = 5, write = 5`",
+                );
+                None
+            }
+            (None, None) => None,
+        }
+    }
+
+    /// Rule: `include(...)` names stored attributes.
+    fn projection(&self, p: &Option<Sp<Projection>>, errors: &mut Errors) -> ProjectionModel {
+        match p.as_ref().map(|p| &p.value) {
+            None | Some(Projection::All) => ProjectionModel::All,
+            Some(Projection::KeysOnly) => ProjectionModel::KeysOnly,
+            Some(Projection::Include(names)) => ProjectionModel::Include(
+                names
+                    .iter()
+                    .filter_map(|n| self.names.resolve(n, errors).map(|t| self.names.stored(t)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// Rule: each tag key is given once.
+fn tags(table_attrs: &attr::TableAttrs, errors: &mut Errors) -> Vec<(String, String)> {
+    let mut tags: Vec<(String, String)> = Vec::new();
+    for t in &table_attrs.tags {
+        if tags.iter().any(|(k, _)| *k == t.key) {
+            errors.at(
+                t.span,
+                format!("tag `{}` is given twice", t.key),
+                "give each tag key once",
+            );
+        } else {
+            tags.push((t.key.clone(), t.value.clone()));
+        }
+    }
+    tags
+}
+
+/// Rule: provisioned capacity is at least one unit each way.
+fn billing(table_attrs: &attr::TableAttrs, errors: &mut Errors) -> Billing {
+    let Some(b) = &table_attrs.billing else {
+        return Billing::OnDemand;
+    };
+    match b.value {
+        Billing::Provisioned { read, write } => {
+            if read == 0 || write == 0 {
+                errors.at(
+                    b.span,
+                    "provisioned capacity must be at least 1 read and 1 write unit",
+                    "write `billing(provisioned(read = 5, write = 5))`",
+                );
+            }
+            Billing::Provisioned { read, write }
+        }
+        Billing::OnDemand => Billing::OnDemand,
+    }
 }
 
 /// Checks the `version`, `created_at` and `updated_at` fields (at most one of each, stored as
@@ -897,82 +1235,18 @@ pub(crate) fn hooks(
         for (k, (mark, option)) in marks.into_iter().zip(options).enumerate() {
             let Some(span) = mark else { continue };
             let f = &fields[i];
-            if let Some(prev) = first_here {
-                errors.at(
-                    span,
-                    format!(
-                        "`{}` is already the `{prev}` field, so it cannot also be `{option}`",
-                        f.name
-                    ),
-                    format!("use a field of its own for `{option}`"),
-                );
-                continue;
-            }
-            first_here = Some(option);
-            if let Some(prev) = found[k] {
-                errors.at(
-                    span,
-                    format!("two `{option}` fields: `{}` and `{}`", fields[prev].name, f.name),
-                    format!("a table has one `{option}` field; remove one of the `{option}` options"),
-                );
-                continue;
-            }
-            let broken = if f.kind != FieldKind::Stored {
-                Some(format!(
-                    "`{}` is not stored as an attribute of its own, so it cannot be the `{option}` field",
-                    f.name
-                ))
-            } else if is_key[i] {
-                Some(format!(
-                    "`{}` is a key, so it cannot be the `{option}` field (keys never change)",
-                    f.name
-                ))
-            } else if a.ttl.is_some() {
-                Some(format!(
-                    "`{}` is the TTL attribute, so it cannot be the `{option}` field",
-                    f.name
-                ))
-            } else {
-                None
+            let problem = match (first_here, found[k]) {
+                (Some(prev), _) => Some(hook_taken(f, prev, option, span)),
+                (None, Some(prev)) => Some(hook_twice(&fields[prev], f, option, span)),
+                (None, None) => {
+                    hook_placement(f, a, is_key[i], option, span).or_else(|| hook_type(f, a, k, option))
+                }
             };
-            if let Some(message) = broken {
-                errors.at(span, message, format!("put `{option}` on another field"));
-                continue;
+            first_here = first_here.or(Some(option));
+            match problem {
+                Some(e) => errors.push(e),
+                None => found[k] = Some(i),
             }
-            if k == 0 {
-                if f.option {
-                    errors.at(
-                        f.ty.span(),
-                        format!("`{}` is the version, which is never optional", f.name),
-                        "use an integer type such as `u64`; an absent version reads as 0",
-                    );
-                    continue;
-                }
-                if let Some(c) = &a.codec {
-                    errors.at(
-                        c.span,
-                        format!("`{}` is the version, which is stored as a number", f.name),
-                        "remove the codec",
-                    );
-                    continue;
-                }
-            } else {
-                let inner = option_inner(f.ty).unwrap_or(f.ty);
-                let codec_ok = match a.codec.as_ref().map(|c| &c.value) {
-                    None => true,
-                    Some(Codec::Shorthand(s)) => *s == "epoch_seconds",
-                    Some(Codec::With(_)) => false,
-                };
-                if !(is_datetime(inner) || is_epoch_seconds(inner)) || !codec_ok {
-                    errors.at(
-                        f.ty.span(),
-                        format!("the `{option}` field `{}` must be a timestamp", f.name),
-                        "use `DateTime<Utc>`, `Option<DateTime<Utc>>` or `EpochSeconds`, stored as is or with `epoch_seconds`",
-                    );
-                    continue;
-                }
-            }
-            found[k] = Some(i);
         }
     }
     // An item written by another tool may have no version yet: it reads as version 0.
@@ -987,48 +1261,89 @@ pub(crate) fn hooks(
     found
 }
 
-/// Checks a field used as a key of the table or of an index.
-fn mark_key<'a>(
-    f: &Field<'a>,
+/// Rule: a field holds one hook (`version`, `created_at`, `updated_at`) only.
+fn hook_taken(f: &Field<'_>, prev: &str, option: &str, span: Span) -> syn::Error {
+    error(
+        span,
+        format!(
+            "`{}` is already the `{prev}` field, so it cannot also be `{option}`",
+            f.name
+        ),
+        format!("use a field of its own for `{option}`"),
+    )
+}
+
+/// Rule: a table has one field of each hook.
+fn hook_twice(prev: &Field<'_>, f: &Field<'_>, option: &str, span: Span) -> syn::Error {
+    error(
+        span,
+        format!("two `{option}` fields: `{}` and `{}`", prev.name, f.name),
+        format!("a table has one `{option}` field; remove one of the `{option}` options"),
+    )
+}
+
+/// Rule: a hook is stored as an attribute of its own, not a key, not the TTL attribute.
+fn hook_placement(
+    f: &Field<'_>,
     a: &attr::FieldAttrs,
-    role: &str,
-    index: bool,
-    is_key: &mut bool,
-    key_types: &mut Vec<&'a syn::Type>,
-    errors: &mut Errors,
-) {
-    if *is_key {
-        return;
-    }
-    *is_key = true;
-    // An index key may be absent: the item is then not in the index (a sparse index).
-    if f.option && index {
-        if a.default.is_none() && f.codec.is_none() {
-            key_types.push(option_inner(f.ty).unwrap_or(f.ty));
+    is_key: bool,
+    option: &str,
+    span: Span,
+) -> Option<syn::Error> {
+    let message = if f.kind != FieldKind::Stored {
+        format!(
+            "`{}` is not stored as an attribute of its own, so it cannot be the `{option}` field",
+            f.name
+        )
+    } else if is_key {
+        format!(
+            "`{}` is a key, so it cannot be the `{option}` field (keys never change)",
+            f.name
+        )
+    } else if a.ttl.is_some() {
+        format!(
+            "`{}` is the TTL attribute, so it cannot be the `{option}` field",
+            f.name
+        )
+    } else {
+        return None;
+    };
+    Some(error(span, message, format!("put `{option}` on another field")))
+}
+
+/// Rule: the version (`k == 0`) is a plain number, never optional; a timestamp is a
+/// `DateTime<Utc>` or `EpochSeconds` (optional or not), stored as is or with `epoch_seconds`.
+fn hook_type(f: &Field<'_>, a: &attr::FieldAttrs, k: usize, option: &str) -> Option<syn::Error> {
+    if k == 0 {
+        if f.option {
+            return Some(error(
+                f.ty.span(),
+                format!("`{}` is the version, which is never optional", f.name),
+                "use an integer type such as `u64`; an absent version reads as 0",
+            ));
         }
-        return;
+        return a.codec.as_ref().map(|c| {
+            error(
+                c.span,
+                format!("`{}` is the version, which is stored as a number", f.name),
+                "remove the codec",
+            )
+        });
     }
-    if f.option {
-        errors.at(
-            f.ty.span(),
-            format!(
-                "`{}` is {role}, but its type is optional: keys are never optional",
-                f.name
-            ),
-            "use the inner type, e.g. `String` instead of `Option<String>`",
-        );
-    } else if let Some(d) = &a.default {
-        errors.at(
-            d.span,
-            format!(
-                "`{}` is {role}, so it is always present and cannot have a default",
-                f.name
-            ),
-            "remove `default`",
-        );
-    } else if f.codec.is_none() {
-        key_types.push(f.ty);
+    let inner = option_inner(f.ty).unwrap_or(f.ty);
+    let codec_ok = match a.codec.as_ref().map(|c| &c.value) {
+        None => true,
+        Some(Codec::Shorthand(s)) => *s == "epoch_seconds",
+        Some(Codec::With(_)) => false,
+    };
+    if (is_datetime(inner) || is_epoch_seconds(inner)) && codec_ok {
+        return None;
     }
+    Some(error(
+        f.ty.span(),
+        format!("the `{option}` field `{}` must be a timestamp", f.name),
+        "use `DateTime<Utc>`, `Option<DateTime<Utc>>` or `EpochSeconds`, stored as is or with `epoch_seconds`",
+    ))
 }
 
 fn unknown_field(name: &Sp<String>, fields: &[String], composites: &[String]) -> syn::Error {

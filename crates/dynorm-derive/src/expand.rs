@@ -37,154 +37,23 @@ fn local(name: &str) -> syn::Ident {
 
 fn expand(m: &Model<'_>) -> TokenStream {
     let ident = m.ident;
-    let table = &m.table;
     let item = local("item");
-
     let definition = definition(m);
-
-    // to_item: every stored attribute.
     let capacity = m.stored.len();
-    let puts = m.stored.iter().map(|s| {
-        let (stored, value, key) = match *s {
-            Stored::Field(i) => {
-                let f = &m.fields[i];
-                let ident = f.ident;
-                (&f.stored, encode_field(f, quote!(&self.#ident)), f.key)
-            }
-            Stored::Composite(c) => {
-                let comp = &m.composites[c];
-                let key = m.partition_key == *s || m.sort_key == Some(*s);
-                (
-                    &comp.stored,
-                    encode_composite(m, comp, |f| {
-                        let ident = f.ident;
-                        quote!(&self.#ident)
-                    }),
-                    key,
-                )
-            }
-        };
-        let put = if key { quote!(put_key) } else { quote!(put) };
-        quote!(::dynorm::__private::#put(&mut #item, #table, #stored, #value)?;)
-    });
-
-    // from_item: every field.
-    let mut decodes = Vec::new();
-    let mut done = vec![false; m.composites.len()];
-    for f in &m.fields {
-        match f.kind {
-            FieldKind::Stored => {
-                let var = var(f);
-                let ty = f.ty;
-                let value = decode_field(f, &item, &quote!(&mut #item), table);
-                decodes.push(quote!(let #var: #ty = #value;));
-            }
-            FieldKind::Skip => {
-                let var = var(f);
-                let ty = f.ty;
-                let value = match &f.default {
-                    Some(d) => d.expr.clone(),
-                    None => quote_spanned!(f.ty.span()=> ::core::default::Default::default()),
-                };
-                decodes.push(quote!(let #var: #ty = #value;));
-            }
-            FieldKind::Part(c) if !done[c] => {
-                done[c] = true;
-                let comp = &m.composites[c];
-                let stored = &comp.stored;
-                let separator = &comp.separator;
-                let escaped = comp.escaped;
-                let n = comp.parts.len();
-                let texts: Vec<_> = (0..n).map(|k| local(&format!("part{k}"))).collect();
-                decodes.push(quote! {
-                    let [#(#texts),*] = ::dynorm::__private::take_composite::<#n>(
-                        &mut #item, #table, #stored, #separator, #escaped,
-                    )?;
-                });
-                for (text, &p) in texts.iter().zip(&comp.parts) {
-                    let pf = &m.fields[p];
-                    let var = var(pf);
-                    let ty = pf.ty;
-                    let part_name = &pf.name;
-                    let value = match &pf.codec {
-                        Some(CodecModel { path, .. }) => quote! {
-                            ::dynorm::__private::part_with(#text, #table, #stored, #part_name, #path::ATTRIBUTE_TYPE, #path::decode)?
-                        },
-                        None => {
-                            let part = quote_spanned!(ty.span()=> ::dynorm::__private::part::<#ty>);
-                            quote!(#part(#text, #table, #stored, #part_name)?)
-                        }
-                    };
-                    decodes.push(quote!(let #var: #ty = #value;));
-                }
-            }
-            FieldKind::Part(_) => {}
-        }
-    }
+    let puts = puts(m, &item);
+    let decodes = decodes(m, &item);
     let inits = m.fields.iter().map(|f| {
         let ident = f.ident;
         let var = var(f);
         quote!(#ident: #var)
     });
-
-    // The key: one function shared by `key_item` and `key`.
-    let key_fields = key_fields(m);
-    let key_params = key_fields.iter().map(|&i| {
-        let f = &m.fields[i];
-        let (ident, ty) = (f.ident, f.ty);
-        quote!(#ident: &#ty)
-    });
-    let key_puts = [Some(m.partition_key), m.sort_key]
-        .into_iter()
-        .flatten()
-        .map(|s| {
-            let (stored, value) = match s {
-                Stored::Field(i) => {
-                    let f = &m.fields[i];
-                    let ident = f.ident;
-                    (&f.stored, encode_field(f, quote!(#ident)))
-                }
-                Stored::Composite(c) => {
-                    let comp = &m.composites[c];
-                    (
-                        &comp.stored,
-                        encode_composite(m, comp, |f| {
-                            let ident = f.ident;
-                            quote!(#ident)
-                        }),
-                    )
-                }
-            };
-            quote!(::dynorm::__private::put_key(&mut #item, #table, #stored, #value)?;)
-        });
-    let key_count = 1 + usize::from(m.sort_key.is_some());
-    let self_args = key_fields.iter().map(|&i| {
+    let self_args = key_fields(m).into_iter().map(|i| {
         let ident = m.fields[i].ident;
         quote!(&self.#ident)
     });
-    let new_params = key_fields.iter().map(|&i| {
-        let f = &m.fields[i];
-        let (ident, ty) = (f.ident, f.ty);
-        quote!(#ident: impl ::core::convert::Into<#ty>)
-    });
-    let new_args = key_fields.iter().map(|&i| {
-        let f = &m.fields[i];
-        let (ident, ty) = (f.ident, f.ty);
-        quote!(&::core::convert::Into::<#ty>::into(#ident))
-    });
-    let key_doc = format!(
-        "The key of the `{table}` item with this {}.",
-        key_fields
-            .iter()
-            .map(|&i| format!("`{}`", m.fields[i].name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
-    let vis = m.vis;
-
     let hooks = hooks(m);
     let typed = typed_paths(m, &item);
-
+    let key = key_functions(m, &item);
     let key_asserts = m
         .key_types
         .iter()
@@ -221,24 +90,178 @@ fn expand(m: &Model<'_>) -> TokenStream {
 
             #typed
 
-            fn __dynorm_key_item(#(#key_params),*) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
-                let mut #item = ::dynorm::Item::with_capacity(#key_count);
-                #(#key_puts)*
-                ::core::result::Result::Ok(#item)
-            }
-
-            #[automatically_derived]
-            impl #ident {
-                #[doc = #key_doc]
-                #[allow(dead_code, clippy::too_many_arguments)]
-                #vis fn key(#(#new_params),*) -> ::dynorm::Key<Self> {
-                    ::dynorm::Key::from_result(__dynorm_key_item(#(#new_args),*))
-                }
-            }
+            #key
 
             fn __dynorm_assert_key<T: ::dynorm::KeyAttribute>() {}
             #(#key_asserts)*
         };
+    }
+}
+
+/// `to_item`'s statements: every stored attribute put into `item` (keys with `put_key`, which
+/// refuses an empty value).
+fn puts(m: &Model<'_>, item: &syn::Ident) -> Vec<TokenStream> {
+    let table = &m.table;
+    m.stored
+        .iter()
+        .map(|s| {
+            let (stored, value, key) = match *s {
+                Stored::Field(i) => {
+                    let f = &m.fields[i];
+                    let ident = f.ident;
+                    (&f.stored, encode_field(f, quote!(&self.#ident)), f.key)
+                }
+                Stored::Composite(c) => {
+                    let comp = &m.composites[c];
+                    let key = m.partition_key == *s || m.sort_key == Some(*s);
+                    (
+                        &comp.stored,
+                        encode_composite(m, comp, |f| {
+                            let ident = f.ident;
+                            quote!(&self.#ident)
+                        }),
+                        key,
+                    )
+                }
+            };
+            let put = if key { quote!(put_key) } else { quote!(put) };
+            quote!(::dynorm::__private::#put(&mut #item, #table, #stored, #value)?;)
+        })
+        .collect()
+}
+
+/// `from_item`'s statements: one `let` per field, in declaration order (a composite is split
+/// at its first part).
+fn decodes(m: &Model<'_>, item: &syn::Ident) -> Vec<TokenStream> {
+    let table = &m.table;
+    let mut decodes = Vec::new();
+    let mut done = vec![false; m.composites.len()];
+    for f in &m.fields {
+        let (var, ty) = (var(f), f.ty);
+        match f.kind {
+            FieldKind::Stored => {
+                let value = decode_field(f, item, &quote!(&mut #item), table);
+                decodes.push(quote!(let #var: #ty = #value;));
+            }
+            FieldKind::Skip => {
+                let value = match &f.default {
+                    Some(d) => d.expr.clone(),
+                    None => quote_spanned!(f.ty.span()=> ::core::default::Default::default()),
+                };
+                decodes.push(quote!(let #var: #ty = #value;));
+            }
+            FieldKind::Part(c) if !done[c] => {
+                done[c] = true;
+                decodes.extend(decode_composite(m, &m.composites[c], item));
+            }
+            FieldKind::Part(_) => {}
+        }
+    }
+    decodes
+}
+
+/// Statements taking a composite out of `item` and decoding each of its parts into its field's
+/// variable.
+fn decode_composite(m: &Model<'_>, comp: &Composite, item: &syn::Ident) -> Vec<TokenStream> {
+    let table = &m.table;
+    let stored = &comp.stored;
+    let separator = &comp.separator;
+    let escaped = comp.escaped;
+    let n = comp.parts.len();
+    let texts: Vec<_> = (0..n).map(|k| local(&format!("part{k}"))).collect();
+    let mut decodes = vec![quote! {
+        let [#(#texts),*] = ::dynorm::__private::take_composite::<#n>(
+            &mut #item, #table, #stored, #separator, #escaped,
+        )?;
+    }];
+    for (text, &p) in texts.iter().zip(&comp.parts) {
+        let pf = &m.fields[p];
+        let var = var(pf);
+        let ty = pf.ty;
+        let part_name = &pf.name;
+        let value = match &pf.codec {
+            Some(CodecModel { path, .. }) => quote! {
+                ::dynorm::__private::part_with(#text, #table, #stored, #part_name, #path::ATTRIBUTE_TYPE, #path::decode)?
+            },
+            None => {
+                let part = quote_spanned!(ty.span()=> ::dynorm::__private::part::<#ty>);
+                quote!(#part(#text, #table, #stored, #part_name)?)
+            }
+        };
+        decodes.push(quote!(let #var: #ty = #value;));
+    }
+    decodes
+}
+
+/// `__dynorm_key_item` (the key from references to the key fields, shared by `key_item` and
+/// `key`) and the inherent `key(...)` constructor.
+fn key_functions(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
+    let table = &m.table;
+    let key_fields = key_fields(m);
+    let key_params = key_fields.iter().map(|&i| {
+        let f = &m.fields[i];
+        let (ident, ty) = (f.ident, f.ty);
+        quote!(#ident: &#ty)
+    });
+    let key_puts = [Some(m.partition_key), m.sort_key]
+        .into_iter()
+        .flatten()
+        .map(|s| {
+            let (stored, value) = match s {
+                Stored::Field(i) => {
+                    let f = &m.fields[i];
+                    let ident = f.ident;
+                    (&f.stored, encode_field(f, quote!(#ident)))
+                }
+                Stored::Composite(c) => {
+                    let comp = &m.composites[c];
+                    (
+                        &comp.stored,
+                        encode_composite(m, comp, |f| {
+                            let ident = f.ident;
+                            quote!(#ident)
+                        }),
+                    )
+                }
+            };
+            quote!(::dynorm::__private::put_key(&mut #item, #table, #stored, #value)?;)
+        });
+    let key_count = 1 + usize::from(m.sort_key.is_some());
+    let new_params = key_fields.iter().map(|&i| {
+        let f = &m.fields[i];
+        let (ident, ty) = (f.ident, f.ty);
+        quote!(#ident: impl ::core::convert::Into<#ty>)
+    });
+    let new_args = key_fields.iter().map(|&i| {
+        let f = &m.fields[i];
+        let (ident, ty) = (f.ident, f.ty);
+        quote!(&::core::convert::Into::<#ty>::into(#ident))
+    });
+    let key_doc = format!(
+        "The key of the `{table}` item with this {}.",
+        key_fields
+            .iter()
+            .map(|&i| format!("`{}`", m.fields[i].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let ident = m.ident;
+    let vis = m.vis;
+    quote! {
+        fn __dynorm_key_item(#(#key_params),*) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+            let mut #item = ::dynorm::Item::with_capacity(#key_count);
+            #(#key_puts)*
+            ::core::result::Result::Ok(#item)
+        }
+
+        #[automatically_derived]
+        impl #ident {
+            #[doc = #key_doc]
+            #[allow(dead_code, clippy::too_many_arguments)]
+            #vis fn key(#(#new_params),*) -> ::dynorm::Key<Self> {
+                ::dynorm::Key::from_result(__dynorm_key_item(#(#new_args),*))
+            }
+        }
     }
 }
 

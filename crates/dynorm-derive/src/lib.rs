@@ -10,6 +10,8 @@ mod case;
 mod check;
 mod entity;
 mod expand;
+#[cfg(test)]
+mod expansion_tests;
 mod projection;
 mod test_attr;
 mod util;

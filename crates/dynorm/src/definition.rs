@@ -421,21 +421,31 @@ impl TableDefinition {
 
     /// Every problem with the definition (empty when it is valid).
     pub fn problems(&self) -> Vec<String> {
-        let mut problems = Vec::new();
-        let p = &mut problems;
+        // One check per rule, in the order problems are reported.
+        let mut p = Vec::new();
+        self.check_table_name(&mut p);
+        self.check_attribute_names(&mut p);
+        self.check_table_keys(&mut p);
+        self.check_index_counts(&mut p);
+        self.check_index_names_and_projections(&mut p);
+        self.check_global_indexes(&mut p);
+        self.check_local_indexes(&mut p);
+        self.check_billing(&mut p);
+        self.check_ttl(&mut p);
+        self.check_composites(&mut p);
+        p
+    }
 
-        if !(3..=255).contains(&self.name.len())
-            || !self
-                .name
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-        {
+    fn check_table_name(&self, p: &mut Vec<String>) {
+        if !is_valid_name(&self.name) {
             p.push(format!(
                 "table name `{}` must be 3-255 characters of letters, digits, `_`, `-` and `.`",
                 self.name
             ));
         }
+    }
 
+    fn check_attribute_names(&self, p: &mut Vec<String>) {
         let mut seen = BTreeSet::new();
         for a in &self.attributes {
             if a.name.is_empty() {
@@ -444,32 +454,39 @@ impl TableDefinition {
                 p.push(format!("attribute `{}` is declared twice", a.name));
             }
         }
+    }
 
-        // An index key may be optional: an item without it is not in the index (sparse).
-        let key = |p: &mut Vec<String>, role: &str, name: &str, index: bool| match self.attribute(name) {
-            None => p.push(format!("{role} `{name}` is not a declared attribute")),
-            Some(a) => {
-                if a.attribute_type.scalar_type().is_none() {
-                    p.push(format!(
-                        "{role} `{name}` has type `{}`, but key attributes must be string, number or binary",
-                        a.attribute_type.as_str()
-                    ));
-                }
-                if a.optional && !index {
-                    p.push(format!(
-                        "{role} `{name}` is optional, but the table's key attributes are always required"
-                    ));
-                }
-            }
+    /// A key (`role`) names a declared scalar attribute, never optional in the table's keys.
+    /// An index key may be optional: an item without it is not in the index (sparse).
+    fn check_key(&self, p: &mut Vec<String>, role: &str, name: &str, index: bool) {
+        let Some(a) = self.attribute(name) else {
+            p.push(format!("{role} `{name}` is not a declared attribute"));
+            return;
         };
-        key(p, "partition key", &self.partition_key, false);
+        if a.attribute_type.scalar_type().is_none() {
+            p.push(format!(
+                "{role} `{name}` has type `{}`, but key attributes must be string, number or binary",
+                a.attribute_type.as_str()
+            ));
+        }
+        if a.optional && !index {
+            p.push(format!(
+                "{role} `{name}` is optional, but the table's key attributes are always required"
+            ));
+        }
+    }
+
+    fn check_table_keys(&self, p: &mut Vec<String>) {
+        self.check_key(p, "partition key", &self.partition_key, false);
         if let Some(sk) = &self.sort_key {
-            key(p, "sort key", sk, false);
+            self.check_key(p, "sort key", sk, false);
             if sk == &self.partition_key {
                 p.push(format!("sort key `{sk}` is also the partition key"));
             }
         }
+    }
 
+    fn check_index_counts(&self, p: &mut Vec<String>) {
         if self.global_secondary_indexes.len() > MAX_GLOBAL_INDEXES {
             p.push(format!(
                 "{} global secondary indexes, more than DynamoDB's limit of {MAX_GLOBAL_INDEXES}",
@@ -482,10 +499,14 @@ impl TableDefinition {
                 self.local_secondary_indexes.len()
             ));
         }
+    }
 
+    /// Index names valid and unique; each index projects an attribute once, and all indexes
+    /// together stay within DynamoDB's limit of projected attributes.
+    fn check_index_names_and_projections(&self, p: &mut Vec<String>) {
         let mut index_names = BTreeSet::new();
         let mut projected = BTreeSet::new();
-        let index_names_iter = self
+        let indexes = self
             .global_secondary_indexes
             .iter()
             .map(|g| (&g.name, &g.projection, "global"))
@@ -494,12 +515,8 @@ impl TableDefinition {
                     .iter()
                     .map(|l| (&l.name, &l.projection, "local")),
             );
-        for (name, projection, kind) in index_names_iter {
-            if !(3..=255).contains(&name.len())
-                || !name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
-            {
+        for (name, projection, kind) in indexes {
+            if !is_valid_name(name) {
                 p.push(format!(
                     "{kind} index name `{name}` must be 3-255 characters of letters, digits, `_`, `-` and `.`"
                 ));
@@ -523,17 +540,15 @@ impl TableDefinition {
                 projected.len()
             ));
         }
+    }
 
+    fn check_global_indexes(&self, p: &mut Vec<String>) {
         let provisioned = matches!(self.billing, BillingMode::Provisioned(_));
         for g in &self.global_secondary_indexes {
-            key(
-                p,
-                &format!("partition key of index `{}`", g.name),
-                &g.partition_key,
-                true,
-            );
+            let role = format!("partition key of index `{}`", g.name);
+            self.check_key(p, &role, &g.partition_key, true);
             if let Some(sk) = &g.sort_key {
-                key(p, &format!("sort key of index `{}`", g.name), sk, true);
+                self.check_key(p, &format!("sort key of index `{}`", g.name), sk, true);
             }
             if g.capacity.is_some() && !provisioned {
                 p.push(format!(
@@ -542,6 +557,10 @@ impl TableDefinition {
                 ));
             }
         }
+    }
+
+    /// Local indexes need a table sort key, and sort by another attribute than it.
+    fn check_local_indexes(&self, p: &mut Vec<String>) {
         if !self.local_secondary_indexes.is_empty() && self.sort_key.is_none() {
             p.push(format!(
                 "local secondary indexes ({}) need a table with a sort key",
@@ -553,12 +572,8 @@ impl TableDefinition {
             ));
         }
         for l in &self.local_secondary_indexes {
-            key(
-                p,
-                &format!("sort key of local index `{}`", l.name),
-                &l.sort_key,
-                true,
-            );
+            let role = format!("sort key of local index `{}`", l.name);
+            self.check_key(p, &role, &l.sort_key, true);
             if Some(&l.sort_key) == self.sort_key.as_ref() {
                 p.push(format!(
                     "local index `{}` uses the table's own sort key `{}`; it needs a different one",
@@ -566,29 +581,39 @@ impl TableDefinition {
                 ));
             }
         }
+    }
 
+    fn check_billing(&self, p: &mut Vec<String>) {
         if let BillingMode::Provisioned(c) = self.billing
             && (c.read == 0 || c.write == 0)
         {
             p.push("provisioned capacity must be at least 1 read and 1 write unit".to_owned());
         }
-        if let Some(ttl) = &self.ttl_attribute {
-            match self.attribute(ttl) {
-                None => p.push(format!("TTL attribute `{ttl}` is not a declared attribute")),
-                Some(a)
-                    if !matches!(
-                        a.attribute_type,
-                        AttributeType::Number | AttributeType::DatetimeEpoch
-                    ) =>
-                {
-                    p.push(format!(
-                        "TTL attribute `{ttl}` has type `{}`, but DynamoDB's TTL reads epoch seconds (number or datetime_epoch)",
-                        a.attribute_type.as_str()
-                    ));
-                }
-                Some(_) => {}
+    }
+
+    /// The TTL attribute is declared and holds epoch seconds.
+    fn check_ttl(&self, p: &mut Vec<String>) {
+        let Some(ttl) = &self.ttl_attribute else {
+            return;
+        };
+        match self.attribute(ttl) {
+            None => p.push(format!("TTL attribute `{ttl}` is not a declared attribute")),
+            Some(a)
+                if !matches!(
+                    a.attribute_type,
+                    AttributeType::Number | AttributeType::DatetimeEpoch
+                ) =>
+            {
+                p.push(format!(
+                    "TTL attribute `{ttl}` has type `{}`, but DynamoDB's TTL reads epoch seconds (number or datetime_epoch)",
+                    a.attribute_type.as_str()
+                ));
             }
+            Some(_) => {}
         }
+    }
+
+    fn check_composites(&self, p: &mut Vec<String>) {
         for a in &self.attributes {
             if let Some(c) = &a.composite {
                 if c.fields.is_empty() {
@@ -599,8 +624,16 @@ impl TableDefinition {
                 }
             }
         }
-        problems
     }
+}
+
+/// DynamoDB's rule for table and index names: 3-255 characters of letters, digits, `_`, `-`
+/// and `.`.
+fn is_valid_name(name: &str) -> bool {
+    (3..=255).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
 }
 
 /// A global or local secondary index.

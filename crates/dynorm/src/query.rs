@@ -401,60 +401,13 @@ where
     T: Table,
     M: ReadMode,
 {
+    /// Checks the read against the table's definition and renders its request.
     fn plan(self, count_only: bool) -> Result<Plan<O>> {
         let definition = T::definition();
         let table = self.table.name.clone();
         let index_name = self.index.as_deref();
-        let index = match index_name {
-            Some(name) => Some(definition.index(name).ok_or_else(|| {
-                Error::UnknownIndex {
-                    table: table.clone(),
-                    index: name.to_owned(),
-                    known: definition
-                        .global_secondary_indexes
-                        .iter()
-                        .map(|g| g.name.clone())
-                        .chain(definition.local_secondary_indexes.iter().map(|l| l.name.clone()))
-                        .collect(),
-                }
-            })?),
-            None => None,
-        };
-        if self.consistent_read && matches!(index, Some(IndexRef::Global(_))) {
-            return Err(invalid_request(
-                &table,
-                index_name,
-                "consistent reads are not supported on global secondary indexes",
-            ));
-        }
-        if self.limit == Some(0) {
-            return Err(invalid_request(
-                &table,
-                index_name,
-                "the page size (limit) must be at least 1",
-            ));
-        }
-        if self.segments == 0 {
-            return Err(invalid_request(
-                &table,
-                index_name,
-                "a scan needs at least 1 segment",
-            ));
-        }
-        if self.concurrency == 0 {
-            return Err(invalid_request(
-                &table,
-                index_name,
-                "the scan concurrency must be at least 1",
-            ));
-        }
-        if self.segments > 1 && self.start.is_some() {
-            return Err(invalid_request(
-                &table,
-                index_name,
-                "a parallel scan cannot start after a cursor (each segment pages on its own)",
-            ));
-        }
+        let index = find_index(definition, &table, index_name)?;
+        self.check_options(&table, index_name, index)?;
 
         let (partition_key, sort_key) = read_keys(definition, index);
         let mut attributes = ExpressionAttributes::new();
@@ -484,49 +437,10 @@ where
             .map_err(|e| in_table(&table, e))?;
 
         // Which attributes the index holds, and whether the output needs others.
+        let key_names = key_attributes(definition, partition_key, sort_key);
         let fetch_full = self.fetch_full && index.is_some();
         if !count_only && !fetch_full {
-            let held = match index {
-                Some(IndexRef::Global(g)) => Some((&g.name, &g.projection)),
-                Some(IndexRef::Local(l)) => Some((&l.name, &l.projection)),
-                None => None,
-            };
-            if let Some((index_name, kind)) = held.filter(|(_, kind)| **kind != IndexKind::All) {
-                let mut projected = Vec::new();
-                for key in [
-                    Some(definition.partition_key.as_str()),
-                    definition.sort_key.as_deref(),
-                    Some(partition_key),
-                    sort_key,
-                ]
-                .into_iter()
-                .flatten()
-                {
-                    push_unique(&mut projected, key);
-                }
-                if let IndexKind::Include(included) = kind {
-                    for name in included {
-                        push_unique(&mut projected, name);
-                    }
-                }
-                let needed: Vec<&str> = match self.attributes {
-                    Some(names) => names.to_vec(),
-                    None => definition.attributes.iter().map(|a| a.name.as_str()).collect(),
-                };
-                let mut missing = Vec::new();
-                for name in needed {
-                    if !projected.iter().any(|p| p == name) {
-                        push_unique(&mut missing, name);
-                    }
-                }
-                if !missing.is_empty() {
-                    return Err(Error::IndexProjection {
-                        table: table.clone(),
-                        index: index_name.clone(),
-                        missing,
-                    });
-                }
-            }
+            check_index_projection(definition, &table, index, &key_names, self.attributes)?;
         }
         let projection = match self.attributes {
             Some(names) if !count_only && !fetch_full => Some(
@@ -536,23 +450,10 @@ where
             ),
             _ => None,
         };
-
-        let mut cursor_keys = Vec::new();
-        for key in [
-            Some(definition.partition_key.as_str()),
-            definition.sort_key.as_deref(),
-            Some(partition_key),
-            sort_key,
-        ]
-        .into_iter()
-        .flatten()
-        {
-            push_unique(&mut cursor_keys, key);
-        }
         let start = self
             .start
             .as_ref()
-            .map(|c| c.decode(&table, index_name, definition, &cursor_keys))
+            .map(|c| c.decode(&table, index_name, definition, &key_names))
             .transpose()?;
 
         let (names, values) = attributes.into_parts();
@@ -585,6 +486,115 @@ where
             concurrency: self.concurrency,
         })
     }
+
+    /// The read's own settings, each refused when DynamoDB (or paging) could not honour it.
+    fn check_options(
+        &self,
+        table: &str,
+        index_name: Option<&str>,
+        index: Option<IndexRef<'_>>,
+    ) -> Result<()> {
+        let refused = if self.consistent_read && matches!(index, Some(IndexRef::Global(_))) {
+            "consistent reads are not supported on global secondary indexes"
+        } else if self.limit == Some(0) {
+            "the page size (limit) must be at least 1"
+        } else if self.segments == 0 {
+            "a scan needs at least 1 segment"
+        } else if self.concurrency == 0 {
+            "the scan concurrency must be at least 1"
+        } else if self.segments > 1 && self.start.is_some() {
+            "a parallel scan cannot start after a cursor (each segment pages on its own)"
+        } else {
+            return Ok(());
+        };
+        Err(invalid_request(table, index_name, refused))
+    }
+}
+
+/// The index a read names, if any; an unknown name lists the known ones.
+fn find_index<'a>(
+    definition: &'a TableDefinition,
+    table: &str,
+    index_name: Option<&str>,
+) -> Result<Option<IndexRef<'a>>> {
+    let Some(name) = index_name else {
+        return Ok(None);
+    };
+    definition
+        .index(name)
+        .map(Some)
+        .ok_or_else(|| Error::UnknownIndex {
+            table: table.to_owned(),
+            index: name.to_owned(),
+            known: definition
+                .global_secondary_indexes
+                .iter()
+                .map(|g| g.name.clone())
+                .chain(definition.local_secondary_indexes.iter().map(|l| l.name.clone()))
+                .collect(),
+        })
+}
+
+/// The table's key attributes and those of the index read, each once: what every index holds,
+/// and what a cursor carries.
+fn key_attributes(definition: &TableDefinition, partition_key: &str, sort_key: Option<&str>) -> Vec<String> {
+    let mut keys = Vec::new();
+    for key in [
+        Some(definition.partition_key.as_str()),
+        definition.sort_key.as_deref(),
+        Some(partition_key),
+        sort_key,
+    ]
+    .into_iter()
+    .flatten()
+    {
+        push_unique(&mut keys, key);
+    }
+    keys
+}
+
+/// An index that does not project every attribute holds the attributes the output reads
+/// (`attributes`, or all the table's): otherwise `Error::IndexProjection` names those missing.
+fn check_index_projection(
+    definition: &TableDefinition,
+    table: &str,
+    index: Option<IndexRef<'_>>,
+    key_names: &[String],
+    attributes: Option<&[&str]>,
+) -> Result<()> {
+    let held = match index {
+        Some(IndexRef::Global(g)) => (&g.name, &g.projection),
+        Some(IndexRef::Local(l)) => (&l.name, &l.projection),
+        None => return Ok(()),
+    };
+    let (index_name, kind) = held;
+    if *kind == IndexKind::All {
+        return Ok(());
+    }
+    let mut projected = key_names.to_vec();
+    if let IndexKind::Include(included) = kind {
+        for name in included {
+            push_unique(&mut projected, name);
+        }
+    }
+    let needed: Vec<&str> = match attributes {
+        Some(names) => names.to_vec(),
+        None => definition.attributes.iter().map(|a| a.name.as_str()).collect(),
+    };
+    let mut missing = Vec::new();
+    for name in needed {
+        if !projected.iter().any(|p| p == name) {
+            push_unique(&mut missing, name);
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Error::IndexProjection {
+        table: table.to_owned(),
+        index: index_name.clone(),
+        missing,
+    })
 }
 
 fn check_key_condition(

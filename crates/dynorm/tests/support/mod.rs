@@ -1,4 +1,4 @@
-//! A small table type implemented by hand (the derive lives on another branch).
+//! A small table type implementing `Table` by hand, so these tests do not depend on the derive.
 #![allow(dead_code, unreachable_pub)]
 
 use std::sync::OnceLock;
