@@ -206,6 +206,89 @@ enum Placed {
     Join(usize),
 }
 
+/// Checks one key template: it parses (with the grammar the runtime uses) and each placeholder
+/// names a stored field or a joined attribute (a table key never an `Option` field). `None`
+/// when it does not parse; other problems are reported and the key kept, to check the rest.
+fn check_template(
+    template: &Sp<String>,
+    index: Option<&Sp<String>>,
+    role: &'static str,
+    targets: (&[Field<'_>], &[JoinModel], &[&str]),
+    errors: &mut Errors,
+) -> Option<KeyModel> {
+    let (fields, joins, names) = targets;
+    let parsed = match Template::parse(&template.value) {
+        Ok(p) => p,
+        Err(e) => {
+            errors.at(
+                template.span,
+                format!(
+                    "malformed key template `{}`: {}",
+                    template.value,
+                    e.reason().unwrap_or_default()
+                ),
+                "write literal text and `{field}` placeholders, as in `\"ORDER#{order_id:08}\"`",
+            );
+            return None;
+        }
+    };
+    let mut used = Vec::new();
+    let placeholders = parsed.segments().iter().filter_map(|s| match s {
+        Segment::Field { name, .. } => Some(name.as_str()),
+        Segment::Literal(_) => None,
+    });
+    for name in placeholders {
+        let target = match fields
+            .iter()
+            .position(|f| f.name == name && f.kind == FieldKind::Stored)
+        {
+            Some(i) => Some(Placed::Field(i)),
+            None => joins.iter().position(|j| j.attribute == name).map(Placed::Join),
+        };
+        match target {
+            Some(Placed::Join(j)) => {
+                if !used.contains(&Placed::Join(j)) {
+                    used.push(Placed::Join(j));
+                }
+            }
+            Some(Placed::Field(i)) => {
+                if fields[i].option && index.is_none() {
+                    errors.at(
+                        template.span,
+                        format!(
+                            "`{{{name}}}` in the table's {role} reads `Option` field `{name}`, but table keys are always present"
+                        ),
+                        "make the field required, or use it only in index keys (an index over absent fields is sparse)",
+                    );
+                }
+                if !used.contains(&Placed::Field(i)) {
+                    used.push(Placed::Field(i));
+                }
+            }
+            None => {
+                let hint = closest(name, names.iter().copied())
+                    .map(|s| format!("did you mean `{{{s}}}`?"))
+                    .unwrap_or_else(|| format!("the fields are: {}", list(names)));
+                errors.at(
+                    template.span,
+                    format!(
+                        "`{{{name}}}` in template `{}` names no field or joined attribute",
+                        template.value
+                    ),
+                    hint,
+                );
+            }
+        }
+    }
+    Some(KeyModel {
+        index: index.cloned(),
+        role,
+        template: template.clone(),
+        segments: parsed.segments().to_vec(),
+        fields: used,
+    })
+}
+
 pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
     let attrs = parse_attrs(input, &mut errors);
@@ -417,87 +500,13 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         .copied()
         .chain(joins.iter().map(|j| j.attribute.as_str()))
         .collect();
+    let targets = (fields.as_slice(), joins.as_slice(), names.as_slice());
     let mut keys: Vec<KeyModel> = Vec::new();
-    let mut check_template = |template: &Sp<String>,
-                              index: Option<&Sp<String>>,
-                              role: &'static str,
-                              errors: &mut Errors| {
-        let parsed = match Template::parse(&template.value) {
-            Ok(p) => p,
-            Err(e) => {
-                errors.at(
-                    template.span,
-                    format!(
-                        "malformed key template `{}`: {}",
-                        template.value,
-                        e.reason().unwrap_or_default()
-                    ),
-                    "write literal text and `{field}` placeholders, as in `\"ORDER#{order_id:08}\"`",
-                );
-                return;
-            }
-        };
-        let mut used = Vec::new();
-        let placeholders = parsed.segments().iter().filter_map(|s| match s {
-            Segment::Field { name, .. } => Some(name.as_str()),
-            Segment::Literal(_) => None,
-        });
-        for name in placeholders {
-            let target = match fields
-                .iter()
-                .position(|f| f.name == name && f.kind == FieldKind::Stored)
-            {
-                Some(i) => Some(Placed::Field(i)),
-                None => joins.iter().position(|j| j.attribute == name).map(Placed::Join),
-            };
-            match target {
-                Some(Placed::Join(j)) => {
-                    if !used.contains(&Placed::Join(j)) {
-                        used.push(Placed::Join(j));
-                    }
-                }
-                Some(Placed::Field(i)) => {
-                    if fields[i].option && index.is_none() {
-                        errors.at(
-                            template.span,
-                            format!(
-                                "`{{{name}}}` in the table's {role} reads `Option` field `{name}`, but table keys are always present"
-                            ),
-                            "make the field required, or use it only in index keys (an index over absent fields is sparse)",
-                        );
-                    }
-                    if !used.contains(&Placed::Field(i)) {
-                        used.push(Placed::Field(i));
-                    }
-                }
-                None => {
-                    let hint = closest(name, names.iter().copied())
-                        .map(|s| format!("did you mean `{{{s}}}`?"))
-                        .unwrap_or_else(|| format!("the fields are: {}", list(&names)));
-                    errors.at(
-                        template.span,
-                        format!(
-                            "`{{{name}}}` in template `{}` names no field or joined attribute",
-                            template.value
-                        ),
-                        hint,
-                    );
-                }
-            }
-        }
-        keys.push(KeyModel {
-            index: index.cloned(),
-            role,
-            template: template.clone(),
-            segments: parsed.segments().to_vec(),
-            fields: used,
-        });
-    };
     if let Some(pk) = &attrs.pk {
-        check_template(pk, None, "partition key", &mut errors);
+        keys.extend(check_template(pk, None, "partition key", targets, &mut errors));
     }
     if let Some(sk) = &attrs.sk {
-        check_template(sk, None, "sort key", &mut errors);
+        keys.extend(check_template(sk, None, "sort key", targets, &mut errors));
     }
     let mut index_names: Vec<String> = Vec::new();
     for index in &attrs.indexes {
@@ -526,10 +535,16 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
             );
         }
         if let Some(pk) = &index.pk {
-            check_template(pk, Some(name), "partition key", &mut errors);
+            keys.extend(check_template(
+                pk,
+                Some(name),
+                "partition key",
+                targets,
+                &mut errors,
+            ));
         }
         if let Some(sk) = &index.sk {
-            check_template(sk, Some(name), "sort key", &mut errors);
+            keys.extend(check_template(sk, Some(name), "sort key", targets, &mut errors));
         }
     }
     // Version and timestamps, checked as on tables; a field a key reads never changes.
