@@ -33,7 +33,7 @@ pub enum Segment<S = String> {
 
 impl<S: AsRef<str>> Segment<S> {
     /// The segment with its text borrowed.
-    pub fn as_ref(&self) -> Segment<&str> {
+    pub fn borrowed(&self) -> Segment<&str> {
         match self {
             Self::Literal(l) => Segment::Literal(l.as_ref()),
             Self::Field { name, width } => Segment::Field {

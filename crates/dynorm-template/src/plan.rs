@@ -82,6 +82,12 @@ impl<'a, S> Plan<'a, S> {
     pub const fn escaping(&self) -> Escaping {
         self.escaping
     }
+
+    /// The plan with values escaped another way (for stored layouts of libraries that write
+    /// keys verbatim); rendering and reading back follow it alike.
+    pub const fn with_escaping(self, escaping: Escaping) -> Self {
+        Self { escaping, ..self }
+    }
 }
 
 impl<'a, S: AsRef<str>> Plan<'a, S> {

@@ -291,3 +291,18 @@ mod reference {
         Ok(segments)
     }
 }
+
+#[test]
+fn verbatim_keys() {
+    let t = Template::parse("A#{a}#B").unwrap();
+    let p = t.plan().with_escaping(Escaping::Verbatim);
+    assert_eq!(p.escaping(), Escaping::Verbatim);
+    assert_eq!(t.plan().escaping(), dynorm_template::KEY_ESCAPING);
+    let key = p.render(|_| Some(Value::str(r"x\y"))).unwrap();
+    assert_eq!(key, r"A#x\y#B");
+    assert_eq!(p.parse_key(&key).unwrap()["a"], r"x\y");
+    // Verbatim values holding the stop character cannot be read back.
+    let key = p.render(|_| Some(Value::str("x#y"))).unwrap();
+    assert_eq!(key, "A#x#y#B");
+    assert!(p.parse_key(&key).is_err());
+}

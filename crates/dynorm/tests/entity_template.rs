@@ -259,7 +259,7 @@ fn compiled_plans_are_the_parsed_templates() {
 
     for k in Integration::KEYS {
         let parsed = Template::parse(k.template).unwrap();
-        let parts: Vec<Segment<&str>> = parsed.segments().iter().map(Segment::as_ref).collect();
+        let parts: Vec<Segment<&str>> = parsed.segments().iter().map(Segment::borrowed).collect();
         assert_eq!(k.parts, parts.as_slice(), "{}", k.template);
         assert_eq!(k.plan().as_str(), k.template);
         assert_eq!(k.plan().fields(), k.fields);
