@@ -11,6 +11,7 @@ use crate::attr::{each_option, name_list, once as set, option_name, skip_value, 
 use crate::check::{self, Field, FieldKind};
 use crate::expand::{decode_field, encode_field, typed_paths_of};
 use crate::util::{Errors, Sp, closest, doc_text, error, list, option_inner};
+use dynorm_template::{Segment, Template};
 
 /// An unknown option of an entity attribute (no "belongs elsewhere" hint for entities).
 fn unknown(meta: &ParseNestedMeta, what: &str, valid: &[&str]) -> syn::Error {
@@ -62,11 +63,6 @@ struct IndexAttr {
     name: Option<Sp<String>>,
     pk: Option<Sp<String>>,
     sk: Option<Sp<String>>,
-}
-
-/// A placeholder of a template: field name and pad width.
-struct Placeholder {
-    name: String,
 }
 
 fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
@@ -191,88 +187,14 @@ fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
     a
 }
 
-/// Parses a template's placeholders, with the rules of `dynorm::entity::template`.
-fn placeholders(text: &str) -> Result<Vec<Placeholder>, String> {
-    let mut out = Vec::new();
-    let mut chars = text.chars().peekable();
-    let mut literal_since_field = true;
-    let mut after_field = false;
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'{') => {
-                chars.next();
-                literal_since_field = true;
-                after_field = false;
-            }
-            '}' if chars.peek() == Some(&'}') => {
-                chars.next();
-                literal_since_field = true;
-                after_field = false;
-            }
-            '}' => return Err("a lone `}` (write `}}` for a literal brace)".to_owned()),
-            '{' => {
-                let mut inner = String::new();
-                let mut closed = false;
-                for c in chars.by_ref() {
-                    if c == '}' {
-                        closed = true;
-                        break;
-                    }
-                    inner.push(c);
-                }
-                if !closed {
-                    return Err("a `{` without its `}`".to_owned());
-                }
-                let name = match inner.split_once(':') {
-                    Some((name, spec)) => {
-                        let digits = spec.strip_prefix('0').unwrap_or(spec);
-                        let ok = spec.chars().all(|c| c.is_ascii_digit())
-                            && digits.parse::<usize>().is_ok_and(|w| (1..=38).contains(&w));
-                        if !ok {
-                            return Err(
-                                "a pad width must be a number from 1 to 38, as in `{id:08}`".to_owned()
-                            );
-                        }
-                        name
-                    }
-                    None => inner.as_str(),
-                };
-                if name.is_empty()
-                    || !name.chars().all(|c| c == '_' || c.is_alphanumeric())
-                    || name.starts_with(|c: char| c.is_ascii_digit())
-                {
-                    return Err("a placeholder must name a field, as in `{tenant_name}`".to_owned());
-                }
-                if !literal_since_field {
-                    return Err(
-                        "two placeholders side by side cannot be read back; put literal text between them"
-                            .to_owned(),
-                    );
-                }
-                literal_since_field = false;
-                after_field = true;
-                out.push(Placeholder {
-                    name: name.to_owned(),
-                });
-            }
-            c => {
-                if after_field && c == '\\' {
-                    return Err("a literal after a placeholder must not start with `\\`".to_owned());
-                }
-                literal_since_field = true;
-                after_field = false;
-            }
-        }
-    }
-    Ok(out)
-}
-
 /// One key to compose: where it goes and its template.
 struct KeyModel {
     /// `None`: the table's own key.
     index: Option<Sp<String>>,
     role: &'static str,
     template: Sp<String>,
+    /// The template parsed (by the grammar the runtime uses), compiled into the entity.
+    segments: Vec<Segment>,
     /// Fields and joins read, each once, in order.
     fields: Vec<Placed>,
 }
@@ -282,6 +204,89 @@ struct KeyModel {
 enum Placed {
     Field(usize),
     Join(usize),
+}
+
+/// Checks one key template: it parses (with the grammar the runtime uses) and each placeholder
+/// names a stored field or a joined attribute (a table key never an `Option` field). `None`
+/// when it does not parse; other problems are reported and the key kept, to check the rest.
+fn check_template(
+    template: &Sp<String>,
+    index: Option<&Sp<String>>,
+    role: &'static str,
+    targets: (&[Field<'_>], &[JoinModel], &[&str]),
+    errors: &mut Errors,
+) -> Option<KeyModel> {
+    let (fields, joins, names) = targets;
+    let parsed = match Template::parse(&template.value) {
+        Ok(p) => p,
+        Err(e) => {
+            errors.at(
+                template.span,
+                format!(
+                    "malformed key template `{}`: {}",
+                    template.value,
+                    e.reason().unwrap_or_default()
+                ),
+                "write literal text and `{field}` placeholders, as in `\"ORDER#{order_id:08}\"`",
+            );
+            return None;
+        }
+    };
+    let mut used = Vec::new();
+    let placeholders = parsed.segments().iter().filter_map(|s| match s {
+        Segment::Field { name, .. } => Some(name.as_str()),
+        Segment::Literal(_) => None,
+    });
+    for name in placeholders {
+        let target = match fields
+            .iter()
+            .position(|f| f.name == name && f.kind == FieldKind::Stored)
+        {
+            Some(i) => Some(Placed::Field(i)),
+            None => joins.iter().position(|j| j.attribute == name).map(Placed::Join),
+        };
+        match target {
+            Some(Placed::Join(j)) => {
+                if !used.contains(&Placed::Join(j)) {
+                    used.push(Placed::Join(j));
+                }
+            }
+            Some(Placed::Field(i)) => {
+                if fields[i].option && index.is_none() {
+                    errors.at(
+                        template.span,
+                        format!(
+                            "`{{{name}}}` in the table's {role} reads `Option` field `{name}`, but table keys are always present"
+                        ),
+                        "make the field required, or use it only in index keys (an index over absent fields is sparse)",
+                    );
+                }
+                if !used.contains(&Placed::Field(i)) {
+                    used.push(Placed::Field(i));
+                }
+            }
+            None => {
+                let hint = closest(name, names.iter().copied())
+                    .map(|s| format!("did you mean `{{{s}}}`?"))
+                    .unwrap_or_else(|| format!("the fields are: {}", list(names)));
+                errors.at(
+                    template.span,
+                    format!(
+                        "`{{{name}}}` in template `{}` names no field or joined attribute",
+                        template.value
+                    ),
+                    hint,
+                );
+            }
+        }
+    }
+    Some(KeyModel {
+        index: index.cloned(),
+        role,
+        template: template.clone(),
+        segments: parsed.segments().to_vec(),
+        fields: used,
+    })
 }
 
 pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
@@ -495,79 +500,13 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         .copied()
         .chain(joins.iter().map(|j| j.attribute.as_str()))
         .collect();
+    let targets = (fields.as_slice(), joins.as_slice(), names.as_slice());
     let mut keys: Vec<KeyModel> = Vec::new();
-    let mut check_template = |template: &Sp<String>,
-                              index: Option<&Sp<String>>,
-                              role: &'static str,
-                              errors: &mut Errors| {
-        let parsed = match placeholders(&template.value) {
-            Ok(p) => p,
-            Err(reason) => {
-                errors.at(
-                    template.span,
-                    format!("malformed key template `{}`: {reason}", template.value),
-                    "write literal text and `{field}` placeholders, as in `\"ORDER#{order_id:08}\"`",
-                );
-                return;
-            }
-        };
-        let mut used = Vec::new();
-        for p in parsed {
-            let target = match fields
-                .iter()
-                .position(|f| f.name == p.name && f.kind == FieldKind::Stored)
-            {
-                Some(i) => Some(Placed::Field(i)),
-                None => joins.iter().position(|j| j.attribute == p.name).map(Placed::Join),
-            };
-            match target {
-                Some(Placed::Join(j)) => {
-                    if !used.contains(&Placed::Join(j)) {
-                        used.push(Placed::Join(j));
-                    }
-                }
-                Some(Placed::Field(i)) => {
-                    if fields[i].option && index.is_none() {
-                        errors.at(
-                                template.span,
-                                format!(
-                                    "`{{{}}}` in the table's {role} reads `Option` field `{}`, but table keys are always present",
-                                    p.name, p.name
-                                ),
-                                "make the field required, or use it only in index keys (an index over absent fields is sparse)",
-                            );
-                    }
-                    if !used.contains(&Placed::Field(i)) {
-                        used.push(Placed::Field(i));
-                    }
-                }
-                None => {
-                    let hint = closest(&p.name, names.iter().copied())
-                        .map(|s| format!("did you mean `{{{s}}}`?"))
-                        .unwrap_or_else(|| format!("the fields are: {}", list(&names)));
-                    errors.at(
-                        template.span,
-                        format!(
-                            "`{{{}}}` in template `{}` names no field or joined attribute",
-                            p.name, template.value
-                        ),
-                        hint,
-                    );
-                }
-            }
-        }
-        keys.push(KeyModel {
-            index: index.cloned(),
-            role,
-            template: template.clone(),
-            fields: used,
-        });
-    };
     if let Some(pk) = &attrs.pk {
-        check_template(pk, None, "partition key", &mut errors);
+        keys.extend(check_template(pk, None, "partition key", targets, &mut errors));
     }
     if let Some(sk) = &attrs.sk {
-        check_template(sk, None, "sort key", &mut errors);
+        keys.extend(check_template(sk, None, "sort key", targets, &mut errors));
     }
     let mut index_names: Vec<String> = Vec::new();
     for index in &attrs.indexes {
@@ -596,10 +535,16 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
             );
         }
         if let Some(pk) = &index.pk {
-            check_template(pk, Some(name), "partition key", &mut errors);
+            keys.extend(check_template(
+                pk,
+                Some(name),
+                "partition key",
+                targets,
+                &mut errors,
+            ));
         }
         if let Some(sk) = &index.sk {
-            check_template(sk, Some(name), "sort key", &mut errors);
+            keys.extend(check_template(sk, Some(name), "sort key", targets, &mut errors));
         }
     }
     // Version and timestamps, checked as on tables; a field a key reads never changes.
@@ -619,6 +564,20 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
     };
 
     Ok(expand(input, table, &attrs, &fields, &joins, &keys, hooks))
+}
+
+/// A template segment as a `::dynorm::entity::TemplatePart` constant.
+fn template_part(segment: &Segment) -> TokenStream {
+    match segment {
+        Segment::Literal(text) => quote!(::dynorm::entity::TemplatePart::Literal(#text)),
+        Segment::Field { name, width } => {
+            let width = match width {
+                Some(w) => quote!(::core::option::Option::Some(#w)),
+                None => quote!(::core::option::Option::None),
+            };
+            quote!(::dynorm::entity::TemplatePart::Field { name: #name, width: #width })
+        }
+    }
 }
 
 fn expand(
@@ -725,11 +684,13 @@ fn expand(
                 (quote!(::core::option::Option::Some(#n)), attribute, sparse)
             }
         };
+        let parts = k.segments.iter().map(template_part);
         key_consts.push(quote! {
             ::dynorm::entity::KeyTemplate {
                 index: #index,
                 attribute: #attribute,
                 template: #template,
+                parts: &[#(#parts),*],
                 fields: &[#(#field_names),*],
                 sparse: #sparse,
             }
@@ -937,20 +898,13 @@ fn expand(
                 ::core::result::Result::Ok(())
             }
 
-            /// The key templates, parsed once.
-            fn __dynorm_parsed() -> &'static [::core::result::Result<::dynorm::entity::Template, ::dynorm::entity::TemplateError>] {
-                static PARSED: ::dynorm::__private::OnceLock<::std::vec::Vec<::core::result::Result<::dynorm::entity::Template, ::dynorm::entity::TemplateError>>> =
-                    ::dynorm::__private::OnceLock::new();
-                PARSED.get_or_init(|| ::dynorm::entity::parse_all(__KEYS))
-            }
-
             fn __dynorm_table_key(
                 #item: &::dynorm::Item,
             ) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
                 let mut #item = #item.clone();
                 __dynorm_join(&mut #item)?;
                 let mut __dynorm_key = ::dynorm::Item::new();
-                ::dynorm::entity::put_keys(&mut __dynorm_key, &__KEYS[..#table_keys], &__dynorm_parsed()[..#table_keys], __LAYOUT.name, |name| match name {
+                ::dynorm::entity::put_keys(&mut __dynorm_key, &__KEYS[..#table_keys], __LAYOUT.name, |name| match name {
                     #(#lookup_arms)*
                     _ => ::core::option::Option::None,
                 })?;
@@ -980,7 +934,7 @@ fn expand(
                     #(#puts)*
                     __dynorm_join(&mut #item)?;
                     let mut __dynorm_keys = ::dynorm::Item::with_capacity(__KEYS.len());
-                    ::dynorm::entity::put_keys(&mut __dynorm_keys, __KEYS, __dynorm_parsed(), __LAYOUT.name, |name| match name {
+                    ::dynorm::entity::put_keys(&mut __dynorm_keys, __KEYS, __LAYOUT.name, |name| match name {
                         #(#lookup_arms)*
                         _ => ::core::option::Option::None,
                     })?;

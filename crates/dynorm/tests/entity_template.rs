@@ -250,3 +250,33 @@ async fn put_and_get_on_the_embedded_engine() {
         .unwrap();
     assert_eq!(got, Some(integration()));
 }
+
+/// The derive compiles each template with the grammar the runtime parses with: the const parts
+/// are the parsed segments, and the plan renders and reads keys as a parsed template does.
+#[test]
+fn compiled_plans_are_the_parsed_templates() {
+    use dynorm::entity::{Segment, TemplatePart};
+
+    for k in Integration::KEYS {
+        let parsed = Template::parse(k.template).unwrap();
+        let parts: Vec<Segment<&str>> = parsed.segments().iter().map(Segment::borrowed).collect();
+        assert_eq!(k.parts, parts.as_slice(), "{}", k.template);
+        assert_eq!(k.plan().as_str(), k.template);
+        assert_eq!(k.plan().fields(), k.fields);
+    }
+    let lsi1sk = Integration::key_template("lsi1sk").unwrap();
+    assert_eq!(
+        lsi1sk.parts,
+        &[
+            TemplatePart::Literal("SEQ#"),
+            TemplatePart::Field {
+                name: "seq",
+                width: Some(6)
+            }
+        ]
+    );
+    let plan = lsi1sk.plan();
+    assert_eq!(plan.render(&[("seq", n("7"))]).unwrap(), "SEQ#000007");
+    assert_eq!(plan.parse_key("SEQ#000007").unwrap()["seq"], "7");
+    assert_eq!(plan.render_prefix(&[]).unwrap(), "SEQ#");
+}

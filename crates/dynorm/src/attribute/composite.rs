@@ -30,36 +30,27 @@
 //! ```
 
 use aws_sdk_dynamodb::types::AttributeValue;
+// The escape character of the escaped form, shared with key templates.
+use dynorm_template::ESCAPE;
 
 use crate::attribute::number::shown;
 use crate::attribute::type_name;
 use crate::definition::AttributeType;
 use crate::error::{DecodeError, EncodeError};
 
-/// The escape character of the escaped form.
-const ESCAPE: char = '\\';
-
-/// Joins the parts' texts with `separator`, escaping them when `escaped` (see the module docs).
+/// Joins the parts' texts with `separator`, escaping them when `escaped` (see the module docs);
+/// the joining rule of entities' joined attributes too.
 pub fn join(parts: &[String], separator: &str, escaped: bool) -> String {
-    let capacity = parts.iter().map(String::len).sum::<usize>() + separator.len() * parts.len();
-    let mut out = String::with_capacity(capacity);
-    let first = separator.chars().next();
-    for (i, part) in parts.iter().enumerate() {
-        if i > 0 {
-            out.push_str(separator);
-        }
-        if !escaped {
-            out.push_str(part);
-            continue;
-        }
-        for c in part.chars() {
-            if c == ESCAPE || Some(c) == first {
-                out.push(ESCAPE);
-            }
-            out.push(c);
-        }
+    dynorm_template::join(parts, separator, escaping(escaped))
+}
+
+/// The escaping of a composite string's parts.
+fn escaping(escaped: bool) -> dynorm_template::Escaping {
+    if escaped {
+        dynorm_template::Escaping::Backslash
+    } else {
+        dynorm_template::Escaping::Verbatim
     }
-    out
 }
 
 /// Splits a joined text into exactly `count` parts (unescaping them when `escaped`).

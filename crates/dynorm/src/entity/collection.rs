@@ -174,7 +174,7 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
                     ))
                 })?;
             let text = template
-                .parsed()?
+                .plan()
                 .render(&values)
                 .map_err(|e| bad(format!("entity `{}`: {e}", r.entity)))?;
             rendered.push((r.entity, text));
@@ -340,12 +340,13 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
         self.registered
             .iter()
             .position(|r| {
-                r.keys.iter().filter(|k| k.index.is_none()).all(|k| {
-                    match (item.get(k.attribute), k.parsed()) {
-                        (Some(AttributeValue::S(text)), Ok(t)) => t.parse_key(text).is_ok(),
+                r.keys
+                    .iter()
+                    .filter(|k| k.index.is_none())
+                    .all(|k| match item.get(k.attribute) {
+                        Some(AttributeValue::S(text)) => k.plan().parse_key(text).is_ok(),
                         _ => false,
-                    }
-                })
+                    })
             })
             .map(|i| (i, Ownership::Ignore))
     }

@@ -95,7 +95,7 @@ pub use collection::{Collection, CollectionItems, EnumCollection, EnumItems};
 pub use context::TableContext;
 pub use model::{EntityDefinition, EntityField, EntityJoin, EntityKey, EntityProblems};
 pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem, complete_update, stored_attributes};
-pub use template::{Segment, Template, TemplateError};
+pub use template::{Segment, Template, TemplateError, TemplatePart, TemplatePlan};
 
 /// The default name of the attribute holding an item's entity type.
 pub const DEFAULT_ENTITY_ATTRIBUTE: &str = "__entity";
@@ -278,6 +278,8 @@ pub struct KeyTemplate {
     pub attribute: &'static str,
     /// The template text.
     pub template: &'static str,
+    /// The template, parsed when the entity was compiled (see [`plan`](Self::plan)).
+    pub parts: &'static [TemplatePart],
     /// The fields the template reads, in order.
     pub fields: &'static [&'static str],
     /// Whether the attribute is left out when one of its fields is absent (index keys over
@@ -286,7 +288,13 @@ pub struct KeyTemplate {
 }
 
 impl KeyTemplate {
-    /// The parsed template (templates are checked when the entity is compiled).
+    /// The template, compiled with the entity: renders and reads keys without parsing.
+    pub const fn plan(&self) -> TemplatePlan<'static> {
+        TemplatePlan::compiled(self.template, self.parts)
+    }
+
+    /// The template parsed again from its text; [`plan`](Self::plan) gives the same without
+    /// parsing.
     pub fn parsed(&self) -> Result<Template, TemplateError> {
         Template::parse(self.template)
     }
@@ -350,7 +358,8 @@ impl JoinedAttribute {
 }
 
 /// dynamojo's join rule: the sources' values as text (strings as they are, numbers as their
-/// text), `""` for an absent or NULL source; another type is the error, with its source.
+/// text), `""` for an absent or NULL source, joined unescaped (composite strings join with the
+/// same function, escaped); another type is the error, with its source.
 pub(crate) fn join_sources<'a>(
     fields: impl IntoIterator<Item = &'a str>,
     separator: &str,
@@ -365,7 +374,11 @@ pub(crate) fn join_sources<'a>(
             Some(other) => return Err((field, crate::attribute::type_name(&other))),
         });
     }
-    Ok(parts.join(separator))
+    Ok(dynorm_template::join(
+        &parts,
+        separator,
+        dynorm_template::Escaping::Verbatim,
+    ))
 }
 
 /// A type stored as items of a shared single table; derive it with
@@ -480,13 +493,6 @@ pub fn check_entity_type(
     }
 }
 
-/// The parsed templates of `keys`, in order, parsed once per entity type (used by generated
-/// code: templates are checked when the entity is compiled, so this never fails in practice).
-#[doc(hidden)]
-pub fn parse_all(keys: &[KeyTemplate]) -> Vec<Result<Template, TemplateError>> {
-    keys.iter().map(KeyTemplate::parsed).collect()
-}
-
 /// Renders every composed key into an item (used by generated code). When a key of a sparse
 /// index has absent fields, every key attribute of that index is left out, so the item is simply
 /// not in the index; a table key with absent fields is an error naming them.
@@ -494,17 +500,13 @@ pub fn parse_all(keys: &[KeyTemplate]) -> Vec<Result<Template, TemplateError>> {
 pub fn put_keys<'v>(
     item: &mut Item,
     keys: &[KeyTemplate],
-    parsed: &[Result<Template, TemplateError>],
     table: &str,
     mut lookup: impl FnMut(&str) -> Option<&'v crate::AttributeValue>,
 ) -> Result<(), EncodeError> {
     let mut left_out: Vec<Option<&str>> = Vec::new();
     let mut rendered: Vec<(&str, Option<&str>, String)> = Vec::with_capacity(keys.len());
-    for (key, template) in keys.iter().zip(parsed) {
-        let template = template
-            .as_ref()
-            .map_err(|e| EncodeError::new(e.to_string()).at(table, key.attribute))?;
-        match template.render_borrowed(&mut lookup) {
+    for key in keys {
+        match key.plan().render_borrowed(&mut lookup) {
             Ok(text) => rendered.push((key.attribute, key.index, text)),
             Err(TemplateError::MissingFields { .. }) if key.sparse => left_out.push(key.index),
             Err(e) => return Err(EncodeError::new(e.to_string()).at(table, key.attribute)),

@@ -12,7 +12,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::sync::{Mutex, OnceLock};
 
-use super::{Entity, KeyTemplate, Ownership, SingleTable, Template, TemplateError};
+use super::{Entity, KeyTemplate, Ownership, SingleTable, TemplateError};
 use crate::error::{DecodeError, EncodeError};
 use crate::expr::{self, FieldValue, IntoValue, KeyCondition, TypedPath, Update, Value};
 use crate::{AttributeValue, Item, Key, Table, TableClient, TableDefinition};
@@ -216,12 +216,12 @@ impl<Tb: SingleTable + 'static> Table for RawItem<Tb> {
 /// The value a template reads for a field parsed back from a key: a padded field's text is a
 /// number, any other renders the same as a string.
 fn parsed_values(template: &KeyTemplate, key: &str) -> Result<Vec<(String, AttributeValue)>, TemplateError> {
-    let parsed = template.parsed()?;
+    let parsed = template.plan();
     let padded: Vec<&str> = parsed
         .segments()
         .iter()
         .filter_map(|s| match s {
-            super::Segment::Field { name, width: Some(_) } => Some(name.as_str()),
+            super::Segment::Field { name, width: Some(_) } => Some(*name),
             _ => None,
         })
         .collect();
@@ -506,7 +506,7 @@ fn plan_changes<E: Entity>(
                 });
             }
             note_used(k.fields, &changed);
-            let text = Template::parse(k.template)?.render(
+            let text = k.plan().render(
                 &values
                     .iter()
                     .map(|(n, v)| (n.as_str(), v.clone()))
@@ -1152,12 +1152,12 @@ where
             };
         let values: Vec<(&str, AttributeValue)> =
             self.fields.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
-        let pk = Template::parse(target.pk.template)?.render(&values)?;
+        let pk = target.pk.plan().render(&values)?;
         let mut condition = KeyCondition::partition(target.pk.attribute, pk);
         if let (Some(sk), Some((name, range))) = (target.sk, &self.range) {
             condition = Self::range_condition(condition, sk, &values, name, range)?;
         } else if let Some(sk) = target.sk {
-            let template = Template::parse(sk.template)?;
+            let template = sk.plan();
             if sk.missing(&given).is_empty() {
                 condition = condition.sort_eq(sk.attribute, template.render(&values)?);
             } else {
@@ -1180,17 +1180,17 @@ where
         name: &str,
         range: &Range,
     ) -> Result<KeyCondition, EntityError> {
-        let template = Template::parse(sk.template)?;
+        let template = sk.plan();
         let position = template
             .segments()
             .iter()
-            .position(|s| matches!(s, super::Segment::Field { name: n, .. } if n == name));
+            .position(|s| matches!(s, super::Segment::Field { name: n, .. } if *n == name));
         let (width, after) = match position.map(|i| (&template.segments()[i], template.segments().get(i + 1)))
         {
             Some((super::Segment::Field { width, .. }, next)) => (
                 *width,
                 match next {
-                    Some(super::Segment::Literal(l)) => l.as_str(),
+                    Some(super::Segment::Literal(l)) => *l,
                     _ => "",
                 },
             ),
