@@ -497,9 +497,10 @@ impl<T> fmt::Debug for BatchWrite<T> {
 impl<T: Table> BatchWrite<T> {
     settings_methods!();
 
-    /// Writes puts even though the table has immutable attributes
-    /// ([`Table::IMMUTABLE_ATTRIBUTES`]), which BatchWriteItem cannot guard: without this, such
-    /// a batch put is refused, so a bulk write never silently changes a written value.
+    /// Writes puts with BatchWriteItem as given, past the guards it cannot carry: on a table with
+    /// immutable attributes ([`Table::IMMUTABLE_ATTRIBUTES`]) such a batch put is otherwise
+    /// refused, so a bulk write never silently changes a written value; on a versioned table it
+    /// is otherwise sent as conditional puts (no version is checked or bumped with this).
     pub fn unguarded(mut self) -> Self {
         self.unguarded = true;
         self
@@ -883,6 +884,13 @@ impl<T: Table> TableClient<T> {
 
     /// Writes these values, replacing items with the same keys; any number of them. Of several
     /// values with one key, the last one given is written.
+    ///
+    /// On a versioned table (`#[dynorm(version)]`) every put expects the stored version to be
+    /// the one its value carries and stores the next, as [`TableClient::put`] does; since
+    /// BatchWriteItem takes no conditions, such a batch is sent as conditional PutItems (with the
+    /// same concurrency and retries), and values that meet another version are reported in
+    /// [`BatchWriteOutcome::conflicts`], not written. [`BatchWrite::unguarded`] writes them as
+    /// given with BatchWriteItem instead.
     pub fn batch_put<I>(&self, items: I) -> BatchWrite<T>
     where
         I: IntoIterator,

@@ -375,41 +375,8 @@ fn plan_changes<E: Entity>(
     changes: &[(String, Change)],
     read: &[(String, AttributeValue)],
 ) -> Result<Plan, EntityError> {
-    let entity = E::ENTITY_TYPE;
-    // Fields of the table's key, parsed back from it; then what was given; then what was read.
-    let mut values: Vec<(String, AttributeValue)> = Vec::new();
-    for k in table_keys::<E>() {
-        if let Some(AttributeValue::S(text)) = key.get(k.attribute) {
-            values.extend(parsed_values(k, text)?);
-        }
-    }
-    values.extend(known.iter().cloned());
-    let given: Vec<String> = values.iter().map(|(n, _)| n.clone()).collect();
-    for (name, value) in read {
-        if !given.contains(name) && !changes.iter().any(|(f, _)| f == name) {
-            values.push((name.clone(), value.clone()));
-        }
-    }
-    let mut removed: Vec<&str> = Vec::new();
-    for (field, change) in changes {
-        values.retain(|(n, _)| n != field);
-        removed.retain(|n| n != field);
-        match change {
-            Change::Set(value) => values.push((field.clone(), value.clone())),
-            Change::Remove => removed.push(field),
-        }
-    }
-    let mut changed: Vec<&str> = changes.iter().map(|(f, _)| f.as_str()).collect();
-    let mut used: Vec<&'static str> = Vec::new();
-    let mut note_used = |fields: &[&'static str], changed: &[&str]| {
-        for f in fields {
-            if !changed.contains(f) && !used.contains(f) {
-                used.push(f);
-            }
-        }
-    };
+    let mut planner = Planner::<E>::new(key, known, changes, read)?;
     let mut update = Update::new();
-    let mut derived = Update::new();
     for (field, change) in changes {
         let stored = stored_field::<E>(field)?.stored;
         update = match change {
@@ -418,108 +385,191 @@ fn plan_changes<E: Entity>(
         };
     }
     // Joined attributes reading a changed field, rebuilt first: keys may read them.
-    let joins: Vec<&'static super::JoinedAttribute> = E::JOINED
-        .iter()
-        .filter(|j| j.fields.iter().any(|f| changed.contains(f)))
-        .collect();
-    for join in joins {
-        let missing: Vec<&'static str> = join
-            .fields
-            .iter()
-            .copied()
-            .filter(|f| !removed.contains(f) && !values.iter().any(|(n, _)| n == f))
-            .collect();
-        if !missing.is_empty() {
-            return Err(EntityError::MissingJoinSources {
-                entity,
-                attribute: join.attribute,
-                missing,
-            });
-        }
-        note_used(join.fields, &changed);
-        let text = join
-            .render(|f| values.iter().find(|(n, _)| n == f).map(|(_, v)| v.clone()))
-            .map_err(|e| e.at(E::layout().name, join.attribute))?;
-        derived = derived.set(join.attribute, Value::from(AttributeValue::S(text.clone())));
-        values.retain(|(n, _)| n != join.attribute);
-        values.push((join.attribute.to_owned(), AttributeValue::S(text)));
-        changed.push(join.attribute);
-    }
-    for k in table_keys::<E>() {
-        if let Some(field) = k.fields.iter().find(|f| changed.contains(f)) {
-            return Err(EntityError::KeyFieldChanged {
-                entity,
-                field: (*field).to_owned(),
-                attribute: k.attribute,
-            });
-        }
-    }
-    // The indexes touched; a sparse index is rebuilt or removed as a whole, so it is never
-    // left with one key attribute and not the other.
-    let affected = E::index_keys_affected_by(&changed);
-    let mut indexes: Vec<&'static str> = Vec::new();
-    for k in &affected {
-        if let Some(i) = k.index
-            && !indexes.contains(&i)
-        {
-            indexes.push(i);
-        }
-    }
-    let known: Vec<&str> = values.iter().map(|(n, _)| n.as_str()).collect();
-    for index in indexes {
-        let keys: Vec<&'static KeyTemplate> = E::KEYS.iter().filter(|k| k.index == Some(index)).collect();
-        let sparse = keys.iter().any(|k| k.sparse);
-        let targets: Vec<&'static KeyTemplate> = if sparse {
-            keys.clone()
-        } else {
-            affected
-                .iter()
-                .copied()
-                .filter(|k| k.index == Some(index))
-                .collect()
-        };
-        let absent = targets
-            .iter()
-            .find_map(|k| k.fields.iter().find(|f| removed.contains(f)).map(|f| (k, f)));
-        if let Some((k, field)) = absent {
-            if !sparse {
-                return Err(EntityError::RequiredFieldRemoved {
-                    entity,
-                    index: Some(index),
-                    attribute: k.attribute,
-                    field: (*field).to_owned(),
-                });
-            }
-            for k in &keys {
-                derived = derived.remove(k.attribute);
-            }
-            continue;
-        }
-        for k in targets {
-            let missing = k.missing(&known);
-            if !missing.is_empty() {
-                return Err(EntityError::MissingFields {
-                    entity,
-                    index: Some(index),
-                    attribute: k.attribute,
-                    missing,
-                });
-            }
-            note_used(k.fields, &changed);
-            let text = k.plan().render(
-                &values
-                    .iter()
-                    .map(|(n, v)| (n.as_str(), v.clone()))
-                    .collect::<Vec<_>>(),
-            )?;
-            derived = derived.set(k.attribute, Value::from(AttributeValue::S(text)));
-        }
-    }
+    planner.rebuild_joins()?;
+    planner.refuse_table_key_changes()?;
+    planner.rebuild_index_keys()?;
+    let Planner { derived, used, .. } = planner;
     Ok(Plan {
         update: update.merge(derived.clone()),
         derived,
         used,
     })
+}
+
+/// The state of planning one partial update: every field value known, what is removed and
+/// changed, the fields used from outside the update, and the derived actions so far.
+struct Planner<'a, E> {
+    values: Vec<(String, AttributeValue)>,
+    removed: Vec<&'a str>,
+    changed: Vec<&'a str>,
+    used: Vec<&'static str>,
+    derived: Update,
+    entity: std::marker::PhantomData<fn() -> E>,
+}
+
+impl<'a, E: Entity> Planner<'a, E> {
+    /// The fields of the table's key, parsed back from it; then what was given; then what was
+    /// read; the changes last.
+    fn new(
+        key: &Item,
+        known: &[(String, AttributeValue)],
+        changes: &'a [(String, Change)],
+        read: &[(String, AttributeValue)],
+    ) -> Result<Self, EntityError> {
+        let mut values: Vec<(String, AttributeValue)> = Vec::new();
+        for k in table_keys::<E>() {
+            if let Some(AttributeValue::S(text)) = key.get(k.attribute) {
+                values.extend(parsed_values(k, text)?);
+            }
+        }
+        values.extend(known.iter().cloned());
+        let given: Vec<String> = values.iter().map(|(n, _)| n.clone()).collect();
+        for (name, value) in read {
+            if !given.contains(name) && !changes.iter().any(|(f, _)| f == name) {
+                values.push((name.clone(), value.clone()));
+            }
+        }
+        let mut removed: Vec<&str> = Vec::new();
+        for (field, change) in changes {
+            values.retain(|(n, _)| n != field);
+            removed.retain(|n| n != field);
+            match change {
+                Change::Set(value) => values.push((field.clone(), value.clone())),
+                Change::Remove => removed.push(field),
+            }
+        }
+        Ok(Self {
+            values,
+            removed,
+            changed: changes.iter().map(|(f, _)| f.as_str()).collect(),
+            used: Vec::new(),
+            derived: Update::new(),
+            entity: std::marker::PhantomData,
+        })
+    }
+
+    /// Notes the fields (not changed by the update) whose values a rebuilt attribute read.
+    fn note_used(&mut self, fields: &[&'static str]) {
+        for f in fields {
+            if !self.changed.contains(f) && !self.used.contains(f) {
+                self.used.push(f);
+            }
+        }
+    }
+
+    fn rebuild_joins(&mut self) -> Result<(), EntityError> {
+        let joins: Vec<&'static super::JoinedAttribute> = E::JOINED
+            .iter()
+            .filter(|j| j.fields.iter().any(|f| self.changed.contains(f)))
+            .collect();
+        for join in joins {
+            let missing: Vec<&'static str> = join
+                .fields
+                .iter()
+                .copied()
+                .filter(|f| !self.removed.contains(f) && !self.values.iter().any(|(n, _)| n == f))
+                .collect();
+            if !missing.is_empty() {
+                return Err(EntityError::MissingJoinSources {
+                    entity: E::ENTITY_TYPE,
+                    attribute: join.attribute,
+                    missing,
+                });
+            }
+            self.note_used(join.fields);
+            let text = join
+                .render(|f| self.values.iter().find(|(n, _)| n == f).map(|(_, v)| v.clone()))
+                .map_err(|e| e.at(E::layout().name, join.attribute))?;
+            self.derived = std::mem::take(&mut self.derived)
+                .set(join.attribute, Value::from(AttributeValue::S(text.clone())));
+            self.values.retain(|(n, _)| n != join.attribute);
+            self.values
+                .push((join.attribute.to_owned(), AttributeValue::S(text)));
+            self.changed.push(join.attribute);
+        }
+        Ok(())
+    }
+
+    fn refuse_table_key_changes(&self) -> Result<(), EntityError> {
+        for k in table_keys::<E>() {
+            if let Some(field) = k.fields.iter().find(|f| self.changed.contains(f)) {
+                return Err(EntityError::KeyFieldChanged {
+                    entity: E::ENTITY_TYPE,
+                    field: (*field).to_owned(),
+                    attribute: k.attribute,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Rebuilds the keys of every index touched; a sparse index is rebuilt or removed as a
+    /// whole, so it is never left with one key attribute and not the other.
+    fn rebuild_index_keys(&mut self) -> Result<(), EntityError> {
+        let affected = E::index_keys_affected_by(&self.changed);
+        let mut indexes: Vec<&'static str> = Vec::new();
+        for k in &affected {
+            if let Some(i) = k.index
+                && !indexes.contains(&i)
+            {
+                indexes.push(i);
+            }
+        }
+        for index in indexes {
+            let keys: Vec<&'static KeyTemplate> = E::KEYS.iter().filter(|k| k.index == Some(index)).collect();
+            let sparse = keys.iter().any(|k| k.sparse);
+            let targets: Vec<&'static KeyTemplate> = if sparse {
+                keys.clone()
+            } else {
+                affected
+                    .iter()
+                    .copied()
+                    .filter(|k| k.index == Some(index))
+                    .collect()
+            };
+            let absent = targets
+                .iter()
+                .find_map(|k| k.fields.iter().find(|f| self.removed.contains(f)).map(|f| (k, f)));
+            if let Some((k, field)) = absent {
+                if !sparse {
+                    return Err(EntityError::RequiredFieldRemoved {
+                        entity: E::ENTITY_TYPE,
+                        index: Some(index),
+                        attribute: k.attribute,
+                        field: (*field).to_owned(),
+                    });
+                }
+                for k in &keys {
+                    self.derived = std::mem::take(&mut self.derived).remove(k.attribute);
+                }
+                continue;
+            }
+            for k in targets {
+                self.rebuild_key(index, k)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn rebuild_key(&mut self, index: &'static str, k: &'static KeyTemplate) -> Result<(), EntityError> {
+        let known: Vec<&str> = self.values.iter().map(|(n, _)| n.as_str()).collect();
+        let missing = k.missing(&known);
+        if !missing.is_empty() {
+            return Err(EntityError::MissingFields {
+                entity: E::ENTITY_TYPE,
+                index: Some(index),
+                attribute: k.attribute,
+                missing,
+            });
+        }
+        self.note_used(k.fields);
+        let values: Vec<(&str, AttributeValue)> =
+            self.values.iter().map(|(n, v)| (n.as_str(), v.clone())).collect();
+        let text = k.plan().render(&values)?;
+        self.derived =
+            std::mem::take(&mut self.derived).set(k.attribute, Value::from(AttributeValue::S(text)));
+        Ok(())
+    }
 }
 
 impl<E: Entity + Table + 'static> EntityUpdate<E>
