@@ -303,13 +303,14 @@ pub enum Error {
         /// The table.
         table: String,
         /// The entity type.
-        entity: String,
+        entity: &'static str,
         /// The index whose key it is (`None`: a joined attribute or the table's key).
-        index: Option<String>,
+        index: Option<&'static str>,
         /// The computed attribute that would go stale.
-        attribute: String,
-        /// The fields it also needs.
-        missing: Vec<String>,
+        attribute: &'static str,
+        /// The fields it also needs (or a changed field whose new value is computed in
+        /// DynamoDB, so it cannot be rendered into a key).
+        missing: Vec<&'static str>,
     },
 
     /// A write names an attribute the model computes from others (an index key, a joined

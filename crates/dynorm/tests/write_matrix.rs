@@ -280,7 +280,7 @@ async fn plain_update_rebuilds_keys_or_refuses() {
             .unwrap_err();
         assert!(
             matches!(&e, Error::IncompleteUpdate { entity, index, attribute, missing, .. }
-                if entity == "Integration" && index.as_deref() == Some("gsi1") && attribute == "gsi1sk" && missing == &["kind"]),
+                if *entity == "Integration" && *index == Some("gsi1") && *attribute == "gsi1sk" && missing == &["kind"]),
             "{path}: {e}"
         );
         assert!(
@@ -360,7 +360,7 @@ async fn plain_update_refuses_what_it_cannot_rebuild() {
             .await
             .unwrap_err();
         assert!(
-            matches!(&e, Error::IncompleteUpdate { entity, .. } if entity == "Integration"),
+            matches!(&e, Error::IncompleteUpdate { entity, .. } if *entity == "Integration"),
             "{path}: {e}"
         );
         assert_keys_fresh(&client, "r", path).await;

@@ -402,11 +402,11 @@ fn transact_item(w: TxWrite) -> Result<tw::TransactWriteItem> {
     Ok(r)
 }
 
+/// Name placeholders as dynoxide takes them.
+type DynNames = Option<HashMap<String, String>>;
+
 /// The placeholders as dynoxide takes them: `None` for an empty map (DynamoDB refuses those).
-fn split(
-    table: &str,
-    placeholders: Placeholders,
-) -> Result<(Option<HashMap<String, String>>, Option<DynItem>)> {
+fn split(table: &str, placeholders: Placeholders) -> Result<(DynNames, Option<DynItem>)> {
     let Placeholders { names, values } = placeholders;
     let values = if values.is_empty() {
         None

@@ -1412,10 +1412,10 @@ pub fn complete_update<E: Entity>(key: &Item, update: &Update) -> crate::Result<
             ImmutableEffect::Changes(Some(_)) if feeds_computed => {
                 return Err(crate::Error::IncompleteUpdate {
                     table: String::new(),
-                    entity: entity.to_owned(),
+                    entity,
                     index: None,
-                    attribute: field.stored.to_owned(),
-                    missing: vec![format!("{} (its new value is computed in DynamoDB)", field.name)],
+                    attribute: field.stored,
+                    missing: vec![field.name],
                 });
             }
             ImmutableEffect::Changes(Some(_)) => {}
@@ -1458,19 +1458,19 @@ fn entity_error(entity: &'static str, e: EntityError) -> crate::Error {
             ..
         } => crate::Error::IncompleteUpdate {
             table: String::new(),
-            entity: entity.to_owned(),
-            index: index.map(str::to_owned),
-            attribute: attribute.to_owned(),
-            missing: missing.iter().map(|m| (*m).to_owned()).collect(),
+            entity,
+            index,
+            attribute,
+            missing,
         },
         EntityError::MissingJoinSources {
             attribute, missing, ..
         } => crate::Error::IncompleteUpdate {
             table: String::new(),
-            entity: entity.to_owned(),
+            entity,
             index: None,
-            attribute: attribute.to_owned(),
-            missing: missing.iter().map(|m| (*m).to_owned()).collect(),
+            attribute,
+            missing,
         },
         EntityError::Dynamo(e) => e,
         EntityError::Encode(e) => crate::Error::Encode(e),
