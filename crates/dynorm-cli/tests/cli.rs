@@ -82,15 +82,30 @@ fn schema_check_accepts_a_valid_file_and_names_every_problem_of_a_bad_one() {
     let (ok, stdout, stderr) = run(dynorm().args(["schema", "check"]).arg(&bad));
     assert!(!ok);
     assert!(stdout.is_empty(), "{stdout}");
-    let at = format!("{}:2:3: table `users`: ", bad.display());
+    // Each at its value, in file order, with the line and a caret under the value.
     for problem in [
-        "partition key `tags` has type `string_set`",
-        "local secondary indexes (`by_x`) need a table with a sort key",
-        "sort key of local index `by_x` `x` is not a declared attribute",
+        "2:38: table `users`: partition key `tags` has type `string_set`",
+        "3:4: table `users`: local secondary indexes (`by_x`) need a table with a sort key",
+        "3:61: table `users`: sort key of local index `by_x` `x` is not a declared attribute",
     ] {
-        assert!(stderr.contains(&format!("{at}{problem}")), "{problem}:\n{stderr}");
+        let at = format!("{}:{problem}", bad.display());
+        assert!(stderr.contains(&at), "{problem}:\n{stderr}");
     }
+    assert!(
+        stderr.contains("3 |    \"local_secondary_indexes\": [{\"name\": \"by_x\", \"sort_key\": \"x\"}]}\n     |                                                             ^^^"),
+        "{stderr}"
+    );
     assert!(stderr.starts_with("error: "), "{stderr}");
+
+    // An empty schema file is refused.
+    let empty = d.join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    let (ok, _, stderr) = run(dynorm().args(["schema", "check"]).arg(&empty));
+    assert!(!ok);
+    assert!(
+        stderr.contains("empty.toml:1:1: the schema defines no tables"),
+        "{stderr}"
+    );
 
     let (ok, _, stderr) = run(dynorm().args(["schema", "check", "/nonexistent/schema.yaml"]));
     assert!(!ok);

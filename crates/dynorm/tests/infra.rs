@@ -837,14 +837,14 @@ fn bad_entities_are_reported_with_their_location_and_name() {
         .expect_err("must fail")
         .to_string();
     for needle in [
-        "bad.json:16:5: entity `User`: the table key `sk`: template `U#{usr}` reads `{usr}`, which is neither a field nor a joined attribute (fields: `tenant`, `user_id`)",
-        "bad.json:16:5: entity `User`: index `gsi9` key `gsi9pk`: table `shop` has no index `gsi9` (its indexes: `gsi1`)",
-        "bad.json:16:5: entity `User`: index `gsi1` key `gsi1pk`: table `shop` declares `gsi1pk` as N, but templates write strings (S)",
-        "bad.json:16:5: entity `User`: the table key `lsi1sk`: malformed key template `A#{tenant` at byte 2",
-        "bad.json:16:5: entity `User`: joined attribute `both` reads `team`, which is not a field (fields: `tenant`, `user_id`)",
-        "bad.json:29:5: entity `Ghost`: its table `nowhere` is not in the schema (its tables: `shop`)",
-        "bad.json:34:5: entity `User`: at `keys[0]`: unknown field `tempalte`",
-        "bad.json:41:5: entity `User`: another entity of table `shop` has the same name",
+        "bad.json:22:42: entity `User`: the table key `sk`: template `U#{usr}` reads `{usr}`, which is neither a field nor a joined attribute (fields: `tenant`, `user_id`)",
+        "bad.json:23:20: entity `User`: index `gsi9` key `gsi9pk`: table `shop` has no index `gsi9` (its indexes: `gsi1`)",
+        "bad.json:24:63: entity `User`: index `gsi1` key `gsi1pk`: table `shop` declares `gsi1pk` as N, but templates write strings (S)",
+        "bad.json:25:46: entity `User`: the table key `lsi1sk`: malformed key template `A#{tenant` at byte 2",
+        "bad.json:27:51: entity `User`: joined attribute `both` reads `team`, which is not a field (fields: `tenant`, `user_id`)",
+        "bad.json:31:16: entity `Ghost`: its table `nowhere` is not in the schema (its tables: `shop`)",
+        "bad.json:39:37: entity `User`: at `keys[0]`: unknown field `tempalte`",
+        "bad.json:42:15: entity `User`: another entity of table `shop` has the same name",
     ] {
         assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
     }
@@ -970,12 +970,12 @@ fn bad_json_schema_reports_every_problem_with_its_location() {
     let message = problems.to_string();
     for needle in [
         "bad.json has 6 problem(s):",
-        "bad.json:8:5: table `x`: table name `x` must be 3-255 characters",
-        "bad.json:8:5: table `x`: partition key `pk` is not a declared attribute",
-        "bad.json:8:5: table `x`: TTL attribute `gone` is not a declared attribute",
-        "bad.json:13:5: table `typo`: unknown field `partition_kee`",
-        "bad.json:17:5: table `users`: another table has the same name",
-        "bad.json:22:5: table `texts`: at `attributes[0].type`: unknown variant `text`, expected one of",
+        "bad.json:9:15: table `x`: table name `x` must be 3-255 characters",
+        "bad.json:10:24: table `x`: partition key `pk` is not a declared attribute",
+        "bad.json:11:24: table `x`: TTL attribute `gone` is not a declared attribute",
+        "bad.json:15:7: table `typo`: unknown field `partition_kee`",
+        "bad.json:18:15: table `users`: another table has the same name",
+        "bad.json:25:46: table `texts`: at `attributes[0].type`: unknown variant `text`, expected one of",
     ] {
         assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
     }
@@ -1084,8 +1084,8 @@ keys = [
             .expect_err("must fail")
             .to_string();
         for needle in [
-            "bad.toml:14:1: entity `Integration`: index `gsi1` key `gsi1pk`: template `OWNER#{ownr}` reads `{ownr}`",
-            "bad.toml:31:1: entity `X`: at `keys`: invalid type: integer `3`, expected a sequence",
+            "bad.toml:27:56: entity `Integration`: index `gsi1` key `gsi1pk`: template `OWNER#{ownr}` reads `{ownr}`",
+            "bad.toml:34:8: entity `X`: at `keys`: invalid type: integer `3`, expected a sequence",
         ] {
             assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
         }
@@ -1123,7 +1123,7 @@ entities:
             .expect_err("must fail")
             .to_string();
         assert!(
-            message.contains("bad.yaml:15:5: entity `User`: the table key `pk`: template `U#{user}` reads `{user}`, which is neither a field nor a joined attribute (fields: none)"),
+            message.contains("bad.yaml:19:19: entity `User`: the table key `pk`: template `U#{user}` reads `{user}`, which is neither a field nor a joined attribute (fields: none)"),
             "{message}"
         );
     }
@@ -1184,10 +1184,11 @@ stream = "sometimes"
             .expect_err("must fail")
             .to_string();
         for needle in [
-            "bad.toml has 3 problem(s):",
-            "bad.toml:9:1: table `x`: table name `x`",
-            "bad.toml:9:1: table `x`: partition key `pk` is not a declared attribute",
-            "bad.toml:13:1: table `typo`: at `stream`: unknown variant `sometimes`",
+            "bad.toml has 4 problem(s):",
+            "bad.toml:10:8: table `x`: table name `x`",
+            "bad.toml:11:17: table `x`: partition key `pk` is not a declared attribute",
+            "bad.toml:15:17: table `typo`: partition key `id` is not a declared attribute",
+            "bad.toml:16:10: table `typo`: at `stream`: unknown variant `sometimes`",
         ] {
             assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
         }
@@ -1215,10 +1216,11 @@ stream = "sometimes"
             .expect_err("must fail")
             .to_string();
         for needle in [
-            "bad.yaml has 3 problem(s):",
-            "bad.yaml:7:5: table `x`: table name `x`",
-            "bad.yaml:7:5: table `x`: partition key `pk` is not a declared attribute",
-            "bad.yaml:9:5: table `typo`: at `deletion_protection`: invalid type: string \"maybe\", expected a boolean",
+            "bad.yaml has 4 problem(s):",
+            "bad.yaml:7:11: table `x`: table name `x`",
+            "bad.yaml:8:20: table `x`: partition key `pk` is not a declared attribute",
+            "bad.yaml:10:20: table `typo`: partition key `id` is not a declared attribute",
+            "bad.yaml:11:26: table `typo`: at `deletion_protection`: invalid type: string \"maybe\", expected a boolean",
         ] {
             assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
         }
