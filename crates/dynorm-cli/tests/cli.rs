@@ -199,14 +199,14 @@ fn exports_print_exactly_what_the_library_generates() {
     );
     assert_eq!(stdout(&["schema", "docs"]), docs::markdown(&tables).unwrap());
 
-    // A stream policy for tables without a stream is refused with the library's reason.
+    // A stream policy when no table has a stream is refused with the library's reason.
     let (ok, _, stderr) = run(dynorm()
         .args(["export", "iam", "--level", "stream-read"])
         .arg(&file));
     assert!(!ok);
     assert_eq!(
         stderr,
-        "error: table `users` has no stream, so stream read access cannot be granted\n"
+        "error: no table has a stream, so stream read access cannot be granted\n"
     );
 }
 
@@ -307,4 +307,120 @@ fn plan_without_a_target_says_how_to_choose_one() {
     assert!(stderr.contains("no schema file given"), "{stderr}");
     // Usage errors exit with clap's code 2.
     dynorm().args(["plan", "--db", "x", "--aws"]).assert().code(2);
+}
+
+const LINKED_TOML: &str = r#"
+[[tables]]
+name = "users"
+partition_key = "id"
+stream = "new_image"
+attributes = [{ name = "id", type = "string" }]
+
+[[tables]]
+name = "orders"
+partition_key = "id"
+attributes = [{ name = "id", type = "string" }]
+
+[[consumers]]
+name = "checkout"
+tables = [{ table = "orders", access = "read-write" }, { table = "users", access = "read" }]
+
+[[consumers]]
+name = "mailer"
+tables = [{ table = "users", access = "stream-read" }]
+"#;
+
+#[test]
+fn consumers_and_stream_read_policies_are_exported() {
+    let d = dir("consumers");
+    let file = d.join("linked.toml");
+    std::fs::write(&file, LINKED_TOML).unwrap();
+    let export = |args: &[&str]| run(dynorm().args(["export", "iam"]).arg(&file).args(args));
+
+    // Stream read covers the tables that have a stream.
+    let (ok, stdout, stderr) = export(&[
+        "--level",
+        "stream-read",
+        "--account",
+        "123456789012",
+        "--region",
+        "eu-west-1",
+        "--stage",
+        "prod",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("table/prod-users/stream/*"), "{stdout}");
+    assert!(!stdout.contains("prod-orders"), "{stdout}");
+    // ... or the ones named, which must have one.
+    let (ok, _, stderr) = export(&["--level", "stream-read", "--table", "orders"]);
+    assert!(!ok);
+    assert!(stderr.contains("table `orders` has no stream"), "{stderr}");
+    let (ok, stdout, _) = export(&["--level", "read", "--table", "orders"]);
+    assert!(ok);
+    assert!(
+        stdout.contains("${Stage}-orders") && !stdout.contains("${Stage}-users"),
+        "{stdout}"
+    );
+
+    // One policy per consumer, in each output.
+    let schema = Schema::load(&file).expect("schema");
+    let (ok, stdout, stderr) = export(&["--consumer", "all", "--terraform"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        stdout,
+        iam::consumers_terraform(&schema.consumers, &schema.tables)
+            .unwrap()
+            .to_json()
+    );
+    let (ok, stdout, _) = export(&["--consumer", "all", "--format", "yaml"]);
+    assert!(ok);
+    assert!(
+        stdout.contains("CheckoutPolicy:") && stdout.contains("MailerPolicy:"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = export(&[
+        "--consumer",
+        "mailer",
+        "--account",
+        "123456789012",
+        "--region",
+        "eu-west-1",
+        "--stage",
+        "prod",
+    ]);
+    assert!(ok);
+    assert_eq!(
+        stdout,
+        iam::consumer_policy_document(
+            &schema.consumers[1],
+            &schema.tables,
+            &ArnContext::new("eu-west-1", "123456789012", "prod")
+        )
+        .unwrap()
+        .to_json()
+    );
+    let (ok, _, stderr) = export(&["--consumer", "nobody"]);
+    assert!(!ok);
+    assert!(
+        stderr
+            .contains("--consumer nobody: no such consumer in the schema (its consumers: checkout, mailer)"),
+        "{stderr}"
+    );
+
+    // A consumer naming a table the schema lacks is reported at that table.
+    let bad = d.join("bad.toml");
+    std::fs::write(
+        &bad,
+        LINKED_TOML.replace(
+            "table = \"orders\", access = \"read-write\"",
+            "table = \"order\", access = \"read-write\"",
+        ),
+    )
+    .unwrap();
+    let (ok, _, stderr) = run(dynorm().args(["schema", "check"]).arg(&bad));
+    assert!(!ok);
+    assert!(
+        stderr.contains("bad.toml:15:21: consumer `checkout`: table `order` is not in the schema (its tables: `users`, `orders`)"),
+        "{stderr}"
+    );
 }

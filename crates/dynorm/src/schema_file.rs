@@ -96,6 +96,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::definition::TableDefinition;
 use crate::entity::EntityDefinition;
+use crate::infra::iam::Consumer;
 
 mod tree;
 use tree::{Kind, Node, Step};
@@ -113,6 +114,10 @@ pub struct Schema {
     /// file order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub entities: Vec<EntityDefinition>,
+    /// What may use the tables, each with an access level per table (Stelvio's `links`); each
+    /// gets one IAM policy ([`crate::infra::iam::consumers_cloudformation`] and siblings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consumers: Vec<Consumer>,
 }
 
 /// The format of a schema file.
@@ -318,7 +323,19 @@ impl Schema {
         Self {
             tables,
             entities: Vec::new(),
+            consumers: Vec::new(),
         }
+    }
+
+    /// The schema with these consumers too.
+    pub fn with_consumers(mut self, consumers: impl IntoIterator<Item = Consumer>) -> Self {
+        self.consumers.extend(consumers);
+        self
+    }
+
+    /// The consumer with this name.
+    pub fn consumer(&self, name: &str) -> Option<&Consumer> {
+        self.consumers.iter().find(|c| c.name == name)
     }
 
     /// The schema with these entities too.
@@ -371,10 +388,11 @@ impl Schema {
         match root {
             Err((location, message)) => problems.push(location, None, None, message),
             Ok(root) => {
-                let (tables, entities) = top_level(&root, &mut problems);
-                let tables = entries(tables);
-                let entities = entries(entities);
-                let schema = check(tables, entities, &mut problems);
+                let [tables, entities, consumers] = top_level(&root, &mut problems);
+                let schema = check(
+                    [entries(tables), entries(entities), entries(consumers)],
+                    &mut problems,
+                );
                 if problems.list.is_empty() {
                     return Ok(schema);
                 }
@@ -394,7 +412,12 @@ impl Schema {
                 .collect()
         }
         let mut problems = Problems::default();
-        check(unlocated(&self.tables), unlocated(&self.entities), &mut problems);
+        let lists = [
+            unlocated(&self.tables),
+            unlocated(&self.entities),
+            unlocated(&self.consumers),
+        ];
+        check(lists, &mut problems);
         if problems.list.is_empty() {
             Ok(())
         } else {
@@ -872,7 +895,8 @@ const INDEPENDENT_TABLE_KEYS: [&str; 5] = [
 
 /// Reads each table, then validates it, then checks names are unique; then each entity, checked
 /// against its table; collects every problem.
-fn check(tables_in: Vec<Entry<'_>>, entities_in: Vec<Entry<'_>>, problems: &mut Problems) -> Schema {
+fn check(lists: [Vec<Entry<'_>>; 3], problems: &mut Problems) -> Schema {
+    let [tables_in, entities_in, consumers_in] = lists;
     let mut tables = Vec::new();
     let mut names = BTreeSet::new();
     for (i, entry) in tables_in.into_iter().enumerate() {
@@ -915,7 +939,42 @@ fn check(tables_in: Vec<Entry<'_>>, entities_in: Vec<Entry<'_>>, problems: &mut 
         }
         entities.push(e);
     }
-    Schema { tables, entities }
+    let consumers = check_consumers(consumers_in, &tables, problems);
+    Schema {
+        tables,
+        entities,
+        consumers,
+    }
+}
+
+/// Reads each consumer and checks it against the tables; names must be unique.
+fn check_consumers(
+    list: Vec<Entry<'_>>,
+    tables: &[TableDefinition],
+    problems: &mut Problems,
+) -> Vec<Consumer> {
+    let mut consumers: Vec<Consumer> = Vec::new();
+    for (i, entry) in list.into_iter().enumerate() {
+        let label = format!("consumer `{}`: ", self::label(&entry.value, i));
+        let read = read_every::<Consumer>(entry.value.clone(), &[]);
+        for e in &read.errors {
+            let location = entry.node.map(|n| e.location(n)).or(entry.at());
+            problems.push(location, None, None, format!("{label}{}", e.describe()));
+        }
+        let (Some(c), true) = (read.value, read.errors.is_empty()) else {
+            continue;
+        };
+        let mut messages = c.problems(tables);
+        if consumers.iter().any(|o| o.name == c.name) {
+            messages.push("another consumer has the same name".to_owned());
+        }
+        for message in messages {
+            let location = entry.node.map(|n| locate_message(n, &message));
+            problems.push(location, None, None, format!("{label}{message}"));
+        }
+        consumers.push(c);
+    }
+    consumers
 }
 
 /// The problems of an entity: in itself, against its table, and against the entities before it.
@@ -959,9 +1018,10 @@ fn entity_problems(
 }
 
 /// The tables and entities of a parsed file; problems with its shape go to `problems`.
-fn top_level<'a>(root: &'a Node, problems: &mut Problems) -> (Vec<&'a Node>, Vec<&'a Node>) {
+fn top_level<'a>(root: &'a Node, problems: &mut Problems) -> [Vec<&'a Node>; 3] {
     let mut tables = Vec::new();
     let mut entities = Vec::new();
+    let mut consumers = Vec::new();
     match &root.kind {
         // The older `dynorm schema check` form: a bare list of tables (JSON).
         Kind::List(items) => tables.extend(items),
@@ -970,12 +1030,15 @@ fn top_level<'a>(root: &'a Node, problems: &mut Problems) -> (Vec<&'a Node>, Vec
                 let (list, what) = match key.as_str() {
                     "tables" => (&mut tables, "table definitions"),
                     "entities" => (&mut entities, "entity definitions"),
+                    "consumers" => (&mut consumers, "consumers"),
                     _ => {
                         problems.push(
                             Some(*key_at),
                             None,
                             None,
-                            format!("unknown top-level key `{key}`, expected `tables` or `entities`"),
+                            format!(
+                                "unknown top-level key `{key}`, expected `tables`, `entities` or `consumers`"
+                            ),
                         );
                         continue;
                     }
@@ -996,7 +1059,7 @@ fn top_level<'a>(root: &'a Node, problems: &mut Problems) -> (Vec<&'a Node>, Vec
             Some(root.at),
             None,
             None,
-            "expected a `tables` list (and optionally `entities`)".to_owned(),
+            "expected a `tables` list (and optionally `entities` and `consumers`)".to_owned(),
         ),
     }
     if tables.is_empty() && problems.list.is_empty() {
@@ -1007,7 +1070,7 @@ fn top_level<'a>(root: &'a Node, problems: &mut Problems) -> (Vec<&'a Node>, Vec
             "the schema defines no tables: a schema file lists at least one under `tables`".to_owned(),
         );
     }
-    (tables, entities)
+    [tables, entities, consumers]
 }
 
 /// How many characters the caret under a problem spans: the quoted string, or the word, there.

@@ -611,23 +611,96 @@ fn read_policy_covers_batch_transaction_and_condition_checks_on_existing_indexes
 }
 
 #[test]
-fn write_policy_has_no_read_or_index_access() {
+fn write_policy_gets_items_but_has_no_query_scan_or_index_access() {
     let policy = iam::policy_document(&[orders()], AccessLevel::Write, &arn_context())
         .expect("policy")
         .to_json();
     let s = statements(&policy);
     assert_eq!(s.len(), 1);
+    // Gets too: upserts and batch upserts read what is stored to keep it.
     assert_eq!(
         s[0].1,
         [
+            "dynamodb:BatchGetItem",
             "dynamodb:BatchWriteItem",
             "dynamodb:ConditionCheckItem",
             "dynamodb:DeleteItem",
             "dynamodb:DescribeTable",
+            "dynamodb:GetItem",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem"
         ]
     );
+}
+
+fn consumers() -> Vec<iam::Consumer> {
+    vec![
+        iam::Consumer::new("checkout")
+            .with_table("orders", AccessLevel::ReadWrite)
+            .with_table("users", AccessLevel::Read),
+        iam::Consumer::new("audit")
+            .with_table("orders", AccessLevel::StreamRead)
+            .with_table("sessions", AccessLevel::StreamRead),
+        iam::Consumer::new("signup").with_table("users", AccessLevel::Write),
+    ]
+}
+
+#[test]
+fn consumers_get_one_policy_each_in_every_output() {
+    let tables = [orders(), users(), sessions()];
+    let cfn = iam::consumers_cloudformation(&consumers(), &tables, &options()).expect("cfn");
+    golden("iam/consumers.cfn.yaml", &cfn.to_yaml());
+    golden("iam/consumers.cfn.json", &cfn.to_json());
+    let template: serde_json::Value = serde_json::from_str(&cfn.to_json()).expect("json");
+    let resources = template["Resources"].as_object().expect("resources");
+    let ids: Vec<&String> = resources.keys().collect();
+    assert_eq!(ids, ["AuditPolicy", "CheckoutPolicy", "SignupPolicy"]);
+    assert!(resources.values().all(|r| r["Type"] == "AWS::IAM::ManagedPolicy"));
+    let tf = iam::consumers_terraform(&consumers(), &tables).expect("terraform");
+    golden("iam/consumers.tf.json", &tf.to_json());
+    let tf: serde_json::Value = serde_json::from_str(&tf.to_json()).expect("json");
+    let policies = tf["resource"]["aws_iam_policy"].as_object().expect("policies");
+    assert_eq!(policies.len(), 3);
+    assert_eq!(policies["checkout_access"]["name"], "${var.stage}-checkout");
+
+    for consumer in consumers() {
+        let plain = iam::consumer_policy_document(&consumer, &tables, &arn_context()).expect("policy");
+        golden(
+            &format!("iam/consumer-{}.policy.json", consumer.name),
+            &plain.to_json(),
+        );
+    }
+    // Each table at its own level, the indexes of the tables it reads.
+    let checkout = iam::consumer_policy_document(&consumers()[0], &tables, &arn_context())
+        .expect("policy")
+        .to_json();
+    let s = statements(&checkout);
+    let sids: Vec<&str> = s.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(sids, ["ReadItems", "ReadWriteItems", "QueryIndexes"]);
+    assert_eq!(
+        s[0].2,
+        ["arn:aws:dynamodb:eu-west-1:123456789012:table/prod-users"]
+    );
+    assert_eq!(
+        s[1].2,
+        ["arn:aws:dynamodb:eu-west-1:123456789012:table/prod-orders"]
+    );
+    assert!(
+        s[2].2.iter().any(|r| r.contains("prod-users/index/")),
+        "{:?}",
+        s[2]
+    );
+    assert!(
+        s[2].2.iter().any(|r| r.contains("prod-orders/index/")),
+        "{:?}",
+        s[2]
+    );
+
+    let stranger = iam::Consumer::new("x").with_table("nowhere", AccessLevel::Read);
+    assert!(matches!(
+        iam::consumers_terraform(&[stranger], &tables),
+        Err(InfraError::UnknownTable { .. })
+    ));
 }
 
 #[test]
@@ -1241,4 +1314,174 @@ stream = "sometimes"
 #[test]
 fn physical_names_are_stage_prefixed() {
     assert_eq!(infra::physical_name("dev", "orders"), "dev-orders");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access levels against what dynorm's operations call
+// ---------------------------------------------------------------------------------------------
+
+/// Records the `operation` of every `dynamodb` span: the DynamoDB actions dynorm calls.
+#[derive(Default, Clone)]
+struct CallRecorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl CallRecorder {
+    fn take(&self) -> Vec<String> {
+        let mut calls = std::mem::take(&mut *self.0.lock().expect("lock"));
+        calls.sort();
+        calls.dedup();
+        calls
+    }
+}
+
+impl tracing::Subscriber for CallRecorder {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        struct Operation<'a>(&'a mut Option<String>);
+        impl tracing::field::Visit for Operation<'_> {
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                if field.name() == "operation" {
+                    *self.0 = Some(value.to_owned());
+                }
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        if span.metadata().name() == "dynamodb" {
+            let mut operation = None;
+            span.record(&mut Operation(&mut operation));
+            if let Some(op) = operation {
+                self.0.lock().expect("lock").push(format!("dynamodb:{op}"));
+            }
+        }
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[derive(dynorm::Table, Debug, Clone, PartialEq)]
+#[dynorm(table = "grants")]
+struct Grant {
+    #[dynorm(partition_key)]
+    id: String,
+    #[dynorm(sort_key)]
+    n: i64,
+    body: String,
+}
+
+/// Each dynorm operation, the DynamoDB actions it calls, and the levels meant to allow it (as
+/// the `iam` module documents them).
+const OPERATIONS: [(&str, &[&str], &[AccessLevel]); 12] = {
+    use AccessLevel::{Read as R, ReadWrite as RW, Write as W};
+    [
+        ("get", &["dynamodb:GetItem"], &[R, W, RW]),
+        ("batch_get", &["dynamodb:BatchGetItem"], &[R, W, RW]),
+        ("transact_get", &["dynamodb:TransactGetItems"], &[R, W, RW]),
+        ("query", &["dynamodb:Query"], &[R, RW]),
+        ("scan", &["dynamodb:Scan"], &[R, RW]),
+        ("put", &["dynamodb:PutItem"], &[W, RW]),
+        ("update", &["dynamodb:UpdateItem"], &[W, RW]),
+        ("upsert", &["dynamodb:UpdateItem"], &[W, RW]),
+        ("delete", &["dynamodb:DeleteItem"], &[W, RW]),
+        ("batch_put", &["dynamodb:BatchWriteItem"], &[W, RW]),
+        (
+            "batch_upsert",
+            &["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
+            &[W, RW],
+        ),
+        ("transact_write", &["dynamodb:TransactWriteItems"], &[W, RW]),
+    ]
+};
+
+/// The IAM actions an API call needs: transactions are authorised item by item.
+fn iam_actions(call: &str) -> Vec<&'static str> {
+    match call {
+        "dynamodb:TransactGetItems" => vec!["dynamodb:GetItem"],
+        "dynamodb:TransactWriteItems" => vec![
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:ConditionCheckItem",
+        ],
+        "dynamodb:GetItem" => vec!["dynamodb:GetItem"],
+        "dynamodb:BatchGetItem" => vec!["dynamodb:BatchGetItem"],
+        "dynamodb:Query" => vec!["dynamodb:Query"],
+        "dynamodb:Scan" => vec!["dynamodb:Scan"],
+        "dynamodb:PutItem" => vec!["dynamodb:PutItem"],
+        "dynamodb:UpdateItem" => vec!["dynamodb:UpdateItem"],
+        "dynamodb:DeleteItem" => vec!["dynamodb:DeleteItem"],
+        "dynamodb:BatchWriteItem" => vec!["dynamodb:BatchWriteItem"],
+        other => panic!("no IAM mapping for {other}"),
+    }
+}
+
+/// Runs one operation against an embedded table and returns the DynamoDB calls it made.
+fn calls_of(operation: &str) -> Vec<String> {
+    use dynorm::Table as _;
+    let recorder = CallRecorder::default();
+    let grants: &'static TableDefinition = Box::leak(Box::new(Grant::definition()));
+    let g = Grant {
+        id: "a".into(),
+        n: 1,
+        body: "x".into(),
+    };
+    let calls = recorder.clone();
+    dynorm::testing::run_test(&[grants], move |client| async move {
+        let table = client.table::<Grant>();
+        table.put(&g).await.expect("seed");
+        calls.take();
+        let _guard = tracing::subscriber::set_default(calls.clone());
+        match operation {
+            "get" => drop(table.get(g.key_of()).await.expect("get")),
+            "batch_get" => drop(table.batch_get([g.key_of()]).await.expect("batch get")),
+            "transact_get" => drop(
+                client
+                    .transact_get()
+                    .get(&table, g.key_of())
+                    .send()
+                    .await
+                    .expect("transact get"),
+            ),
+            "query" => drop(table.query_partition("a").all().await.expect("query")),
+            "scan" => drop(table.scan().all().await.expect("scan")),
+            "put" => table.put(&g).await.expect("put"),
+            "update" => table.update(g.key_of()).set("body", "y").await.expect("update"),
+            "upsert" => drop(table.upsert(&g).await.expect("upsert")),
+            "delete" => table.delete(g.key_of()).await.expect("delete"),
+            "batch_put" => drop(table.batch_put([g.clone()]).await.expect("batch put")),
+            "batch_upsert" => drop(table.batch_upsert([g.clone()]).await.expect("batch upsert")),
+            "transact_write" => drop(
+                client
+                    .transact_write()
+                    .put(&table, &g)
+                    .send()
+                    .await
+                    .expect("transact write"),
+            ),
+            other => panic!("unknown operation {other}"),
+        }
+    });
+    recorder.take()
+}
+
+#[test]
+fn each_dynorm_operation_is_allowed_by_the_levels_that_claim_it_and_only_those() {
+    for (operation, declared, levels) in OPERATIONS {
+        let calls = calls_of(operation);
+        assert_eq!(calls, declared, "{operation} calls");
+        let needed: Vec<&str> = calls.iter().flat_map(|c| iam_actions(c)).collect();
+        for level in [AccessLevel::Read, AccessLevel::Write, AccessLevel::ReadWrite] {
+            let allowed = level.table_actions();
+            let missing: Vec<&&str> = needed.iter().filter(|a| !allowed.contains(a)).collect();
+            assert_eq!(
+                missing.is_empty(),
+                levels.contains(&level),
+                "{operation} under {level}: missing {missing:?}"
+            );
+        }
+    }
 }
