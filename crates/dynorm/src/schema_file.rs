@@ -842,10 +842,13 @@ fn locate_message(node: &Node, message: &str) -> Location {
         let Kind::Map(entries) = &map.kind else {
             continue;
         };
-        let mut score = tokens
+        // Names quoted first are what the message is about; later ones are context.
+        let mut score: usize = tokens
             .iter()
-            .filter(|t| entries.iter().any(|(_, _, v)| quotes(v, t)))
-            .count();
+            .enumerate()
+            .filter(|(_, t)| entries.iter().any(|(_, _, v)| quotes(v, t)))
+            .map(|(i, _)| tokens.len() - i)
+            .sum();
         if score == 0 {
             continue;
         }

@@ -177,7 +177,7 @@ fn json_problems_point_at_the_key_or_value() {
         [
             "6:24: TTL attribute `expires` is not a declared attribute",
             "7:68: attribute `id` is declared twice",
-            "10:3: unknown top-level key `extra`, expected `tables` or `entities`",
+            "10:3: unknown top-level key `extra`, expected `tables`, `entities` or `consumers`",
         ]
     );
 }
@@ -316,5 +316,55 @@ proptest! {
             }
             Err(other) => return Err(TestCaseError::fail(format!("unexpected error {other}"))),
         }
+    }
+}
+
+#[test]
+fn consumers_are_read_checked_against_the_tables_and_round_trip() {
+    let text = r#"tables:
+  - name: users
+    partition_key: id
+    attributes:
+      - name: id
+        type: string
+consumers:
+  - name: signup
+    tables:
+      - table: users
+        access: write
+  - name: mailer
+    tables:
+      - table: users
+        access: stream-read
+      - table: userz
+        access: read
+      - table: users
+        access: reed
+"#;
+    let found = placed(&invalid(text, SchemaFormat::Yaml, "s.yaml"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].starts_with("19:17: consumer `mailer`: at `tables[2].access`: unknown variant `reed`"),
+        "{found:?}"
+    );
+    let text = text.replace("access: reed", "access: read-write");
+    let placed = placed(&invalid(&text, SchemaFormat::Yaml, "s.yaml"));
+    assert_eq!(
+        placed,
+        [
+            "15:17: consumer `mailer`: table `users` has no stream, so its access cannot be `stream-read`",
+            "16:16: consumer `mailer`: table `userz` is not in the schema (its tables: `users`)",
+            "18:16: consumer `mailer`: table `users` is named twice",
+        ]
+    );
+    let good = text
+        .replace("      - table: userz\n        access: read\n", "")
+        .replace("      - table: users\n        access: read-write\n", "")
+        .replace("stream-read", "read");
+    let schema = Schema::parse(&good, SchemaFormat::Yaml, "s.yaml").expect("valid");
+    assert_eq!(schema.consumers.len(), 2);
+    for format in [SchemaFormat::Toml, SchemaFormat::Yaml, SchemaFormat::Json] {
+        let back = Schema::parse(&schema.to_text(format).expect("text"), format, "x").expect("parse");
+        assert_eq!(back, schema, "{format}");
     }
 }
