@@ -745,6 +745,36 @@ fn access_levels_parse_and_print() {
 // ---------------------------------------------------------------------------------------------
 // Documentation
 
+/// Attribute names Mermaid's ER parser would take for key markers (`PK`, `FK`, `UK` in any case)
+/// or could not read bare (hyphens, spaces, backticks): each diagram in `tests/golden/docs` is
+/// parsed by the real mermaid package in CI (`ci/check-diagrams.sh`).
+#[test]
+fn diagram_attribute_names_are_quoted_whatever_they_are() {
+    let mut t = TableDefinition::new("key-words", "PK", AttributeType::String);
+    t.sort_key = Some("sk".into());
+    for name in ["sk", "fk", "Uk", "pK", "user-id", "a b", "odd`name", "1st"] {
+        t.attributes.push(attr(name, AttributeType::String));
+    }
+    t.global_secondary_indexes.push(GlobalSecondaryIndex {
+        name: "by-fk".into(),
+        partition_key: "fk".into(),
+        sort_key: None,
+        projection: Projection::KeysOnly,
+        capacity: None,
+    });
+    let markdown = docs::markdown(&[t]).expect("docs");
+    golden("docs/key-words.md", &markdown);
+    for line in [
+        "string `PK` PK \"partition key\"",
+        "string `fk` \"by-fk partition key\"",
+        "string `Uk`",
+        "string `a b`",
+        "string `odd'name`",
+    ] {
+        assert!(markdown.contains(line), "missing {line:?} in:\n{markdown}");
+    }
+}
+
 #[test]
 fn data_model_document_matches_golden_file() {
     let tables = [orders(), users(), sessions()];
