@@ -402,6 +402,8 @@ where
     let mut stdout = std::io::stdout().lock();
     match execute_schema(&cli, schema.as_ref(), &mut stdout) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`dynorm dump … | head`): stop quietly, as Unix tools do.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = stdout.flush();
             #[allow(clippy::print_stderr)]
@@ -411,6 +413,15 @@ where
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the error is a write to a closed pipe (Rust ignores SIGPIPE, so writes fail instead).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Carries out a parsed command, writing its output to `out`.
