@@ -858,10 +858,24 @@ async fn apply(
         Err(e) => return Err(e.into()),
     };
     writeln!(out, "Applied {} step(s).", applied.done.len())?;
-    if !applied.skipped.is_empty() {
+    if !applied.not_taken.is_empty() {
+        writeln!(
+            out,
+            "The engine accepted but did not make {} change(s) (described again after applying):",
+            applied.not_taken.len()
+        )?;
+        for change in &applied.not_taken {
+            writeln!(out, "  {change}")?;
+        }
+    }
+    let new_table = applied
+        .skipped
+        .iter()
+        .filter(|s| matches!(s, migrate::Step::RequiresNewTable { .. }))
+        .count();
+    if new_table > 0 {
         bail!(
-            "{} change(s) need a new table and were not made (the `!` lines above): create a table under a new name and copy the data",
-            applied.skipped.len()
+            "{new_table} change(s) need a new table and were not made (the `!` lines above): create a table under a new name and copy the data"
         );
     }
     Ok(())

@@ -443,7 +443,8 @@ fn keys(schema: &[sdk::KeySchemaElement]) -> (Option<&str>, Option<&str>) {
     (find(KeyType::Hash), find(KeyType::Range))
 }
 
-fn throughput(table: &str, c: Capacity) -> Result<sdk::ProvisionedThroughput> {
+/// The SDK's provisioned throughput for a capacity (shared with [`crate::migrate`]).
+pub(crate) fn throughput(table: &str, c: Capacity) -> Result<sdk::ProvisionedThroughput> {
     let units = |u: u64| i64::try_from(u).unwrap_or(i64::MAX);
     sdk::ProvisionedThroughput::builder()
         .read_capacity_units(units(c.read))
@@ -458,7 +459,8 @@ fn capacity_of(t: &sdk::ProvisionedThroughputDescription) -> Option<Capacity> {
     (read > 0 || write > 0).then_some(Capacity { read, write })
 }
 
-fn sdk_projection(p: &Projection) -> sdk::Projection {
+/// The SDK's projection for a definition's (shared with [`crate::migrate`]).
+pub(crate) fn sdk_projection(p: &Projection) -> sdk::Projection {
     let b = sdk::Projection::builder();
     match p {
         Projection::KeysOnly => b.projection_type(ProjectionType::KeysOnly),
@@ -488,7 +490,8 @@ fn stream_view(s: &str) -> Option<StreamViewType> {
     })
 }
 
-fn show_billing(b: &BillingMode) -> String {
+/// A billing mode in words (shared with [`crate::migrate`]).
+pub(crate) fn show_billing(b: &BillingMode) -> String {
     match b {
         BillingMode::OnDemand => "on demand".to_owned(),
         BillingMode::Provisioned(c) => format!("provisioned ({} read, {} write)", c.read, c.write),
