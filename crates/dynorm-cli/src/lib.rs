@@ -32,6 +32,7 @@
 mod backfill;
 mod data;
 mod exact_json;
+mod progress;
 pub mod serve;
 
 pub use data::ItemFormat;
