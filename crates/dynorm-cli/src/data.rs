@@ -967,6 +967,7 @@ mod tests {
             partition: ("id".to_owned(), ScalarAttributeType::S),
             sort: None,
             indexes: HashMap::new(),
+            item_count: None,
         }
     }
 
