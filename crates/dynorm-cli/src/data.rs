@@ -516,16 +516,14 @@ fn batches(items: Vec<Item>, keys: &Keys) -> Vec<Vec<Item>> {
     out
 }
 
-/// `dynorm import`.
-pub(crate) async fn import(
-    client: &dynorm::Client,
-    table: &str,
+/// Every item of a file to import, checked before anything is written: a bad line stops the
+/// import, naming the line.
+fn read_items(
     file: &Path,
     format: ItemFormat,
     definition: Option<&TableDefinition>,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let keys = describe(client, table).await?;
+    keys: &Keys,
+) -> anyhow::Result<Vec<Item>> {
     let reader = std::io::BufReader::new(
         std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
     );
@@ -539,7 +537,7 @@ pub(crate) async fn import(
         let item = match format {
             ItemFormat::Json => Json::parse(&line)
                 .map_err(anyhow::Error::from)
-                .and_then(|v| item_from_json(&v, definition, &keys)),
+                .and_then(|v| item_from_json(&v, definition, keys)),
             ItemFormat::DynamodbJson => serde_json::from_str::<Value>(&line)
                 .map_err(anyhow::Error::from)
                 .and_then(|v| item_from_dynamodb_json(&v)),
@@ -561,6 +559,20 @@ pub(crate) async fn import(
         })?;
         items.push(item);
     }
+    Ok(items)
+}
+
+/// `dynorm import`.
+pub(crate) async fn import(
+    client: &dynorm::Client,
+    table: &str,
+    file: &Path,
+    format: ItemFormat,
+    definition: Option<&TableDefinition>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let keys = describe(client, table).await?;
+    let items = read_items(file, format, definition, &keys)?;
     let total = items.len();
     let bar = progress::items(
         Some(total as u64),

@@ -509,6 +509,47 @@ pub fn execute_schema(cli: &Cli, code: Option<&Schema>, out: &mut dyn Write) -> 
             out.flush()?;
             server.wait()?;
         }
+        Command::Import { .. }
+        | Command::Dump { .. }
+        | Command::Get { .. }
+        | Command::Query { .. }
+        | Command::Scan { .. } => item_command(cli, definitions, out)?,
+        Command::Backfill {
+            table,
+            file,
+            entities,
+            dry_run,
+            resume,
+            page_size,
+            max_pages,
+            concurrency,
+            table_name,
+        } => {
+            let schema = schema(file)?;
+            let job = backfill::Job::new(&schema, table, entities, table_name.as_deref())?;
+            let options = backfill::Options {
+                dry_run: *dry_run,
+                resume: resume.clone(),
+                page_size: *page_size,
+                max_pages: *max_pages,
+                concurrency: *concurrency,
+            };
+            runtime()?.block_on(async {
+                let client = connect(&cli.target, "backfill").await?;
+                job.run(&client, &options, out).await
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The item commands: import, dump, get, query, scan.
+fn item_command(
+    cli: &Cli,
+    definitions: Option<&[TableDefinition]>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match &cli.command {
         Command::Import {
             table,
             file,
@@ -557,35 +598,11 @@ pub fn execute_schema(cli: &Cli, code: Option<&Schema>, out: &mut dyn Write) -> 
             )
             .await
         })?,
-        Command::Backfill {
-            table,
-            file,
-            entities,
-            dry_run,
-            resume,
-            page_size,
-            max_pages,
-            concurrency,
-            table_name,
-        } => {
-            let schema = schema(file)?;
-            let job = backfill::Job::new(&schema, table, entities, table_name.as_deref())?;
-            let options = backfill::Options {
-                dry_run: *dry_run,
-                resume: resume.clone(),
-                page_size: *page_size,
-                max_pages: *max_pages,
-                concurrency: *concurrency,
-            };
-            runtime()?.block_on(async {
-                let client = connect(&cli.target, "backfill").await?;
-                job.run(&client, &options, out).await
-            })?;
-        }
         Command::Scan { table, limit, json } => runtime()?.block_on(async {
             let client = connect(&cli.target, "scan").await?;
             data::scan(&client, table, *limit, *json, out).await
         })?,
+        other => bail!("not an item command: {other:?}"),
     }
     Ok(())
 }

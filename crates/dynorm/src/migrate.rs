@@ -532,38 +532,7 @@ fn change_steps(
     let table = want.name.clone();
 
     // Billing first: an index added to a provisioned table needs the table's mode settled.
-    let want_provisioned = matches!(want.billing, BillingMode::Provisioned(_));
-    let mut index_capacity = BTreeMap::new();
-    let mut capacity_differs = false;
-    if let BillingMode::Provisioned(table_capacity) = want.billing {
-        for g in &want.global_secondary_indexes {
-            let Some(l) = live.global_secondary_indexes.iter().find(|l| l.name == g.name) else {
-                continue;
-            };
-            if gsi_replaced_because(g, l, want, live, unknown).is_some() {
-                continue;
-            }
-            let wanted = g.capacity.unwrap_or(table_capacity);
-            // An index that reports no capacity of its own runs on the table's (as `compare_table`
-            // reads it).
-            let live_table = match live.billing {
-                BillingMode::Provisioned(c) => Some(c),
-                BillingMode::OnDemand => None,
-            };
-            if l.capacity.or(live_table) != Some(wanted) {
-                capacity_differs = true;
-            }
-            index_capacity.insert(g.name.clone(), wanted);
-        }
-    }
-    if want.billing != live.billing || (want_provisioned && capacity_differs) {
-        steps.push(Step::ChangeBilling {
-            table: table.clone(),
-            from: live.billing,
-            to: want.billing,
-            index_capacity,
-        });
-    }
+    steps.extend(billing_step(want, live, unknown));
 
     let mut adds = Vec::new();
     for l in &live.global_secondary_indexes {
@@ -645,6 +614,44 @@ fn change_steps(
             enabled: want.deletion_protection,
         });
     }
+}
+
+/// The billing change, with the capacity of each global index that stays.
+fn billing_step(
+    want: &TableDefinition,
+    live: &TableDefinition,
+    unknown: &mut BTreeSet<String>,
+) -> Option<Step> {
+    let want_provisioned = matches!(want.billing, BillingMode::Provisioned(_));
+    let mut index_capacity = BTreeMap::new();
+    let mut capacity_differs = false;
+    if let BillingMode::Provisioned(table_capacity) = want.billing {
+        for g in &want.global_secondary_indexes {
+            let Some(l) = live.global_secondary_indexes.iter().find(|l| l.name == g.name) else {
+                continue;
+            };
+            if gsi_replaced_because(g, l, want, live, unknown).is_some() {
+                continue;
+            }
+            let wanted = g.capacity.unwrap_or(table_capacity);
+            // An index that reports no capacity of its own runs on the table's (as `compare_table`
+            // reads it).
+            let live_table = match live.billing {
+                BillingMode::Provisioned(c) => Some(c),
+                BillingMode::OnDemand => None,
+            };
+            if l.capacity.or(live_table) != Some(wanted) {
+                capacity_differs = true;
+            }
+            index_capacity.insert(g.name.clone(), wanted);
+        }
+    }
+    (want.billing != live.billing || (want_provisioned && capacity_differs)).then(|| Step::ChangeBilling {
+        table: want.name.clone(),
+        from: live.billing,
+        to: want.billing,
+        index_capacity,
+    })
 }
 
 /// Why a global index must be removed and added again, if it must.
@@ -819,35 +826,7 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
             client.create_table(definition).await?;
         }
         Step::AddGlobalIndex { index, key_types, .. } => {
-            let mut key_schema = vec![key_element(table, &index.partition_key, KeyType::Hash)?];
-            if let Some(sk) = &index.sort_key {
-                key_schema.push(key_element(table, sk, KeyType::Range)?);
-            }
-            let mut create = sdk::CreateGlobalSecondaryIndexAction::builder()
-                .index_name(&index.name)
-                .set_key_schema(Some(key_schema))
-                .projection(sdk_projection(&index.projection));
-            if let Some(c) = index.capacity {
-                create = create.provisioned_throughput(throughput(table, c)?);
-            }
-            let mut request = sdk
-                .update_table()
-                .table_name(table)
-                .global_secondary_index_updates(
-                    sdk::GlobalSecondaryIndexUpdate::builder()
-                        .create(create.build().map_err(be)?)
-                        .build(),
-                );
-            for (name, t) in key_types {
-                request = request.attribute_definitions(
-                    sdk::AttributeDefinition::builder()
-                        .attribute_name(name)
-                        .attribute_type(sdk::ScalarAttributeType::from(t.as_str()))
-                        .build()
-                        .map_err(be)?,
-                );
-            }
-            request.send().await.map_err(|e| from_sdk(table, e))?;
+            add_global_index(client, table, index, key_types).await?;
         }
         Step::RemoveGlobalIndex { index, .. } => {
             sdk.update_table()
@@ -945,35 +924,7 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
                     .map_err(|e| from_sdk(table, e))?;
             }
         }
-        Step::ChangeTags { set, remove, .. } => {
-            let arn = sdk
-                .describe_table()
-                .table_name(table)
-                .send()
-                .await
-                .map_err(|e| from_sdk(table, e))?
-                .table
-                .and_then(|t| t.table_arn)
-                .ok_or_else(|| Error::TableNotFound {
-                    table: table.to_owned(),
-                    message: "the table has no ARN to tag".to_owned(),
-                })?;
-            if !remove.is_empty() {
-                sdk.untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove.clone()))
-                    .send()
-                    .await
-                    .map_err(|e| from_sdk(table, e))?;
-            }
-            if !set.is_empty() {
-                let mut request = sdk.tag_resource().resource_arn(&arn);
-                for (k, v) in set {
-                    request = request.tags(sdk::Tag::builder().key(k).value(v).build().map_err(be)?);
-                }
-                request.send().await.map_err(|e| from_sdk(table, e))?;
-            }
-        }
+        Step::ChangeTags { set, remove, .. } => change_tags(client, table, set, remove).await?,
         Step::ChangeDeletionProtection { enabled, .. } => {
             sdk.update_table()
                 .table_name(table)
@@ -985,6 +936,86 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
         Step::RequiresNewTable { .. } | Step::Undetermined { .. } => return Ok(()),
     }
     client.wait_until_active(table, wait).await
+}
+
+/// UpdateTable creating a global index, with the definitions of its key attributes.
+async fn add_global_index(
+    client: &Client,
+    table: &str,
+    index: &GlobalSecondaryIndex,
+    key_types: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    let be = |e| build_error(table, e);
+    let sdk = client.sdk();
+    let mut key_schema = vec![key_element(table, &index.partition_key, KeyType::Hash)?];
+    if let Some(sk) = &index.sort_key {
+        key_schema.push(key_element(table, sk, KeyType::Range)?);
+    }
+    let mut create = sdk::CreateGlobalSecondaryIndexAction::builder()
+        .index_name(&index.name)
+        .set_key_schema(Some(key_schema))
+        .projection(sdk_projection(&index.projection));
+    if let Some(c) = index.capacity {
+        create = create.provisioned_throughput(throughput(table, c)?);
+    }
+    let mut request = sdk
+        .update_table()
+        .table_name(table)
+        .global_secondary_index_updates(
+            sdk::GlobalSecondaryIndexUpdate::builder()
+                .create(create.build().map_err(be)?)
+                .build(),
+        );
+    for (name, t) in key_types {
+        request = request.attribute_definitions(
+            sdk::AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(sdk::ScalarAttributeType::from(t.as_str()))
+                .build()
+                .map_err(be)?,
+        );
+    }
+    request.send().await.map_err(|e| from_sdk(table, e))?;
+    Ok(())
+}
+
+/// Tags set and removed on the table's ARN.
+async fn change_tags(
+    client: &Client,
+    table: &str,
+    set: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<(), Error> {
+    let be = |e| build_error(table, e);
+    let sdk = client.sdk();
+    let arn = sdk
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| from_sdk(table, e))?
+        .table
+        .and_then(|t| t.table_arn)
+        .ok_or_else(|| Error::TableNotFound {
+            table: table.to_owned(),
+            message: "the table has no ARN to tag".to_owned(),
+        })?;
+    if !remove.is_empty() {
+        sdk.untag_resource()
+            .resource_arn(&arn)
+            .set_tag_keys(Some(remove.to_vec()))
+            .send()
+            .await
+            .map_err(|e| from_sdk(table, e))?;
+    }
+    if !set.is_empty() {
+        let mut request = sdk.tag_resource().resource_arn(&arn);
+        for (k, v) in set {
+            request = request.tags(sdk::Tag::builder().key(k).value(v).build().map_err(be)?);
+        }
+        request.send().await.map_err(|e| from_sdk(table, e))?;
+    }
+    Ok(())
 }
 
 fn key_element(table: &str, name: &str, key_type: KeyType) -> Result<sdk::KeySchemaElement, Error> {
