@@ -1405,7 +1405,7 @@ struct Grant {
 
 /// Each dynorm operation, the DynamoDB actions it calls, and the levels meant to allow it (as
 /// the `iam` module documents them).
-const OPERATIONS: [(&str, &[&str], &[AccessLevel]); 12] = {
+const OPERATIONS: [(&str, &[&str], &[AccessLevel]); 13] = {
     use AccessLevel::{Read as R, ReadWrite as RW, Write as W};
     [
         ("get", &["dynamodb:GetItem"], &[R, W, RW]),
@@ -1424,6 +1424,7 @@ const OPERATIONS: [(&str, &[&str], &[AccessLevel]); 12] = {
             &[W, RW],
         ),
         ("transact_write", &["dynamodb:TransactWriteItems"], &[W, RW]),
+        ("clear", &["dynamodb:BatchWriteItem", "dynamodb:Scan"], &[RW]),
     ]
 };
 
@@ -1492,6 +1493,7 @@ fn calls_of(operation: &str) -> Vec<String> {
                     .await
                     .expect("transact write"),
             ),
+            "clear" => drop(table.clear().await.expect("clear")),
             other => panic!("unknown operation {other}"),
         }
     });

@@ -18,7 +18,8 @@
 //! | `batch_put`, `batch_delete` | `BatchWriteItem` | | ✓ | ✓ |
 //! | `batch_upsert` (reads what is stored to keep it) | `BatchGetItem`, `BatchWriteItem` | | ✓ | ✓ |
 //! | transactional writes and condition checks | `PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem` | | ✓ | ✓ |
-//! | `clear`, `clear_partition`, backfill (read every item, rewrite it) | `Query`/`Scan`, `GetItem`, `BatchWriteItem`, `UpdateItem` | | | ✓ |
+//! | `clear`, `clear_partition` (find the keys, delete them) | `Scan`/`Query`, `BatchWriteItem` | | | ✓ |
+//! | entity backfill (read every item, rewrite its keys, re-read on a conflict) | `Scan`, `UpdateItem`, `GetItem` | | | ✓ |
 //!
 //! `write` includes `GetItem` and `BatchGetItem` because writing without overwriting what must
 //! be kept (upserts, immutable attributes) reads the stored item first.
