@@ -20,10 +20,13 @@ if [ -z "${SKIP_GOLDEN_TEST:-}" ]; then
     cargo test -p dynorm --features schema-files --test infra
 fi
 
-if [ ! -x "$venv/bin/cfn-lint" ] || [ ! -x "$venv/bin/parliament" ]; then
-    echo "== installing cfn-lint and parliament into $venv"
+# parliament imports `pkg_resources`, which Python 3.12 and later no longer bring in a fresh
+# venv: setuptools provides it (checked, so an older venv gets it too).
+if [ ! -x "$venv/bin/cfn-lint" ] || [ ! -x "$venv/bin/parliament" ] \
+    || ! "$venv/bin/python" -c 'import pkg_resources' 2>/dev/null; then
+    echo "== installing cfn-lint, parliament and setuptools into $venv"
     python3 -m venv "$venv"
-    "$venv/bin/pip" install --quiet --disable-pip-version-check cfn-lint parliament
+    "$venv/bin/pip" install --quiet --disable-pip-version-check cfn-lint parliament setuptools
 fi
 "$venv/bin/cfn-lint" --version
 

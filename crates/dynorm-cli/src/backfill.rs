@@ -1,7 +1,7 @@
 //! `dynorm backfill`: rewrite the composed keys of a single table's items from the key templates
 //! of its entities (see [`dynorm::entity::backfill`]), resumable through a state file.
 
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
@@ -161,7 +161,7 @@ impl Job {
             )?;
         }
 
-        let bar = spinner(&title);
+        let bar = crate::progress::items(None, &title, crate::progress::visible(false));
         let mut samples = 0usize;
         let mut pages_done = 0usize;
         // The first failure inside the callback (printing, saving state); it stops the scan.
@@ -170,7 +170,8 @@ impl Job {
             .run(|page| {
                 pages_done += 1;
                 bar.set_message(format!("{title}: {}", page.totals));
-                bar.tick();
+                // The position counts items scanned, which gives the rate.
+                bar.set_position(page.totals.scanned);
                 let mut step = || -> anyhow::Result<()> {
                     for p in &page.problems {
                         bar.suspend(|| writeln!(out, "! {p}"))?;
@@ -306,15 +307,4 @@ fn write_state(path: &Path, state: &State) -> anyhow::Result<()> {
     let tmp = PathBuf::from(tmp);
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))
-}
-
-/// A spinner with the running counts, on a terminal only.
-fn spinner(title: &str) -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new_spinner();
-    bar.set_message(format!("{title}: starting"));
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar
 }

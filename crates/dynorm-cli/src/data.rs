@@ -6,10 +6,12 @@
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
 use std::future::Future;
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+
+use crate::progress;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use clap::ValueEnum;
@@ -36,6 +38,8 @@ pub(crate) struct Keys {
     partition: (String, ScalarAttributeType),
     sort: Option<(String, ScalarAttributeType)>,
     indexes: HashMap<String, KeyPair>,
+    /// DynamoDB's item count (updated about every six hours: approximate), for progress.
+    item_count: Option<u64>,
 }
 
 type KeyPair = (
@@ -97,6 +101,7 @@ pub(crate) async fn describe(client: &dynorm::Client, table: &str) -> anyhow::Re
         partition,
         sort,
         indexes,
+        item_count: desc.item_count().and_then(|n| u64::try_from(n).ok()),
     })
 }
 
@@ -511,30 +516,14 @@ fn batches(items: Vec<Item>, keys: &Keys) -> Vec<Vec<Item>> {
     out
 }
 
-fn progress_bar(len: usize, message: &str) -> indicatif::ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return indicatif::ProgressBar::hidden();
-    }
-    let bar = indicatif::ProgressBar::new(len as u64);
-    if let Ok(style) =
-        indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, {eta})")
-    {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.set_message(message.to_owned());
-    bar
-}
-
-/// `dynorm import`.
-pub(crate) async fn import(
-    client: &dynorm::Client,
-    table: &str,
+/// Every item of a file to import, checked before anything is written: a bad line stops the
+/// import, naming the line.
+fn read_items(
     file: &Path,
     format: ItemFormat,
     definition: Option<&TableDefinition>,
-    out: &mut dyn Write,
-) -> anyhow::Result<()> {
-    let keys = describe(client, table).await?;
+    keys: &Keys,
+) -> anyhow::Result<Vec<Item>> {
     let reader = std::io::BufReader::new(
         std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
     );
@@ -548,7 +537,7 @@ pub(crate) async fn import(
         let item = match format {
             ItemFormat::Json => Json::parse(&line)
                 .map_err(anyhow::Error::from)
-                .and_then(|v| item_from_json(&v, definition, &keys)),
+                .and_then(|v| item_from_json(&v, definition, keys)),
             ItemFormat::DynamodbJson => serde_json::from_str::<Value>(&line)
                 .map_err(anyhow::Error::from)
                 .and_then(|v| item_from_dynamodb_json(&v)),
@@ -570,8 +559,26 @@ pub(crate) async fn import(
         })?;
         items.push(item);
     }
+    Ok(items)
+}
+
+/// `dynorm import`.
+pub(crate) async fn import(
+    client: &dynorm::Client,
+    table: &str,
+    file: &Path,
+    format: ItemFormat,
+    definition: Option<&TableDefinition>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let keys = describe(client, table).await?;
+    let items = read_items(file, format, definition, &keys)?;
     let total = items.len();
-    let bar = progress_bar(total, &format!("importing into {table}"));
+    let bar = progress::items(
+        Some(total as u64),
+        &format!("importing into {table}"),
+        progress::visible(false),
+    );
     let sdk = client.sdk().clone();
     let name = table.to_owned();
     let written = write_batches(
@@ -724,7 +731,12 @@ pub(crate) async fn dump(
     output: Option<&Path>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    describe(client, table).await?;
+    let keys = describe(client, table).await?;
+    let bar = progress::items(
+        keys.item_count,
+        &format!("dumping {table}"),
+        progress::visible(output.is_none()),
+    );
     let mut file = match output {
         Some(p) => Some(std::io::BufWriter::new(
             std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
@@ -737,9 +749,12 @@ pub(crate) async fn dump(
             Some(f) => writeln!(f, "{line}")?,
             None => writeln!(out, "{line}")?,
         }
+        bar.inc(1);
         Ok(())
     })
-    .await?;
+    .await;
+    bar.finish_and_clear();
+    let count = count?;
     if let (Some(mut f), Some(p)) = (file, output) {
         f.flush()
             .with_context(|| format!("cannot write {}", p.display()))?;
@@ -860,12 +875,20 @@ pub(crate) async fn scan(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let keys = describe(client, table).await?;
+    let total = match limit {
+        Some(l) => keys.item_count.map(|n| n.min(l as u64)),
+        None => keys.item_count,
+    };
+    let bar = progress::items(total, &format!("scanning {table}"), progress::visible(true));
     let mut items = Vec::new();
-    pages(client, table, None, limit, |item| {
+    let scanned = pages(client, table, None, limit, |item| {
         items.push(item);
+        bar.inc(1);
         Ok(())
     })
-    .await?;
+    .await;
+    bar.finish_and_clear();
+    scanned?;
     print_items(&items, &keys, json, out)
 }
 
@@ -956,6 +979,7 @@ mod tests {
             partition: ("id".to_owned(), ScalarAttributeType::S),
             sort: None,
             indexes: HashMap::new(),
+            item_count: None,
         }
     }
 

@@ -32,6 +32,7 @@
 mod backfill;
 mod data;
 mod exact_json;
+mod progress;
 pub mod serve;
 
 pub use data::ItemFormat;
@@ -281,14 +282,23 @@ pub enum ExportCommand {
         #[arg(long)]
         no_point_in_time_recovery: bool,
     },
-    /// A least-privilege IAM policy over every table of the schema: a CloudFormation managed
-    /// policy (default), Terraform (`--terraform`), or a plain policy document (`--account`).
+    /// A least-privilege IAM policy over the tables of the schema (every table, those named
+    /// with `--table`, or for `--level stream-read` every table with a stream), or one policy
+    /// per consumer of the schema (`--consumer`): a CloudFormation managed policy (default),
+    /// Terraform (`--terraform`), or a plain policy document (`--account`).
     Iam {
         /// The schema file.
         file: Option<PathBuf>,
         /// What the policy allows.
         #[arg(long, value_enum, default_value_t = Level::ReadWrite)]
         level: Level,
+        /// Only this table (repeat for more).
+        #[arg(long = "table", value_name = "TABLE", conflicts_with = "consumers")]
+        tables: Vec<String>,
+        /// The policy of this consumer of the schema, each table at the consumer's level
+        /// (repeat for more; `all` for every consumer); `--level` and `--name` do not apply.
+        #[arg(long = "consumer", value_name = "CONSUMER")]
+        consumers: Vec<String>,
         /// Output format (CloudFormation and plain policies).
         #[arg(long, value_enum, default_value_t = Format::Json)]
         format: Format,
@@ -393,6 +403,8 @@ where
     let mut stdout = std::io::stdout().lock();
     match execute_schema(&cli, schema.as_ref(), &mut stdout) {
         Ok(()) => ExitCode::SUCCESS,
+        // The reader went away (`dynorm dump … | head`): stop quietly, as Unix tools do.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             let _ = stdout.flush();
             #[allow(clippy::print_stderr)]
@@ -402,6 +414,15 @@ where
             ExitCode::FAILURE
         }
     }
+}
+
+/// Whether the error is a write to a closed pipe (Rust ignores SIGPIPE, so writes fail instead).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Carries out a parsed command, writing its output to `out`.
@@ -437,7 +458,7 @@ pub fn execute_schema(cli: &Cli, code: Option<&Schema>, out: &mut dyn Write) -> 
         Command::Schema(SchemaCommand::Docs { file }) => {
             out.write_all(docs::schema_markdown(&schema(file)?)?.as_bytes())?;
         }
-        Command::Export(export) => out.write_all(self::export(export, &tables)?.as_bytes())?,
+        Command::Export(export) => out.write_all(self::export(export, &schema)?.as_bytes())?,
         Command::Plan { file, json } => {
             let tables = tables(file)?;
             let runtime = runtime()?;
@@ -488,6 +509,47 @@ pub fn execute_schema(cli: &Cli, code: Option<&Schema>, out: &mut dyn Write) -> 
             out.flush()?;
             server.wait()?;
         }
+        Command::Import { .. }
+        | Command::Dump { .. }
+        | Command::Get { .. }
+        | Command::Query { .. }
+        | Command::Scan { .. } => item_command(cli, definitions, out)?,
+        Command::Backfill {
+            table,
+            file,
+            entities,
+            dry_run,
+            resume,
+            page_size,
+            max_pages,
+            concurrency,
+            table_name,
+        } => {
+            let schema = schema(file)?;
+            let job = backfill::Job::new(&schema, table, entities, table_name.as_deref())?;
+            let options = backfill::Options {
+                dry_run: *dry_run,
+                resume: resume.clone(),
+                page_size: *page_size,
+                max_pages: *max_pages,
+                concurrency: *concurrency,
+            };
+            runtime()?.block_on(async {
+                let client = connect(&cli.target, "backfill").await?;
+                job.run(&client, &options, out).await
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// The item commands: import, dump, get, query, scan.
+fn item_command(
+    cli: &Cli,
+    definitions: Option<&[TableDefinition]>,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    match &cli.command {
         Command::Import {
             table,
             file,
@@ -536,35 +598,11 @@ pub fn execute_schema(cli: &Cli, code: Option<&Schema>, out: &mut dyn Write) -> 
             )
             .await
         })?,
-        Command::Backfill {
-            table,
-            file,
-            entities,
-            dry_run,
-            resume,
-            page_size,
-            max_pages,
-            concurrency,
-            table_name,
-        } => {
-            let schema = schema(file)?;
-            let job = backfill::Job::new(&schema, table, entities, table_name.as_deref())?;
-            let options = backfill::Options {
-                dry_run: *dry_run,
-                resume: resume.clone(),
-                page_size: *page_size,
-                max_pages: *max_pages,
-                concurrency: *concurrency,
-            };
-            runtime()?.block_on(async {
-                let client = connect(&cli.target, "backfill").await?;
-                job.run(&client, &options, out).await
-            })?;
-        }
         Command::Scan { table, limit, json } => runtime()?.block_on(async {
             let client = connect(&cli.target, "scan").await?;
             data::scan(&client, table, *limit, *json, out).await
         })?,
+        other => bail!("not an item command: {other:?}"),
     }
     Ok(())
 }
@@ -615,8 +653,9 @@ fn load_schema(file: Option<&Path>, code: Option<&Schema>) -> anyhow::Result<Sch
 
 fn export(
     command: &ExportCommand,
-    tables: &dyn Fn(&Option<PathBuf>) -> anyhow::Result<Vec<TableDefinition>>,
+    schema: &dyn Fn(&Option<PathBuf>) -> anyhow::Result<Schema>,
 ) -> anyhow::Result<String> {
+    let tables = |file: &Option<PathBuf>| schema(file).map(|s| s.tables);
     let options = |stage: &Option<String>, no_pitr: bool| {
         let mut o = ExportOptions::default().with_point_in_time_recovery(!no_pitr);
         if let Some(s) = stage {
@@ -646,6 +685,8 @@ fn export(
         ExportCommand::Iam {
             file,
             level,
+            tables: named,
+            consumers,
             format,
             stage,
             name,
@@ -653,18 +694,41 @@ fn export(
             account,
             region,
         } => {
-            let tables = tables(file)?;
-            let level = AccessLevel::from(*level);
-            match (account, terraform) {
-                (Some(account), _) => {
+            let schema = schema(file)?;
+            let context = match account {
+                Some(account) => {
                     let (Some(region), Some(stage)) = (region, stage) else {
                         bail!("--account needs --region and --stage too");
                     };
-                    render(
-                        iam::policy_document(&tables, level, &ArnContext::new(region, account, stage))?,
-                        *format,
-                    )
+                    Some(ArnContext::new(region, account, stage))
                 }
+                None => None,
+            };
+            if !consumers.is_empty() {
+                let chosen = chosen_consumers(&schema, consumers)?;
+                return Ok(match (context, terraform) {
+                    (Some(context), _) => {
+                        let [consumer] = chosen.as_slice() else {
+                            bail!(
+                                "a plain policy document (--account) is for one consumer: name one with --consumer"
+                            );
+                        };
+                        render(
+                            iam::consumer_policy_document(consumer, &schema.tables, &context)?,
+                            *format,
+                        )
+                    }
+                    (None, true) => iam::consumers_terraform(&chosen, &schema.tables)?.to_json(),
+                    (None, false) => render(
+                        iam::consumers_cloudformation(&chosen, &schema.tables, &options(stage, false))?,
+                        *format,
+                    ),
+                });
+            }
+            let level = AccessLevel::from(*level);
+            let tables = policy_tables(schema.tables, named, level)?;
+            match (context, terraform) {
+                (Some(context), _) => render(iam::policy_document(&tables, level, &context)?, *format),
                 (None, true) => iam::terraform_policy(name, &tables, level)?.to_json(),
                 (None, false) => render(
                     iam::cloudformation_policy(name, &tables, level, &options(stage, false))?,
@@ -673,6 +737,61 @@ fn export(
             }
         }
     })
+}
+
+/// The tables a policy covers: those named (each must exist), or every table; for stream read
+/// without names, every table that has a stream.
+fn policy_tables(
+    tables: Vec<TableDefinition>,
+    named: &[String],
+    level: AccessLevel,
+) -> anyhow::Result<Vec<TableDefinition>> {
+    if !named.is_empty() {
+        for n in named {
+            if !tables.iter().any(|t| &t.name == n) {
+                let known: Vec<&str> = tables.iter().map(|t| t.name.as_str()).collect();
+                bail!(
+                    "--table {n}: no such table in the schema (its tables: {})",
+                    known.join(", ")
+                );
+            }
+        }
+        return Ok(tables.into_iter().filter(|t| named.contains(&t.name)).collect());
+    }
+    if level != AccessLevel::StreamRead {
+        return Ok(tables);
+    }
+    let with_streams: Vec<TableDefinition> = tables.into_iter().filter(|t| t.stream.is_some()).collect();
+    if with_streams.is_empty() {
+        return Err(dynorm::infra::InfraError::NoStreams.into());
+    }
+    Ok(with_streams)
+}
+
+/// The consumers named (`all` for every one), each of the schema.
+fn chosen_consumers(schema: &Schema, names: &[String]) -> anyhow::Result<Vec<iam::Consumer>> {
+    if names.iter().any(|n| n == "all") {
+        if schema.consumers.is_empty() {
+            bail!("the schema has no consumers: add a `consumers` list to it");
+        }
+        return Ok(schema.consumers.clone());
+    }
+    names
+        .iter()
+        .map(|n| {
+            schema.consumer(n).cloned().ok_or_else(|| {
+                let known: Vec<&str> = schema.consumers.iter().map(|c| c.name.as_str()).collect();
+                anyhow::anyhow!(
+                    "--consumer {n}: no such consumer in the schema (its consumers: {})",
+                    if known.is_empty() {
+                        "none".to_owned()
+                    } else {
+                        known.join(", ")
+                    }
+                )
+            })
+        })
+        .collect()
 }
 
 /// A client for the chosen target; plan and apply need one to be chosen.
@@ -757,10 +876,24 @@ async fn apply(
         Err(e) => return Err(e.into()),
     };
     writeln!(out, "Applied {} step(s).", applied.done.len())?;
-    if !applied.skipped.is_empty() {
+    if !applied.not_taken.is_empty() {
+        writeln!(
+            out,
+            "The engine accepted but did not make {} change(s) (described again after applying):",
+            applied.not_taken.len()
+        )?;
+        for change in &applied.not_taken {
+            writeln!(out, "  {change}")?;
+        }
+    }
+    let new_table = applied
+        .skipped
+        .iter()
+        .filter(|s| matches!(s, migrate::Step::RequiresNewTable { .. }))
+        .count();
+    if new_table > 0 {
         bail!(
-            "{} change(s) need a new table and were not made (the `!` lines above): create a table under a new name and copy the data",
-            applied.skipped.len()
+            "{new_table} change(s) need a new table and were not made (the `!` lines above): create a table under a new name and copy the data"
         );
     }
     Ok(())

@@ -82,15 +82,30 @@ fn schema_check_accepts_a_valid_file_and_names_every_problem_of_a_bad_one() {
     let (ok, stdout, stderr) = run(dynorm().args(["schema", "check"]).arg(&bad));
     assert!(!ok);
     assert!(stdout.is_empty(), "{stdout}");
-    let at = format!("{}:2:3: table `users`: ", bad.display());
+    // Each at its value, in file order, with the line and a caret under the value.
     for problem in [
-        "partition key `tags` has type `string_set`",
-        "local secondary indexes (`by_x`) need a table with a sort key",
-        "sort key of local index `by_x` `x` is not a declared attribute",
+        "2:38: table `users`: partition key `tags` has type `string_set`",
+        "3:4: table `users`: local secondary indexes (`by_x`) need a table with a sort key",
+        "3:61: table `users`: sort key of local index `by_x` `x` is not a declared attribute",
     ] {
-        assert!(stderr.contains(&format!("{at}{problem}")), "{problem}:\n{stderr}");
+        let at = format!("{}:{problem}", bad.display());
+        assert!(stderr.contains(&at), "{problem}:\n{stderr}");
     }
+    assert!(
+        stderr.contains("3 |    \"local_secondary_indexes\": [{\"name\": \"by_x\", \"sort_key\": \"x\"}]}\n     |                                                             ^^^"),
+        "{stderr}"
+    );
     assert!(stderr.starts_with("error: "), "{stderr}");
+
+    // An empty schema file is refused.
+    let empty = d.join("empty.toml");
+    std::fs::write(&empty, "").unwrap();
+    let (ok, _, stderr) = run(dynorm().args(["schema", "check"]).arg(&empty));
+    assert!(!ok);
+    assert!(
+        stderr.contains("empty.toml:1:1: the schema defines no tables"),
+        "{stderr}"
+    );
 
     let (ok, _, stderr) = run(dynorm().args(["schema", "check", "/nonexistent/schema.yaml"]));
     assert!(!ok);
@@ -184,14 +199,14 @@ fn exports_print_exactly_what_the_library_generates() {
     );
     assert_eq!(stdout(&["schema", "docs"]), docs::markdown(&tables).unwrap());
 
-    // A stream policy for tables without a stream is refused with the library's reason.
+    // A stream policy when no table has a stream is refused with the library's reason.
     let (ok, _, stderr) = run(dynorm()
         .args(["export", "iam", "--level", "stream-read"])
         .arg(&file));
     assert!(!ok);
     assert_eq!(
         stderr,
-        "error: table `users` has no stream, so stream read access cannot be granted\n"
+        "error: no table has a stream, so stream read access cannot be granted\n"
     );
 }
 
@@ -292,4 +307,120 @@ fn plan_without_a_target_says_how_to_choose_one() {
     assert!(stderr.contains("no schema file given"), "{stderr}");
     // Usage errors exit with clap's code 2.
     dynorm().args(["plan", "--db", "x", "--aws"]).assert().code(2);
+}
+
+const LINKED_TOML: &str = r#"
+[[tables]]
+name = "users"
+partition_key = "id"
+stream = "new_image"
+attributes = [{ name = "id", type = "string" }]
+
+[[tables]]
+name = "orders"
+partition_key = "id"
+attributes = [{ name = "id", type = "string" }]
+
+[[consumers]]
+name = "checkout"
+tables = [{ table = "orders", access = "read-write" }, { table = "users", access = "read" }]
+
+[[consumers]]
+name = "mailer"
+tables = [{ table = "users", access = "stream-read" }]
+"#;
+
+#[test]
+fn consumers_and_stream_read_policies_are_exported() {
+    let d = dir("consumers");
+    let file = d.join("linked.toml");
+    std::fs::write(&file, LINKED_TOML).unwrap();
+    let export = |args: &[&str]| run(dynorm().args(["export", "iam"]).arg(&file).args(args));
+
+    // Stream read covers the tables that have a stream.
+    let (ok, stdout, stderr) = export(&[
+        "--level",
+        "stream-read",
+        "--account",
+        "123456789012",
+        "--region",
+        "eu-west-1",
+        "--stage",
+        "prod",
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("table/prod-users/stream/*"), "{stdout}");
+    assert!(!stdout.contains("prod-orders"), "{stdout}");
+    // ... or the ones named, which must have one.
+    let (ok, _, stderr) = export(&["--level", "stream-read", "--table", "orders"]);
+    assert!(!ok);
+    assert!(stderr.contains("table `orders` has no stream"), "{stderr}");
+    let (ok, stdout, _) = export(&["--level", "read", "--table", "orders"]);
+    assert!(ok);
+    assert!(
+        stdout.contains("${Stage}-orders") && !stdout.contains("${Stage}-users"),
+        "{stdout}"
+    );
+
+    // One policy per consumer, in each output.
+    let schema = Schema::load(&file).expect("schema");
+    let (ok, stdout, stderr) = export(&["--consumer", "all", "--terraform"]);
+    assert!(ok, "{stderr}");
+    assert_eq!(
+        stdout,
+        iam::consumers_terraform(&schema.consumers, &schema.tables)
+            .unwrap()
+            .to_json()
+    );
+    let (ok, stdout, _) = export(&["--consumer", "all", "--format", "yaml"]);
+    assert!(ok);
+    assert!(
+        stdout.contains("CheckoutPolicy:") && stdout.contains("MailerPolicy:"),
+        "{stdout}"
+    );
+    let (ok, stdout, _) = export(&[
+        "--consumer",
+        "mailer",
+        "--account",
+        "123456789012",
+        "--region",
+        "eu-west-1",
+        "--stage",
+        "prod",
+    ]);
+    assert!(ok);
+    assert_eq!(
+        stdout,
+        iam::consumer_policy_document(
+            &schema.consumers[1],
+            &schema.tables,
+            &ArnContext::new("eu-west-1", "123456789012", "prod")
+        )
+        .unwrap()
+        .to_json()
+    );
+    let (ok, _, stderr) = export(&["--consumer", "nobody"]);
+    assert!(!ok);
+    assert!(
+        stderr
+            .contains("--consumer nobody: no such consumer in the schema (its consumers: checkout, mailer)"),
+        "{stderr}"
+    );
+
+    // A consumer naming a table the schema lacks is reported at that table.
+    let bad = d.join("bad.toml");
+    std::fs::write(
+        &bad,
+        LINKED_TOML.replace(
+            "table = \"orders\", access = \"read-write\"",
+            "table = \"order\", access = \"read-write\"",
+        ),
+    )
+    .unwrap();
+    let (ok, _, stderr) = run(dynorm().args(["schema", "check"]).arg(&bad));
+    assert!(!ok);
+    assert!(
+        stderr.contains("bad.toml:15:21: consumer `checkout`: table `order` is not in the schema (its tables: `users`, `orders`)"),
+        "{stderr}"
+    );
 }

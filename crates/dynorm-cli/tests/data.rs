@@ -350,3 +350,50 @@ fn import_dump_and_get_work_against_a_dynorm_serve_endpoint() {
     assert_eq!(out, "{\"id\":\"u07\",\"n\":7}\n");
     server.stop().unwrap();
 }
+
+/// `dynorm dump … | head` and `dynorm scan … | head`: the reader leaves early and dynorm stops
+/// quietly with success, as Unix tools do.
+#[test]
+fn dump_and_scan_into_a_closed_pipe_end_quietly() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+    let d = dir("pipe");
+    let (db, _) = database(&d);
+    let file = d.join("many.jsonl");
+    // Far more than a pipe buffers (64 KiB), so dynorm is still writing when the reader leaves.
+    let many: String = (0..1500)
+        .map(|i| {
+            format!(
+                "{{\"user\":\"u{i:05}\",\"at\":\"2024-01-01\",\"kind\":\"login\",\"note\":\"{}\"}}\n",
+                "x".repeat(200)
+            )
+        })
+        .collect();
+    std::fs::write(&file, many).unwrap();
+    let (ok, _, err) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .arg("import")
+        .arg("events")
+        .arg(&file));
+    assert!(ok, "{err}");
+    for args in [&["dump", "events"][..], &["scan", "events", "--json"][..]] {
+        let mut child = Command::new(assert_cmd::cargo::cargo_bin!("dynorm"))
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut first = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut first)
+            .unwrap();
+        assert!(first.contains("\"user\""), "{first}");
+        // The reader is dropped here: the pipe is closed.
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{args:?}: {:?}", out.status);
+        assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
+    }
+}

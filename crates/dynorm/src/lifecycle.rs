@@ -443,7 +443,8 @@ fn keys(schema: &[sdk::KeySchemaElement]) -> (Option<&str>, Option<&str>) {
     (find(KeyType::Hash), find(KeyType::Range))
 }
 
-fn throughput(table: &str, c: Capacity) -> Result<sdk::ProvisionedThroughput> {
+/// The SDK's provisioned throughput for a capacity (shared with [`crate::migrate`]).
+pub(crate) fn throughput(table: &str, c: Capacity) -> Result<sdk::ProvisionedThroughput> {
     let units = |u: u64| i64::try_from(u).unwrap_or(i64::MAX);
     sdk::ProvisionedThroughput::builder()
         .read_capacity_units(units(c.read))
@@ -458,7 +459,8 @@ fn capacity_of(t: &sdk::ProvisionedThroughputDescription) -> Option<Capacity> {
     (read > 0 || write > 0).then_some(Capacity { read, write })
 }
 
-fn sdk_projection(p: &Projection) -> sdk::Projection {
+/// The SDK's projection for a definition's (shared with [`crate::migrate`]).
+pub(crate) fn sdk_projection(p: &Projection) -> sdk::Projection {
     let b = sdk::Projection::builder();
     match p {
         Projection::KeysOnly => b.projection_type(ProjectionType::KeysOnly),
@@ -488,7 +490,8 @@ fn stream_view(s: &str) -> Option<StreamViewType> {
     })
 }
 
-fn show_billing(b: &BillingMode) -> String {
+/// A billing mode in words (shared with [`crate::migrate`]).
+pub(crate) fn show_billing(b: &BillingMode) -> String {
     match b {
         BillingMode::OnDemand => "on demand".to_owned(),
         BillingMode::Provisioned(c) => format!("provisioned ({} read, {} write)", c.read, c.write),
@@ -549,95 +552,8 @@ pub(crate) fn differences(want: &TableDefinition, live: &TableDefinition) -> Vec
         }
     }
 
-    let want_capacity = match want.billing {
-        BillingMode::Provisioned(c) => Some(c),
-        BillingMode::OnDemand => None,
-    };
-    let live_capacity = match live.billing {
-        BillingMode::Provisioned(c) => Some(c),
-        BillingMode::OnDemand => None,
-    };
-    for g in &want.global_secondary_indexes {
-        let what = |w: &str| format!("global index `{}` {w}", g.name);
-        match live.global_secondary_indexes.iter().find(|l| l.name == g.name) {
-            None => out.push(format!(
-                "global index `{}` is in the definition but not in the table",
-                g.name
-            )),
-            Some(l) => {
-                differ(
-                    &mut out,
-                    what("partition key"),
-                    format!("`{}`", g.partition_key),
-                    format!("`{}`", l.partition_key),
-                );
-                differ(
-                    &mut out,
-                    what("sort key"),
-                    show(g.sort_key.as_deref()),
-                    show(l.sort_key.as_deref()),
-                );
-                differ(
-                    &mut out,
-                    what("projection"),
-                    show_projection(&g.projection),
-                    show_projection(&l.projection),
-                );
-                if want_capacity.is_some() && live_capacity.is_some() {
-                    let cap = |c: Option<Capacity>| {
-                        c.map_or("none".to_owned(), |c| {
-                            format!("{} read, {} write", c.read, c.write)
-                        })
-                    };
-                    differ(
-                        &mut out,
-                        what("capacity"),
-                        cap(g.capacity.or(want_capacity)),
-                        cap(l.capacity.or(live_capacity)),
-                    );
-                }
-            }
-        }
-    }
-    for l in &live.global_secondary_indexes {
-        if !want.global_secondary_indexes.iter().any(|g| g.name == l.name) {
-            out.push(format!(
-                "global index `{}` is in the table but not in the definition",
-                l.name
-            ));
-        }
-    }
-    for w in &want.local_secondary_indexes {
-        match live.local_secondary_indexes.iter().find(|l| l.name == w.name) {
-            None => out.push(format!(
-                "local index `{}` is in the definition but not in the table",
-                w.name
-            )),
-            Some(l) => {
-                let what = |x: &str| format!("local index `{}` {x}", w.name);
-                differ(
-                    &mut out,
-                    what("sort key"),
-                    format!("`{}`", w.sort_key),
-                    format!("`{}`", l.sort_key),
-                );
-                differ(
-                    &mut out,
-                    what("projection"),
-                    show_projection(&w.projection),
-                    show_projection(&l.projection),
-                );
-            }
-        }
-    }
-    for l in &live.local_secondary_indexes {
-        if !want.local_secondary_indexes.iter().any(|w| w.name == l.name) {
-            out.push(format!(
-                "local index `{}` is in the table but not in the definition",
-                l.name
-            ));
-        }
-    }
+    global_index_differences(want, live, &mut out);
+    local_index_differences(want, live, &mut out);
     differ(
         &mut out,
         "billing".into(),
@@ -679,6 +595,103 @@ pub(crate) fn differences(want: &TableDefinition, live: &TableDefinition) -> Vec
         );
     }
     out
+}
+
+/// The differences in global indexes: each one's keys, projection and capacity.
+fn global_index_differences(want: &TableDefinition, live: &TableDefinition, out: &mut Vec<String>) {
+    let want_capacity = match want.billing {
+        BillingMode::Provisioned(c) => Some(c),
+        BillingMode::OnDemand => None,
+    };
+    let live_capacity = match live.billing {
+        BillingMode::Provisioned(c) => Some(c),
+        BillingMode::OnDemand => None,
+    };
+    for g in &want.global_secondary_indexes {
+        let what = |w: &str| format!("global index `{}` {w}", g.name);
+        match live.global_secondary_indexes.iter().find(|l| l.name == g.name) {
+            None => out.push(format!(
+                "global index `{}` is in the definition but not in the table",
+                g.name
+            )),
+            Some(l) => {
+                differ(
+                    out,
+                    what("partition key"),
+                    format!("`{}`", g.partition_key),
+                    format!("`{}`", l.partition_key),
+                );
+                differ(
+                    out,
+                    what("sort key"),
+                    show(g.sort_key.as_deref()),
+                    show(l.sort_key.as_deref()),
+                );
+                differ(
+                    out,
+                    what("projection"),
+                    show_projection(&g.projection),
+                    show_projection(&l.projection),
+                );
+                if want_capacity.is_some() && live_capacity.is_some() {
+                    let cap = |c: Option<Capacity>| {
+                        c.map_or("none".to_owned(), |c| {
+                            format!("{} read, {} write", c.read, c.write)
+                        })
+                    };
+                    differ(
+                        out,
+                        what("capacity"),
+                        cap(g.capacity.or(want_capacity)),
+                        cap(l.capacity.or(live_capacity)),
+                    );
+                }
+            }
+        }
+    }
+    for l in &live.global_secondary_indexes {
+        if !want.global_secondary_indexes.iter().any(|g| g.name == l.name) {
+            out.push(format!(
+                "global index `{}` is in the table but not in the definition",
+                l.name
+            ));
+        }
+    }
+}
+
+/// The differences in local indexes: each one's sort key and projection.
+fn local_index_differences(want: &TableDefinition, live: &TableDefinition, out: &mut Vec<String>) {
+    for w in &want.local_secondary_indexes {
+        match live.local_secondary_indexes.iter().find(|l| l.name == w.name) {
+            None => out.push(format!(
+                "local index `{}` is in the definition but not in the table",
+                w.name
+            )),
+            Some(l) => {
+                let what = |x: &str| format!("local index `{}` {x}", w.name);
+                differ(
+                    out,
+                    what("sort key"),
+                    format!("`{}`", w.sort_key),
+                    format!("`{}`", l.sort_key),
+                );
+                differ(
+                    out,
+                    what("projection"),
+                    show_projection(&w.projection),
+                    show_projection(&l.projection),
+                );
+            }
+        }
+    }
+    for l in &live.local_secondary_indexes {
+        if !want.local_secondary_indexes.iter().any(|w| w.name == l.name) {
+            out.push(format!(
+                "local index `{}` is in the table but not in the definition",
+                l.name
+            ));
+        }
+    }
 }
 
 #[cfg(test)]

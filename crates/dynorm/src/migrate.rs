@@ -5,6 +5,8 @@
 //! table, add or remove a global secondary index, change TTL, the stream, billing and capacity,
 //! tags and deletion protection. What it cannot (the key schema, key attribute types, local
 //! secondary indexes) becomes [`Step::RequiresNewTable`], which is reported and never attempted.
+//! What the live description leaves out (some engines drop key attribute definitions after
+//! UpdateTable) becomes [`Step::Undetermined`]: said, never taken for a difference.
 //! A global index whose keys or projection change is removed and added again (two steps, the
 //! removal destructive).
 //!
@@ -27,13 +29,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{self as sdk, BillingMode as SdkBillingMode, KeyType, ProjectionType};
+use aws_sdk_dynamodb::types::{self as sdk, BillingMode as SdkBillingMode, KeyType};
 use serde::{Deserialize, Serialize};
 
 use crate::definition::{
     BillingMode, Capacity, GlobalSecondaryIndex, Projection, StreamViewType, TableDefinition,
 };
 use crate::engine::error_map::{build_error, from_sdk};
+use crate::lifecycle::{sdk_projection, show_billing, throughput};
 use crate::{Client, Error};
 
 /// What would change to make the live tables match their definitions, in the order
@@ -128,6 +131,15 @@ pub enum Step {
         /// What differs.
         reason: String,
     },
+    /// Something the plan needs that the live table's description leaves out (some engines drop
+    /// the definitions of key attributes after UpdateTable), so whether it differs is unknown;
+    /// never attempted.
+    Undetermined {
+        /// The table.
+        table: String,
+        /// What could not be determined.
+        what: String,
+    },
 }
 
 impl Step {
@@ -142,7 +154,8 @@ impl Step {
             | Step::ChangeBilling { table, .. }
             | Step::ChangeTags { table, .. }
             | Step::ChangeDeletionProtection { table, .. }
-            | Step::RequiresNewTable { table, .. } => table,
+            | Step::RequiresNewTable { table, .. }
+            | Step::Undetermined { table, .. } => table,
         }
     }
 
@@ -158,9 +171,10 @@ impl Step {
         }
     }
 
-    /// Whether [`apply`] carries the step out (everything but [`Step::RequiresNewTable`]).
+    /// Whether [`apply`] carries the step out (everything but [`Step::RequiresNewTable`] and
+    /// [`Step::Undetermined`]).
     pub fn is_applicable(&self) -> bool {
-        !matches!(self, Step::RequiresNewTable { .. })
+        !matches!(self, Step::RequiresNewTable { .. } | Step::Undetermined { .. })
     }
 }
 
@@ -169,13 +183,6 @@ fn show_projection(p: &Projection) -> String {
         Projection::KeysOnly => "keys_only".to_owned(),
         Projection::All => "all".to_owned(),
         Projection::Include(a) => format!("include {}", a.join(", ")),
-    }
-}
-
-fn show_billing(b: &BillingMode) -> String {
-    match b {
-        BillingMode::OnDemand => "on demand".to_owned(),
-        BillingMode::Provisioned(c) => format!("provisioned ({} read, {} write)", c.read, c.write),
     }
 }
 
@@ -189,6 +196,7 @@ impl fmt::Display for Step {
             Step::CreateTable { .. } | Step::AddGlobalIndex { .. } => '+',
             Step::RemoveGlobalIndex { .. } => '-',
             Step::RequiresNewTable { .. } => '!',
+            Step::Undetermined { .. } => '?',
             _ => '~',
         };
         write!(f, "{sign} {}: ", self.table())?;
@@ -264,6 +272,10 @@ impl fmt::Display for Step {
             Step::RequiresNewTable { reason, .. } => {
                 write!(f, "needs a new table, not changed in place: {reason}")
             }
+            Step::Undetermined { what, .. } => write!(
+                f,
+                "cannot tell {what}: the live table's description leaves it out (nothing changed for it; check it in the console)"
+            ),
         }?;
         if self.is_destructive() {
             f.write_str(" [destructive]")?;
@@ -285,7 +297,9 @@ impl Plan {
 
     /// The changes that need a new table ([`Step::RequiresNewTable`]).
     pub fn requires_new_table(&self) -> impl Iterator<Item = &Step> {
-        self.steps.iter().filter(|s| !s.is_applicable())
+        self.steps
+            .iter()
+            .filter(|s| matches!(s, Step::RequiresNewTable { .. }))
     }
 
     /// The plan as pretty-printed JSON.
@@ -346,8 +360,12 @@ pub enum MigrateError {
 pub struct Applied {
     /// The steps carried out, in order.
     pub done: Vec<Step>,
-    /// The steps left alone because they need a new table.
+    /// The steps left alone: they need a new table, or could not be determined.
     pub skipped: Vec<Step>,
+    /// Changes the engine accepted but did not make, found by describing each changed table
+    /// again afterwards (the embedded engine ignores a global index's provisioned capacity in
+    /// UpdateTable, for one), each in words.
+    pub not_taken: Vec<String>,
 }
 
 /// Compares each definition with its live table and lists what would change.
@@ -383,31 +401,45 @@ fn projection_key(p: &Projection) -> (String, BTreeSet<String>) {
 /// What matters about a local index: sort key, its type, projection.
 type LsiShape = (String, String, (String, BTreeSet<String>));
 
+/// Whether a key attribute changes type: `Some(message)` when it does, `None` when it does not
+/// or when the live description does not say (then `unknown` notes it).
+fn type_change(
+    what: &str,
+    key: &str,
+    want: &TableDefinition,
+    live: &TableDefinition,
+    unknown: &mut BTreeSet<String>,
+) -> Option<String> {
+    if live.key_type(key).is_none() {
+        unknown.insert(format!("the type of key attribute {key}"));
+        return None;
+    }
+    let (from, to) = (key_type_name(live, key), key_type_name(want, key));
+    (from != to).then(|| format!("{what} {key} changes type from {from} to {to}"))
+}
+
+/// The steps that make a live table match its definition.
 fn table_steps(want: &TableDefinition, live: &TableDefinition, steps: &mut Vec<Step>) {
     let table = want.name.clone();
+    let mut unknown = BTreeSet::new();
     let mut new_table = Vec::new();
     if want.partition_key != live.partition_key {
         new_table.push(format!(
             "partition key changes from {} to {}",
             live.partition_key, want.partition_key
         ));
-    } else if key_type_name(want, &want.partition_key) != key_type_name(live, &live.partition_key) {
-        new_table.push(format!(
-            "partition key {} changes type from {} to {}",
-            want.partition_key,
-            key_type_name(live, &live.partition_key),
-            key_type_name(want, &want.partition_key)
+    } else {
+        new_table.extend(type_change(
+            "partition key",
+            &want.partition_key,
+            want,
+            live,
+            &mut unknown,
         ));
     }
     match (&want.sort_key, &live.sort_key) {
         (Some(a), Some(b)) if a == b => {
-            if key_type_name(want, a) != key_type_name(live, b) {
-                new_table.push(format!(
-                    "sort key {a} changes type from {} to {}",
-                    key_type_name(live, b),
-                    key_type_name(want, a)
-                ));
-            }
+            new_table.extend(type_change("sort key", a, want, live, &mut unknown));
         }
         (None, None) => {}
         (a, b) => new_table.push(format!(
@@ -416,40 +448,7 @@ fn table_steps(want: &TableDefinition, live: &TableDefinition, steps: &mut Vec<S
             a.as_deref().unwrap_or("none")
         )),
     }
-    let lsi = |d: &TableDefinition| -> BTreeMap<String, LsiShape> {
-        d.local_secondary_indexes
-            .iter()
-            .map(|l| {
-                (
-                    l.name.clone(),
-                    (
-                        l.sort_key.clone(),
-                        key_type_name(d, &l.sort_key),
-                        projection_key(&l.projection),
-                    ),
-                )
-            })
-            .collect()
-    };
-    if lsi(want) != lsi(live) {
-        let names = |d: &TableDefinition| {
-            let n: Vec<&str> = d
-                .local_secondary_indexes
-                .iter()
-                .map(|l| l.name.as_str())
-                .collect();
-            if n.is_empty() {
-                "none".to_owned()
-            } else {
-                n.join(", ")
-            }
-        };
-        new_table.push(format!(
-            "local secondary indexes change (table has {}, definition has {}); they can only be set when a table is created",
-            names(live),
-            names(want)
-        ));
-    }
+    new_table.extend(lsi_changes(want, live, &mut unknown));
     if !new_table.is_empty() {
         steps.push(Step::RequiresNewTable {
             table,
@@ -457,40 +456,83 @@ fn table_steps(want: &TableDefinition, live: &TableDefinition, steps: &mut Vec<S
         });
         return;
     }
+    change_steps(want, live, &mut unknown, steps);
+    steps.extend(unknown.into_iter().map(|what| Step::Undetermined {
+        table: want.name.clone(),
+        what,
+    }));
+}
 
-    // Billing first: an index added to a provisioned table needs the table's mode settled.
-    let want_provisioned = matches!(want.billing, BillingMode::Provisioned(_));
-    let mut index_capacity = BTreeMap::new();
-    let mut capacity_differs = false;
-    if let BillingMode::Provisioned(table_capacity) = want.billing {
-        for g in &want.global_secondary_indexes {
-            let Some(l) = live.global_secondary_indexes.iter().find(|l| l.name == g.name) else {
-                continue;
-            };
-            if gsi_replaced_because(g, l, want, live).is_some() {
-                continue;
-            }
-            let wanted = g.capacity.unwrap_or(table_capacity);
-            // An index that reports no capacity of its own runs on the table's (as `compare_table`
-            // reads it).
-            let live_table = match live.billing {
-                BillingMode::Provisioned(c) => Some(c),
-                BillingMode::OnDemand => None,
-            };
-            if l.capacity.or(live_table) != Some(wanted) {
-                capacity_differs = true;
-            }
-            index_capacity.insert(g.name.clone(), wanted);
+/// What differs in the local indexes (which only a new table can change), each index named with
+/// its old and new definition.
+fn lsi_changes(
+    want: &TableDefinition,
+    live: &TableDefinition,
+    unknown: &mut BTreeSet<String>,
+) -> Option<String> {
+    let mut shape = |d: &TableDefinition, l: &crate::definition::LocalSecondaryIndex| -> LsiShape {
+        let k = &l.sort_key;
+        // A type the live description leaves out is taken as the one wanted (and noted).
+        let key_type = if d.key_type(k).is_none() && std::ptr::eq(d, live) {
+            unknown.insert(format!("the type of key attribute {k}"));
+            key_type_name(want, k)
+        } else {
+            key_type_name(d, k)
+        };
+        (k.clone(), key_type, projection_key(&l.projection))
+    };
+    let shown = |s: &LsiShape| {
+        let (sort_key, key_type, (projection, include)) = s;
+        let mut text = format!("sort key {sort_key} {key_type}, projection {projection}");
+        if !include.is_empty() {
+            text.push_str(&format!(
+                " ({})",
+                include.iter().map(String::as_str).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        text
+    };
+    let mut live_lsi: BTreeMap<String, LsiShape> = BTreeMap::new();
+    for l in &live.local_secondary_indexes {
+        let s = shape(live, l);
+        live_lsi.insert(l.name.clone(), s);
+    }
+    let mut changes = Vec::new();
+    for l in &want.local_secondary_indexes {
+        let wanted = shape(want, l);
+        match live_lsi.remove(&l.name) {
+            None => changes.push(format!("LSI {} is added ({})", l.name, shown(&wanted))),
+            Some(now) if now != wanted => changes.push(format!(
+                "LSI {} changes from ({}) to ({})",
+                l.name,
+                shown(&now),
+                shown(&wanted)
+            )),
+            Some(_) => {}
         }
     }
-    if want.billing != live.billing || (want_provisioned && capacity_differs) {
-        steps.push(Step::ChangeBilling {
-            table: table.clone(),
-            from: live.billing,
-            to: want.billing,
-            index_capacity,
-        });
+    for (name, now) in live_lsi {
+        changes.push(format!("LSI {name} is removed (was {})", shown(&now)));
     }
+    (!changes.is_empty()).then(|| {
+        format!(
+            "{}; local secondary indexes can only be set when a table is created",
+            changes.join(", ")
+        )
+    })
+}
+
+/// The in-place changes of a table whose keys and local indexes stay.
+fn change_steps(
+    want: &TableDefinition,
+    live: &TableDefinition,
+    unknown: &mut BTreeSet<String>,
+    steps: &mut Vec<Step>,
+) {
+    let table = want.name.clone();
+
+    // Billing first: an index added to a provisioned table needs the table's mode settled.
+    steps.extend(billing_step(want, live, unknown));
 
     let mut adds = Vec::new();
     for l in &live.global_secondary_indexes {
@@ -501,7 +543,7 @@ fn table_steps(want: &TableDefinition, live: &TableDefinition, steps: &mut Vec<S
                 replaced_because: None,
             }),
             Some(g) => {
-                if let Some(why) = gsi_replaced_because(g, l, want, live) {
+                if let Some(why) = gsi_replaced_because(g, l, want, live, unknown) {
                     steps.push(Step::RemoveGlobalIndex {
                         table: table.clone(),
                         index: l.name.clone(),
@@ -574,12 +616,51 @@ fn table_steps(want: &TableDefinition, live: &TableDefinition, steps: &mut Vec<S
     }
 }
 
+/// The billing change, with the capacity of each global index that stays.
+fn billing_step(
+    want: &TableDefinition,
+    live: &TableDefinition,
+    unknown: &mut BTreeSet<String>,
+) -> Option<Step> {
+    let want_provisioned = matches!(want.billing, BillingMode::Provisioned(_));
+    let mut index_capacity = BTreeMap::new();
+    let mut capacity_differs = false;
+    if let BillingMode::Provisioned(table_capacity) = want.billing {
+        for g in &want.global_secondary_indexes {
+            let Some(l) = live.global_secondary_indexes.iter().find(|l| l.name == g.name) else {
+                continue;
+            };
+            if gsi_replaced_because(g, l, want, live, unknown).is_some() {
+                continue;
+            }
+            let wanted = g.capacity.unwrap_or(table_capacity);
+            // An index that reports no capacity of its own runs on the table's (as `compare_table`
+            // reads it).
+            let live_table = match live.billing {
+                BillingMode::Provisioned(c) => Some(c),
+                BillingMode::OnDemand => None,
+            };
+            if l.capacity.or(live_table) != Some(wanted) {
+                capacity_differs = true;
+            }
+            index_capacity.insert(g.name.clone(), wanted);
+        }
+    }
+    (want.billing != live.billing || (want_provisioned && capacity_differs)).then(|| Step::ChangeBilling {
+        table: want.name.clone(),
+        from: live.billing,
+        to: want.billing,
+        index_capacity,
+    })
+}
+
 /// Why a global index must be removed and added again, if it must.
 fn gsi_replaced_because(
     g: &GlobalSecondaryIndex,
     l: &GlobalSecondaryIndex,
     want: &TableDefinition,
     live: &TableDefinition,
+    unknown: &mut BTreeSet<String>,
 ) -> Option<String> {
     let mut why = Vec::new();
     if g.partition_key != l.partition_key || g.sort_key != l.sort_key {
@@ -596,13 +677,7 @@ fn gsi_replaced_because(
         ));
     } else {
         for k in std::iter::once(&g.partition_key).chain(g.sort_key.as_ref()) {
-            if key_type_name(want, k) != key_type_name(live, k) {
-                why.push(format!(
-                    "key {k} changes type from {} to {}",
-                    key_type_name(live, k),
-                    key_type_name(want, k)
-                ));
-            }
+            why.extend(type_change("key", k, want, live, unknown));
         }
     }
     if projection_key(&g.projection) != projection_key(&l.projection) {
@@ -620,8 +695,9 @@ fn gsi_replaced_because(
 ///
 /// Destructive steps are refused, before anything changes, unless
 /// [`ApplyOptions::allow_destructive`] ([`MigrateError::DestructiveRefused`] lists them).
-/// [`Step::RequiresNewTable`] steps are never attempted; they come back in
-/// [`Applied::skipped`]. Applying a plan, then planning again, gives an empty plan.
+/// [`Step::RequiresNewTable`] and [`Step::Undetermined`] steps are never attempted; they come
+/// back in [`Applied::skipped`]. Afterwards each changed table is described again, and any change
+/// the engine accepted but did not make is listed in [`Applied::not_taken`].
 pub async fn apply(client: &Client, plan: &Plan, options: ApplyOptions) -> Result<Applied, MigrateError> {
     if !options.allow_destructive {
         let refused: Vec<Step> = plan.destructive_steps().cloned().collect();
@@ -638,7 +714,107 @@ pub async fn apply(client: &Client, plan: &Plan, options: ApplyOptions) -> Resul
         apply_step(client, step, options.wait_timeout).await?;
         applied.done.push(step.clone());
     }
+    // The engine may accept a change and not make it: describe each changed table again.
+    let mut tables: Vec<&str> = applied.done.iter().map(Step::table).collect();
+    tables.dedup();
+    for table in tables {
+        let live = client.describe_table(table).await?;
+        for step in applied.done.iter().filter(|s| s.table() == table) {
+            applied.not_taken.extend(not_taken(step, live.as_ref()));
+        }
+    }
     Ok(applied)
+}
+
+/// What of an applied step the live table does not show, in words.
+fn not_taken(step: &Step, live: Option<&TableDefinition>) -> Vec<String> {
+    let table = step.table();
+    let Some(live) = live else {
+        return vec![format!("{table}: the table is not there after `{step}`")];
+    };
+    let shown_capacity = |c: Option<Capacity>| {
+        c.map_or_else(
+            || "no capacity (0 read, 0 write)".to_owned(),
+            |c| format!("{} read, {} write", c.read, c.write),
+        )
+    };
+    // The capacity a live index reports (none when the engine reports 0/0).
+    let index_capacity = |name: &str| {
+        live.global_secondary_indexes
+            .iter()
+            .find(|g| g.name == name)
+            .map(|g| g.capacity)
+    };
+    let mut out = Vec::new();
+    let mut capacity = |index: &str, wanted: Capacity| match index_capacity(index) {
+        Some(now) if now != Some(wanted) => out.push(format!(
+            "{table}: GSI {index} asked for {} but shows {}",
+            shown_capacity(Some(wanted)),
+            shown_capacity(now)
+        )),
+        _ => {}
+    };
+    match step {
+        Step::AddGlobalIndex { index, .. } => {
+            if let (Some(c), BillingMode::Provisioned(_)) = (index.capacity, live.billing) {
+                capacity(&index.name, c);
+            }
+        }
+        Step::ChangeBilling {
+            to, index_capacity, ..
+        } => {
+            for (index, c) in index_capacity {
+                capacity(index, *c);
+            }
+            if live.billing != *to {
+                out.push(format!(
+                    "{table}: billing asked {} but shows {}",
+                    show_billing(to),
+                    show_billing(&live.billing)
+                ));
+            }
+        }
+        _ => {}
+    }
+    let differs = |what: &str, wanted: String, now: String| {
+        (wanted != now).then(|| format!("{table}: {what} asked {wanted} but shows {now}"))
+    };
+    out.extend(match step {
+        Step::RemoveGlobalIndex {
+            index,
+            replaced_because: None,
+            ..
+        } => index_capacity(index).map(|_| format!("{table}: GSI {index} is still there")),
+        Step::ChangeStream { to, .. } => differs(
+            "stream",
+            show_option(to.map(|s| s.as_str())),
+            show_option(live.stream.map(|s| s.as_str())),
+        ),
+        Step::ChangeTtl { to, .. } => differs(
+            "TTL",
+            show_option(to.as_ref()),
+            show_option(live.ttl_attribute.as_ref()),
+        ),
+        Step::ChangeDeletionProtection { enabled, .. } => differs(
+            "deletion protection",
+            enabled.to_string(),
+            live.deletion_protection.to_string(),
+        ),
+        Step::ChangeTags { set, remove, .. } => {
+            let missing: Vec<&String> = set
+                .iter()
+                .filter(|(k, v)| live.tags.get(*k) != Some(v))
+                .map(|(k, _)| k)
+                .chain(remove.iter().filter(|k| live.tags.contains_key(*k)))
+                .collect();
+            (!missing.is_empty()).then(|| {
+                let keys: Vec<&str> = missing.iter().map(|k| k.as_str()).collect();
+                format!("{table}: tags {} did not change", keys.join(", "))
+            })
+        }
+        _ => None,
+    });
+    out
 }
 
 async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), Error> {
@@ -650,35 +826,7 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
             client.create_table(definition).await?;
         }
         Step::AddGlobalIndex { index, key_types, .. } => {
-            let mut key_schema = vec![key_element(table, &index.partition_key, KeyType::Hash)?];
-            if let Some(sk) = &index.sort_key {
-                key_schema.push(key_element(table, sk, KeyType::Range)?);
-            }
-            let mut create = sdk::CreateGlobalSecondaryIndexAction::builder()
-                .index_name(&index.name)
-                .set_key_schema(Some(key_schema))
-                .projection(sdk_projection(&index.projection));
-            if let Some(c) = index.capacity {
-                create = create.provisioned_throughput(throughput(table, c)?);
-            }
-            let mut request = sdk
-                .update_table()
-                .table_name(table)
-                .global_secondary_index_updates(
-                    sdk::GlobalSecondaryIndexUpdate::builder()
-                        .create(create.build().map_err(be)?)
-                        .build(),
-                );
-            for (name, t) in key_types {
-                request = request.attribute_definitions(
-                    sdk::AttributeDefinition::builder()
-                        .attribute_name(name)
-                        .attribute_type(sdk::ScalarAttributeType::from(t.as_str()))
-                        .build()
-                        .map_err(be)?,
-                );
-            }
-            request.send().await.map_err(|e| from_sdk(table, e))?;
+            add_global_index(client, table, index, key_types).await?;
         }
         Step::RemoveGlobalIndex { index, .. } => {
             sdk.update_table()
@@ -698,15 +846,22 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
                 .map_err(|e| from_sdk(table, e))?;
         }
         Step::ChangeBilling {
-            to, index_capacity, ..
+            from,
+            to,
+            index_capacity,
+            ..
         } => {
             let mut request = sdk.update_table().table_name(table);
-            request = match to {
-                BillingMode::OnDemand => request.billing_mode(SdkBillingMode::PayPerRequest),
-                BillingMode::Provisioned(c) => request
-                    .billing_mode(SdkBillingMode::Provisioned)
-                    .provisioned_throughput(throughput(table, *c)?),
-            };
+            // Only the indexes' capacity may change: DynamoDB refuses a table throughput equal
+            // to the current one ("will not change").
+            if from != to {
+                request = match to {
+                    BillingMode::OnDemand => request.billing_mode(SdkBillingMode::PayPerRequest),
+                    BillingMode::Provisioned(c) => request
+                        .billing_mode(SdkBillingMode::Provisioned)
+                        .provisioned_throughput(throughput(table, *c)?),
+                };
+            }
             for (index, c) in index_capacity {
                 request = request.global_secondary_index_updates(
                     sdk::GlobalSecondaryIndexUpdate::builder()
@@ -769,35 +924,7 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
                     .map_err(|e| from_sdk(table, e))?;
             }
         }
-        Step::ChangeTags { set, remove, .. } => {
-            let arn = sdk
-                .describe_table()
-                .table_name(table)
-                .send()
-                .await
-                .map_err(|e| from_sdk(table, e))?
-                .table
-                .and_then(|t| t.table_arn)
-                .ok_or_else(|| Error::TableNotFound {
-                    table: table.to_owned(),
-                    message: "the table has no ARN to tag".to_owned(),
-                })?;
-            if !remove.is_empty() {
-                sdk.untag_resource()
-                    .resource_arn(&arn)
-                    .set_tag_keys(Some(remove.clone()))
-                    .send()
-                    .await
-                    .map_err(|e| from_sdk(table, e))?;
-            }
-            if !set.is_empty() {
-                let mut request = sdk.tag_resource().resource_arn(&arn);
-                for (k, v) in set {
-                    request = request.tags(sdk::Tag::builder().key(k).value(v).build().map_err(be)?);
-                }
-                request.send().await.map_err(|e| from_sdk(table, e))?;
-            }
-        }
+        Step::ChangeTags { set, remove, .. } => change_tags(client, table, set, remove).await?,
         Step::ChangeDeletionProtection { enabled, .. } => {
             sdk.update_table()
                 .table_name(table)
@@ -806,9 +933,89 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
                 .await
                 .map_err(|e| from_sdk(table, e))?;
         }
-        Step::RequiresNewTable { .. } => return Ok(()),
+        Step::RequiresNewTable { .. } | Step::Undetermined { .. } => return Ok(()),
     }
     client.wait_until_active(table, wait).await
+}
+
+/// UpdateTable creating a global index, with the definitions of its key attributes.
+async fn add_global_index(
+    client: &Client,
+    table: &str,
+    index: &GlobalSecondaryIndex,
+    key_types: &BTreeMap<String, String>,
+) -> Result<(), Error> {
+    let be = |e| build_error(table, e);
+    let sdk = client.sdk();
+    let mut key_schema = vec![key_element(table, &index.partition_key, KeyType::Hash)?];
+    if let Some(sk) = &index.sort_key {
+        key_schema.push(key_element(table, sk, KeyType::Range)?);
+    }
+    let mut create = sdk::CreateGlobalSecondaryIndexAction::builder()
+        .index_name(&index.name)
+        .set_key_schema(Some(key_schema))
+        .projection(sdk_projection(&index.projection));
+    if let Some(c) = index.capacity {
+        create = create.provisioned_throughput(throughput(table, c)?);
+    }
+    let mut request = sdk
+        .update_table()
+        .table_name(table)
+        .global_secondary_index_updates(
+            sdk::GlobalSecondaryIndexUpdate::builder()
+                .create(create.build().map_err(be)?)
+                .build(),
+        );
+    for (name, t) in key_types {
+        request = request.attribute_definitions(
+            sdk::AttributeDefinition::builder()
+                .attribute_name(name)
+                .attribute_type(sdk::ScalarAttributeType::from(t.as_str()))
+                .build()
+                .map_err(be)?,
+        );
+    }
+    request.send().await.map_err(|e| from_sdk(table, e))?;
+    Ok(())
+}
+
+/// Tags set and removed on the table's ARN.
+async fn change_tags(
+    client: &Client,
+    table: &str,
+    set: &BTreeMap<String, String>,
+    remove: &[String],
+) -> Result<(), Error> {
+    let be = |e| build_error(table, e);
+    let sdk = client.sdk();
+    let arn = sdk
+        .describe_table()
+        .table_name(table)
+        .send()
+        .await
+        .map_err(|e| from_sdk(table, e))?
+        .table
+        .and_then(|t| t.table_arn)
+        .ok_or_else(|| Error::TableNotFound {
+            table: table.to_owned(),
+            message: "the table has no ARN to tag".to_owned(),
+        })?;
+    if !remove.is_empty() {
+        sdk.untag_resource()
+            .resource_arn(&arn)
+            .set_tag_keys(Some(remove.to_vec()))
+            .send()
+            .await
+            .map_err(|e| from_sdk(table, e))?;
+    }
+    if !set.is_empty() {
+        let mut request = sdk.tag_resource().resource_arn(&arn);
+        for (k, v) in set {
+            request = request.tags(sdk::Tag::builder().key(k).value(v).build().map_err(be)?);
+        }
+        request.send().await.map_err(|e| from_sdk(table, e))?;
+    }
+    Ok(())
 }
 
 fn key_element(table: &str, name: &str, key_type: KeyType) -> Result<sdk::KeySchemaElement, Error> {
@@ -819,23 +1026,57 @@ fn key_element(table: &str, name: &str, key_type: KeyType) -> Result<sdk::KeySch
         .map_err(|e| build_error(table, e))
 }
 
-fn throughput(table: &str, c: Capacity) -> Result<sdk::ProvisionedThroughput, Error> {
-    let units = |u: u64| i64::try_from(u).unwrap_or(i64::MAX);
-    sdk::ProvisionedThroughput::builder()
-        .read_capacity_units(units(c.read))
-        .write_capacity_units(units(c.write))
-        .build()
-        .map_err(|e| build_error(table, e))
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::definition::{AttributeDefinition, AttributeType, LocalSecondaryIndex};
 
-fn sdk_projection(p: &Projection) -> sdk::Projection {
-    let b = sdk::Projection::builder();
-    match p {
-        Projection::KeysOnly => b.projection_type(ProjectionType::KeysOnly),
-        Projection::All => b.projection_type(ProjectionType::All),
-        Projection::Include(attrs) => b
-            .projection_type(ProjectionType::Include)
-            .set_non_key_attributes(Some(attrs.clone())),
+    /// A table as an engine may describe it after UpdateTable (moto): the key attributes'
+    /// definitions left out.
+    fn without_attribute_definitions(d: &TableDefinition) -> TableDefinition {
+        let mut live = d.clone();
+        live.attributes.clear();
+        live
     }
-    .build()
+
+    #[test]
+    fn what_the_live_description_leaves_out_is_undetermined_not_a_new_table() {
+        let mut want = TableDefinition::new("events", "user", AttributeType::String);
+        want.sort_key = Some("at".into());
+        want.attributes
+            .push(AttributeDefinition::new("at", AttributeType::String));
+        want.attributes
+            .push(AttributeDefinition::new("kind", AttributeType::String));
+        want.global_secondary_indexes.push(GlobalSecondaryIndex {
+            name: "by_kind".into(),
+            partition_key: "kind".into(),
+            sort_key: None,
+            projection: Projection::All,
+            capacity: None,
+        });
+        want.local_secondary_indexes.push(LocalSecondaryIndex {
+            name: "by_kind_local".into(),
+            sort_key: "kind".into(),
+            projection: Projection::KeysOnly,
+        });
+        let live = without_attribute_definitions(&want);
+        let mut steps = Vec::new();
+        table_steps(&want, &live, &mut steps);
+        let plan = Plan { steps };
+        assert_eq!(
+            plan.to_string(),
+            "? events: cannot tell the type of key attribute at: the live table's description leaves it out (nothing changed for it; check it in the console)\n\
+             ? events: cannot tell the type of key attribute kind: the live table's description leaves it out (nothing changed for it; check it in the console)\n\
+             ? events: cannot tell the type of key attribute user: the live table's description leaves it out (nothing changed for it; check it in the console)\n"
+        );
+        assert_eq!(plan.requires_new_table().count(), 0);
+        assert!(plan.steps.iter().all(|s| !s.is_applicable()));
+
+        // A real difference is still found beside what cannot be told.
+        let mut changed = want.clone();
+        changed.stream = Some(StreamViewType::NewImage);
+        let mut steps = Vec::new();
+        table_steps(&changed, &live, &mut steps);
+        assert!(matches!(steps[0], Step::ChangeStream { .. }), "{steps:?}");
+    }
 }

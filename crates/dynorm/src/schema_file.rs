@@ -57,8 +57,10 @@
 //!
 //! Loading checks every table against DynamoDB's rules, and every entity against its table (each
 //! key attribute a string key of the table or of the index named, templates that parse and read
-//! fields or joined attributes), and reports every problem at once, each with the file, the line
-//! and column (of the syntax error, or where the table or entity starts) and its name:
+//! fields or joined attributes), and reports every problem of the file at once, sorted by
+//! position, each with the file, the line and column of the key or value concerned (or of the
+//! syntax error), the table or entity it is in, and that line with a caret under the place, the
+//! way rustc and cargo show them. A file that defines no table is refused too:
 //!
 //! ```
 //! use dynorm::schema_file::{Schema, SchemaFormat};
@@ -70,8 +72,8 @@
 //! ] }"#;
 //! let err = Schema::parse(text, SchemaFormat::Json, "schema.json").unwrap_err();
 //! let message = err.to_string();
-//! assert!(message.contains("schema.json:4:3: table `x`: table name `x` must be"), "{message}");
-//! assert!(message.contains("schema.json:4:3: table `x`: partition key `pk` is not a declared attribute"));
+//! assert!(message.contains("schema.json:4:13: table `x`: table name `x` must be"), "{message}");
+//! assert!(message.contains("schema.json:4:35: table `x`: partition key `pk` is not a declared attribute"));
 //!
 //! let text = r#"{
 //!   "tables": [{ "name": "app", "partition_key": "pk",
@@ -81,7 +83,7 @@
 //! }"#;
 //! let err = Schema::parse(text, SchemaFormat::Json, "schema.json").unwrap_err();
 //! assert!(err.to_string().contains(
-//!     "schema.json:4:16: entity `User`: the table key `pk`: template `U#{user_id}` reads `{user_id}`, \
+//!     "schema.json:5:60: entity `User`: the table key `pk`: template `U#{user_id}` reads `{user_id}`, \
 //!      which is neither a field nor a joined attribute (fields: `id`)"
 //! ), "{err}");
 //! ```
@@ -94,6 +96,10 @@ use serde::{Deserialize, Serialize};
 
 use crate::definition::TableDefinition;
 use crate::entity::EntityDefinition;
+use crate::infra::iam::Consumer;
+
+mod tree;
+use tree::{Kind, Node, Step};
 
 /// The table definitions of an application, and the entities stored in its single tables: what a
 /// schema file holds.
@@ -108,6 +114,10 @@ pub struct Schema {
     /// file order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub entities: Vec<EntityDefinition>,
+    /// What may use the tables, each with an access level per table (Stelvio's `links`); each
+    /// gets one IAM policy ([`crate::infra::iam::consumers_cloudformation`] and siblings).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub consumers: Vec<Consumer>,
 }
 
 /// The format of a schema file.
@@ -186,7 +196,7 @@ impl Location {
 /// One problem found in a schema file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SchemaProblem {
-    /// Where: the syntax error itself, or the start of the table concerned.
+    /// Where: the syntax error itself, or the key or value concerned.
     pub location: Option<Location>,
     /// The table concerned (its name, or `#<n>` counted from 1 when it has none).
     pub table: Option<String>,
@@ -194,6 +204,8 @@ pub struct SchemaProblem {
     pub entity: Option<String>,
     /// What is wrong.
     pub message: String,
+    /// The text of the line at `location`, shown under the problem with a caret.
+    pub source_line: Option<String>,
 }
 
 /// Every problem found in one schema file.
@@ -201,8 +213,27 @@ pub struct SchemaProblem {
 pub struct SchemaProblems {
     /// The file (or the origin given to [`Schema::parse`]).
     pub file: String,
-    /// The problems, in file order.
+    /// The problems, in file order (by line and column).
     pub problems: Vec<SchemaProblem>,
+}
+
+impl SchemaProblems {
+    /// The problems of a file, sorted by where they are, each with its line of `text`.
+    fn of_text(file: &str, text: Option<&str>, mut problems: Vec<SchemaProblem>) -> Self {
+        problems.sort_by_key(|p| p.location);
+        if let Some(text) = text {
+            for p in &mut problems {
+                p.source_line = p
+                    .location
+                    .and_then(|l| text.lines().nth(l.line.saturating_sub(1)))
+                    .map(|l| l.trim_end().to_owned());
+            }
+        }
+        Self {
+            file: file.to_owned(),
+            problems,
+        }
+    }
 }
 
 impl fmt::Display for SchemaProblems {
@@ -221,6 +252,21 @@ impl fmt::Display for SchemaProblems {
                 write!(f, "entity `{e}`: ")?;
             }
             f.write_str(&p.message)?;
+            if let (Some(l), Some(line)) = (p.location, &p.source_line) {
+                // As rustc and cargo show it: the line, and a caret under the place.
+                let number = l.line.to_string();
+                let pad = " ".repeat(number.len());
+                let indent: String = line
+                    .chars()
+                    .take(l.column.saturating_sub(1))
+                    .map(|c| if c == '\t' { '\t' } else { ' ' })
+                    .collect();
+                let carets = "^".repeat(caret_width(line, l.column));
+                write!(
+                    f,
+                    "\n   {pad} |\n   {number} | {line}\n   {pad} | {indent}{carets}"
+                )?;
+            }
         }
         Ok(())
     }
@@ -277,7 +323,19 @@ impl Schema {
         Self {
             tables,
             entities: Vec::new(),
+            consumers: Vec::new(),
         }
+    }
+
+    /// The schema with these consumers too.
+    pub fn with_consumers(mut self, consumers: impl IntoIterator<Item = Consumer>) -> Self {
+        self.consumers.extend(consumers);
+        self
+    }
+
+    /// The consumer with this name.
+    pub fn consumer(&self, name: &str) -> Option<&Consumer> {
+        self.consumers.iter().find(|c| c.name == name)
     }
 
     /// The schema with these entities too.
@@ -312,33 +370,59 @@ impl Schema {
     ///
     /// JSON also accepts a bare array of tables (the older `dynorm schema check` form).
     pub fn parse(text: &str, format: SchemaFormat, origin: &str) -> Result<Self, SchemaError> {
-        let raw = match format {
-            SchemaFormat::Json => raw_json(text),
-            SchemaFormat::Toml => raw_toml(text, origin)?,
-            SchemaFormat::Yaml => raw_yaml(text, origin)?,
+        let root = match format {
+            SchemaFormat::Json => tree::json(text),
+            #[cfg(feature = "schema-files")]
+            SchemaFormat::Toml => tree::toml(text),
+            #[cfg(feature = "schema-files")]
+            SchemaFormat::Yaml => tree::yaml(text),
+            #[cfg(not(feature = "schema-files"))]
+            SchemaFormat::Toml | SchemaFormat::Yaml => {
+                return Err(SchemaError::FeatureDisabled {
+                    format,
+                    file: origin.to_owned(),
+                });
+            }
         };
-        let raw = raw.map_err(|p| SchemaProblems {
-            file: origin.to_owned(),
-            problems: vec![p],
-        })?;
-        Ok(check(raw, origin)?)
+        let mut problems = Problems::default();
+        match root {
+            Err((location, message)) => problems.push(location, None, None, message),
+            Ok(root) => {
+                let [tables, entities, consumers] = top_level(&root, &mut problems);
+                let schema = check(
+                    [entries(tables), entries(entities), entries(consumers)],
+                    &mut problems,
+                );
+                if problems.list.is_empty() {
+                    return Ok(schema);
+                }
+            }
+        }
+        Err(SchemaProblems::of_text(origin, Some(text), problems.list).into())
     }
 
     /// Checks every table and entity, and that names are unique; problems carry no location.
     pub fn validate(&self) -> Result<(), SchemaProblems> {
-        fn unlocated<T: Serialize>(list: &[T]) -> Vec<RawEntry> {
+        fn unlocated<T: Serialize>(list: &[T]) -> Vec<Entry<'static>> {
             list.iter()
-                .map(|t| RawEntry {
-                    location: None,
+                .map(|t| Entry {
+                    node: None,
                     value: serde_json::to_value(t).unwrap_or(serde_json::Value::Null),
                 })
                 .collect()
         }
-        let raw = RawSchema {
-            tables: unlocated(&self.tables),
-            entities: unlocated(&self.entities),
-        };
-        check(raw, "schema").map(|_| ())
+        let mut problems = Problems::default();
+        let lists = [
+            unlocated(&self.tables),
+            unlocated(&self.entities),
+            unlocated(&self.consumers),
+        ];
+        check(lists, &mut problems);
+        if problems.list.is_empty() {
+            Ok(())
+        } else {
+            Err(SchemaProblems::of_text("schema", None, problems.list))
+        }
     }
 
     /// The schema as text in a format (trailing newline included).
@@ -382,47 +466,416 @@ impl Schema {
     }
 }
 
-/// One table or entity as parsed, before it is read as a definition.
-struct RawEntry {
-    location: Option<Location>,
+/// One table or entity to read: its value, and where it sits in the file (when it came from one).
+struct Entry<'a> {
+    node: Option<&'a Node>,
     value: serde_json::Value,
 }
 
-/// The tables and entities as parsed.
-#[derive(Default)]
-struct RawSchema {
-    tables: Vec<RawEntry>,
-    entities: Vec<RawEntry>,
+/// The entries of these nodes.
+fn entries(list: Vec<&Node>) -> Vec<Entry<'_>> {
+    list.into_iter()
+        .map(|n| Entry {
+            node: Some(n),
+            value: n.to_json(),
+        })
+        .collect()
 }
 
-type RawResult = Result<RawSchema, SchemaProblem>;
-
-fn syntax(location: Option<Location>, message: impl fmt::Display) -> SchemaProblem {
-    SchemaProblem {
-        location,
-        table: None,
-        entity: None,
-        message: message.to_string(),
+impl Entry<'_> {
+    fn at(&self) -> Option<Location> {
+        self.node.map(|n| n.at)
     }
 }
 
-/// Reads a definition, naming the path inside it where it went wrong.
-fn read<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T, String> {
-    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
-        let message = e.inner().to_string();
-        let mut path = e.path().to_string();
-        if message.starts_with("unknown field") {
-            // The path ends with the unknown field, which the message names already.
-            path = path
-                .rsplit_once('.')
-                .map_or(String::new(), |(parent, _)| parent.to_owned());
-        }
-        if path.is_empty() || path == "." {
-            message
+/// The problems found so far.
+#[derive(Default)]
+struct Problems {
+    list: Vec<SchemaProblem>,
+}
+
+impl Problems {
+    fn push(
+        &mut self,
+        location: Option<Location>,
+        table: Option<&str>,
+        entity: Option<&str>,
+        message: String,
+    ) {
+        self.list.push(SchemaProblem {
+            location,
+            table: table.map(str::to_owned),
+            entity: entity.map(str::to_owned),
+            message,
+            source_line: None,
+        });
+    }
+}
+
+/// A problem found by serde while reading an entry: where (a path inside it) and what.
+struct ReadError {
+    path: Vec<Step>,
+    message: String,
+}
+
+impl ReadError {
+    /// `at `path`: message`, or the message alone for the entry itself.
+    fn describe(&self) -> String {
+        let mut path = String::new();
+        // The unknown field is named by the message already.
+        let shown = if self.message.starts_with("unknown field") {
+            self.path.split_last().map_or(&[][..], |(_, rest)| rest)
         } else {
-            format!("at `{path}`: {message}")
+            &self.path[..]
+        };
+        for step in shown {
+            match step {
+                Step::Key(k) if path.is_empty() => path.push_str(k),
+                Step::Key(k) => {
+                    path.push('.');
+                    path.push_str(k);
+                }
+                Step::Index(i) => path.push_str(&format!("[{i}]")),
+            }
         }
+        // Messages that start by naming their key need no path.
+        let named = shown
+            .last()
+            .is_some_and(|s| matches!(s, Step::Key(k) if self.message.starts_with(&format!("`{k}` "))));
+        if path.is_empty() || named {
+            self.message.clone()
+        } else {
+            format!("at `{path}`: {}", self.message)
+        }
+    }
+
+    /// Where in the entry's tree the problem is: the unknown key, the map missing a field, or
+    /// the value serde refused.
+    fn location(&self, node: &Node) -> Location {
+        let found = node.find(&self.path);
+        if self.message.starts_with("unknown field") && found.complete {
+            return found.key_at.unwrap_or(found.node.at);
+        }
+        found.node.at
+    }
+}
+
+/// The path serde reports, as steps into the tree (an enum's variant is a key there).
+fn steps(path: &serde_path_to_error::Path) -> Vec<Step> {
+    path.iter()
+        .filter_map(|s| match s {
+            serde_path_to_error::Segment::Seq { index } => Some(Step::Index(*index)),
+            serde_path_to_error::Segment::Map { key } => Some(Step::Key(key.clone())),
+            serde_path_to_error::Segment::Enum { variant } => Some(Step::Key(variant.clone())),
+            serde_path_to_error::Segment::Unknown => None,
+        })
+        .collect()
+}
+
+/// Removes the value at `path`, returning whether there was one.
+fn remove_at(value: &mut serde_json::Value, path: &[Step]) -> bool {
+    let Some((last, parent)) = path.split_last() else {
+        return false;
+    };
+    let mut current = value;
+    for step in parent {
+        let next = match (step, current) {
+            (Step::Key(k), serde_json::Value::Object(m)) => m.get_mut(k),
+            (Step::Index(i), serde_json::Value::Array(a)) => a.get_mut(*i),
+            _ => None,
+        };
+        match next {
+            Some(n) => current = n,
+            None => return false,
+        }
+    }
+    match (last, current) {
+        (Step::Key(k), serde_json::Value::Object(m)) => m.remove(k).is_some(),
+        (Step::Index(i), serde_json::Value::Array(a)) if *i < a.len() => {
+            a.remove(*i);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// What [`read_every`] found: the definition, or what was left of it once every value serde
+/// refused was dropped, with the problems.
+struct Read<T> {
+    value: Option<T>,
+    errors: Vec<ReadError>,
+    /// The dropped values were all top-level keys that no other check reads: the checks of
+    /// what is left report real problems.
+    checkable: bool,
+}
+
+/// Reads a definition, reporting every problem serde finds rather than the first: after each
+/// one the offending value is dropped and the rest read again. Paths are given in the entry as
+/// written (indexes counted before any removal). `independent` names the top-level keys no
+/// other check depends on.
+fn read_every<T: serde::de::DeserializeOwned>(value: serde_json::Value, independent: &[&str]) -> Read<T> {
+    // Enough for any hand-written entry; stops a pathological file from looping long.
+    const MAX_PASSES: usize = 64;
+    let mut current = value;
+    let mut errors: Vec<ReadError> = Vec::new();
+    // Elements removed from lists (the list's path as written, the element's index as written),
+    // and keys removed from maps (their paths as written).
+    let mut removed_items: Vec<(Vec<Step>, usize)> = Vec::new();
+    let mut removed_keys: Vec<Vec<Step>> = Vec::new();
+    let mut value = None;
+    for _ in 0..MAX_PASSES {
+        let e = match serde_path_to_error::deserialize::<_, T>(current.clone()) {
+            Ok(t) => {
+                value = Some(t);
+                break;
+            }
+            Err(e) => e,
+        };
+        let now = steps(e.path());
+        let written = as_written(&now, &removed_items);
+        let message = e.inner().to_string();
+        if let Some(field) = message
+            .strip_prefix("missing field `")
+            .and_then(|m| m.split('`').next())
+        {
+            let mut path = written.clone();
+            path.push(Step::Key(field.to_owned()));
+            // A field dropped after an earlier problem is missing now: that one was reported. So
+            // was a misspelt key, reported as unknown with this field suggested.
+            let misspelt = errors.iter().any(|e| {
+                e.path.split_last().is_some_and(|(_, parent)| parent == written)
+                    && e.message.ends_with(&format!("did you mean `{field}`?"))
+            });
+            if !removed_keys.contains(&path) && !misspelt {
+                errors.push(ReadError {
+                    path: written.clone(),
+                    message,
+                });
+            }
+            // Read on without the map that lacks it.
+            if !remove_at(&mut current, &now) {
+                break;
+            }
+            match written.split_last() {
+                Some((Step::Index(i), list)) => removed_items.push((list.to_vec(), *i)),
+                Some((Step::Key(_), _)) => removed_keys.push(written),
+                None => break,
+            }
+            continue;
+        }
+        // Drop the whole enum value when the problem is inside one of its variants.
+        let mut drop = now.clone();
+        let mut drop_written = written.clone();
+        if let Some(at) = e
+            .path()
+            .iter()
+            .filter(|s| !matches!(s, serde_path_to_error::Segment::Unknown))
+            .position(|s| matches!(s, serde_path_to_error::Segment::Enum { .. }))
+        {
+            drop.truncate(at);
+            drop_written.truncate(at);
+        }
+        let message = with_suggestion(message);
+        let error = match allowed_forms(&written, &message) {
+            // Said of the enum's key, not of the variant serde tried.
+            Some((at, forms)) => ReadError {
+                path: written[..at].to_vec(),
+                message: forms.to_owned(),
+            },
+            None => ReadError {
+                path: written,
+                message,
+            },
+        };
+        errors.push(error);
+        if !remove_at(&mut current, &drop) {
+            break;
+        }
+        match drop_written.split_last() {
+            Some((Step::Index(i), list)) => removed_items.push((list.to_vec(), *i)),
+            Some((Step::Key(_), _)) => removed_keys.push(drop_written),
+            None => break,
+        }
+    }
+    let checkable = removed_items.is_empty()
+        && removed_keys
+            .iter()
+            .all(|k| matches!(&k[..], [Step::Key(k)] if independent.contains(&k.as_str())));
+    Read {
+        value,
+        errors,
+        checkable,
+    }
+}
+
+/// The forms an enum-valued key takes, for values of the wrong shape (serde would speak of
+/// "unit" and "newtype variants").
+const ENUM_FORMS: [(&str, &str); 2] = [
+    (
+        "billing",
+        "`billing` must be `on_demand`, or `provisioned` with `read` and `write` capacity units \
+         (TOML: `billing = { provisioned = { read = 5, write = 5 } }`)",
+    ),
+    (
+        "projection",
+        "`projection` must be `all`, `keys_only`, or `include` with a list of attribute names \
+         (TOML: `projection = { include = [\"id\"] }`)",
+    ),
+];
+
+/// For serde's message about an enum value of the wrong shape, the forms allowed instead, and the
+/// length of the path to the enum's key.
+fn allowed_forms(path: &[Step], message: &str) -> Option<(usize, &'static str)> {
+    if !(message.contains(" variant") || message.starts_with("invalid type")) {
+        return None;
+    }
+    // The enum's key is the last step, or the one before its variant.
+    let start = path.len().saturating_sub(2);
+    path.iter().enumerate().skip(start).find_map(|(i, s)| match s {
+        Step::Key(k) => ENUM_FORMS
+            .iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, forms)| (i + 1, *forms)),
+        Step::Index(_) => None,
     })
+}
+
+/// serde's "unknown field `x`, expected one of …" with the likeliest intended key named.
+fn with_suggestion(message: String) -> String {
+    let Some(rest) = message
+        .strip_prefix("unknown field `")
+        .or_else(|| message.strip_prefix("unknown variant `"))
+    else {
+        return message;
+    };
+    let mut quoted = rest.split('`').step_by(2);
+    let Some(unknown) = quoted.next() else {
+        return message;
+    };
+    let best = quoted
+        .filter(|known| !known.is_empty())
+        .map(|known| (strsim::damerau_levenshtein(unknown, known), known))
+        .filter(|(distance, known)| *distance <= 2.max(known.len() / 4))
+        .min_by_key(|(distance, _)| *distance);
+    match best {
+        Some((_, known)) => format!("{message}; did you mean `{known}`?"),
+        None => message,
+    }
+}
+
+/// A path in the value being read, with each index as it was before earlier removals.
+fn as_written(path: &[Step], removed: &[(Vec<Step>, usize)]) -> Vec<Step> {
+    let mut out: Vec<Step> = Vec::with_capacity(path.len());
+    for step in path {
+        match step {
+            Step::Index(i) => {
+                let mut gone: Vec<usize> = removed
+                    .iter()
+                    .filter(|(list, _)| *list == out)
+                    .map(|(_, at)| *at)
+                    .collect();
+                gone.sort_unstable();
+                let mut index = *i;
+                for g in gone {
+                    if g <= index {
+                        index += 1;
+                    }
+                }
+                out.push(Step::Index(index));
+            }
+            Step::Key(_) => out.push(step.clone()),
+        }
+    }
+    out
+}
+
+/// Words of a check's message that name the key it is about, most specific first.
+const MESSAGE_KEYS: [(&str, &str); 13] = [
+    ("sort key of local index", "sort_key"),
+    ("partition key of index", "partition_key"),
+    ("sort key of index", "sort_key"),
+    ("uses the table's own sort key", "sort_key"),
+    ("partition key", "partition_key"),
+    ("sort key", "sort_key"),
+    ("TTL attribute", "ttl_attribute"),
+    (" projects ", "projection"),
+    ("sets provisioned capacity", "capacity"),
+    ("composite attribute", "composite"),
+    ("same name", "name"),
+    ("template", "template"),
+    ("entity-type attribute", "entity_attribute"),
+];
+
+/// Words of a check's message about one of the table's own keys (not one inside it).
+const MESSAGE_TABLE_KEYS: [(&str, &str); 4] = [
+    ("provisioned capacity must", "billing"),
+    ("local secondary indexes (", "local_secondary_indexes"),
+    ("global secondary indexes, more", "global_secondary_indexes"),
+    ("local secondary indexes, more", "local_secondary_indexes"),
+];
+
+/// Where a check's message (about a whole table or entity) points: the value it quotes, in the
+/// map that quotes most of what it names, preferring the key its wording names.
+fn locate_message(node: &Node, message: &str) -> Location {
+    let own_key = MESSAGE_TABLE_KEYS
+        .iter()
+        .find(|(words, _)| message.contains(words))
+        .and_then(|(_, key)| node.get(key));
+    if let Some((at, _)) = own_key {
+        return *at;
+    }
+    let tokens: Vec<&str> = message.split('`').skip(1).step_by(2).collect();
+    let key = MESSAGE_KEYS
+        .iter()
+        .find(|(words, _)| message.contains(words))
+        .map(|(_, key)| *key);
+    let repeated = message.contains("twice") || message.contains("same name");
+    let quotes = |v: &Node, t: &str| match &v.kind {
+        Kind::Scalar(serde_json::Value::String(s)) => s == t,
+        Kind::List(items) => items
+            .iter()
+            .any(|i| matches!(&i.kind, Kind::Scalar(serde_json::Value::String(s)) if s == t)),
+        _ => false,
+    };
+    let mut best: Option<(usize, &Node)> = None;
+    for (_, map) in node.maps() {
+        let Kind::Map(entries) = &map.kind else {
+            continue;
+        };
+        // Names quoted first are what the message is about; later ones are context.
+        let mut score: usize = tokens
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| entries.iter().any(|(_, _, v)| quotes(v, t)))
+            .map(|(i, _)| tokens.len() - i)
+            .sum();
+        if score == 0 {
+            continue;
+        }
+        if let Some((_, _, v)) = key.and_then(|k| entries.iter().find(|(name, _, _)| name == k))
+            && tokens.iter().any(|t| quotes(v, t))
+        {
+            score += 1;
+        }
+        // A repeated name is reported where it is repeated: the later of equal candidates.
+        if best.is_none_or(|(s, _)| score > s || (score == s && repeated)) {
+            best = Some((score, map));
+        }
+    }
+    let Some((_, map)) = best else {
+        return key.and_then(|k| node.get(k)).map_or(node.at, |(at, _)| *at);
+    };
+    if let Some((_, v)) = key.and_then(|k| map.get(k)) {
+        return v.at;
+    }
+    let Kind::Map(entries) = &map.kind else {
+        return map.at;
+    };
+    tokens
+        .iter()
+        .rev()
+        .find_map(|t| entries.iter().find(|(_, _, v)| quotes(v, t)))
+        .map_or(map.at, |(_, _, v)| v.at)
 }
 
 /// The entry's name, or `#<n>` counted from 1.
@@ -433,278 +886,217 @@ fn label(value: &serde_json::Value, i: usize) -> String {
         .map_or_else(|| format!("#{}", i + 1), str::to_owned)
 }
 
+/// A table's top-level keys that no check of the rest of the table reads: when one of them is
+/// refused, the rest of the table is still checked.
+const INDEPENDENT_TABLE_KEYS: [&str; 5] = [
+    "description",
+    "stream",
+    "tags",
+    "deletion_protection",
+    "ttl_attribute",
+];
+
 /// Reads each table, then validates it, then checks names are unique; then each entity, checked
 /// against its table; collects every problem.
-fn check(raw: RawSchema, origin: &str) -> Result<Schema, SchemaProblems> {
-    let mut problems = Vec::new();
+fn check(lists: [Vec<Entry<'_>>; 3], problems: &mut Problems) -> Schema {
+    let [tables_in, entities_in, consumers_in] = lists;
     let mut tables = Vec::new();
     let mut names = BTreeSet::new();
-    for (i, RawEntry { location, value }) in raw.tables.into_iter().enumerate() {
-        let label = label(&value, i);
-        let problem = |message: String| SchemaProblem {
-            location,
-            table: Some(label.clone()),
-            entity: None,
-            message,
+    for (i, entry) in tables_in.into_iter().enumerate() {
+        let label = label(&entry.value, i);
+        let at = |m: &str| entry.node.map(|n| locate_message(n, m));
+        let read = read_every::<TableDefinition>(entry.value.clone(), &INDEPENDENT_TABLE_KEYS);
+        for e in &read.errors {
+            let location = entry.node.map(|n| e.location(n)).or(entry.at());
+            problems.push(location, Some(&label), None, e.describe());
+        }
+        let Some(t) = read.value else {
+            continue;
         };
-        match read::<TableDefinition>(value) {
-            Err(message) => problems.push(problem(message)),
-            Ok(t) => {
-                problems.extend(t.problems().into_iter().map(&problem));
-                if !names.insert(t.name.clone()) {
-                    problems.push(problem("another table has the same name".to_owned()));
-                }
-                tables.push(t);
+        if read.checkable {
+            for message in t.problems() {
+                problems.push(at(&message), Some(&label), None, message);
             }
         }
+        if !names.insert(t.name.clone()) {
+            let message = "another table has the same name".to_owned();
+            let location = entry.node.and_then(|n| n.get("name")).map(|(_, v)| v.at);
+            problems.push(location.or(entry.at()), Some(&label), None, message);
+        }
+        tables.push(t);
     }
     let mut entities: Vec<EntityDefinition> = Vec::new();
-    for (i, RawEntry { location, value }) in raw.entities.into_iter().enumerate() {
-        let label = label(&value, i);
-        let problem = |message: String| SchemaProblem {
-            location,
-            table: None,
-            entity: Some(label.clone()),
-            message,
-        };
-        let e = match read::<EntityDefinition>(value) {
-            Err(message) => {
-                problems.push(problem(message));
-                continue;
-            }
-            Ok(e) => e,
-        };
-        match tables.iter().find(|t| t.name == e.table) {
-            Some(t) => problems.extend(e.problems_in(t).into_iter().map(&problem)),
-            None => {
-                problems.extend(e.problems().into_iter().map(&problem));
-                let known: Vec<String> = tables.iter().map(|t| format!("`{}`", t.name)).collect();
-                problems.push(problem(format!(
-                    "its table `{}` is not in the schema (its tables: {})",
-                    e.table,
-                    if known.is_empty() {
-                        "none".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                )));
-            }
+    for (i, entry) in entities_in.into_iter().enumerate() {
+        let label = label(&entry.value, i);
+        let read = read_every::<EntityDefinition>(entry.value.clone(), &[]);
+        for e in &read.errors {
+            let location = entry.node.map(|n| e.location(n)).or(entry.at());
+            problems.push(location, None, Some(&label), e.describe());
         }
-        let same_table = entities.iter().filter(|o| o.table == e.table);
-        for other in same_table {
-            if other.name == e.name {
-                problems.push(problem(format!(
-                    "another entity of table `{}` has the same name",
-                    e.table
-                )));
-            } else if other.entity_attribute != e.entity_attribute {
-                let shown =
-                    |a: &Option<String>| a.as_ref().map_or_else(|| "none".to_owned(), |a| format!("`{a}`"));
-                problems.push(problem(format!(
-                    "its entity-type attribute is {}, but entity `{}` of the same table uses {}; a table has one layout",
-                    shown(&e.entity_attribute),
-                    other.name,
-                    shown(&other.entity_attribute)
-                )));
-            }
+        let (Some(e), true) = (read.value, read.errors.is_empty()) else {
+            continue;
+        };
+        for message in entity_problems(&e, &tables, &entities) {
+            let location = entry.node.map(|n| locate_message(n, &message));
+            problems.push(location, None, Some(&label), message);
         }
         entities.push(e);
     }
-    if problems.is_empty() {
-        Ok(Schema { tables, entities })
-    } else {
-        Err(SchemaProblems {
-            file: origin.to_owned(),
-            problems,
-        })
+    let consumers = check_consumers(consumers_in, &tables, problems);
+    Schema {
+        tables,
+        entities,
+        consumers,
     }
 }
 
-/// The keys a schema file may have at its top level.
-const TOP_LEVEL: [&str; 2] = ["tables", "entities"];
-
-fn raw_json(text: &str) -> RawResult {
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-        syntax(
-            Some(Location {
-                line: e.line(),
-                column: e.column(),
-            }),
-            e,
-        )
-    })?;
-    let located = |list: Vec<serde_json::Value>, offsets: Vec<usize>| -> Vec<RawEntry> {
-        list.into_iter()
-            .enumerate()
-            .map(|(i, value)| RawEntry {
-                location: offsets.get(i).map(|&o| Location::of_offset(text, o)),
-                value,
-            })
-            .collect()
-    };
-    match value {
-        serde_json::Value::Array(list) => Ok(RawSchema {
-            tables: located(list, json_list_offsets(text, None)),
-            entities: Vec::new(),
-        }),
-        serde_json::Value::Object(mut map) => {
-            if let Some(key) = map.keys().find(|k| !TOP_LEVEL.contains(&k.as_str())) {
-                return Err(syntax(
-                    None,
-                    format!("unknown top-level key `{key}`, expected `tables` or `entities`"),
-                ));
-            }
-            let mut list = |key: &str, what: &str| match map.remove(key) {
-                None => Ok(Vec::new()),
-                Some(serde_json::Value::Array(list)) => Ok(located(list, json_list_offsets(text, Some(key)))),
-                Some(_) => Err(syntax(None, format!("`{key}` must be a list of {what}"))),
-            };
-            Ok(RawSchema {
-                tables: list("tables", "table definitions")?,
-                entities: list("entities", "entity definitions")?,
-            })
+/// Reads each consumer and checks it against the tables; names must be unique.
+fn check_consumers(
+    list: Vec<Entry<'_>>,
+    tables: &[TableDefinition],
+    problems: &mut Problems,
+) -> Vec<Consumer> {
+    let mut consumers: Vec<Consumer> = Vec::new();
+    for (i, entry) in list.into_iter().enumerate() {
+        let label = format!("consumer `{}`: ", self::label(&entry.value, i));
+        let read = read_every::<Consumer>(entry.value.clone(), &[]);
+        for e in &read.errors {
+            let location = entry.node.map(|n| e.location(n)).or(entry.at());
+            problems.push(location, None, None, format!("{label}{}", e.describe()));
         }
-        _ => Err(syntax(None, "expected an object with a `tables` list")),
-    }
-}
-
-/// Byte offsets where the elements of a list start: those of the top-level array (`key` `None`),
-/// or those of the array under the top-level key `key`. The text is known to be valid JSON.
-fn json_list_offsets(text: &str, key: Option<&str>) -> Vec<usize> {
-    let bytes = text.as_bytes();
-    let mut offsets = Vec::new();
-    let mut depth = 0usize;
-    let mut i = 0;
-    // The depth of the list's elements, once known; and whether one may start next.
-    let mut list_depth: Option<usize> = None;
-    let mut expect_element = false;
-    // The last string read at depth 1 in the top-level object, to spot the key.
-    let mut last_key: Option<(usize, usize)> = None;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii_whitespace() {
-            i += 1;
+        let (Some(c), true) = (read.value, read.errors.is_empty()) else {
             continue;
+        };
+        let mut messages = c.problems(tables);
+        if consumers.iter().any(|o| o.name == c.name) {
+            messages.push("another consumer has the same name".to_owned());
         }
-        if expect_element && Some(depth) == list_depth && b != b']' {
-            offsets.push(i);
-            expect_element = false;
+        for message in messages {
+            let location = entry.node.map(|n| locate_message(n, &message));
+            problems.push(location, None, None, format!("{label}{message}"));
         }
-        match b {
-            b'"' => {
-                let start = i + 1;
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    i += if bytes[i] == b'\\' { 2 } else { 1 };
-                }
-                if depth == 1 {
-                    last_key = Some((start, i.min(bytes.len())));
-                }
-            }
-            b'[' | b'{' => {
-                if depth == 0 && b == b'[' && key.is_none() {
-                    list_depth = Some(1);
-                    expect_element = true;
-                } else if depth == 1
-                    && b == b'['
-                    && list_depth.is_none()
-                    && key.is_some()
-                    && last_key.and_then(|(s, e)| text.get(s..e)) == key
-                {
-                    list_depth = Some(2);
-                    expect_element = true;
-                }
-                depth += 1;
-            }
-            b']' | b'}' => {
-                if Some(depth) == list_depth && b == b']' {
-                    list_depth = Some(usize::MAX);
-                }
-                depth = depth.saturating_sub(1);
-            }
-            b',' if Some(depth) == list_depth => expect_element = true,
-            _ => {}
-        }
-        i += 1;
+        consumers.push(c);
     }
-    offsets
+    consumers
 }
 
-#[cfg(feature = "schema-files")]
-fn raw_toml(text: &str, _origin: &str) -> Result<RawResult, SchemaError> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Raw {
-        #[serde(default)]
-        tables: Vec<toml::Spanned<serde_json::Value>>,
-        #[serde(default)]
-        entities: Vec<toml::Spanned<serde_json::Value>>,
+/// The problems of an entity: in itself, against its table, and against the entities before it.
+fn entity_problems(
+    e: &EntityDefinition,
+    tables: &[TableDefinition],
+    before: &[EntityDefinition],
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    match tables.iter().find(|t| t.name == e.table) {
+        Some(t) => problems.extend(e.problems_in(t)),
+        None => {
+            problems.extend(e.problems());
+            let known: Vec<String> = tables.iter().map(|t| format!("`{}`", t.name)).collect();
+            problems.push(format!(
+                "its table `{}` is not in the schema (its tables: {})",
+                e.table,
+                if known.is_empty() {
+                    "none".to_owned()
+                } else {
+                    known.join(", ")
+                }
+            ));
+        }
     }
-    let located = |list: Vec<toml::Spanned<serde_json::Value>>, header: &str| -> Vec<RawEntry> {
-        list.into_iter()
-            .map(|t| RawEntry {
-                location: Some(Location::of_offset(
-                    text,
-                    toml_entry_start(text, t.span().start, header),
-                )),
-                value: t.into_inner(),
+    for other in before.iter().filter(|o| o.table == e.table) {
+        if other.name == e.name {
+            problems.push(format!("another entity of table `{}` has the same name", e.table));
+        } else if other.entity_attribute != e.entity_attribute {
+            let shown =
+                |a: &Option<String>| a.as_ref().map_or_else(|| "none".to_owned(), |a| format!("`{a}`"));
+            problems.push(format!(
+                "its entity-type attribute is {}, but entity `{}` of the same table uses {}; a table has one layout",
+                shown(&e.entity_attribute),
+                other.name,
+                shown(&other.entity_attribute)
+            ));
+        }
+    }
+    problems
+}
+
+/// The tables and entities of a parsed file; problems with its shape go to `problems`.
+fn top_level<'a>(root: &'a Node, problems: &mut Problems) -> [Vec<&'a Node>; 3] {
+    let mut tables = Vec::new();
+    let mut entities = Vec::new();
+    let mut consumers = Vec::new();
+    match &root.kind {
+        // The older `dynorm schema check` form: a bare list of tables (JSON).
+        Kind::List(items) => tables.extend(items),
+        Kind::Map(entries) => {
+            for (key, key_at, value) in entries {
+                let (list, what) = match key.as_str() {
+                    "tables" => (&mut tables, "table definitions"),
+                    "entities" => (&mut entities, "entity definitions"),
+                    "consumers" => (&mut consumers, "consumers"),
+                    _ => {
+                        problems.push(
+                            Some(*key_at),
+                            None,
+                            None,
+                            format!(
+                                "unknown top-level key `{key}`, expected `tables`, `entities` or `consumers`"
+                            ),
+                        );
+                        continue;
+                    }
+                };
+                match &value.kind {
+                    Kind::List(items) => list.extend(items),
+                    _ => problems.push(
+                        Some(value.at),
+                        None,
+                        None,
+                        format!("`{key}` must be a list of {what}"),
+                    ),
+                }
+            }
+        }
+        Kind::Scalar(serde_json::Value::Null) => {}
+        Kind::Scalar(_) => problems.push(
+            Some(root.at),
+            None,
+            None,
+            "expected a `tables` list (and optionally `entities` and `consumers`)".to_owned(),
+        ),
+    }
+    if tables.is_empty() && problems.list.is_empty() {
+        problems.push(
+            Some(Location { line: 1, column: 1 }),
+            None,
+            None,
+            "the schema defines no tables: a schema file lists at least one under `tables`".to_owned(),
+        );
+    }
+    [tables, entities, consumers]
+}
+
+/// How many characters the caret under a problem spans: the quoted string, or the word, there.
+fn caret_width(line: &str, column: usize) -> usize {
+    let rest: Vec<char> = line.chars().skip(column.saturating_sub(1)).collect();
+    match rest.first() {
+        Some(&q @ ('"' | '\'')) => rest
+            .iter()
+            .skip(1)
+            .position(|&c| c == q)
+            .map_or(rest.len(), |end| end + 2),
+        Some('{' | '[') | None => 1,
+        Some(_) => rest
+            .iter()
+            .enumerate()
+            .position(|(i, c)| {
+                // A YAML key ends at `: `; `#` starts a comment only after a space.
+                let colon = *c == ':' && rest.get(i + 1).is_none_or(|n| n.is_whitespace());
+                c.is_whitespace() || colon || matches!(c, ',' | '=')
             })
-            .collect()
-    };
-    Ok(match toml::from_str::<Raw>(text) {
-        Ok(raw) => Ok(RawSchema {
-            tables: located(raw.tables, "[[tables]]"),
-            entities: located(raw.entities, "[[entities]]"),
-        }),
-        Err(e) => {
-            let location = e.span().map(|s| Location::of_offset(text, s.start));
-            Err(syntax(location, e.message().trim_end()))
-        }
-    })
-}
-
-/// The start of the `header` (`[[tables]]`, `[[entities]]`) owning a body that starts at
-/// `offset` (TOML gives the body's span), or `offset` itself for inline tables.
-#[cfg(feature = "schema-files")]
-fn toml_entry_start(text: &str, offset: usize, header: &str) -> usize {
-    let before = text.get(..offset).unwrap_or(text);
-    match before.rfind(header) {
-        Some(at) if before[at..].trim_end().len() == header.len() => at,
-        _ => offset,
+            .unwrap_or(rest.len())
+            .max(1),
     }
-}
-
-#[cfg(feature = "schema-files")]
-fn raw_yaml(text: &str, _origin: &str) -> Result<RawResult, SchemaError> {
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct Raw {
-        #[serde(default)]
-        tables: Vec<serde_saphyr::Spanned<serde_json::Value>>,
-        #[serde(default)]
-        entities: Vec<serde_saphyr::Spanned<serde_json::Value>>,
-    }
-    let location = |l: serde_saphyr::Location| {
-        (l.line() > 0).then(|| Location {
-            line: usize::try_from(l.line()).unwrap_or(usize::MAX),
-            column: usize::try_from(l.column()).unwrap_or(usize::MAX),
-        })
-    };
-    let located = |list: Vec<serde_saphyr::Spanned<serde_json::Value>>| -> Vec<RawEntry> {
-        list.into_iter()
-            .map(|t| RawEntry {
-                location: location(t.referenced),
-                value: t.value,
-            })
-            .collect()
-    };
-    Ok(match serde_saphyr::from_str::<Raw>(text) {
-        Ok(raw) => Ok(RawSchema {
-            tables: located(raw.tables),
-            entities: located(raw.entities),
-        }),
-        Err(e) => Err(syntax(e.location().and_then(location), yaml_message(&e))),
-    })
 }
 
 /// The parser's message without its rendered source snippet.
@@ -720,36 +1112,34 @@ fn yaml_message(e: &serde_saphyr::Error) -> String {
     }
 }
 
-#[cfg(not(feature = "schema-files"))]
-fn raw_toml(_text: &str, origin: &str) -> Result<RawResult, SchemaError> {
-    Err(SchemaError::FeatureDisabled {
-        format: SchemaFormat::Toml,
-        file: origin.to_owned(),
-    })
-}
-
-#[cfg(not(feature = "schema-files"))]
-fn raw_yaml(_text: &str, origin: &str) -> Result<RawResult, SchemaError> {
-    Err(SchemaError::FeatureDisabled {
-        format: SchemaFormat::Yaml,
-        file: origin.to_owned(),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn json_offsets_find_each_table() {
-        let text = r#"{"x": [[1]], "tables": [ {"name": "a,]"}, [], {"b": [1, 2]} ]}"#;
-        let offsets = json_list_offsets(text, Some("tables"));
-        let starts: Vec<&str> = offsets.iter().map(|&o| &text[o..o + 2]).collect();
-        assert_eq!(starts, ["{\"", "[]", "{\""]);
-        assert_eq!(json_list_offsets("[ {}, {} ]", None), [2, 6]);
-        let text = r#"{"entities": [{"name": "E"}], "tables": [{}]}"#;
-        assert_eq!(json_list_offsets(text, Some("entities")), [14]);
-        assert_eq!(json_list_offsets(text, Some("tables")), [41]);
+    fn json_values_are_placed() {
+        let text = "{\"x\": [[1]], \"tables\": [ {\"name\": \"a,]\"}, [], {\"b\": [1, 2]} ]}";
+        let root = tree::json(text).expect("json");
+        let (_, tables) = root.get("tables").expect("tables");
+        let Kind::List(items) = &tables.kind else {
+            panic!("a list")
+        };
+        let columns: Vec<usize> = items.iter().map(|n| n.at.column).collect();
+        assert_eq!(columns, [26, 43, 47]);
+        assert_eq!(
+            root.to_json(),
+            serde_json::from_str::<serde_json::Value>(text).expect("json")
+        );
+    }
+
+    #[test]
+    fn carets_span_the_word_or_string() {
+        assert_eq!(caret_width("billing = \"provisioned\"", 11), 13);
+        assert_eq!(caret_width("type: text", 7), 4);
+        assert_eq!(caret_width("    partition_kee: id", 5), 13);
+        assert_eq!(caret_width("template: U#{user}", 11), 8);
+        assert_eq!(caret_width("a = { b = 1 }", 5), 1);
+        assert_eq!(caret_width("", 3), 1);
     }
 
     #[test]

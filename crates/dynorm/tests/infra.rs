@@ -611,23 +611,96 @@ fn read_policy_covers_batch_transaction_and_condition_checks_on_existing_indexes
 }
 
 #[test]
-fn write_policy_has_no_read_or_index_access() {
+fn write_policy_gets_items_but_has_no_query_scan_or_index_access() {
     let policy = iam::policy_document(&[orders()], AccessLevel::Write, &arn_context())
         .expect("policy")
         .to_json();
     let s = statements(&policy);
     assert_eq!(s.len(), 1);
+    // Gets too: upserts and batch upserts read what is stored to keep it.
     assert_eq!(
         s[0].1,
         [
+            "dynamodb:BatchGetItem",
             "dynamodb:BatchWriteItem",
             "dynamodb:ConditionCheckItem",
             "dynamodb:DeleteItem",
             "dynamodb:DescribeTable",
+            "dynamodb:GetItem",
             "dynamodb:PutItem",
             "dynamodb:UpdateItem"
         ]
     );
+}
+
+fn consumers() -> Vec<iam::Consumer> {
+    vec![
+        iam::Consumer::new("checkout")
+            .with_table("orders", AccessLevel::ReadWrite)
+            .with_table("users", AccessLevel::Read),
+        iam::Consumer::new("audit")
+            .with_table("orders", AccessLevel::StreamRead)
+            .with_table("sessions", AccessLevel::StreamRead),
+        iam::Consumer::new("signup").with_table("users", AccessLevel::Write),
+    ]
+}
+
+#[test]
+fn consumers_get_one_policy_each_in_every_output() {
+    let tables = [orders(), users(), sessions()];
+    let cfn = iam::consumers_cloudformation(&consumers(), &tables, &options()).expect("cfn");
+    golden("iam/consumers.cfn.yaml", &cfn.to_yaml());
+    golden("iam/consumers.cfn.json", &cfn.to_json());
+    let template: serde_json::Value = serde_json::from_str(&cfn.to_json()).expect("json");
+    let resources = template["Resources"].as_object().expect("resources");
+    let ids: Vec<&String> = resources.keys().collect();
+    assert_eq!(ids, ["AuditPolicy", "CheckoutPolicy", "SignupPolicy"]);
+    assert!(resources.values().all(|r| r["Type"] == "AWS::IAM::ManagedPolicy"));
+    let tf = iam::consumers_terraform(&consumers(), &tables).expect("terraform");
+    golden("iam/consumers.tf.json", &tf.to_json());
+    let tf: serde_json::Value = serde_json::from_str(&tf.to_json()).expect("json");
+    let policies = tf["resource"]["aws_iam_policy"].as_object().expect("policies");
+    assert_eq!(policies.len(), 3);
+    assert_eq!(policies["checkout_access"]["name"], "${var.stage}-checkout");
+
+    for consumer in consumers() {
+        let plain = iam::consumer_policy_document(&consumer, &tables, &arn_context()).expect("policy");
+        golden(
+            &format!("iam/consumer-{}.policy.json", consumer.name),
+            &plain.to_json(),
+        );
+    }
+    // Each table at its own level, the indexes of the tables it reads.
+    let checkout = iam::consumer_policy_document(&consumers()[0], &tables, &arn_context())
+        .expect("policy")
+        .to_json();
+    let s = statements(&checkout);
+    let sids: Vec<&str> = s.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(sids, ["ReadItems", "ReadWriteItems", "QueryIndexes"]);
+    assert_eq!(
+        s[0].2,
+        ["arn:aws:dynamodb:eu-west-1:123456789012:table/prod-users"]
+    );
+    assert_eq!(
+        s[1].2,
+        ["arn:aws:dynamodb:eu-west-1:123456789012:table/prod-orders"]
+    );
+    assert!(
+        s[2].2.iter().any(|r| r.contains("prod-users/index/")),
+        "{:?}",
+        s[2]
+    );
+    assert!(
+        s[2].2.iter().any(|r| r.contains("prod-orders/index/")),
+        "{:?}",
+        s[2]
+    );
+
+    let stranger = iam::Consumer::new("x").with_table("nowhere", AccessLevel::Read);
+    assert!(matches!(
+        iam::consumers_terraform(&[stranger], &tables),
+        Err(InfraError::UnknownTable { .. })
+    ));
 }
 
 #[test]
@@ -671,6 +744,36 @@ fn access_levels_parse_and_print() {
 
 // ---------------------------------------------------------------------------------------------
 // Documentation
+
+/// Attribute names Mermaid's ER parser would take for key markers (`PK`, `FK`, `UK` in any case)
+/// or could not read bare (hyphens, spaces, backticks): each diagram in `tests/golden/docs` is
+/// parsed by the real mermaid package in CI (`ci/check-diagrams.sh`).
+#[test]
+fn diagram_attribute_names_are_quoted_whatever_they_are() {
+    let mut t = TableDefinition::new("key-words", "PK", AttributeType::String);
+    t.sort_key = Some("sk".into());
+    for name in ["sk", "fk", "Uk", "pK", "user-id", "a b", "odd`name", "1st"] {
+        t.attributes.push(attr(name, AttributeType::String));
+    }
+    t.global_secondary_indexes.push(GlobalSecondaryIndex {
+        name: "by-fk".into(),
+        partition_key: "fk".into(),
+        sort_key: None,
+        projection: Projection::KeysOnly,
+        capacity: None,
+    });
+    let markdown = docs::markdown(&[t]).expect("docs");
+    golden("docs/key-words.md", &markdown);
+    for line in [
+        "string `PK` PK \"partition key\"",
+        "string `fk` \"by-fk partition key\"",
+        "string `Uk`",
+        "string `a b`",
+        "string `odd'name`",
+    ] {
+        assert!(markdown.contains(line), "missing {line:?} in:\n{markdown}");
+    }
+}
 
 #[test]
 fn data_model_document_matches_golden_file() {
@@ -837,14 +940,14 @@ fn bad_entities_are_reported_with_their_location_and_name() {
         .expect_err("must fail")
         .to_string();
     for needle in [
-        "bad.json:16:5: entity `User`: the table key `sk`: template `U#{usr}` reads `{usr}`, which is neither a field nor a joined attribute (fields: `tenant`, `user_id`)",
-        "bad.json:16:5: entity `User`: index `gsi9` key `gsi9pk`: table `shop` has no index `gsi9` (its indexes: `gsi1`)",
-        "bad.json:16:5: entity `User`: index `gsi1` key `gsi1pk`: table `shop` declares `gsi1pk` as N, but templates write strings (S)",
-        "bad.json:16:5: entity `User`: the table key `lsi1sk`: malformed key template `A#{tenant` at byte 2",
-        "bad.json:16:5: entity `User`: joined attribute `both` reads `team`, which is not a field (fields: `tenant`, `user_id`)",
-        "bad.json:29:5: entity `Ghost`: its table `nowhere` is not in the schema (its tables: `shop`)",
-        "bad.json:34:5: entity `User`: at `keys[0]`: unknown field `tempalte`",
-        "bad.json:41:5: entity `User`: another entity of table `shop` has the same name",
+        "bad.json:22:42: entity `User`: the table key `sk`: template `U#{usr}` reads `{usr}`, which is neither a field nor a joined attribute (fields: `tenant`, `user_id`)",
+        "bad.json:23:20: entity `User`: index `gsi9` key `gsi9pk`: table `shop` has no index `gsi9` (its indexes: `gsi1`)",
+        "bad.json:24:63: entity `User`: index `gsi1` key `gsi1pk`: table `shop` declares `gsi1pk` as N, but templates write strings (S)",
+        "bad.json:25:46: entity `User`: the table key `lsi1sk`: malformed key template `A#{tenant` at byte 2",
+        "bad.json:27:51: entity `User`: joined attribute `both` reads `team`, which is not a field (fields: `tenant`, `user_id`)",
+        "bad.json:31:16: entity `Ghost`: its table `nowhere` is not in the schema (its tables: `shop`)",
+        "bad.json:39:37: entity `User`: at `keys[0]`: unknown field `tempalte`",
+        "bad.json:42:15: entity `User`: another entity of table `shop` has the same name",
     ] {
         assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
     }
@@ -970,12 +1073,12 @@ fn bad_json_schema_reports_every_problem_with_its_location() {
     let message = problems.to_string();
     for needle in [
         "bad.json has 6 problem(s):",
-        "bad.json:8:5: table `x`: table name `x` must be 3-255 characters",
-        "bad.json:8:5: table `x`: partition key `pk` is not a declared attribute",
-        "bad.json:8:5: table `x`: TTL attribute `gone` is not a declared attribute",
-        "bad.json:13:5: table `typo`: unknown field `partition_kee`",
-        "bad.json:17:5: table `users`: another table has the same name",
-        "bad.json:22:5: table `texts`: at `attributes[0].type`: unknown variant `text`, expected one of",
+        "bad.json:9:15: table `x`: table name `x` must be 3-255 characters",
+        "bad.json:10:24: table `x`: partition key `pk` is not a declared attribute",
+        "bad.json:11:24: table `x`: TTL attribute `gone` is not a declared attribute",
+        "bad.json:15:7: table `typo`: unknown field `partition_kee`",
+        "bad.json:18:15: table `users`: another table has the same name",
+        "bad.json:25:46: table `texts`: at `attributes[0].type`: unknown variant `text`, expected one of",
     ] {
         assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
     }
@@ -1084,8 +1187,8 @@ keys = [
             .expect_err("must fail")
             .to_string();
         for needle in [
-            "bad.toml:14:1: entity `Integration`: index `gsi1` key `gsi1pk`: template `OWNER#{ownr}` reads `{ownr}`",
-            "bad.toml:31:1: entity `X`: at `keys`: invalid type: integer `3`, expected a sequence",
+            "bad.toml:27:56: entity `Integration`: index `gsi1` key `gsi1pk`: template `OWNER#{ownr}` reads `{ownr}`",
+            "bad.toml:34:8: entity `X`: at `keys`: invalid type: integer `3`, expected a sequence",
         ] {
             assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
         }
@@ -1123,7 +1226,7 @@ entities:
             .expect_err("must fail")
             .to_string();
         assert!(
-            message.contains("bad.yaml:15:5: entity `User`: the table key `pk`: template `U#{user}` reads `{user}`, which is neither a field nor a joined attribute (fields: none)"),
+            message.contains("bad.yaml:19:19: entity `User`: the table key `pk`: template `U#{user}` reads `{user}`, which is neither a field nor a joined attribute (fields: none)"),
             "{message}"
         );
     }
@@ -1184,10 +1287,11 @@ stream = "sometimes"
             .expect_err("must fail")
             .to_string();
         for needle in [
-            "bad.toml has 3 problem(s):",
-            "bad.toml:9:1: table `x`: table name `x`",
-            "bad.toml:9:1: table `x`: partition key `pk` is not a declared attribute",
-            "bad.toml:13:1: table `typo`: at `stream`: unknown variant `sometimes`",
+            "bad.toml has 4 problem(s):",
+            "bad.toml:10:8: table `x`: table name `x`",
+            "bad.toml:11:17: table `x`: partition key `pk` is not a declared attribute",
+            "bad.toml:15:17: table `typo`: partition key `id` is not a declared attribute",
+            "bad.toml:16:10: table `typo`: at `stream`: unknown variant `sometimes`",
         ] {
             assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
         }
@@ -1215,10 +1319,11 @@ stream = "sometimes"
             .expect_err("must fail")
             .to_string();
         for needle in [
-            "bad.yaml has 3 problem(s):",
-            "bad.yaml:7:5: table `x`: table name `x`",
-            "bad.yaml:7:5: table `x`: partition key `pk` is not a declared attribute",
-            "bad.yaml:9:5: table `typo`: at `deletion_protection`: invalid type: string \"maybe\", expected a boolean",
+            "bad.yaml has 4 problem(s):",
+            "bad.yaml:7:11: table `x`: table name `x`",
+            "bad.yaml:8:20: table `x`: partition key `pk` is not a declared attribute",
+            "bad.yaml:10:20: table `typo`: partition key `id` is not a declared attribute",
+            "bad.yaml:11:26: table `typo`: at `deletion_protection`: invalid type: string \"maybe\", expected a boolean",
         ] {
             assert!(message.contains(needle), "missing {needle:?} in:\n{message}");
         }
@@ -1239,4 +1344,176 @@ stream = "sometimes"
 #[test]
 fn physical_names_are_stage_prefixed() {
     assert_eq!(infra::physical_name("dev", "orders"), "dev-orders");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Access levels against what dynorm's operations call
+// ---------------------------------------------------------------------------------------------
+
+/// Records the `operation` of every `dynamodb` span: the DynamoDB actions dynorm calls.
+#[derive(Default, Clone)]
+struct CallRecorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+impl CallRecorder {
+    fn take(&self) -> Vec<String> {
+        let mut calls = std::mem::take(&mut *self.0.lock().expect("lock"));
+        calls.sort();
+        calls.dedup();
+        calls
+    }
+}
+
+impl tracing::Subscriber for CallRecorder {
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        true
+    }
+    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        struct Operation<'a>(&'a mut Option<String>);
+        impl tracing::field::Visit for Operation<'_> {
+            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
+                if field.name() == "operation" {
+                    *self.0 = Some(value.to_owned());
+                }
+            }
+            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
+        }
+        if span.metadata().name() == "dynamodb" {
+            let mut operation = None;
+            span.record(&mut Operation(&mut operation));
+            if let Some(op) = operation {
+                self.0.lock().expect("lock").push(format!("dynamodb:{op}"));
+            }
+        }
+        tracing::span::Id::from_u64(1)
+    }
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+    fn event(&self, _: &tracing::Event<'_>) {}
+    fn enter(&self, _: &tracing::span::Id) {}
+    fn exit(&self, _: &tracing::span::Id) {}
+}
+
+#[derive(dynorm::Table, Debug, Clone, PartialEq)]
+#[dynorm(table = "grants")]
+struct Grant {
+    #[dynorm(partition_key)]
+    id: String,
+    #[dynorm(sort_key)]
+    n: i64,
+    body: String,
+}
+
+/// Each dynorm operation, the DynamoDB actions it calls, and the levels meant to allow it (as
+/// the `iam` module documents them).
+const OPERATIONS: [(&str, &[&str], &[AccessLevel]); 13] = {
+    use AccessLevel::{Read as R, ReadWrite as RW, Write as W};
+    [
+        ("get", &["dynamodb:GetItem"], &[R, W, RW]),
+        ("batch_get", &["dynamodb:BatchGetItem"], &[R, W, RW]),
+        ("transact_get", &["dynamodb:TransactGetItems"], &[R, W, RW]),
+        ("query", &["dynamodb:Query"], &[R, RW]),
+        ("scan", &["dynamodb:Scan"], &[R, RW]),
+        ("put", &["dynamodb:PutItem"], &[W, RW]),
+        ("update", &["dynamodb:UpdateItem"], &[W, RW]),
+        ("upsert", &["dynamodb:UpdateItem"], &[W, RW]),
+        ("delete", &["dynamodb:DeleteItem"], &[W, RW]),
+        ("batch_put", &["dynamodb:BatchWriteItem"], &[W, RW]),
+        (
+            "batch_upsert",
+            &["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
+            &[W, RW],
+        ),
+        ("transact_write", &["dynamodb:TransactWriteItems"], &[W, RW]),
+        ("clear", &["dynamodb:BatchWriteItem", "dynamodb:Scan"], &[RW]),
+    ]
+};
+
+/// The IAM actions an API call needs: transactions are authorised item by item.
+fn iam_actions(call: &str) -> Vec<&'static str> {
+    match call {
+        "dynamodb:TransactGetItems" => vec!["dynamodb:GetItem"],
+        "dynamodb:TransactWriteItems" => vec![
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+            "dynamodb:ConditionCheckItem",
+        ],
+        "dynamodb:GetItem" => vec!["dynamodb:GetItem"],
+        "dynamodb:BatchGetItem" => vec!["dynamodb:BatchGetItem"],
+        "dynamodb:Query" => vec!["dynamodb:Query"],
+        "dynamodb:Scan" => vec!["dynamodb:Scan"],
+        "dynamodb:PutItem" => vec!["dynamodb:PutItem"],
+        "dynamodb:UpdateItem" => vec!["dynamodb:UpdateItem"],
+        "dynamodb:DeleteItem" => vec!["dynamodb:DeleteItem"],
+        "dynamodb:BatchWriteItem" => vec!["dynamodb:BatchWriteItem"],
+        other => panic!("no IAM mapping for {other}"),
+    }
+}
+
+/// Runs one operation against an embedded table and returns the DynamoDB calls it made.
+fn calls_of(operation: &str) -> Vec<String> {
+    use dynorm::Table as _;
+    let recorder = CallRecorder::default();
+    let grants: &'static TableDefinition = Box::leak(Box::new(Grant::definition()));
+    let g = Grant {
+        id: "a".into(),
+        n: 1,
+        body: "x".into(),
+    };
+    let calls = recorder.clone();
+    dynorm::testing::run_test(&[grants], move |client| async move {
+        let table = client.table::<Grant>();
+        table.put(&g).await.expect("seed");
+        calls.take();
+        let _guard = tracing::subscriber::set_default(calls.clone());
+        match operation {
+            "get" => drop(table.get(g.key_of()).await.expect("get")),
+            "batch_get" => drop(table.batch_get([g.key_of()]).await.expect("batch get")),
+            "transact_get" => drop(
+                client
+                    .transact_get()
+                    .get(&table, g.key_of())
+                    .send()
+                    .await
+                    .expect("transact get"),
+            ),
+            "query" => drop(table.query_partition("a").all().await.expect("query")),
+            "scan" => drop(table.scan().all().await.expect("scan")),
+            "put" => table.put(&g).await.expect("put"),
+            "update" => table.update(g.key_of()).set("body", "y").await.expect("update"),
+            "upsert" => drop(table.upsert(&g).await.expect("upsert")),
+            "delete" => table.delete(g.key_of()).await.expect("delete"),
+            "batch_put" => drop(table.batch_put([g.clone()]).await.expect("batch put")),
+            "batch_upsert" => drop(table.batch_upsert([g.clone()]).await.expect("batch upsert")),
+            "transact_write" => drop(
+                client
+                    .transact_write()
+                    .put(&table, &g)
+                    .send()
+                    .await
+                    .expect("transact write"),
+            ),
+            "clear" => drop(table.clear().await.expect("clear")),
+            other => panic!("unknown operation {other}"),
+        }
+    });
+    recorder.take()
+}
+
+#[test]
+fn each_dynorm_operation_is_allowed_by_the_levels_that_claim_it_and_only_those() {
+    for (operation, declared, levels) in OPERATIONS {
+        let calls = calls_of(operation);
+        assert_eq!(calls, declared, "{operation} calls");
+        let needed: Vec<&str> = calls.iter().flat_map(|c| iam_actions(c)).collect();
+        for level in [AccessLevel::Read, AccessLevel::Write, AccessLevel::ReadWrite] {
+            let allowed = level.table_actions();
+            let missing: Vec<&&str> = needed.iter().filter(|a| !allowed.contains(a)).collect();
+            assert_eq!(
+                missing.is_empty(),
+                levels.contains(&level),
+                "{operation} under {level}: missing {missing:?}"
+            );
+        }
+    }
 }

@@ -181,3 +181,72 @@ async fn plans_serialise_to_json_and_back() {
     assert_eq!(back, p);
     assert!(matches!(back.steps[0], Step::CreateTable { .. }));
 }
+
+/// The embedded engine takes UpdateTable's new index capacity without making it; `apply` describes
+/// the table afterwards and says so instead of reporting success alone.
+#[tokio::test]
+async fn apply_reports_changes_the_engine_did_not_take() {
+    let client = Client::embedded().unwrap();
+    let mut want = users();
+    want.billing = BillingMode::Provisioned(Capacity { read: 5, write: 3 });
+    let mut index = email_index(Projection::All);
+    index.capacity = Some(Capacity { read: 5, write: 3 });
+    want.global_secondary_indexes.push(index);
+    let p = plan(&client, std::slice::from_ref(&want)).await.unwrap();
+    let first = apply(&client, &p, ALLOW).await.unwrap();
+
+    want.global_secondary_indexes[0].capacity = Some(Capacity { read: 9, write: 8 });
+    let p = plan(&client, std::slice::from_ref(&want)).await.unwrap();
+    let applied = apply(&client, &p, ALLOW).await.unwrap();
+    let live = client.describe_table("users").await.unwrap().unwrap();
+    let shown = live.global_secondary_indexes[0].capacity;
+    if shown == Some(Capacity { read: 9, write: 8 }) {
+        assert!(applied.not_taken.is_empty(), "{:?}", applied.not_taken);
+    } else {
+        assert_eq!(
+            applied.not_taken,
+            [format!(
+                "users: GSI email_index asked for 9 read, 8 write but shows {}",
+                shown.map_or("no capacity (0 read, 0 write)".to_owned(), |c| format!(
+                    "{} read, {} write",
+                    c.read, c.write
+                ))
+            )],
+            "first apply: {:?}",
+            first.not_taken
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_local_index_change_names_the_old_and_the_new_definition() {
+    let client = Client::embedded().unwrap();
+    let mut before = TableDefinition::new("events", "user", AttributeType::String);
+    before.sort_key = Some("at".into());
+    before
+        .attributes
+        .push(AttributeDefinition::new("at", AttributeType::String));
+    before
+        .attributes
+        .push(AttributeDefinition::new("kind", AttributeType::String));
+    before
+        .attributes
+        .push(AttributeDefinition::new("n", AttributeType::Number));
+    before
+        .local_secondary_indexes
+        .push(dynorm::definition::LocalSecondaryIndex {
+            name: "by_kind".into(),
+            sort_key: "kind".into(),
+            projection: Projection::KeysOnly,
+        });
+    migrate(&client, &before).await;
+    let mut want = before.clone();
+    want.local_secondary_indexes[0].sort_key = "n".into();
+    want.local_secondary_indexes[0].projection = Projection::Include(vec!["kind".into()]);
+    let p = plan(&client, &[want]).await.unwrap();
+    assert_eq!(
+        p.to_string(),
+        "! events: needs a new table, not changed in place: LSI by_kind changes from (sort key kind S, projection KEYS_ONLY) \
+         to (sort key n N, projection INCLUDE (kind)); local secondary indexes can only be set when a table is created\n"
+    );
+}

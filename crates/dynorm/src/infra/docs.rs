@@ -712,6 +712,18 @@ fn mermaid_id(s: &str) -> String {
     id
 }
 
+/// An attribute name in a Mermaid entity, quoted in backticks (mermaid 11): a bare name must be
+/// a plain word and must not be `PK`, `FK` or `UK` in any case (key markers to the parser),
+/// while the usual single-table key is named `pk`. Quoted, every name is shown as it is; a
+/// backtick, the one character the quotes cannot hold, becomes `'`.
+fn mermaid_name(name: &str) -> String {
+    let shown: String = name
+        .chars()
+        .map(|c| if c == '`' || c.is_control() { '\'' } else { c })
+        .collect();
+    format!("`{shown}`")
+}
+
 fn diagram(tables: &[TableDefinition], entities: &[EntityDefinition], o: &mut String) {
     let _ = writeln!(o, "## Diagram\n\n```mermaid\nerDiagram");
     for t in tables {
@@ -725,14 +737,11 @@ fn diagram(tables: &[TableDefinition], entities: &[EntityDefinition], o: &mut St
             if a.optional {
                 notes.push("optional".to_owned());
             }
-            if mermaid_id(&a.name) != a.name {
-                notes.insert(0, format!("stored as {}", a.name));
-            }
             let _ = write!(
                 o,
                 "        {} {}{}",
                 a.attribute_type.as_str(),
-                mermaid_id(&a.name),
+                mermaid_name(&a.name),
                 if key { " PK" } else { "" }
             );
             if !notes.is_empty() {
@@ -754,7 +763,7 @@ fn diagram(tables: &[TableDefinition], entities: &[EntityDefinition], o: &mut St
         let _ = writeln!(o, "    {id} {{");
         for f in &e.fields {
             let mut notes = Vec::new();
-            if f.stored_name() != f.name || mermaid_id(&f.name) != f.name {
+            if f.stored_name() != f.name {
                 notes.push(format!("stored as {}", f.stored_name()));
             }
             let keys: Vec<&str> = e
@@ -792,7 +801,7 @@ fn diagram(tables: &[TableDefinition], entities: &[EntityDefinition], o: &mut St
 
 /// One attribute line of a Mermaid entity.
 fn mermaid_attribute(o: &mut String, kind: &str, name: &str, notes: &[String]) {
-    let _ = write!(o, "        {kind} {}", mermaid_id(name));
+    let _ = write!(o, "        {kind} {}", mermaid_name(name));
     if !notes.is_empty() {
         let _ = write!(o, " \"{}\"", notes.join(", ").replace('"', "'"));
     }

@@ -56,6 +56,19 @@ pub enum InfraError {
         table: String,
     },
 
+    /// A consumer names a table the schema does not define.
+    #[error("consumer `{consumer}` names table `{table}`, which is not in the schema")]
+    UnknownTable {
+        /// The consumer.
+        consumer: String,
+        /// The table it names.
+        table: String,
+    },
+
+    /// No table of the schema has a stream, so a stream read policy would grant nothing.
+    #[error("no table has a stream, so stream read access cannot be granted")]
+    NoStreams,
+
     /// An entity of the document is invalid for its table (or its table is not in the document);
     /// every problem is listed.
     #[error(transparent)]
