@@ -603,7 +603,7 @@ pub enum TransactAction {
     Delete,
     /// Checks a condition on an item without writing it.
     ConditionCheck,
-    /// Reads an item (in [`Client::transact_get`]).
+    /// Reads an item (in [`Client::transact_get`](crate::Client::transact_get)).
     Get,
 }
 
@@ -637,7 +637,7 @@ impl CanceledItem {
 
 impl Error {
     /// The per-item reasons of a cancelled transaction built with
-    /// [`Client::transact_write`] or [`Client::transact_get`].
+    /// [`Client::transact_write`](crate::Client::transact_write) or [`Client::transact_get`](crate::Client::transact_get).
     pub fn canceled_items(&self) -> Option<&[CanceledItem]> {
         match self {
             Error::TransactionItemsCanceled { items } => Some(items),

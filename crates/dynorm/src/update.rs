@@ -17,7 +17,7 @@ impl<T: Table> TableClient<T> {
     /// fluent `set`, `add`, `remove`, ... methods.
     ///
     /// Key attributes cannot be changed: an action on one is refused with
-    /// [`Error::InvalidKey`]. On a versioned table every update increments the stored version;
+    /// [`Error::InvalidKey`](crate::Error::InvalidKey). On a versioned table every update increments the stored version;
     /// give [`UpdateBuilder::expected_version`] to also check it.
     pub fn update(&self, key: Key<T>) -> UpdateBuilder<T> {
         UpdateBuilder {
@@ -182,7 +182,7 @@ impl<T: Table> UpdateBuilder<T> {
     }
 
     /// On a versioned table: update only if the stored version is this one, failing with
-    /// [`Error::VersionConflict`] otherwise. Ignored on a table without a version attribute.
+    /// [`Error::VersionConflict`](crate::Error::VersionConflict) otherwise. Ignored on a table without a version attribute.
     pub fn expected_version(mut self, version: u64) -> Self {
         self.expected_version = Some(version);
         self

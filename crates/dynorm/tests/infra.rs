@@ -1418,11 +1418,7 @@ const OPERATIONS: [(&str, &[&str], &[AccessLevel]); 13] = {
         ("upsert", &["dynamodb:UpdateItem"], &[W, RW]),
         ("delete", &["dynamodb:DeleteItem"], &[W, RW]),
         ("batch_put", &["dynamodb:BatchWriteItem"], &[W, RW]),
-        (
-            "batch_upsert",
-            &["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"],
-            &[W, RW],
-        ),
+        ("batch_upsert", &["dynamodb:UpdateItem"], &[W, RW]),
         ("transact_write", &["dynamodb:TransactWriteItems"], &[W, RW]),
         ("clear", &["dynamodb:BatchWriteItem", "dynamodb:Scan"], &[RW]),
     ]

@@ -1385,9 +1385,9 @@ where
 /// Completes a plain [`update`](crate::TableClient::update) of entity `E` (given by stored
 /// attribute names) with the actions that keep its computed attributes in step: every index key
 /// and joined attribute reading a changed field is rebuilt from the values the update sets and
-/// the fields of the item's key, or the update is refused with [`Error::IncompleteUpdate`]
+/// the fields of the item's key, or the update is refused with [`Error::IncompleteUpdate`](crate::Error::IncompleteUpdate)
 /// (naming the entity, the index and the missing fields). An update that writes a computed
-/// attribute directly is refused with [`Error::ComputedAttribute`]. `#[derive(Entity)]` calls
+/// attribute directly is refused with [`Error::ComputedAttribute`](crate::Error::ComputedAttribute). `#[derive(Entity)]` calls
 /// this from [`Table::complete_update`].
 pub fn complete_update<E: Entity>(key: &Item, update: &Update) -> crate::Result<Update> {
     use crate::expr::ImmutableEffect;

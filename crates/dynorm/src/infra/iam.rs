@@ -15,14 +15,14 @@
 //! | `batch_get` | `BatchGetItem` | ✓ | ✓ | ✓ |
 //! | `query`, `scan` (table or index) | `Query`, `Scan` | ✓ | | ✓ |
 //! | `put`, `save`, `delete`, `update`, `upsert` | `PutItem`, `DeleteItem`, `UpdateItem` | | ✓ | ✓ |
-//! | `batch_put`, `batch_delete` | `BatchWriteItem` | | ✓ | ✓ |
-//! | `batch_upsert` (reads what is stored to keep it) | `BatchGetItem`, `BatchWriteItem` | | ✓ | ✓ |
+//! | `batch_put`, `batch_delete` | `BatchWriteItem` (`PutItem` per item on a versioned table) | | ✓ | ✓ |
+//! | `batch_upsert` (one conditional upsert per item) | `UpdateItem` | | ✓ | ✓ |
 //! | transactional writes and condition checks | `PutItem`, `UpdateItem`, `DeleteItem`, `ConditionCheckItem` | | ✓ | ✓ |
 //! | `clear`, `clear_partition` (find the keys, delete them) | `Scan`/`Query`, `BatchWriteItem` | | | ✓ |
 //! | entity backfill (read every item, rewrite its keys, re-read on a conflict) | `Scan`, `UpdateItem`, `GetItem` | | | ✓ |
 //!
-//! `write` includes `GetItem` and `BatchGetItem` because writing without overwriting what must
-//! be kept (upserts, immutable attributes) reads the stored item first.
+//! `write` includes `GetItem` and `BatchGetItem` because some writes read the stored item first
+//! (entity updates with `read_first`, key backfill re-reading after a conflict).
 //!
 //! Transactions have no actions of their own: `TransactGetItems` is authorised by `GetItem`, and
 //! `TransactWriteItems` by `PutItem`/`UpdateItem`/`DeleteItem` plus `ConditionCheckItem` for its
