@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
-use std::future::Future;
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 
@@ -15,7 +14,7 @@ use crate::progress;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use clap::ValueEnum;
-use dynorm::aws_sdk_dynamodb::types::{PutRequest, ScalarAttributeType, WriteRequest};
+use dynorm::aws_sdk_dynamodb::types::ScalarAttributeType;
 use dynorm::definition::{AttributeType, TableDefinition};
 use dynorm::{AttributeValue, Item, RetryPolicy};
 use serde_json::{Map, Value};
@@ -117,18 +116,6 @@ where
         (Some(code), None) => code.to_owned(),
         _ => dynorm::aws_sdk_dynamodb::error::DisplayErrorContext(e).to_string(),
     }
-}
-
-fn is_throttling(code: Option<&str>) -> bool {
-    matches!(
-        code,
-        Some(
-            "ProvisionedThroughputExceededException"
-                | "ThrottlingException"
-                | "RequestLimitExceeded"
-                | "Throttling"
-        )
-    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -429,15 +416,6 @@ fn render_line(item: &Item, format: ItemFormat) -> String {
 // ---------------------------------------------------------------------------------------------
 // import
 
-/// One attempt at writing a batch.
-#[derive(Debug)]
-pub(crate) enum Attempt {
-    /// Written, except these items (DynamoDB's `UnprocessedItems`).
-    Unprocessed(Vec<Item>),
-    /// The whole request was throttled.
-    Throttled,
-}
-
 /// What [`write_batches`] did.
 #[derive(Debug, Default)]
 pub(crate) struct Written {
@@ -445,75 +423,6 @@ pub(crate) struct Written {
     pub(crate) written: usize,
     /// Items still unwritten after the last attempt.
     pub(crate) left: Vec<Item>,
-}
-
-/// Writes `batches` with `send`, retrying throttled requests and unprocessed items as `policy`
-/// says (exponential backoff with full jitter); calls `progress` with each count written.
-pub(crate) async fn write_batches<F, Fut>(
-    batches: Vec<Vec<Item>>,
-    policy: RetryPolicy,
-    mut send: F,
-    mut progress: impl FnMut(usize),
-) -> anyhow::Result<Written>
-where
-    F: FnMut(Vec<Item>) -> Fut,
-    Fut: Future<Output = anyhow::Result<Attempt>>,
-{
-    let mut done = Written::default();
-    for batch in batches {
-        let mut pending = batch;
-        let mut attempt = 1u32;
-        loop {
-            let sent = pending.len();
-            let left = match send(pending.clone()).await? {
-                Attempt::Unprocessed(left) => left,
-                Attempt::Throttled => pending.clone(),
-            };
-            let written = sent.saturating_sub(left.len());
-            done.written += written;
-            progress(written);
-            pending = left;
-            if pending.is_empty() {
-                break;
-            }
-            if attempt >= policy.max_attempts.max(1) {
-                done.left.append(&mut pending);
-                break;
-            }
-            let wait = policy.delay(attempt);
-            if !wait.is_zero() {
-                tokio::time::sleep(wait).await;
-            }
-            attempt += 1;
-        }
-    }
-    Ok(done)
-}
-
-/// The items in groups of at most 25, no key twice in a group (DynamoDB refuses that).
-fn batches(items: Vec<Item>, keys: &Keys) -> Vec<Vec<Item>> {
-    let key_of = |item: &Item| {
-        format!(
-            "{:?}|{:?}",
-            item.get(&keys.partition.0),
-            keys.sort.as_ref().and_then(|(s, _)| item.get(s))
-        )
-    };
-    let mut out: Vec<Vec<Item>> = Vec::new();
-    let mut seen = BTreeSet::new();
-    for item in items {
-        let key = key_of(&item);
-        let full = out.last().is_none_or(|b| b.len() >= 25);
-        if full || seen.contains(&key) {
-            out.push(Vec::new());
-            seen.clear();
-        }
-        seen.insert(key);
-        if let Some(last) = out.last_mut() {
-            last.push(item);
-        }
-    }
-    out
 }
 
 /// Every item of a file to import, checked before anything is written: a bad line stops the
@@ -579,54 +488,29 @@ pub(crate) async fn import(
         &format!("importing into {table}"),
         progress::visible(false),
     );
-    let sdk = client.sdk().clone();
-    let name = table.to_owned();
-    let written = write_batches(
-        batches(items, &keys),
-        RetryPolicy::default(),
-        |batch| {
-            let sdk = sdk.clone();
-            let name = name.clone();
-            async move {
-                let requests: Vec<WriteRequest> = batch
-                    .into_iter()
-                    .map(|item| {
-                        PutRequest::builder()
-                            .set_item(Some(item))
-                            .build()
-                            .map(|p| WriteRequest::builder().put_request(p).build())
-                    })
-                    .collect::<Result<_, _>>()?;
-                match sdk
-                    .batch_write_item()
-                    .request_items(name.clone(), requests)
-                    .send()
-                    .await
-                {
-                    Ok(out) => Ok(Attempt::Unprocessed(
-                        out.unprocessed_items
-                            .and_then(|mut m| m.remove(&name))
-                            .unwrap_or_default()
-                            .into_iter()
-                            .filter_map(|w| w.put_request.map(|p| p.item))
-                            .collect(),
-                    )),
-                    Err(e) => {
-                        use dynorm::aws_sdk_dynamodb::error::ProvideErrorMetadata as _;
-                        if is_throttling(e.code()) {
-                            Ok(Attempt::Throttled)
-                        } else {
-                            bail!("writing to `{name}` failed: {}", sdk_message(&e))
-                        }
-                    }
-                }
-            }
-        },
-        |n| bar.inc(n as u64),
-    )
-    .await;
+    let key_names =
+        std::iter::once(keys.partition.0.clone()).chain(keys.sort.as_ref().map(|(s, _)| s.clone()));
+    let progress = bar.clone();
+    let outcome = client
+        .batch_put_items(table, key_names, items)
+        .retry(RetryPolicy::default())
+        .on_progress(move |n| progress.inc(n as u64))
+        .await;
     bar.finish_and_clear();
-    let written = written?;
+    let outcome = outcome.with_context(|| format!("writing to `{table}` failed"))?;
+    // A repeated key is written once (the last line wins): every line counts as imported.
+    let written = Written {
+        written: outcome.written + outcome.superseded,
+        left: outcome
+            .unprocessed
+            .into_iter()
+            .map(|w| match w {
+                dynorm::batch::UnprocessedWrite::Put(item)
+                | dynorm::batch::UnprocessedWrite::Delete(item) => item,
+            })
+            .collect(),
+    };
+
     writeln!(
         out,
         "imported {} of {total} item(s) into {table}",
@@ -969,82 +853,6 @@ fn text_table(items: &[Item], keys: &Keys) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn item(id: &str) -> Item {
-        Item::from([("id".to_owned(), AttributeValue::S(id.to_owned()))])
-    }
-
-    fn keys() -> Keys {
-        Keys {
-            partition: ("id".to_owned(), ScalarAttributeType::S),
-            sort: None,
-            indexes: HashMap::new(),
-            item_count: None,
-        }
-    }
-
-    fn block_on<F: Future>(f: F) -> F::Output {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(f)
-    }
-
-    #[test]
-    fn batches_hold_at_most_25_items_and_no_key_twice() {
-        let mut items: Vec<Item> = (0..60).map(|i| item(&i.to_string())).collect();
-        items.insert(10, item("3"));
-        let b = batches(items, &keys());
-        assert_eq!(b.iter().map(Vec::len).sum::<usize>(), 61);
-        assert!(b.iter().all(|b| b.len() <= 25));
-        assert_eq!(b[0].len(), 10, "the repeated key starts a new batch");
-    }
-
-    #[test]
-    fn unprocessed_items_and_throttled_requests_are_retried_until_written() {
-        let mut calls = 0;
-        let mut seen = 0;
-        let done = block_on(write_batches(
-            vec![(0..25).map(|i| item(&i.to_string())).collect()],
-            RetryPolicy::immediate(10),
-            |batch| {
-                calls += 1;
-                let attempt = calls;
-                async move {
-                    Ok(match attempt {
-                        1 => Attempt::Throttled,
-                        // Half is left unprocessed each time.
-                        _ => Attempt::Unprocessed(batch[batch.len().div_ceil(2)..].to_vec()),
-                    })
-                }
-            },
-            |n| seen += n,
-        ))
-        .unwrap();
-        assert_eq!(done.written, 25);
-        assert!(done.left.is_empty());
-        assert_eq!(seen, 25);
-    }
-
-    #[test]
-    fn what_is_left_after_the_last_attempt_is_returned_not_dropped() {
-        let done = block_on(write_batches(
-            vec![vec![item("a"), item("b")], vec![item("c")]],
-            RetryPolicy::immediate(3),
-            |batch| async move {
-                Ok(if batch.len() == 2 {
-                    Attempt::Unprocessed(batch[1..].to_vec())
-                } else {
-                    Attempt::Throttled
-                })
-            },
-            |_| {},
-        ))
-        .unwrap();
-        assert_eq!(done.written, 1);
-        assert_eq!(done.left, vec![item("b"), item("c")]);
-    }
 
     #[test]
     fn dynamodb_json_round_trips() {

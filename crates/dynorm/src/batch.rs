@@ -249,11 +249,15 @@ fn keeps_copies(client: &Client) -> bool {
 
 /// Writes `ops` (no two with the same key), chunked and retried; returns how many were written
 /// and what was left.
+/// Told how many writes each request wrote.
+type Progress = dyn Fn(usize) + Send + Sync;
+
 async fn run_writes(
     client: &Client,
     table: &str,
     ops: Vec<WriteOp>,
     settings: Settings,
+    progress: &Progress,
 ) -> Result<(usize, Vec<WriteOp>)> {
     if ops.is_empty() {
         return Ok((0, Vec::new()));
@@ -272,14 +276,14 @@ async fn run_writes(
         let mut written = 0;
         let mut left = Vec::new();
         for chunk in chunks {
-            let (w, mut l) = write_chunk(client, table, chunk, settings.retry, copies).await?;
+            let (w, mut l) = write_chunk(client, table, chunk, settings.retry, copies, progress).await?;
             written += w;
             left.append(&mut l);
         }
         return Ok((written, left));
     }
     stream::iter(chunks)
-        .map(|chunk| write_chunk(client, table, chunk, settings.retry, copies))
+        .map(|chunk| write_chunk(client, table, chunk, settings.retry, copies, progress))
         .buffer_unordered(settings.concurrency)
         .try_fold((0, Vec::new()), |(written, mut left), (w, mut l)| async move {
             left.append(&mut l);
@@ -294,6 +298,7 @@ async fn write_chunk(
     chunk: Vec<WriteOp>,
     retry: RetryPolicy,
     copies: bool,
+    progress: &Progress,
 ) -> Result<(usize, Vec<WriteOp>)> {
     let mut pending = chunk;
     let mut written = 0;
@@ -305,6 +310,7 @@ async fn write_chunk(
         match client.engine().batch_write(table, pending).await {
             Ok(left) => {
                 written += sent - left.len();
+                progress(sent - left.len());
                 pending = left;
                 if pending.is_empty() {
                     return Ok((written, pending));
@@ -530,7 +536,7 @@ impl<T: Table> BatchWrite<T> {
             outcome.superseded = superseded;
             return Ok(outcome);
         }
-        let (written, left) = run_writes(&self.table.client, table, ops, self.settings).await?;
+        let (written, left) = run_writes(&self.table.client, table, ops, self.settings, &|_| {}).await?;
         Ok(BatchWriteOutcome {
             written,
             superseded,
@@ -826,7 +832,7 @@ impl<T: Table> Clear<T> {
         loop {
             let (keys, next) = keys_page(client, table, &names, partition.clone(), start.take()).await?;
             let ops = keys.into_iter().map(WriteOp::Delete).collect();
-            let (written, left) = run_writes(client, table, ops, self.settings).await?;
+            let (written, left) = run_writes(client, table, ops, self.settings, &|_| {}).await?;
             outcome.written += written;
             outcome
                 .unprocessed
@@ -974,6 +980,106 @@ impl<T: Table> TableClient<T> {
             partition,
             settings: Settings::default(),
         }
+    }
+}
+
+/// Items already encoded, put into a table named at run time (a tool loading files has no Rust
+/// type for them): chunked into BatchWriteItem requests, the last item of a key winning, retried
+/// like every batch write, what is left returned. No model rule applies: the items are written
+/// as given, so use it for data whose keys are already right (an export of the same table).
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> dynorm::Result<()> {
+/// use dynorm::{AttributeType, AttributeValue, Item, RetryPolicy, TableDefinition};
+///
+/// let client = dynorm::Client::embedded()?;
+/// client.create_table(&TableDefinition::new("events", "id", AttributeType::String)).await?;
+/// let items: Vec<Item> = (0..60)
+///     .map(|i| Item::from([("id".to_owned(), AttributeValue::S(format!("e{i}")))]))
+///     .collect();
+/// let written = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+/// let seen = written.clone();
+/// let outcome = client
+///     .batch_put_items("events", ["id"], items)
+///     .retry(RetryPolicy::default())
+///     .on_progress(move |n| { seen.fetch_add(n, std::sync::atomic::Ordering::Relaxed); })
+///     .await?;
+/// assert_eq!((outcome.written, outcome.unprocessed.len()), (60, 0));
+/// assert_eq!(written.load(std::sync::atomic::Ordering::Relaxed), 60);
+/// # Ok(()) }
+/// ```
+#[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
+pub struct RawBatchPut {
+    client: Client,
+    table: String,
+    key_names: Vec<String>,
+    items: Vec<Item>,
+    settings: Settings,
+    progress: Box<Progress>,
+}
+
+impl fmt::Debug for RawBatchPut {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawBatchPut")
+            .field("table", &self.table)
+            .field("key_names", &self.key_names)
+            .field("items", &self.items.len())
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// Puts `items` into `table`, whose key attributes are `key_names` (partition key first):
+    /// see [`RawBatchPut`].
+    pub fn batch_put_items<S: Into<String>>(
+        &self,
+        table: impl Into<String>,
+        key_names: impl IntoIterator<Item = S>,
+        items: Vec<Item>,
+    ) -> RawBatchPut {
+        RawBatchPut {
+            client: self.clone(),
+            table: table.into(),
+            key_names: key_names.into_iter().map(Into::into).collect(),
+            items,
+            settings: Settings::default(),
+            progress: Box::new(|_| {}),
+        }
+    }
+}
+
+impl RawBatchPut {
+    settings_methods!();
+
+    /// Calls `progress` with the number of items each request wrote (for a progress bar).
+    pub fn on_progress(mut self, progress: impl Fn(usize) + Send + Sync + 'static) -> Self {
+        self.progress = Box::new(progress);
+        self
+    }
+
+    /// Sends the writes.
+    pub async fn send(self) -> Result<BatchWriteOutcome> {
+        let names: Vec<&str> = self.key_names.iter().map(String::as_str).collect();
+        let ops = self.items.into_iter().map(WriteOp::Put).collect();
+        let (ops, superseded) = last_wins(&self.table, &names, ops)?;
+        let (written, left) =
+            run_writes(&self.client, &self.table, ops, self.settings, &*self.progress).await?;
+        Ok(BatchWriteOutcome {
+            written,
+            superseded,
+            unprocessed: left.into_iter().map(UnprocessedWrite::from).collect(),
+            conflicts: Vec::new(),
+        })
+    }
+}
+
+impl IntoFuture for RawBatchPut {
+    type Output = Result<BatchWriteOutcome>;
+    type IntoFuture = BoxFuture<'static, Result<BatchWriteOutcome>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
     }
 }
 
