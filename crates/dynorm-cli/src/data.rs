@@ -16,6 +16,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use clap::ValueEnum;
 use dynorm::aws_sdk_dynamodb::types::ScalarAttributeType;
 use dynorm::definition::{AttributeType, TableDefinition};
+use dynorm::entity::EntityDefinition;
 use dynorm::{AttributeValue, Item, RetryPolicy};
 use serde_json::{Map, Value};
 
@@ -425,14 +426,43 @@ pub(crate) struct Written {
     pub(crate) left: Vec<Item>,
 }
 
+/// What a schema file says about the table imported into: attribute types for plain JSON, and
+/// the entities whose key attributes are computed from their fields.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Model<'a> {
+    pub(crate) definition: Option<&'a TableDefinition>,
+    pub(crate) entities: &'a [EntityDefinition],
+}
+
+/// The item with the key attributes and joined attributes its entity computes from its fields
+/// (never written stale); an item whose table key disagrees with its fields is refused (it would
+/// be another item).
+fn with_computed_keys(mut item: Item, entities: &[EntityDefinition]) -> anyhow::Result<Item> {
+    let Some(entity) = dynorm::entity::backfill::classify(entities, &item) else {
+        return Ok(item);
+    };
+    let rewrite = entity
+        .key_rewrite(&item)
+        .map_err(|e| anyhow::anyhow!("entity `{}`: {e}", entity.name))?;
+    if rewrite.needs_new_item() {
+        bail!(
+            "entity `{}`: the item's fields give another key ({rewrite}); fix the key or the fields",
+            entity.name
+        );
+    }
+    for (attribute, text) in rewrite.set.into_iter().chain(rewrite.joined) {
+        item.insert(attribute, AttributeValue::S(text));
+    }
+    for attribute in rewrite.remove {
+        item.remove(&attribute);
+    }
+    Ok(item)
+}
+
 /// Every item of a file to import, checked before anything is written: a bad line stops the
-/// import, naming the line.
-fn read_items(
-    file: &Path,
-    format: ItemFormat,
-    definition: Option<&TableDefinition>,
-    keys: &Keys,
-) -> anyhow::Result<Vec<Item>> {
+/// import, naming the line. Items of an entity get the keys their fields give.
+fn read_items(file: &Path, format: ItemFormat, model: Model<'_>, keys: &Keys) -> anyhow::Result<Vec<Item>> {
+    let definition = model.definition;
     let reader = std::io::BufReader::new(
         std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
     );
@@ -457,7 +487,7 @@ fn read_items(
                     bail!("the key attribute `{k}` is missing");
                 }
             }
-            Ok(item)
+            with_computed_keys(item, model.entities)
         })
         .map_err(|e| {
             anyhow::anyhow!(
@@ -477,11 +507,11 @@ pub(crate) async fn import(
     table: &str,
     file: &Path,
     format: ItemFormat,
-    definition: Option<&TableDefinition>,
+    model: Model<'_>,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let keys = describe(client, table).await?;
-    let items = read_items(file, format, definition, &keys)?;
+    let items = read_items(file, format, model, &keys)?;
     let total = items.len();
     let bar = progress::items(
         Some(total as u64),

@@ -556,15 +556,22 @@ fn item_command(
             format,
             schema,
         } => {
-            let definition = match (schema, definitions) {
-                (Some(_), _) | (None, Some(_)) => load(schema.as_deref(), definitions)?
-                    .into_iter()
-                    .find(|d| d.name == *table),
-                (None, None) => None,
+            let (definition, entities) = match (schema, definitions) {
+                (Some(_), _) | (None, Some(_)) => {
+                    let code = definitions.map(|d| Schema::new(d.to_vec()));
+                    let schema = load_schema(schema.as_deref(), code.as_ref())?;
+                    let entities: Vec<EntityDefinition> = schema.entities_of(table).cloned().collect();
+                    (schema.tables.into_iter().find(|d| d.name == *table), entities)
+                }
+                (None, None) => (None, Vec::new()),
             };
             runtime()?.block_on(async {
                 let client = connect(&cli.target, "import").await?;
-                data::import(&client, table, file, *format, definition.as_ref(), out).await
+                let model = data::Model {
+                    definition: definition.as_ref(),
+                    entities: &entities,
+                };
+                data::import(&client, table, file, *format, model, out).await
             })?;
         }
         Command::Dump {
@@ -627,15 +634,6 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
         .enable_all()
         .build()
         .context("cannot start the async runtime")
-}
-
-/// The definitions of a schema file, or those given in code when the file is left out.
-fn load(
-    file: Option<&Path>,
-    definitions: Option<&[TableDefinition]>,
-) -> anyhow::Result<Vec<TableDefinition>> {
-    let code = definitions.map(|d| Schema::new(d.to_vec()));
-    Ok(load_schema(file, code.as_ref())?.tables)
 }
 
 /// The schema (tables and entities) of a file, or the one given in code when the file is left

@@ -401,3 +401,70 @@ fn the_readme_schema_with_entities_is_valid() {
             schema.display()
         ));
 }
+
+/// `import --schema`: items of an entity are written with the keys their fields give (the old
+/// items' missing and stale index keys are computed on the way in), and a line whose table key
+/// disagrees with its fields is refused, naming the line, with nothing imported.
+#[test]
+fn import_with_a_schema_writes_the_keys_the_fields_give() {
+    let d = dir("import-schema");
+    let db = d.join("data.db");
+    let schema = d.join("schema.toml");
+    std::fs::write(&schema, SCHEMA).unwrap();
+    dynorm()
+        .arg("--db")
+        .arg(&db)
+        .arg("apply")
+        .arg(&schema)
+        .assert()
+        .success();
+    let data = d.join("items.jsonl");
+    std::fs::write(&data, OLD_ITEMS).unwrap();
+    let (ok, out, err) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .args(["import", "app"])
+        .arg(&data)
+        .arg("--schema")
+        .arg(&schema));
+    assert!(ok, "{out}{err}");
+    assert_eq!(
+        query_gsi1(&db, "EMAIL#ann@acme.test").len(),
+        1,
+        "users got their index keys"
+    );
+    assert!(
+        query_gsi1(&db, "COUPON#OLD").is_empty(),
+        "the stale coupon key was dropped"
+    );
+    let items = dump(&db);
+    let order2 = items.iter().find(|i| i["sk"] == "O#000002").unwrap();
+    assert!(
+        order2.get("gsi1pk").is_none() && order2.get("gsi1sk").is_none(),
+        "{order2}"
+    );
+
+    let moved = d.join("moved.jsonl");
+    std::fs::write(
+        &moved,
+        "{\"pk\":\"T#acme\",\"sk\":\"U#dan\",\"__entity\":\"User\",\"tenant\":\"acme\",\"user\":\"dan\",\"email\":\"d@x\"}\n\
+         {\"pk\":\"T#other\",\"sk\":\"U#eve\",\"__entity\":\"User\",\"tenant\":\"acme\",\"user\":\"eve\",\"email\":\"e@x\"}\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .args(["import", "app"])
+        .arg(&moved)
+        .arg("--schema")
+        .arg(&schema));
+    assert!(!ok, "{out}");
+    assert!(
+        err.contains(":2:") && err.contains("`User`") && err.contains("nothing was imported"),
+        "{err}"
+    );
+    assert!(
+        !dump(&db).iter().any(|i| i["sk"] == "U#dan"),
+        "nothing of the file was written"
+    );
+}
