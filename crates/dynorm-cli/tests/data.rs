@@ -397,3 +397,41 @@ fn dump_and_scan_into_a_closed_pipe_end_quietly() {
         assert_eq!(String::from_utf8_lossy(&out.stderr), "", "{args:?}");
     }
 }
+
+/// On a terminal, long commands show progress with a rate (run under `script`, which gives the
+/// command a pseudo-terminal); piped, they stay silent (the tests above check stderr is empty).
+#[test]
+fn progress_shows_on_a_terminal() {
+    if std::process::Command::new("script")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: `script` (util-linux) is not installed");
+        return;
+    }
+    let d = dir("terminal");
+    let (db, _) = database(&d);
+    let file = d.join("many.jsonl");
+    let many: String = (0..800)
+        .map(|i| format!("{{\"user\":\"u{i:05}\",\"at\":\"2024-01-01\",\"kind\":\"login\"}}\n"))
+        .collect();
+    std::fs::write(&file, many).unwrap();
+    let dynorm = assert_cmd::cargo::cargo_bin!("dynorm");
+    let command = format!(
+        "{} --db {} import events {} > /dev/null",
+        dynorm.display(),
+        db.display(),
+        file.display()
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qfec", &command, "/dev/null"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let screen = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        screen.contains("importing into events") && screen.contains("/s"),
+        "{screen}"
+    );
+}
