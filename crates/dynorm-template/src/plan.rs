@@ -116,10 +116,21 @@ impl<'a, S: AsRef<str>> Plan<'a, S> {
     }
 
     fn is_stop(&self, c: char) -> bool {
-        self.segments.windows(2).any(|pair| match pair {
-            [Segment::Field { .. }, Segment::Literal(l)] => l.as_ref().starts_with(c),
-            _ => false,
-        })
+        self.stops().contains(c)
+    }
+
+    /// The stop characters, gathered once per rendering (checking the segments for every
+    /// character of every value would cost more than the rendering itself).
+    fn stops(&self) -> Stops {
+        let mut stops = Stops::default();
+        for pair in self.segments.windows(2) {
+            if let [Segment::Field { .. }, Segment::Literal(l)] = pair
+                && let Some(c) = l.as_ref().chars().next()
+            {
+                stops.add(c);
+            }
+        }
+        stops
     }
 
     /// Renders the key, looking each placeholder's value up by field name (`None`: absent).
@@ -130,11 +141,12 @@ impl<'a, S: AsRef<str>> Plan<'a, S> {
     ) -> Result<String, TemplateError> {
         let mut out = String::with_capacity(self.source.len() + 16);
         let mut missing: Vec<String> = Vec::new();
+        let stops = self.stops();
         for s in self.segments {
             match s {
                 Segment::Literal(l) => out.push_str(l.as_ref()),
                 Segment::Field { name, width } => match lookup(name.as_ref()) {
-                    Some(v) => self.push_value(&mut out, name.as_ref(), *width, &v)?,
+                    Some(v) => self.push_value(&mut out, name.as_ref(), *width, &v, &stops)?,
                     None => {
                         if !missing.iter().any(|m| m == name.as_ref()) {
                             missing.push(name.as_ref().to_owned());
@@ -160,11 +172,12 @@ impl<'a, S: AsRef<str>> Plan<'a, S> {
         mut lookup: impl FnMut(&str) -> Option<Value<'v>>,
     ) -> Result<String, TemplateError> {
         let mut out = String::new();
+        let stops = self.stops();
         for s in self.segments {
             match s {
                 Segment::Literal(l) => out.push_str(l.as_ref()),
                 Segment::Field { name, width } => match lookup(name.as_ref()) {
-                    Some(v) => self.push_value(&mut out, name.as_ref(), *width, &v)?,
+                    Some(v) => self.push_value(&mut out, name.as_ref(), *width, &v, &stops)?,
                     None => break,
                 },
             }
@@ -180,6 +193,7 @@ impl<'a, S: AsRef<str>> Plan<'a, S> {
         name: &str,
         width: Option<usize>,
         value: &Value<'_>,
+        stops: &Stops,
     ) -> Result<(), TemplateError> {
         let padded;
         let text: &str = match (value, width) {
@@ -202,7 +216,7 @@ impl<'a, S: AsRef<str>> Plan<'a, S> {
                 });
             }
         };
-        escape_into(out, text, self.escaping, |c| self.is_stop(c));
+        escape_into(out, text, self.escaping, |c| stops.contains(c));
         Ok(())
     }
 
@@ -304,4 +318,31 @@ fn unpad(text: &str, width: usize) -> Option<String> {
     }
     let trimmed = text.trim_start_matches('0');
     Some(if trimmed.is_empty() { "0" } else { trimmed }.to_owned())
+}
+
+/// A template's stop characters: almost always one or two, kept inline (no allocation).
+#[derive(Debug, Default)]
+struct Stops {
+    inline: [char; 4],
+    len: usize,
+    more: Vec<char>,
+}
+
+impl Stops {
+    fn add(&mut self, c: char) {
+        if self.contains(c) {
+            return;
+        }
+        match self.inline.get_mut(self.len) {
+            Some(slot) => {
+                *slot = c;
+                self.len += 1;
+            }
+            None => self.more.push(c),
+        }
+    }
+
+    fn contains(&self, c: char) -> bool {
+        self.inline[..self.len].contains(&c) || self.more.contains(&c)
+    }
 }

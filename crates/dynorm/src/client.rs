@@ -478,7 +478,7 @@ impl<T: Table> PutBuilder<T> {
         let name = &self.table.name;
         let prepared = write::put::<T>(name, self.item, self.version, self.conditions)?;
         let written = prepared.written_version;
-        let failure = prepared.failure.clone();
+        let failure = prepared.failure;
         let request = PutItem {
             table: prepared.table,
             item: prepared.item.unwrap_or_default(),
@@ -724,7 +724,7 @@ impl<T: Table> DeleteBuilder<T> {
     async fn execute(self, return_old: bool) -> Result<Option<Item>> {
         let prepared =
             write::delete::<T>(&self.table.name, self.key, self.expected_version, self.conditions)?;
-        let failure = prepared.failure.clone();
+        let failure = prepared.failure;
         let request = DeleteItem {
             table: prepared.table,
             key: prepared.key,

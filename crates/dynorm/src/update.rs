@@ -217,7 +217,7 @@ impl<T: Table> UpdateBuilder<T> {
             self.expected_version,
             self.conditions,
         )?;
-        let failure = prepared.failure.clone();
+        let failure = prepared.failure;
         let request = UpdateItem {
             table: prepared.table,
             key: prepared.key,

@@ -131,7 +131,7 @@ impl<T: Table> UpsertBuilder<T> {
             self.conditions,
             stamp,
         )?;
-        let failure = prepared.failure.clone();
+        let failure = prepared.failure;
         let request = UpdateItem {
             table: prepared.table,
             key: prepared.key,

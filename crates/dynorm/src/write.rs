@@ -195,7 +195,7 @@ impl Prepared {
 #[derive(Debug, Clone)]
 pub(crate) struct Failure {
     definition: &'static TableDefinition,
-    table: String,
+    /// The key, when a version or immutable-attribute failure may have to show it.
     key: Item,
     version: Option<(&'static str, u64)>,
     guards: Guards,
@@ -219,7 +219,7 @@ impl Failure {
             let found = stored_version(attribute, item.as_deref());
             if found.unwrap_or(0) != expected {
                 return Error::VersionConflict {
-                    table: self.table.clone(),
+                    table,
                     key: validate::render_key(self.definition, &self.key),
                     expected,
                     found,
@@ -227,7 +227,7 @@ impl Failure {
             }
         }
         let shown = validate::render_key(self.definition, &self.key);
-        if let Some(violation) = self.guards.violation(&self.table, &shown, item.as_deref()) {
+        if let Some(violation) = self.guards.violation(&table, &shown, item.as_deref()) {
             return violation;
         }
         Error::ConditionalCheckFailed {
@@ -291,6 +291,12 @@ fn finish<T: Table>(
 ) -> Result<Prepared> {
     let user_wants_item = conditions.return_item;
     let (condition, raw) = conditions.render(table, system_condition(version, &guards), &mut attributes)?;
+    // The key is shown only in the errors of a version or immutable-attribute failure.
+    let shown_key = if version.is_some() || !guards.is_empty() {
+        key.clone()
+    } else {
+        Item::new()
+    };
     let (names, values) = attributes.into_parts();
     let mut placeholders = Placeholders {
         names: names.unwrap_or_default(),
@@ -305,8 +311,7 @@ fn finish<T: Table>(
         written_version: None,
         failure: Failure {
             definition: T::definition(),
-            table: table.to_owned(),
-            key: key.clone(),
+            key: shown_key,
             version,
             guards,
             user_wants_item,
@@ -337,7 +342,12 @@ pub(crate) fn put<T: Table>(
     });
     validate::check_item(table, T::definition(), &item)?;
     let guards = Guards::for_item(T::IMMUTABLE_ATTRIBUTES, &item);
-    let key = key_of_item::<T>(&item);
+    // A put needs its key only to explain a version or immutable-attribute failure.
+    let key = if version.is_some() || !guards.is_empty() {
+        key_of_item::<T>(&item)
+    } else {
+        Item::new()
+    };
     let mut prepared = finish::<T>(
         table,
         key,

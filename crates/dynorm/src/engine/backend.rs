@@ -78,23 +78,19 @@ impl Engine {
     }
 
     pub(crate) async fn put_item(&self, request: PutItem) -> Result<Option<Item>> {
-        let table = request.table.clone();
-        item_answer(&table, "PutItem", self.send(Request::Put(request)).await?)
+        item_answer("PutItem", self.send(Request::Put(request)).await?)
     }
 
     pub(crate) async fn get_item(&self, request: GetItem) -> Result<Option<Item>> {
-        let table = request.table.clone();
-        item_answer(&table, "GetItem", self.send(Request::Get(request)).await?)
+        item_answer("GetItem", self.send(Request::Get(request)).await?)
     }
 
     pub(crate) async fn delete_item(&self, request: DeleteItem) -> Result<Option<Item>> {
-        let table = request.table.clone();
-        item_answer(&table, "DeleteItem", self.send(Request::Delete(request)).await?)
+        item_answer("DeleteItem", self.send(Request::Delete(request)).await?)
     }
 
     pub(crate) async fn update_item(&self, request: UpdateItem) -> Result<Option<Item>> {
-        let table = request.table.clone();
-        item_answer(&table, "UpdateItem", self.send(Request::Update(request)).await?)
+        item_answer("UpdateItem", self.send(Request::Update(request)).await?)
     }
 
     /// One BatchWriteItem: the writes that came back unprocessed.
@@ -153,11 +149,11 @@ impl Engine {
     }
 }
 
-fn item_answer(table: &str, operation: &str, answer: Answer) -> Result<Option<Item>> {
+fn item_answer(operation: &str, answer: Answer) -> Result<Option<Item>> {
     match answer {
         // An empty map of returned attributes means "nothing".
         Answer::Item(item) => Ok(item.filter(|i| !i.is_empty())),
-        other => Err(unexpected(table, operation, &other)),
+        other => Err(unexpected("", operation, &other)),
     }
 }
 
