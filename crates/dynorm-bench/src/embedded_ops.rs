@@ -89,94 +89,36 @@ pub(crate) fn run() {
     let mut dynorm_db = None;
 
     let put_raw = || {
-        let db = runtime.block_on(fresh_database());
-        let start = Instant::now();
-        for e in &events {
-            let request = PutItemRequest {
-                table_name: "bench_ops".into(),
-                item: raw_item(e),
-                ..Default::default()
-            };
-            black_box(db.put_item(request).expect("raw put"));
-        }
-        let t = ns_per_op(start, n);
+        let (t, db) = put::raw(&runtime, &events);
         raw_db = Some(db);
         t
     };
     let put_dynorm = || {
-        runtime.block_on(async {
-            let db = fresh_database().await;
-            let table = Client::from_database(db.clone()).table::<Event>();
-            let start = Instant::now();
-            for e in &events {
-                table.put(e).await.expect("dynorm put");
-            }
-            let t = ns_per_op(start, n);
-            dynorm_db = Some(db);
-            t
-        })
+        let (t, db) = put::dynorm(&runtime, &events);
+        dynorm_db = Some(db);
+        t
     };
     let (put_d, put_r) = crate::compare(ROUNDS, put_dynorm, put_raw);
     let raw_db = raw_db.expect("filled by the put rounds");
     let dynorm_db = dynorm_db.expect("filled by the put rounds");
 
-    let get_raw = || {
-        let start = Instant::now();
-        for e in &events {
-            let request = GetItemRequest {
-                table_name: "bench_ops".into(),
-                key: raw_key(&e.user, e.seq),
-                ..Default::default()
-            };
-            let item = raw_db.get_item(request).expect("raw get").item.expect("present");
-            black_box(item);
-        }
-        ns_per_op(start, n)
-    };
-    let get_dynorm = || {
-        runtime.block_on(async {
-            let table = Client::from_database(dynorm_db.clone()).table::<Event>();
-            let start = Instant::now();
-            for e in &events {
-                let got = table
-                    .get(Event::key(e.user.clone(), e.seq))
-                    .await
-                    .expect("dynorm get");
-                black_box(got.expect("present"));
-            }
-            ns_per_op(start, n)
-        })
-    };
+    let get_raw = || get::raw(&raw_db, &events);
+    let get_dynorm = || get::dynorm(&runtime, &dynorm_db, &events);
     let (get_d, get_r) = crate::compare(ROUNDS, get_dynorm, get_raw);
 
-    let query_raw = || {
-        let start = Instant::now();
-        for u in 0..USERS {
-            let request = QueryRequest {
-                table_name: "bench_ops".into(),
-                key_condition_expression: Some("#p = :p".into()),
-                expression_attribute_names: Some(HashMap::from([("#p".to_owned(), "user".to_owned())])),
-                expression_attribute_values: Some(HashMap::from([(
-                    ":p".to_owned(),
-                    Raw::S(format!("user-{u:03}")),
-                )])),
-                scan_index_forward: true,
-                ..Default::default()
-            };
-            let items = raw_db
-                .query(request)
-                .expect("raw query")
-                .items
-                .unwrap_or_default();
-            assert_eq!(items.len(), PER_USER as usize);
-            black_box(items);
-        }
-        ns_per_op(start, USERS)
-    };
+    let query_raw = || query::raw(&raw_db);
     let query_dynorm = || query::dynorm(&runtime, &dynorm_db);
     let (query_d, query_r) = crate::compare(ROUNDS, query_dynorm, query_raw);
 
-    println!("embedded engine, in memory, best of {ROUNDS} rounds; ns per operation (dynorm / raw dynoxide)");
+    report(ROUNDS, [(put_d, put_r), (get_d, get_r), (query_d, query_r)]);
+}
+
+/// Prints the best times of each operation, as (dynorm, raw) in put, get, query order, and the
+/// ratio of the whole mix.
+fn report(rounds: usize, times: [(f64, f64); 3]) {
+    let [(put_d, put_r), (get_d, get_r), (query_d, query_r)] = times;
+    let n = USERS * PER_USER;
+    println!("embedded engine, in memory, best of {rounds} rounds; ns per operation (dynorm / raw dynoxide)");
     println!(
         "  put    {put_d:>8.0} / {put_r:>8.0}   ratio {:.2}",
         put_r / put_d
@@ -198,8 +140,103 @@ pub(crate) fn run() {
     );
 }
 
+mod put {
+    use super::*;
+
+    /// The raw side of a put round: a fresh database filled by hand-built items.
+    pub(super) fn raw(runtime: &tokio::runtime::Runtime, events: &[Event]) -> (u64, dynoxide::Database) {
+        let db = runtime.block_on(fresh_database());
+        let start = Instant::now();
+        for e in events {
+            let request = PutItemRequest {
+                table_name: "bench_ops".into(),
+                item: raw_item(e),
+                ..Default::default()
+            };
+            black_box(db.put_item(request).expect("raw put"));
+        }
+        let n = USERS * PER_USER;
+        (ns_per_op(start, n), db)
+    }
+
+    /// The dynorm side of a put round: a fresh database filled through the typed table.
+    pub(super) fn dynorm(runtime: &tokio::runtime::Runtime, events: &[Event]) -> (u64, dynoxide::Database) {
+        runtime.block_on(async {
+            let db = fresh_database().await;
+            let table = Client::from_database(db.clone()).table::<Event>();
+            let start = Instant::now();
+            for e in events {
+                table.put(e).await.expect("dynorm put");
+            }
+            let n = USERS * PER_USER;
+            (ns_per_op(start, n), db)
+        })
+    }
+}
+
+mod get {
+    use super::*;
+
+    /// The raw side of a get round: every item by its hand-built key.
+    pub(super) fn raw(db: &dynoxide::Database, events: &[Event]) -> u64 {
+        let start = Instant::now();
+        for e in events {
+            let request = GetItemRequest {
+                table_name: "bench_ops".into(),
+                key: raw_key(&e.user, e.seq),
+                ..Default::default()
+            };
+            let item = db.get_item(request).expect("raw get").item.expect("present");
+            black_box(item);
+        }
+        ns_per_op(start, USERS * PER_USER)
+    }
+
+    /// The dynorm side of a get round: every item by its typed key, decoded into `Event`.
+    pub(super) fn dynorm(
+        runtime: &tokio::runtime::Runtime,
+        db: &dynoxide::Database,
+        events: &[Event],
+    ) -> u64 {
+        runtime.block_on(async {
+            let table = Client::from_database(db.clone()).table::<Event>();
+            let start = Instant::now();
+            for e in events {
+                let got = table
+                    .get(Event::key(e.user.clone(), e.seq))
+                    .await
+                    .expect("dynorm get");
+                black_box(got.expect("present"));
+            }
+            ns_per_op(start, USERS * PER_USER)
+        })
+    }
+}
+
 mod query {
     use super::*;
+
+    /// The raw side of the query round: each partition by a hand-written key condition.
+    pub(super) fn raw(db: &dynoxide::Database) -> u64 {
+        let start = Instant::now();
+        for u in 0..USERS {
+            let request = QueryRequest {
+                table_name: "bench_ops".into(),
+                key_condition_expression: Some("#p = :p".into()),
+                expression_attribute_names: Some(HashMap::from([("#p".to_owned(), "user".to_owned())])),
+                expression_attribute_values: Some(HashMap::from([(
+                    ":p".to_owned(),
+                    Raw::S(format!("user-{u:03}")),
+                )])),
+                scan_index_forward: true,
+                ..Default::default()
+            };
+            let items = db.query(request).expect("raw query").items.unwrap_or_default();
+            assert_eq!(items.len(), PER_USER as usize);
+            black_box(items);
+        }
+        ns_per_op(start, USERS)
+    }
 
     /// The dynorm side of the query round: the same partitions, decoded into `Event`.
     pub(super) fn dynorm(runtime: &tokio::runtime::Runtime, db: &dynoxide::Database) -> u64 {

@@ -101,82 +101,8 @@ fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
                 span,
                 errors,
             ),
-            INDEX => {
-                let mut index = IndexAttr {
-                    span,
-                    name: None,
-                    pk: None,
-                    sk: None,
-                };
-                meta.parse_nested_meta(|inner| {
-                    let n = option_name(&inner);
-                    let s = inner.path.span();
-                    match n.as_str() {
-                        NAME => set(
-                            &mut index.name,
-                            lit_string(&inner, NAME, "\"gsi1\"")?,
-                            NAME,
-                            s,
-                            errors,
-                        ),
-                        PK => set(
-                            &mut index.pk,
-                            lit_string(&inner, PK, "\"USER#{user_id}\"")?,
-                            PK,
-                            s,
-                            errors,
-                        ),
-                        SK => set(
-                            &mut index.sk,
-                            lit_string(&inner, SK, "\"ORDER#{order_id}\"")?,
-                            SK,
-                            s,
-                            errors,
-                        ),
-                        _ => {
-                            errors.push(unknown(&inner, "index", INDEX_OPTIONS));
-                            skip_value(&inner)?;
-                        }
-                    }
-                    Ok(())
-                })?;
-                a.indexes.push(index);
-            }
-            JOIN => {
-                let mut join = JoinAttr {
-                    span,
-                    attribute: None,
-                    fields: None,
-                    separator: None,
-                };
-                meta.parse_nested_meta(|inner| {
-                    let n = option_name(&inner);
-                    let s = inner.path.span();
-                    match n.as_str() {
-                        ATTRIBUTE => set(
-                            &mut join.attribute,
-                            lit_string(&inner, ATTRIBUTE, "\"user_action\"")?,
-                            ATTRIBUTE,
-                            s,
-                            errors,
-                        ),
-                        FIELDS => set(&mut join.fields, name_list(&inner, FIELDS)?, FIELDS, s, errors),
-                        SEPARATOR => set(
-                            &mut join.separator,
-                            lit_string(&inner, SEPARATOR, "\"~\"")?,
-                            SEPARATOR,
-                            s,
-                            errors,
-                        ),
-                        _ => {
-                            errors.push(unknown(&inner, "join", JOIN_OPTIONS));
-                            skip_value(&inner)?;
-                        }
-                    }
-                    Ok(())
-                })?;
-                a.joins.push(join);
-            }
+            INDEX => a.indexes.push(parse_index(meta, span, errors)?),
+            JOIN => a.joins.push(parse_join(meta, span, errors)?),
             _ => {
                 errors.push(unknown(meta, "entity", STRUCT_OPTIONS));
                 skip_value(meta)?;
@@ -185,6 +111,86 @@ fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
         Ok(())
     });
     a
+}
+
+/// `index(name = "..", pk = "..", sk = "..")`: its options, each at most once.
+fn parse_index(meta: &ParseNestedMeta, span: Span, errors: &mut Errors) -> syn::Result<IndexAttr> {
+    let mut index = IndexAttr {
+        span,
+        name: None,
+        pk: None,
+        sk: None,
+    };
+    meta.parse_nested_meta(|inner| {
+        let n = option_name(&inner);
+        let s = inner.path.span();
+        match n.as_str() {
+            NAME => set(
+                &mut index.name,
+                lit_string(&inner, NAME, "\"gsi1\"")?,
+                NAME,
+                s,
+                errors,
+            ),
+            PK => set(
+                &mut index.pk,
+                lit_string(&inner, PK, "\"USER#{user_id}\"")?,
+                PK,
+                s,
+                errors,
+            ),
+            SK => set(
+                &mut index.sk,
+                lit_string(&inner, SK, "\"ORDER#{order_id}\"")?,
+                SK,
+                s,
+                errors,
+            ),
+            _ => {
+                errors.push(unknown(&inner, "index", INDEX_OPTIONS));
+                skip_value(&inner)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(index)
+}
+
+/// `join(attribute = "..", fields(a, b), separator = "~")`: its options, each at most once.
+fn parse_join(meta: &ParseNestedMeta, span: Span, errors: &mut Errors) -> syn::Result<JoinAttr> {
+    let mut join = JoinAttr {
+        span,
+        attribute: None,
+        fields: None,
+        separator: None,
+    };
+    meta.parse_nested_meta(|inner| {
+        let n = option_name(&inner);
+        let s = inner.path.span();
+        match n.as_str() {
+            ATTRIBUTE => set(
+                &mut join.attribute,
+                lit_string(&inner, ATTRIBUTE, "\"user_action\"")?,
+                ATTRIBUTE,
+                s,
+                errors,
+            ),
+            FIELDS => set(&mut join.fields, name_list(&inner, FIELDS)?, FIELDS, s, errors),
+            SEPARATOR => set(
+                &mut join.separator,
+                lit_string(&inner, SEPARATOR, "\"~\"")?,
+                SEPARATOR,
+                s,
+                errors,
+            ),
+            _ => {
+                errors.push(unknown(&inner, "join", JOIN_OPTIONS));
+                skip_value(&inner)?;
+            }
+        }
+        Ok(())
+    })?;
+    Ok(join)
 }
 
 /// One key to compose: where it goes and its template.
@@ -292,7 +298,38 @@ fn check_template(
 pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
     let attrs = parse_attrs(input, &mut errors);
+    let named = named_fields(input, &mut errors);
+    let (mut fields, field_attrs) = parse_fields(named, &mut errors);
+    check_stored_names(&fields, &mut errors);
 
+    // Joined attributes: templates may read them like fields.
+    let stored_fields: Vec<&str> = fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Stored)
+        .map(|f| f.name.as_str())
+        .collect();
+    let joins = check_joins(&attrs, &fields, &stored_fields, &mut errors);
+    check_required(&attrs, &mut errors);
+
+    let names: Vec<&str> = stored_fields
+        .iter()
+        .copied()
+        .chain(joins.iter().map(|j| j.attribute.as_str()))
+        .collect();
+    let keys = check_keys(&attrs, (&fields, &joins, &names), &mut errors);
+    // Version and timestamps, checked as on tables; a field a key reads never changes.
+    let is_key = read_by_keys(&keys, &joins, fields.len());
+    let hooks = check::hooks(&mut fields, &field_attrs, &is_key, &mut errors);
+    errors.finish()?;
+    let (Some(table), Some(_)) = (&attrs.table, &attrs.pk) else {
+        return Err(syn::Error::new(Span::call_site(), "unreachable: checked above"));
+    };
+
+    Ok(expand(input, table, &attrs, &fields, &joins, &keys, hooks))
+}
+
+/// The named fields of the struct; reports any other shape, and generics.
+fn named_fields<'a>(input: &'a syn::DeriveInput, errors: &mut Errors) -> Option<&'a syn::FieldsNamed> {
     let named = match &input.data {
         syn::Data::Struct(syn::DataStruct {
             fields: syn::Fields::Named(named),
@@ -314,81 +351,112 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
             "give the entity concrete field types",
         );
     }
+    named
+}
 
+/// Each field's options, checked for an entity, and its model.
+fn parse_fields<'a>(
+    named: Option<&'a syn::FieldsNamed>,
+    errors: &mut Errors,
+) -> (Vec<Field<'a>>, Vec<crate::attr::FieldAttrs>) {
     let mut fields: Vec<Field<'_>> = Vec::new();
     let mut field_attrs = Vec::new();
     for f in named.iter().flat_map(|n| n.named.iter()) {
         let Some(ident) = &f.ident else { continue };
         let name = ident.unraw().to_string();
-        let a = crate::attr::parse_field(&f.attrs, &mut errors);
-        for (span, option, hint) in [
-            (
-                a.partition_key,
-                "partition_key",
-                "entity keys come from templates: write `#[dynorm(pk = \"...{field}...\")]` on the struct",
-            ),
-            (
-                a.sort_key,
-                "sort_key",
-                "entity keys come from templates: write `#[dynorm(sk = \"...{field}...\")]` on the struct",
-            ),
-            (
-                a.ttl,
-                "ttl",
-                "an entity has no TTL of its own; store the expiry in a field the table's TTL names",
-            ),
-        ] {
-            if let Some(span) = span {
-                errors.at(span, format!("`{option}` is not an entity field option"), hint);
-            }
+        let a = crate::attr::parse_field(&f.attrs, errors);
+        reject_table_options(&a, errors);
+        if a.skip.is_some() {
+            check_skipped(&a, &name, errors);
         }
-        let skipped = a.skip.is_some();
-        if skipped {
-            for (span, what) in [
-                (a.rename.as_ref().map(|r| r.span), "rename"),
-                (a.codec.as_ref().map(|c| c.span), "a codec"),
-                (a.immutable, "immutable"),
-                (a.mutate.as_ref().map(|m| m.span), "mutate"),
-            ] {
-                if let Some(span) = span {
-                    errors.at(
-                        span,
-                        format!("`{name}` is skipped (not stored), so {what} has no effect"),
-                        "remove it, or `skip`",
-                    );
-                }
-            }
-        }
-        fields.push(Field {
-            ident,
-            stored: a
-                .rename
-                .as_ref()
-                .map_or_else(|| name.clone(), |r| r.value.clone()),
-            ty: &f.ty,
-            kind: if skipped {
-                FieldKind::Skip
-            } else {
-                FieldKind::Stored
-            },
-            codec: check::codec_model(&a, &f.ty, false),
-            default: check::default_model(&a),
-            option: option_inner(&f.ty).is_some(),
-            description: a
-                .description
-                .as_ref()
-                .map(|d| d.value.clone())
-                .or_else(|| doc_text(&f.attrs)),
-            key: false,
-            immutable: a.immutable.is_some(),
-            mutate: a
-                .mutate
-                .as_ref()
-                .map(|m| quote::ToTokens::to_token_stream(&m.value)),
-            name,
-        });
+        fields.push(field_model(f, ident, name, &a));
         field_attrs.push(a);
     }
+    (fields, field_attrs)
+}
+
+/// Reports the field options of tables that have no meaning on an entity.
+fn reject_table_options(a: &crate::attr::FieldAttrs, errors: &mut Errors) {
+    for (span, option, hint) in [
+        (
+            a.partition_key,
+            "partition_key",
+            "entity keys come from templates: write `#[dynorm(pk = \"...{field}...\")]` on the struct",
+        ),
+        (
+            a.sort_key,
+            "sort_key",
+            "entity keys come from templates: write `#[dynorm(sk = \"...{field}...\")]` on the struct",
+        ),
+        (
+            a.ttl,
+            "ttl",
+            "an entity has no TTL of its own; store the expiry in a field the table's TTL names",
+        ),
+    ] {
+        if let Some(span) = span {
+            errors.at(span, format!("`{option}` is not an entity field option"), hint);
+        }
+    }
+}
+
+/// Reports the options of a skipped field that would have no effect.
+fn check_skipped(a: &crate::attr::FieldAttrs, name: &str, errors: &mut Errors) {
+    for (span, what) in [
+        (a.rename.as_ref().map(|r| r.span), "rename"),
+        (a.codec.as_ref().map(|c| c.span), "a codec"),
+        (a.immutable, "immutable"),
+        (a.mutate.as_ref().map(|m| m.span), "mutate"),
+    ] {
+        if let Some(span) = span {
+            errors.at(
+                span,
+                format!("`{name}` is skipped (not stored), so {what} has no effect"),
+                "remove it, or `skip`",
+            );
+        }
+    }
+}
+
+/// The model of one field from its options.
+fn field_model<'a>(
+    f: &'a syn::Field,
+    ident: &'a syn::Ident,
+    name: String,
+    a: &crate::attr::FieldAttrs,
+) -> Field<'a> {
+    Field {
+        ident,
+        stored: a
+            .rename
+            .as_ref()
+            .map_or_else(|| name.clone(), |r| r.value.clone()),
+        ty: &f.ty,
+        kind: if a.skip.is_some() {
+            FieldKind::Skip
+        } else {
+            FieldKind::Stored
+        },
+        codec: check::codec_model(a, &f.ty, false),
+        default: check::default_model(a),
+        option: option_inner(&f.ty).is_some(),
+        description: a
+            .description
+            .as_ref()
+            .map(|d| d.value.clone())
+            .or_else(|| doc_text(&f.attrs)),
+        key: false,
+        immutable: a.immutable.is_some(),
+        mutate: a
+            .mutate
+            .as_ref()
+            .map(|m| quote::ToTokens::to_token_stream(&m.value)),
+        name,
+    }
+}
+
+/// Reports two stored fields with the same stored name.
+fn check_stored_names(fields: &[Field<'_>], errors: &mut Errors) {
     for (i, f) in fields.iter().enumerate() {
         if f.kind == FieldKind::Stored
             && let Some(other) = fields[..i]
@@ -405,13 +473,16 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
             );
         }
     }
+}
 
-    // Joined attributes: templates may read them like fields.
-    let stored_fields: Vec<&str> = fields
-        .iter()
-        .filter(|f| f.kind == FieldKind::Stored)
-        .map(|f| f.name.as_str())
-        .collect();
+/// The joined attributes, checked: each named apart from fields and other joins, its sources
+/// stored fields.
+fn check_joins(
+    attrs: &Attrs,
+    fields: &[Field<'_>],
+    stored_fields: &[&str],
+    errors: &mut Errors,
+) -> Vec<JoinModel> {
     let mut joins: Vec<JoinModel> = Vec::new();
     for j in &attrs.joins {
         let Some(attribute) = &j.attribute else {
@@ -437,49 +508,62 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
             );
             continue;
         }
-        let mut sources = Vec::new();
-        match &j.fields {
-            Some(list_) if !list_.value.is_empty() => {
-                for part in &list_.value {
-                    match fields
-                        .iter()
-                        .position(|f| f.name == part.value && f.kind == FieldKind::Stored)
-                    {
-                        Some(i) => sources.push(i),
-                        None => {
-                            let hint = closest(&part.value, stored_fields.iter().copied())
-                                .map(|s| format!("did you mean `{s}`?"))
-                                .unwrap_or_else(|| {
-                                    format!("the stored fields are: {}", list(&stored_fields))
-                                });
-                            errors.at(
-                                part.span,
-                                format!(
-                                    "join `{}` names no stored field `{}`",
-                                    attribute.value, part.value
-                                ),
-                                hint,
-                            );
-                        }
-                    }
-                }
-            }
-            _ => errors.at(
-                j.span,
-                format!("join `{}` names no fields", attribute.value),
-                "list its sources: `fields(user_id, action)`",
-            ),
-        }
         joins.push(JoinModel {
             attribute: attribute.value.clone(),
-            sources,
+            sources: join_sources(j, attribute, fields, stored_fields, errors),
             separator: j
                 .separator
                 .as_ref()
                 .map_or_else(|| "~".to_owned(), |s| s.value.clone()),
         });
     }
+    joins
+}
 
+/// The sources of a join as field indexes; reports a missing list and unknown fields.
+fn join_sources(
+    j: &JoinAttr,
+    attribute: &Sp<String>,
+    fields: &[Field<'_>],
+    stored_fields: &[&str],
+    errors: &mut Errors,
+) -> Vec<usize> {
+    let mut sources = Vec::new();
+    match &j.fields {
+        Some(list_) if !list_.value.is_empty() => {
+            for part in &list_.value {
+                match fields
+                    .iter()
+                    .position(|f| f.name == part.value && f.kind == FieldKind::Stored)
+                {
+                    Some(i) => sources.push(i),
+                    None => {
+                        let hint = closest(&part.value, stored_fields.iter().copied())
+                            .map(|s| format!("did you mean `{s}`?"))
+                            .unwrap_or_else(|| format!("the stored fields are: {}", list(stored_fields)));
+                        errors.at(
+                            part.span,
+                            format!(
+                                "join `{}` names no stored field `{}`",
+                                attribute.value, part.value
+                            ),
+                            hint,
+                        );
+                    }
+                }
+            }
+        }
+        _ => errors.at(
+            j.span,
+            format!("join `{}` names no fields", attribute.value),
+            "list its sources: `fields(user_id, action)`",
+        ),
+    }
+    sources
+}
+
+/// Reports a missing `table` or `pk`.
+fn check_required(attrs: &Attrs, errors: &mut Errors) {
     if attrs.table.is_none() {
         errors.at(
             Span::call_site(),
@@ -494,62 +578,73 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
             "write `#[dynorm(pk = \"T#{tenant_name}\")]`",
         );
     }
+}
 
-    let names: Vec<&str> = stored_fields
-        .iter()
-        .copied()
-        .chain(joins.iter().map(|j| j.attribute.as_str()))
-        .collect();
-    let targets = (fields.as_slice(), joins.as_slice(), names.as_slice());
+/// The key templates, checked: the table's, then each index's in order.
+fn check_keys(
+    attrs: &Attrs,
+    targets: (&[Field<'_>], &[JoinModel], &[&str]),
+    errors: &mut Errors,
+) -> Vec<KeyModel> {
     let mut keys: Vec<KeyModel> = Vec::new();
     if let Some(pk) = &attrs.pk {
-        keys.extend(check_template(pk, None, "partition key", targets, &mut errors));
+        keys.extend(check_template(pk, None, "partition key", targets, errors));
     }
     if let Some(sk) = &attrs.sk {
-        keys.extend(check_template(sk, None, "sort key", targets, &mut errors));
+        keys.extend(check_template(sk, None, "sort key", targets, errors));
     }
     let mut index_names: Vec<String> = Vec::new();
     for index in &attrs.indexes {
-        let Some(name) = &index.name else {
-            errors.at(
-                index.span,
-                "an index needs its `name`",
-                "write `index(name = \"gsi1\", pk = \"...\", sk = \"...\")`",
-            );
-            continue;
-        };
-        if index_names.contains(&name.value) {
-            errors.at(
-                name.span,
-                format!("index `{}` is given twice", name.value),
-                "give each index's templates once",
-            );
-            continue;
-        }
-        index_names.push(name.value.clone());
-        if index.pk.is_none() && index.sk.is_none() {
-            errors.at(
-                index.span,
-                format!("index `{}` gives no key template", name.value),
-                "write `pk = \"...\"` and/or `sk = \"...\"`",
-            );
-        }
-        if let Some(pk) = &index.pk {
-            keys.extend(check_template(
-                pk,
-                Some(name),
-                "partition key",
-                targets,
-                &mut errors,
-            ));
-        }
-        if let Some(sk) = &index.sk {
-            keys.extend(check_template(sk, Some(name), "sort key", targets, &mut errors));
-        }
+        check_index(index, &mut index_names, &mut keys, targets, errors);
     }
-    // Version and timestamps, checked as on tables; a field a key reads never changes.
-    let mut is_key = vec![false; fields.len()];
-    for k in &keys {
+    keys
+}
+
+/// Checks one index: named, once, with a template; adds its keys. `index_names`: the indexes
+/// seen so far.
+fn check_index(
+    index: &IndexAttr,
+    index_names: &mut Vec<String>,
+    keys: &mut Vec<KeyModel>,
+    targets: (&[Field<'_>], &[JoinModel], &[&str]),
+    errors: &mut Errors,
+) {
+    let Some(name) = &index.name else {
+        errors.at(
+            index.span,
+            "an index needs its `name`",
+            "write `index(name = \"gsi1\", pk = \"...\", sk = \"...\")`",
+        );
+        return;
+    };
+    if index_names.contains(&name.value) {
+        errors.at(
+            name.span,
+            format!("index `{}` is given twice", name.value),
+            "give each index's templates once",
+        );
+        return;
+    }
+    index_names.push(name.value.clone());
+    if index.pk.is_none() && index.sk.is_none() {
+        errors.at(
+            index.span,
+            format!("index `{}` gives no key template", name.value),
+            "write `pk = \"...\"` and/or `sk = \"...\"`",
+        );
+    }
+    if let Some(pk) = &index.pk {
+        keys.extend(check_template(pk, Some(name), "partition key", targets, errors));
+    }
+    if let Some(sk) = &index.sk {
+        keys.extend(check_template(sk, Some(name), "sort key", targets, errors));
+    }
+}
+
+/// Which fields a key reads, directly or through a join.
+fn read_by_keys(keys: &[KeyModel], joins: &[JoinModel], len: usize) -> Vec<bool> {
+    let mut is_key = vec![false; len];
+    for k in keys {
         for p in &k.fields {
             match *p {
                 Placed::Field(i) => is_key[i] = true,
@@ -557,13 +652,7 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
             }
         }
     }
-    let hooks = check::hooks(&mut fields, &field_attrs, &is_key, &mut errors);
-    errors.finish()?;
-    let (Some(table), Some(_)) = (&attrs.table, &attrs.pk) else {
-        return Err(syn::Error::new(Span::call_site(), "unreachable: checked above"));
-    };
-
-    Ok(expand(input, table, &attrs, &fields, &joins, &keys, hooks))
+    is_key
 }
 
 /// A template segment as a `::dynorm::entity::TemplatePart` constant.
@@ -580,6 +669,40 @@ fn template_part(segment: &Segment) -> TokenStream {
     }
 }
 
+/// What the expansion reads, gathered once.
+struct Gen<'a> {
+    input: &'a syn::DeriveInput,
+    table: &'a syn::Path,
+    attrs: &'a Attrs,
+    fields: &'a [Field<'a>],
+    joins: &'a [JoinModel],
+    keys: &'a [KeyModel],
+    /// The entity type's name as stored.
+    entity: String,
+    /// The stored fields, in order.
+    stored: Vec<&'a Field<'a>>,
+    /// The name of the item being built or read, as tokens and as an ident.
+    item: TokenStream,
+    item_ident: syn::Ident,
+}
+
+impl Gen<'_> {
+    fn placed_name(&self, p: &Placed) -> &str {
+        match *p {
+            Placed::Field(i) => self.fields[i].name.as_str(),
+            Placed::Join(j) => self.joins[j].attribute.as_str(),
+        }
+    }
+
+    /// The fields a placeholder depends on (a join: its sources).
+    fn placed_fields(&self, p: &Placed) -> Vec<usize> {
+        match *p {
+            Placed::Field(i) => vec![i],
+            Placed::Join(j) => self.joins[j].sources.clone(),
+        }
+    }
+}
+
 fn expand(
     input: &syn::DeriveInput,
     table: &syn::Path,
@@ -589,28 +712,79 @@ fn expand(
     keys: &[KeyModel],
     hooks: [Option<usize>; 3],
 ) -> TokenStream {
-    let placed_name = |p: &Placed| match *p {
-        Placed::Field(i) => fields[i].name.as_str(),
-        Placed::Join(j) => joins[j].attribute.as_str(),
-    };
-    // The fields a placeholder depends on (a join: its sources).
-    let placed_fields = |p: &Placed| match *p {
-        Placed::Field(i) => vec![i],
-        Placed::Join(j) => joins[j].sources.clone(),
-    };
-    let ident = &input.ident;
-    let vis = &input.vis;
     let entity = attrs
         .entity
         .as_ref()
-        .map_or_else(|| ident.unraw().to_string(), |e| e.value.clone());
-    let has_sk = attrs.sk.is_some();
+        .map_or_else(|| input.ident.unraw().to_string(), |e| e.value.clone());
+    let g = Gen {
+        input,
+        table,
+        attrs,
+        fields,
+        joins,
+        keys,
+        entity,
+        stored: fields.iter().filter(|f| f.kind == FieldKind::Stored).collect(),
+        item: quote!(__dynorm_item),
+        item_ident: syn::Ident::new("__dynorm_item", Span::call_site()),
+    };
+    let typed = typed_paths_of(
+        &input.ident,
+        &input.vis,
+        fields,
+        &format!("entity `{}`", g.entity),
+        &quote!(__LAYOUT.name),
+        &g.item_ident,
+    );
+    let layout = layout_items(&g);
+    let join_fns = join_items(&g);
+    let entity_impl = entity_impl(&g);
+    let table_impl = table_impl(&g, hooks);
+    let key_impl = key_impl(&g);
 
-    // Const checks against the table's layout, each spanned at the option it checks.
+    quote! {
+        const _: () = {
+            #typed
+
+            #layout
+
+            #join_fns
+
+            #entity_impl
+
+            #table_impl
+
+            #key_impl
+        };
+    }
+}
+
+/// The layout, the key templates, the const checks against the layout and the key type asserts.
+fn layout_items(g: &Gen<'_>) -> TokenStream {
+    let table = g.table;
+    let key_consts = g.keys.iter().map(|k| key_const(g, k));
+    let checks = layout_checks(g);
+    let asserts = key_asserts(g);
+    quote! {
+        const __LAYOUT: ::dynorm::entity::Layout = <#table as ::dynorm::entity::SingleTable>::LAYOUT;
+        const __KEYS: &[::dynorm::entity::KeyTemplate] = &[#(#key_consts),*];
+        const _: () = { #(#checks)* };
+
+        fn __dynorm_assert_key<T: ::dynorm::KeyAttribute>() {}
+        #[allow(dead_code)]
+        fn __dynorm_assert_keys() { #(#asserts)* }
+    }
+}
+
+/// Const checks against the table's layout, each spanned at the option it checks: the sort key
+/// given exactly when the layout has one, and an index given only one template must not need
+/// the other.
+fn layout_checks(g: &Gen<'_>) -> Vec<TokenStream> {
+    let entity = &g.entity;
     let mut checks = Vec::new();
-    let sk_check = if has_sk {
+    let sk_check = if let Some(sk) = &g.attrs.sk {
         let msg = format!("entity `{entity}` gives `sk`, but the table's layout has no sort key");
-        let span = attrs.sk.as_ref().map_or_else(Span::call_site, |s| s.span);
+        let span = sk.span;
         quote_spanned!(span=> if __LAYOUT.sort_key.is_none() { ::core::panic!(#msg) })
     } else {
         let msg = format!("entity `{entity}` needs `sk = \"...\"`: the table's layout has a sort key");
@@ -619,85 +793,7 @@ fn expand(
         })
     };
     checks.push(sk_check);
-
-    let mut key_consts = Vec::new();
-    for k in keys {
-        let template = &k.template.value;
-        let field_names: Vec<&str> = k.fields.iter().map(placed_name).collect();
-        let (index, attribute, sparse) = match &k.index {
-            None => {
-                let attribute = if k.role == "partition key" {
-                    quote!(__LAYOUT.partition_key)
-                } else {
-                    quote!(match __LAYOUT.sort_key {
-                        ::core::option::Option::Some(a) => a,
-                        ::core::option::Option::None => "",
-                    })
-                };
-                (quote!(::core::option::Option::None), attribute, false)
-            }
-            Some(name) => {
-                let n = &name.value;
-                let span = name.span;
-                let unknown = format!("entity `{entity}`: `{n}` is not an index of the table's layout");
-                let attribute = if k.role == "partition key" {
-                    let local = format!(
-                        "entity `{entity}`: `{n}` is a local index, which shares the table's partition key; leave out `pk`"
-                    );
-                    quote_spanned!(span=> match __LAYOUT.index(#n) {
-                        ::core::option::Option::Some(i) => match i.partition_key {
-                            ::core::option::Option::Some(a) => a,
-                            ::core::option::Option::None => ::core::panic!(#local),
-                        },
-                        ::core::option::Option::None => ::core::panic!(#unknown),
-                    })
-                } else {
-                    let none = format!("entity `{entity}`: index `{n}` has no sort key; leave out `sk`");
-                    let shared = format!(
-                        "entity `{entity}`: index `{n}` sorts on the table's sort key, which the entity's `sk` composes; leave out the index's `sk`"
-                    );
-                    quote_spanned!(span=> match __LAYOUT.index(#n) {
-                        ::core::option::Option::Some(i) => match i.sort_key {
-                            ::core::option::Option::Some(a) => {
-                                if let ::core::option::Option::Some(t) = __LAYOUT.sort_key
-                                    && ::dynorm::entity::str_eq(a, t)
-                                {
-                                    ::core::panic!(#shared)
-                                }
-                                a
-                            }
-                            ::core::option::Option::None => ::core::panic!(#none),
-                        },
-                        ::core::option::Option::None => ::core::panic!(#unknown),
-                    })
-                };
-                // Every key of an index is sparse when any field of the index is optional.
-                let sparse = keys
-                    .iter()
-                    .filter(|o| o.index.as_ref().is_some_and(|o| o.value == *n))
-                    // A joined attribute is never absent (a missing source joins as "").
-                    .any(|o| {
-                        o.fields
-                            .iter()
-                            .any(|p| matches!(p, Placed::Field(i) if fields[*i].option))
-                    });
-                (quote!(::core::option::Option::Some(#n)), attribute, sparse)
-            }
-        };
-        let parts = k.segments.iter().map(template_part);
-        key_consts.push(quote! {
-            ::dynorm::entity::KeyTemplate {
-                index: #index,
-                attribute: #attribute,
-                template: #template,
-                parts: &[#(#parts),*],
-                fields: &[#(#field_names),*],
-                sparse: #sparse,
-            }
-        });
-    }
-    // An index given only one template must not need the other.
-    for index in &attrs.indexes {
+    for index in &g.attrs.indexes {
         let Some(name) = &index.name else { continue };
         let n = &name.value;
         let span = name.span;
@@ -724,283 +820,432 @@ fn expand(
             checks.push(quote_spanned!(span=> if __LAYOUT.index(#n).is_none() { ::core::panic!(#msg) }));
         }
     }
+    checks
+}
 
-    // Key fields must be key attribute types (a field with a codec is checked when rendered).
+/// One `KeyTemplate` constant.
+fn key_const(g: &Gen<'_>, k: &KeyModel) -> TokenStream {
+    let template = &k.template.value;
+    let field_names: Vec<&str> = k.fields.iter().map(|p| g.placed_name(p)).collect();
+    let (index, attribute, sparse) = match &k.index {
+        None => {
+            let attribute = if k.role == "partition key" {
+                quote!(__LAYOUT.partition_key)
+            } else {
+                quote!(match __LAYOUT.sort_key {
+                    ::core::option::Option::Some(a) => a,
+                    ::core::option::Option::None => "",
+                })
+            };
+            (quote!(::core::option::Option::None), attribute, false)
+        }
+        Some(name) => {
+            let n = &name.value;
+            let attribute = index_key_attribute(g, k, name);
+            (
+                quote!(::core::option::Option::Some(#n)),
+                attribute,
+                index_sparse(g, n),
+            )
+        }
+    };
+    let parts = k.segments.iter().map(template_part);
+    quote! {
+        ::dynorm::entity::KeyTemplate {
+            index: #index,
+            attribute: #attribute,
+            template: #template,
+            parts: &[#(#parts),*],
+            fields: &[#(#field_names),*],
+            sparse: #sparse,
+        }
+    }
+}
+
+/// The attribute an index key is stored in, read from the layout at compile time; a const
+/// panic (spanned at the index's name) when the layout's index does not fit the template.
+fn index_key_attribute(g: &Gen<'_>, k: &KeyModel, name: &Sp<String>) -> TokenStream {
+    let entity = &g.entity;
+    let n = &name.value;
+    let span = name.span;
+    let unknown = format!("entity `{entity}`: `{n}` is not an index of the table's layout");
+    if k.role == "partition key" {
+        let local = format!(
+            "entity `{entity}`: `{n}` is a local index, which shares the table's partition key; leave out `pk`"
+        );
+        quote_spanned!(span=> match __LAYOUT.index(#n) {
+            ::core::option::Option::Some(i) => match i.partition_key {
+                ::core::option::Option::Some(a) => a,
+                ::core::option::Option::None => ::core::panic!(#local),
+            },
+            ::core::option::Option::None => ::core::panic!(#unknown),
+        })
+    } else {
+        let none = format!("entity `{entity}`: index `{n}` has no sort key; leave out `sk`");
+        let shared = format!(
+            "entity `{entity}`: index `{n}` sorts on the table's sort key, which the entity's `sk` composes; leave out the index's `sk`"
+        );
+        quote_spanned!(span=> match __LAYOUT.index(#n) {
+            ::core::option::Option::Some(i) => match i.sort_key {
+                ::core::option::Option::Some(a) => {
+                    if let ::core::option::Option::Some(t) = __LAYOUT.sort_key
+                        && ::dynorm::entity::str_eq(a, t)
+                    {
+                        ::core::panic!(#shared)
+                    }
+                    a
+                }
+                ::core::option::Option::None => ::core::panic!(#none),
+            },
+            ::core::option::Option::None => ::core::panic!(#unknown),
+        })
+    }
+}
+
+/// Every key of an index is sparse when any field of the index is optional.
+fn index_sparse(g: &Gen<'_>, n: &str) -> bool {
+    g.keys
+        .iter()
+        .filter(|o| o.index.as_ref().is_some_and(|o| o.value == *n))
+        // A joined attribute is never absent (a missing source joins as "").
+        .any(|o| {
+            o.fields
+                .iter()
+                .any(|p| matches!(p, Placed::Field(i) if g.fields[*i].option))
+        })
+}
+
+/// Key fields must be key attribute types (a field with a codec is checked when rendered).
+fn key_asserts(g: &Gen<'_>) -> Vec<TokenStream> {
     let mut asserts = Vec::new();
     let mut asserted = Vec::new();
-    let read_by_keys = keys.iter().flat_map(|k| k.fields.iter().flat_map(placed_fields));
-    let read_by_joins = joins.iter().flat_map(|j| j.sources.iter().copied());
+    let read_by_keys = g
+        .keys
+        .iter()
+        .flat_map(|k| k.fields.iter().flat_map(|p| g.placed_fields(p)));
+    let read_by_joins = g.joins.iter().flat_map(|j| j.sources.iter().copied());
     for i in read_by_keys.chain(read_by_joins) {
-        if asserted.contains(&i) || fields[i].codec.is_some() {
+        if asserted.contains(&i) || g.fields[i].codec.is_some() {
             continue;
         }
         asserted.push(i);
-        let f = &fields[i];
+        let f = &g.fields[i];
         let ty = option_inner(f.ty).unwrap_or(f.ty);
         asserts.push(quote_spanned!(ty.span()=> __dynorm_assert_key::<#ty>();));
     }
+    asserts
+}
 
-    let item = quote!(__dynorm_item);
-    let item_ident = syn::Ident::new("__dynorm_item", Span::call_site());
-    let stored: Vec<&Field<'_>> = fields.iter().filter(|f| f.kind == FieldKind::Stored).collect();
-    let puts = stored.iter().map(|f| {
-        let fi = f.ident;
-        let name = &f.stored;
-        let value = encode_field(f, quote!(&self.#fi));
-        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #name, #value)?;)
-    });
-    let lookup_arms: Vec<TokenStream> = stored
+/// Match arms from a placeholder's name to the attribute it reads in an item: a stored field
+/// or a joined attribute.
+fn lookup_arms(g: &Gen<'_>) -> Vec<TokenStream> {
+    let item = &g.item;
+    g.stored
         .iter()
         .map(|f| {
             let name = &f.name;
             let stored = &f.stored;
             quote!(#name => #item.get(#stored),)
         })
-        .chain(joins.iter().map(|j| {
+        .chain(g.joins.iter().map(|j| {
             let name = &j.attribute;
             quote!(#name => #item.get(#name),)
         }))
-        .collect();
-    let decodes = fields.iter().map(|f| {
-        let fi = f.ident;
-        let ty = f.ty;
-        if f.kind == FieldKind::Skip {
-            let value = f.default.as_ref().map_or_else(
-                || quote_spanned!(ty.span()=> ::core::default::Default::default()),
-                |d| d.expr.clone(),
-            );
-            return quote!(#fi: #value,);
-        }
-        let value = decode_field(f, &item_ident, &quote!(&mut #item), quote!(__LAYOUT.name));
-        quote!(#fi: #value,)
-    });
+        .collect()
+}
 
-    // Joined attributes, computed from the stored fields of an item.
-    let join_consts = joins.iter().map(|j| {
+/// The joined attributes, and the functions adding them to an item and building the table key
+/// of an item.
+fn join_items(g: &Gen<'_>) -> TokenStream {
+    let item = &g.item;
+    let fields = g.fields;
+    let join_consts = g.joins.iter().map(|j| {
         let attribute = &j.attribute;
         let sources = j.sources.iter().map(|&i| fields[i].name.as_str());
         let separator = &j.separator;
         quote!(::dynorm::entity::JoinedAttribute { attribute: #attribute, fields: &[#(#sources),*], separator: #separator })
     });
-    let join_lookup: Vec<TokenStream> = stored
-        .iter()
-        .map(|f| {
-            let name = &f.name;
-            let stored = &f.stored;
-            quote!(#name => #item.get(#stored).cloned(),)
-        })
-        .collect();
+    let join_lookup = g.stored.iter().map(|f| {
+        let name = &f.name;
+        let stored = &f.stored;
+        quote!(#name => #item.get(#stored).cloned(),)
+    });
+    let lookup_arms = lookup_arms(g);
+    let table_keys: usize = if g.attrs.sk.is_some() { 2 } else { 1 };
+    quote! {
+        const __JOINED: &[::dynorm::entity::JoinedAttribute] = &[#(#join_consts),*];
 
-    // Key builder: the fields the table keys read (through joins too), in order, each once.
-    let table_keys: usize = if has_sk { 2 } else { 1 };
-    let mut key_fields: Vec<usize> = Vec::new();
-    for k in keys.iter().filter(|k| k.index.is_none()) {
-        for i in k.fields.iter().flat_map(placed_fields) {
-            if !key_fields.contains(&i) {
-                key_fields.push(i);
+        /// Adds the joined attributes, computed from the stored fields.
+        fn __dynorm_join(#item: &mut ::dynorm::Item) -> ::core::result::Result<(), ::dynorm::EncodeError> {
+            for join in __JOINED {
+                let text = join
+                    .render(|name| match name {
+                        #(#join_lookup)*
+                        _ => ::core::option::Option::None,
+                    })
+                    .map_err(|e| e.at(__LAYOUT.name, join.attribute))?;
+                #item.insert(::std::borrow::ToOwned::to_owned(join.attribute), ::dynorm::AttributeValue::S(text));
             }
+            ::core::result::Result::Ok(())
+        }
+
+        fn __dynorm_table_key(
+            #item: &::dynorm::Item,
+        ) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+            let mut #item = #item.clone();
+            __dynorm_join(&mut #item)?;
+            let mut __dynorm_key = ::dynorm::Item::new();
+            ::dynorm::entity::put_keys(&mut __dynorm_key, &__KEYS[..#table_keys], __LAYOUT.name, |name| match name {
+                #(#lookup_arms)*
+                _ => ::core::option::Option::None,
+            })?;
+            ::core::result::Result::Ok(__dynorm_key)
         }
     }
-    let params = key_fields.iter().map(|&i| {
-        let f = &fields[i];
-        let fi = f.ident;
-        let ty = f.ty;
-        quote!(#fi: impl ::core::convert::Into<#ty>)
-    });
-    let key_puts = key_fields.iter().map(|&i| {
-        let f = &fields[i];
-        let fi = f.ident;
-        let ty = f.ty;
-        let stored = &f.stored;
-        let value = encode_field(f, quote!(&::core::convert::Into::<#ty>::into(#fi)));
-        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #stored, #value)?;)
-    });
-    let key_self_puts = key_fields.iter().map(|&i| {
-        let f = &fields[i];
-        let fi = f.ident;
-        let stored = &f.stored;
-        let value = encode_field(f, quote!(&self.#fi));
-        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #stored, #value)?;)
-    });
-    let key_doc = format!(
-        "The primary key of an `{entity}` from its key fields: {}.",
-        key_fields
-            .iter()
-            .map(|&i| format!("`{}`", fields[i].name))
-            .collect::<Vec<_>>()
-            .join(", ")
-    );
+}
 
-    let field_infos = stored.iter().map(|f| {
+/// `impl Entity`: its constants, the mutators, `to_entity_item` and the decoding.
+fn entity_impl(g: &Gen<'_>) -> TokenStream {
+    let ident = &g.input.ident;
+    let table = g.table;
+    let entity = &g.entity;
+    let item = &g.item;
+    let field_infos = g.stored.iter().map(|f| {
         let name = &f.name;
         let stored = &f.stored;
         let optional = f.option;
         let immutable = f.immutable;
         quote!(::dynorm::entity::FieldInfo { name: #name, stored: #stored, optional: #optional, immutable: #immutable })
     });
-    let table_hooks = crate::expand::hook_items(fields, hooks);
-    let capacity = stored.len() + joins.len() + keys.len() + 1;
-    let mutate_arms = stored.iter().filter(|f| f.mutate.is_some()).map(|f| {
-        let name = &f.name;
-        let stored_name = &f.stored;
-        let ty = f.ty;
-        let decoded = syn::Ident::new("__dynorm_decoded", Span::call_site());
-        let decode = decode_field(f, &item_ident, &quote!(&mut #item), quote!(__LAYOUT.name));
-        let encode = encode_field(f, quote!(&#decoded));
-        quote! {
-            #name => {
-                let mut #item = ::dynorm::Item::new();
-                #item.insert(::std::borrow::ToOwned::to_owned(#stored_name), value);
-                let #decoded: #ty = (|| -> ::core::result::Result<#ty, ::dynorm::DecodeError> {
-                    let #decoded: #ty = #decode;
-                    ::core::result::Result::Ok(#decoded)
-                })()
-                .map_err(|e| ::dynorm::EncodeError::new(::std::string::ToString::to_string(&e)))?;
-                #encode
+    let mutate_arms = mutate_arms(g);
+    let to_entity_item = to_entity_item(g);
+    let decodes = decodes(g);
+    quote! {
+        impl ::dynorm::entity::Entity for #ident {
+            type Table = #table;
+            const ENTITY_TYPE: &'static str = #entity;
+            const KEYS: &'static [::dynorm::entity::KeyTemplate] = __KEYS;
+            const FIELDS: &'static [::dynorm::entity::FieldInfo] = &[#(#field_infos),*];
+            const JOINED: &'static [::dynorm::entity::JoinedAttribute] = __JOINED;
+
+            fn mutate_stored(
+                field: &str,
+                value: ::dynorm::AttributeValue,
+            ) -> ::core::result::Result<::core::option::Option<::dynorm::AttributeValue>, ::dynorm::EncodeError> {
+                match field {
+                    #(#mutate_arms)*
+                    _ => ::core::result::Result::Ok(::core::option::Option::Some(value)),
+                }
+            }
+
+            #to_entity_item
+
+            fn from_item_checked(
+                mut #item: ::dynorm::Item,
+                ownership: ::dynorm::entity::Ownership,
+            ) -> ::core::result::Result<Self, ::dynorm::DecodeError> {
+                ::dynorm::entity::check_entity_type(&#item, &__LAYOUT, #entity, ownership)?;
+                ::core::result::Result::Ok(Self { #(#decodes)* })
             }
         }
-    });
+    }
+}
 
-    let typed = typed_paths_of(
-        &input.ident,
-        vis,
-        fields,
-        &format!("entity `{entity}`"),
-        &quote!(__LAYOUT.name),
-        &item_ident,
-    );
-
-    quote! {
-        const _: () = {
-            #typed
-
-            const __LAYOUT: ::dynorm::entity::Layout = <#table as ::dynorm::entity::SingleTable>::LAYOUT;
-            const __KEYS: &[::dynorm::entity::KeyTemplate] = &[#(#key_consts),*];
-            const _: () = { #(#checks)* };
-
-            fn __dynorm_assert_key<T: ::dynorm::KeyAttribute>() {}
-            #[allow(dead_code)]
-            fn __dynorm_assert_keys() { #(#asserts)* }
-
-            const __JOINED: &[::dynorm::entity::JoinedAttribute] = &[#(#join_consts),*];
-
-            /// Adds the joined attributes, computed from the stored fields.
-            fn __dynorm_join(#item: &mut ::dynorm::Item) -> ::core::result::Result<(), ::dynorm::EncodeError> {
-                for join in __JOINED {
-                    let text = join
-                        .render(|name| match name {
-                            #(#join_lookup)*
-                            _ => ::core::option::Option::None,
-                        })
-                        .map_err(|e| e.at(__LAYOUT.name, join.attribute))?;
-                    #item.insert(::std::borrow::ToOwned::to_owned(join.attribute), ::dynorm::AttributeValue::S(text));
-                }
-                ::core::result::Result::Ok(())
-            }
-
-            fn __dynorm_table_key(
-                #item: &::dynorm::Item,
-            ) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
-                let mut #item = #item.clone();
-                __dynorm_join(&mut #item)?;
-                let mut __dynorm_key = ::dynorm::Item::new();
-                ::dynorm::entity::put_keys(&mut __dynorm_key, &__KEYS[..#table_keys], __LAYOUT.name, |name| match name {
-                    #(#lookup_arms)*
-                    _ => ::core::option::Option::None,
-                })?;
-                ::core::result::Result::Ok(__dynorm_key)
-            }
-
-            impl ::dynorm::entity::Entity for #ident {
-                type Table = #table;
-                const ENTITY_TYPE: &'static str = #entity;
-                const KEYS: &'static [::dynorm::entity::KeyTemplate] = __KEYS;
-                const FIELDS: &'static [::dynorm::entity::FieldInfo] = &[#(#field_infos),*];
-                const JOINED: &'static [::dynorm::entity::JoinedAttribute] = __JOINED;
-
-                fn mutate_stored(
-                    field: &str,
-                    value: ::dynorm::AttributeValue,
-                ) -> ::core::result::Result<::core::option::Option<::dynorm::AttributeValue>, ::dynorm::EncodeError> {
-                    match field {
-                        #(#mutate_arms)*
-                        _ => ::core::result::Result::Ok(::core::option::Option::Some(value)),
-                    }
-                }
-
-                fn to_entity_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
-                    // Fields, joins, keys and the entity type: sized once.
-                    let mut #item = ::dynorm::Item::with_capacity(#capacity);
-                    #(#puts)*
-                    __dynorm_join(&mut #item)?;
-                    let mut __dynorm_keys = ::dynorm::Item::with_capacity(__KEYS.len());
-                    ::dynorm::entity::put_keys(&mut __dynorm_keys, __KEYS, __LAYOUT.name, |name| match name {
-                        #(#lookup_arms)*
-                        _ => ::core::option::Option::None,
-                    })?;
-                    #item.extend(__dynorm_keys);
-                    if let ::core::option::Option::Some(a) = __LAYOUT.entity_attribute {
-                        #item.insert(::std::borrow::ToOwned::to_owned(a), ::dynorm::AttributeValue::S(::std::borrow::ToOwned::to_owned(#entity)));
-                    }
-                    ::core::result::Result::Ok(#item)
-                }
-
-                fn from_item_checked(
-                    mut #item: ::dynorm::Item,
-                    ownership: ::dynorm::entity::Ownership,
-                ) -> ::core::result::Result<Self, ::dynorm::DecodeError> {
-                    ::dynorm::entity::check_entity_type(&#item, &__LAYOUT, #entity, ownership)?;
-                    ::core::result::Result::Ok(Self { #(#decodes)* })
-                }
-            }
-
-            impl ::dynorm::Table for #ident {
-                #table_hooks
-
-                fn definition() -> &'static ::dynorm::TableDefinition {
-                    static DEFINITION: ::dynorm::__private::OnceLock<::dynorm::TableDefinition> =
-                        ::dynorm::__private::OnceLock::new();
-                    DEFINITION.get_or_init(|| __LAYOUT.definition())
-                }
-
-                fn to_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
-                    <Self as ::dynorm::entity::Entity>::to_entity_item(self)
-                }
-
-                fn from_item(item: ::dynorm::Item) -> ::core::result::Result<Self, ::dynorm::DecodeError> {
-                    <Self as ::dynorm::entity::Entity>::from_entity_item(item)
-                }
-
-                fn stored_attributes() -> ::std::vec::Vec<&'static str> {
-                    ::dynorm::entity::stored_attributes::<Self>()
-                }
-
-                fn complete_update(
-                    key: &::dynorm::Item,
-                    update: &::dynorm::expr::Update,
-                ) -> ::core::result::Result<::dynorm::expr::Update, ::dynorm::Error> {
-                    ::dynorm::entity::complete_update::<Self>(key, update)
-                }
-
-                fn key_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+/// `mutate_stored`'s arms: a field with a mutator decoded, and encoded again (which mutates).
+fn mutate_arms(g: &Gen<'_>) -> Vec<TokenStream> {
+    let item = &g.item;
+    g.stored
+        .iter()
+        .filter(|f| f.mutate.is_some())
+        .map(|f| {
+            let name = &f.name;
+            let stored_name = &f.stored;
+            let ty = f.ty;
+            let decoded = syn::Ident::new("__dynorm_decoded", Span::call_site());
+            let decode = decode_field(f, &g.item_ident, &quote!(&mut #item), quote!(__LAYOUT.name));
+            let encode = encode_field(f, quote!(&#decoded));
+            quote! {
+                #name => {
                     let mut #item = ::dynorm::Item::new();
-                    #(#key_self_puts)*
-                    __dynorm_table_key(&#item)
+                    #item.insert(::std::borrow::ToOwned::to_owned(#stored_name), value);
+                    let #decoded: #ty = (|| -> ::core::result::Result<#ty, ::dynorm::DecodeError> {
+                        let #decoded: #ty = #decode;
+                        ::core::result::Result::Ok(#decoded)
+                    })()
+                    .map_err(|e| ::dynorm::EncodeError::new(::std::string::ToString::to_string(&e)))?;
+                    #encode
                 }
+            }
+        })
+        .collect()
+}
+
+/// `to_entity_item`: the stored fields, the joins, every key and the entity type.
+fn to_entity_item(g: &Gen<'_>) -> TokenStream {
+    let item = &g.item;
+    let entity = &g.entity;
+    let puts = g.stored.iter().map(|f| {
+        let fi = f.ident;
+        let name = &f.stored;
+        let value = encode_field(f, quote!(&self.#fi));
+        quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #name, #value)?;)
+    });
+    let lookup_arms = lookup_arms(g);
+    let capacity = g.stored.len() + g.joins.len() + g.keys.len() + 1;
+    quote! {
+        fn to_entity_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+            // Fields, joins, keys and the entity type: sized once.
+            let mut #item = ::dynorm::Item::with_capacity(#capacity);
+            #(#puts)*
+            __dynorm_join(&mut #item)?;
+            let mut __dynorm_keys = ::dynorm::Item::with_capacity(__KEYS.len());
+            ::dynorm::entity::put_keys(&mut __dynorm_keys, __KEYS, __LAYOUT.name, |name| match name {
+                #(#lookup_arms)*
+                _ => ::core::option::Option::None,
+            })?;
+            #item.extend(__dynorm_keys);
+            if let ::core::option::Option::Some(a) = __LAYOUT.entity_attribute {
+                #item.insert(::std::borrow::ToOwned::to_owned(a), ::dynorm::AttributeValue::S(::std::borrow::ToOwned::to_owned(#entity)));
+            }
+            ::core::result::Result::Ok(#item)
+        }
+    }
+}
+
+/// Each field's initialiser when decoding: a skipped field its default, a stored one decoded.
+fn decodes(g: &Gen<'_>) -> Vec<TokenStream> {
+    let item = &g.item;
+    g.fields
+        .iter()
+        .map(|f| {
+            let fi = f.ident;
+            let ty = f.ty;
+            if f.kind == FieldKind::Skip {
+                let value = f.default.as_ref().map_or_else(
+                    || quote_spanned!(ty.span()=> ::core::default::Default::default()),
+                    |d| d.expr.clone(),
+                );
+                return quote!(#fi: #value,);
+            }
+            let value = decode_field(f, &g.item_ident, &quote!(&mut #item), quote!(__LAYOUT.name));
+            quote!(#fi: #value,)
+        })
+        .collect()
+}
+
+/// The fields the table keys read (through joins too), in order, each once.
+fn key_fields(g: &Gen<'_>) -> Vec<usize> {
+    let mut key_fields: Vec<usize> = Vec::new();
+    for k in g.keys.iter().filter(|k| k.index.is_none()) {
+        for i in k.fields.iter().flat_map(|p| g.placed_fields(p)) {
+            if !key_fields.contains(&i) {
+                key_fields.push(i);
+            }
+        }
+    }
+    key_fields
+}
+
+/// Puts of the key fields into the item, each read by `value` (given the field and its type).
+fn key_field_puts(
+    g: &Gen<'_>,
+    key_fields: &[usize],
+    value: impl Fn(&syn::Ident, &syn::Type) -> TokenStream,
+) -> Vec<TokenStream> {
+    let item = &g.item;
+    key_fields
+        .iter()
+        .map(|&i| {
+            let f = &g.fields[i];
+            let stored = &f.stored;
+            let value = encode_field(f, value(f.ident, f.ty));
+            quote!(::dynorm::__private::put(&mut #item, __LAYOUT.name, #stored, #value)?;)
+        })
+        .collect()
+}
+
+/// `impl Table`: the hooks, the definition from the layout, and the rest through `Entity`.
+fn table_impl(g: &Gen<'_>, hooks: [Option<usize>; 3]) -> TokenStream {
+    let ident = &g.input.ident;
+    let item = &g.item;
+    let table_hooks = crate::expand::hook_items(g.fields, hooks);
+    let key_self_puts = key_field_puts(g, &key_fields(g), |fi, _| quote!(&self.#fi));
+    quote! {
+        impl ::dynorm::Table for #ident {
+            #table_hooks
+
+            fn definition() -> &'static ::dynorm::TableDefinition {
+                static DEFINITION: ::dynorm::__private::OnceLock<::dynorm::TableDefinition> =
+                    ::dynorm::__private::OnceLock::new();
+                DEFINITION.get_or_init(|| __LAYOUT.definition())
             }
 
-            impl #ident {
-                #[doc = #key_doc]
-                #[allow(dead_code)]
-                #vis fn key(#(#params),*) -> ::dynorm::Key<Self> {
-                    let build = || -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
-                        let mut #item = ::dynorm::Item::new();
-                        #(#key_puts)*
-                        __dynorm_table_key(&#item)
-                    };
-                    ::dynorm::Key::from_result(build())
-                }
+            fn to_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+                <Self as ::dynorm::entity::Entity>::to_entity_item(self)
             }
-        };
+
+            fn from_item(item: ::dynorm::Item) -> ::core::result::Result<Self, ::dynorm::DecodeError> {
+                <Self as ::dynorm::entity::Entity>::from_entity_item(item)
+            }
+
+            fn stored_attributes() -> ::std::vec::Vec<&'static str> {
+                ::dynorm::entity::stored_attributes::<Self>()
+            }
+
+            fn complete_update(
+                key: &::dynorm::Item,
+                update: &::dynorm::expr::Update,
+            ) -> ::core::result::Result<::dynorm::expr::Update, ::dynorm::Error> {
+                ::dynorm::entity::complete_update::<Self>(key, update)
+            }
+
+            fn key_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+                let mut #item = ::dynorm::Item::new();
+                #(#key_self_puts)*
+                __dynorm_table_key(&#item)
+            }
+        }
+    }
+}
+
+/// The key builder: `Entity::key(..)` from the fields the table keys read.
+fn key_impl(g: &Gen<'_>) -> TokenStream {
+    let ident = &g.input.ident;
+    let vis = &g.input.vis;
+    let item = &g.item;
+    let key_fields = key_fields(g);
+    let params = key_fields.iter().map(|&i| {
+        let f = &g.fields[i];
+        let fi = f.ident;
+        let ty = f.ty;
+        quote!(#fi: impl ::core::convert::Into<#ty>)
+    });
+    let key_puts = key_field_puts(
+        g,
+        &key_fields,
+        |fi, ty| quote!(&::core::convert::Into::<#ty>::into(#fi)),
+    );
+    let key_doc = format!(
+        "The primary key of an `{}` from its key fields: {}.",
+        g.entity,
+        key_fields
+            .iter()
+            .map(|&i| format!("`{}`", g.fields[i].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    quote! {
+        impl #ident {
+            #[doc = #key_doc]
+            #[allow(dead_code)]
+            #vis fn key(#(#params),*) -> ::dynorm::Key<Self> {
+                let build = || -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
+                    let mut #item = ::dynorm::Item::new();
+                    #(#key_puts)*
+                    __dynorm_table_key(&#item)
+                };
+                ::dynorm::Key::from_result(build())
+            }
+        }
     }
 }
