@@ -141,6 +141,23 @@ fn value(id: usize, provider: &str, region: &Option<String>, version: u64) -> Pr
     }
 }
 
+/// The model after a batch wrote `provider` (and no region) to `ids`: each id once, however often
+/// it was given (the last write of a key wins), its version bumped.
+fn written_once(model: &mut BTreeMap<usize, State>, ids: &[usize], provider: &str) {
+    let mut distinct = ids.to_vec();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for id in distinct {
+        let version = model.get(&id).map_or(0, |s| s.version) + 1;
+        let state = State {
+            provider: provider.to_owned(),
+            region: None,
+            version,
+        };
+        model.insert(id, state);
+    }
+}
+
 /// Applies `op` to the engine and to the model; the engine's success must match the model's.
 async fn step(client: &Client, model: &mut BTreeMap<usize, State>, op: &Op) {
     let t = client.table::<Prop>();
@@ -233,39 +250,13 @@ async fn step(client: &Client, model: &mut BTreeMap<usize, State>, op: &Op) {
                 .collect();
             let outcome = t.batch_put(values).await.unwrap();
             assert!(outcome.is_complete(), "{op:?}: {outcome:?}");
-            let mut distinct = ids.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            for id in distinct {
-                let version = current(model, id) + 1;
-                model.insert(
-                    id,
-                    State {
-                        provider: provider.clone(),
-                        region: None,
-                        version,
-                    },
-                );
-            }
+            written_once(model, ids, provider);
         }
         Op::BatchUpsert { ids, provider } => {
             let values: Vec<Prop> = ids.iter().map(|id| value(*id, provider, &None, 0)).collect();
             let outcome = t.batch_upsert(values).await.unwrap();
             assert!(outcome.is_complete(), "{op:?}: {outcome:?}");
-            let mut distinct = ids.clone();
-            distinct.sort_unstable();
-            distinct.dedup();
-            for id in distinct {
-                let version = current(model, id) + 1;
-                model.insert(
-                    id,
-                    State {
-                        provider: provider.clone(),
-                        region: None,
-                        version,
-                    },
-                );
-            }
+            written_once(model, ids, provider);
         }
         Op::Delete { id } => {
             t.delete(Prop::key("acme", name(*id))).await.unwrap();
