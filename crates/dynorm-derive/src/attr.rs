@@ -312,7 +312,7 @@ fn number(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<u64>> {
     Ok(Sp::new(lit.base10_parse()?, lit.span()))
 }
 
-fn boolean(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<bool>> {
+pub(crate) fn boolean(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<bool>> {
     if !meta.input.peek(Token![=]) {
         return Ok(Sp::new(true, meta.path.span()));
     }

@@ -7,7 +7,7 @@ use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 
-use crate::attr::{each_option, name_list, once as set, option_name, skip_value, string as lit_string};
+use crate::attr::{boolean, each_option, name_list, once as set, option_name, skip_value, string as lit_string};
 use crate::check::{self, Field, FieldKind};
 use crate::expand::{decode_field, encode_field, typed_paths_of};
 use crate::util::{Errors, Sp, closest, doc_text, error, list, option_inner};
@@ -28,8 +28,9 @@ const JOIN: &str = "join";
 const ATTRIBUTE: &str = "attribute";
 const FIELDS: &str = "fields";
 const SEPARATOR: &str = "separator";
+const STORE_ALIASES: &str = "store_aliases";
 
-const STRUCT_OPTIONS: &[&str] = &[TABLE, ENTITY, PK, SK, INDEX, JOIN];
+const STRUCT_OPTIONS: &[&str] = &[TABLE, ENTITY, PK, SK, INDEX, JOIN, STORE_ALIASES];
 const INDEX_OPTIONS: &[&str] = &[NAME, PK, SK];
 const JOIN_OPTIONS: &[&str] = &[ATTRIBUTE, FIELDS, SEPARATOR];
 
@@ -41,6 +42,7 @@ struct Attrs {
     sk: Option<Sp<String>>,
     indexes: Vec<IndexAttr>,
     joins: Vec<JoinAttr>,
+    store_aliases: Option<Sp<bool>>,
 }
 
 /// `join(attribute = "..", fields(a, b), separator = "~")`.
@@ -103,6 +105,7 @@ fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
             ),
             INDEX => a.indexes.push(parse_index(meta, span, errors)?),
             JOIN => a.joins.push(parse_join(meta, span, errors)?),
+            STORE_ALIASES => set(&mut a.store_aliases, boolean(meta, name)?, name, span, errors),
             _ => {
                 errors.push(unknown(meta, "entity", STRUCT_OPTIONS));
                 skip_value(meta)?;
@@ -858,6 +861,7 @@ fn key_const(g: &Gen<'_>, k: &KeyModel) -> TokenStream {
             parts: &[#(#parts),*],
             fields: &[#(#field_names),*],
             sparse: #sparse,
+            form: __LAYOUT.form,
         }
     }
 }
@@ -995,7 +999,7 @@ fn join_items(g: &Gen<'_>) -> TokenStream {
             let mut #item = #item.clone();
             __dynorm_join(&mut #item)?;
             let mut __dynorm_key = ::dynorm::Item::new();
-            ::dynorm::entity::put_keys(&mut __dynorm_key, &__KEYS[..#table_keys], __LAYOUT.name, |name| match name {
+            ::dynorm::entity::put_keys(&mut __dynorm_key, &__KEYS[..#table_keys], &__LAYOUT, |name| match name {
                 #(#lookup_arms)*
                 _ => ::core::option::Option::None,
             })?;
@@ -1020,6 +1024,12 @@ fn entity_impl(g: &Gen<'_>) -> TokenStream {
     let mutate_arms = mutate_arms(g);
     let to_entity_item = to_entity_item(g);
     let decodes = decodes(g);
+    let store_aliases = g
+        .attrs
+        .store_aliases
+        .as_ref()
+        .filter(|s| !s.value)
+        .map(|_| quote!(const STORE_ALIASES: bool = false;));
     quote! {
         impl ::dynorm::entity::Entity for #ident {
             type Table = #table;
@@ -1027,6 +1037,7 @@ fn entity_impl(g: &Gen<'_>) -> TokenStream {
             const KEYS: &'static [::dynorm::entity::KeyTemplate] = __KEYS;
             const FIELDS: &'static [::dynorm::entity::FieldInfo] = &[#(#field_infos),*];
             const JOINED: &'static [::dynorm::entity::JoinedAttribute] = __JOINED;
+            #store_aliases
 
             fn mutate_stored(
                 field: &str,
@@ -1045,6 +1056,7 @@ fn entity_impl(g: &Gen<'_>) -> TokenStream {
                 ownership: ::dynorm::entity::Ownership,
             ) -> ::core::result::Result<Self, ::dynorm::DecodeError> {
                 ::dynorm::entity::check_entity_type(&#item, &__LAYOUT, #entity, ownership)?;
+                ::dynorm::entity::restore_fields::<Self>(&mut #item)?;
                 ::core::result::Result::Ok(Self { #(#decodes)* })
             }
         }
@@ -1099,7 +1111,7 @@ fn to_entity_item(g: &Gen<'_>) -> TokenStream {
             #(#puts)*
             __dynorm_join(&mut #item)?;
             let mut __dynorm_keys = ::dynorm::Item::with_capacity(__KEYS.len());
-            ::dynorm::entity::put_keys(&mut __dynorm_keys, __KEYS, __LAYOUT.name, |name| match name {
+            ::dynorm::entity::put_keys(&mut __dynorm_keys, __KEYS, &__LAYOUT, |name| match name {
                 #(#lookup_arms)*
                 _ => ::core::option::Option::None,
             })?;
@@ -1107,6 +1119,7 @@ fn to_entity_item(g: &Gen<'_>) -> TokenStream {
             if let ::core::option::Option::Some(a) = __LAYOUT.entity_attribute {
                 #item.insert(::std::borrow::ToOwned::to_owned(a), ::dynorm::AttributeValue::S(::std::borrow::ToOwned::to_owned(#entity)));
             }
+            ::dynorm::entity::finish_item::<Self>(&mut #item);
             ::core::result::Result::Ok(#item)
         }
     }
@@ -1173,6 +1186,7 @@ fn table_impl(g: &Gen<'_>, hooks: [Option<usize>; 3]) -> TokenStream {
     quote! {
         impl ::dynorm::Table for #ident {
             #table_hooks
+            const STORED_FORM: ::dynorm::StoredForm = __LAYOUT.form;
 
             fn definition() -> &'static ::dynorm::TableDefinition {
                 static DEFINITION: ::dynorm::__private::OnceLock<::dynorm::TableDefinition> =

@@ -15,6 +15,7 @@ pub mod engine;
 pub mod entity;
 mod error;
 pub mod expr;
+pub mod format;
 mod future;
 mod immutable;
 pub mod infra;
@@ -45,6 +46,7 @@ pub use definition::{
 pub use error::{
     CancellationReason, DecodeError, DecodeErrorKind, DefinitionErrors, EncodeError, Error, Result, TypeName,
 };
+pub use format::StoredForm;
 pub use future::BoxFuture;
 pub use retry::RetryPolicy;
 pub use table::{Key, Projection, Table};

@@ -138,6 +138,7 @@ impl Stamp {
         definition: &TableDefinition,
         attribute: &str,
         sample: Option<&AttributeValue>,
+        form: crate::format::StampForm,
     ) -> Result<AttributeValue> {
         let declared = definition.attribute(attribute).map(|a| a.attribute_type);
         let numeric = matches!(
@@ -147,7 +148,7 @@ impl Stamp {
         let encoded = if numeric {
             EpochSeconds(self.0).encode()
         } else {
-            self.0.encode()
+            Ok(Some(AttributeValue::S(form.text(self.0))))
         };
         encoded
             .map_err(|e| encode_error(&definition.name, e.at(&definition.name, attribute)))?
@@ -504,10 +505,10 @@ pub(crate) fn upsert<T: Table>(
     let managed = |a: &str| Some(a) == created || Some(a) == updated || Some(a) == version;
     let mut update = Update::new();
     if let Some(c) = created {
-        update = update.set_if_not_exists(c, Value::from(stamp.value(definition, c, item.get(c))?));
+        update = update.set_if_not_exists(c, Value::from(stamp.value(definition, c, item.get(c), T::STORED_FORM.stamps)?));
     }
     if let Some(u) = updated {
-        update = update.set(u, Value::from(stamp.value(definition, u, item.get(u))?));
+        update = update.set(u, Value::from(stamp.value(definition, u, item.get(u), T::STORED_FORM.stamps)?));
     }
     if let Some(v) = version {
         update = update.add(v, 1u64);
@@ -531,9 +532,11 @@ pub(crate) fn upsert<T: Table>(
             update.set(attribute, Value::from(value))
         };
     }
+    let remove_empty = T::STORED_FORM.upsert_none == crate::format::UpsertNone::Remove;
     for a in T::stored_attributes() {
         // Left out of the encoded item: empty in the value.
-        if !is_key(a) && !managed(a) && !present.contains(a) && !if_not_exists.contains(a) {
+        if remove_empty
+            && !is_key(a) && !managed(a) && !present.contains(a) && !if_not_exists.contains(a) {
             update = update.remove(a);
         }
     }
