@@ -319,6 +319,13 @@ fn fields<'a>(
         check_not_both_keys(&name, &a, errors);
         check_one_ttl_field(&name, &a, table_attrs, &mut ttl_field, errors);
         check_skipped_immutable(&name, &a, errors);
+        if let Some(part) = &a.storm {
+            errors.at(
+                part.span,
+                "`storm(..)` is an entity field option",
+                "single-table-orm's keys are composed by `#[derive(Entity)]` with `#[dynorm(storm)]`",
+            );
+        }
         fields.push(Field {
             ident,
             stored: naming.stored(a.rename.as_ref(), &name),

@@ -7,7 +7,9 @@ use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 
-use crate::attr::{boolean, each_option, name_list, once as set, option_name, skip_value, string as lit_string};
+use crate::attr::{
+    boolean, each_option, name_list, once as set, option_name, skip_value, string as lit_string,
+};
 use crate::check::{self, Field, FieldKind};
 use crate::expand::{decode_field, encode_field, typed_paths_of};
 use crate::util::{Errors, Sp, closest, doc_text, error, list, option_inner};
@@ -29,8 +31,10 @@ const ATTRIBUTE: &str = "attribute";
 const FIELDS: &str = "fields";
 const SEPARATOR: &str = "separator";
 const STORE_ALIASES: &str = "store_aliases";
+const STORM: &str = "storm";
+const SUFFIX: &str = "suffix";
 
-const STRUCT_OPTIONS: &[&str] = &[TABLE, ENTITY, PK, SK, INDEX, JOIN, STORE_ALIASES];
+const STRUCT_OPTIONS: &[&str] = &[TABLE, ENTITY, PK, SK, INDEX, JOIN, STORE_ALIASES, STORM];
 const INDEX_OPTIONS: &[&str] = &[NAME, PK, SK];
 const JOIN_OPTIONS: &[&str] = &[ATTRIBUTE, FIELDS, SEPARATOR];
 
@@ -43,6 +47,8 @@ struct Attrs {
     indexes: Vec<IndexAttr>,
     joins: Vec<JoinAttr>,
     store_aliases: Option<Sp<bool>>,
+    /// `storm` / `storm(suffix = "..")`: keys from single-table-orm's field flags.
+    storm: Option<Sp<Option<Sp<String>>>>,
 }
 
 /// `join(attribute = "..", fields(a, b), separator = "~")`.
@@ -106,6 +112,13 @@ fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
             INDEX => a.indexes.push(parse_index(meta, span, errors)?),
             JOIN => a.joins.push(parse_join(meta, span, errors)?),
             STORE_ALIASES => set(&mut a.store_aliases, boolean(meta, name)?, name, span, errors),
+            STORM => set(
+                &mut a.storm,
+                Sp::new(storm_suffix(meta, errors)?, span),
+                name,
+                span,
+                errors,
+            ),
             _ => {
                 errors.push(unknown(meta, "entity", STRUCT_OPTIONS));
                 skip_value(meta)?;
@@ -300,9 +313,10 @@ fn check_template(
 
 pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
-    let attrs = parse_attrs(input, &mut errors);
+    let mut attrs = parse_attrs(input, &mut errors);
     let named = named_fields(input, &mut errors);
     let (mut fields, field_attrs) = parse_fields(named, &mut errors);
+    storm_templates(&mut attrs, &input.ident, (&fields, &field_attrs), &mut errors);
     check_stored_names(&fields, &mut errors);
 
     // Joined attributes: templates may read them like fields.
@@ -329,6 +343,113 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
     };
 
     Ok(expand(input, table, &attrs, &fields, &joins, &keys, hooks))
+}
+
+/// `storm` or `storm(suffix = "Integrations")`: the suffix, if given.
+fn storm_suffix(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<Sp<String>>> {
+    let mut suffix = None;
+    if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| {
+            if option_name(&inner) == SUFFIX {
+                let v = lit_string(&inner, SUFFIX, "\"Integrations\"")?;
+                set(&mut suffix, v, SUFFIX, inner.path.span(), errors);
+            } else {
+                errors.push(unknown(&inner, "storm", &[SUFFIX]));
+                skip_value(&inner)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(suffix)
+}
+
+/// single-table-orm's keys from its field flags, as templates: `PK` joins each `storm(pk)`
+/// field's identifier and value, then the suffix (the struct's name unless given); `SK` the same
+/// over `storm(sk)` fields without the suffix; `GSI1PK` over `storm(gsi)` fields with the
+/// suffix. An identifier is the stored name's first letter upper-cased unless given.
+fn storm_templates(
+    a: &mut Attrs,
+    ident: &syn::Ident,
+    (fields, field_attrs): (&[Field<'_>], &[crate::attr::FieldAttrs]),
+    errors: &mut Errors,
+) {
+    let Some(storm) = &a.storm else {
+        for fa in field_attrs {
+            if let Some(part) = &fa.storm {
+                errors.at(
+                    part.span,
+                    "`storm(..)` fields need `#[dynorm(storm)]` on the struct",
+                    "add `#[dynorm(storm)]` (or `storm(suffix = \"..\")`) next to `table`",
+                );
+            }
+        }
+        return;
+    };
+    let span = storm.span;
+    if a.pk.is_some() || a.sk.is_some() || !a.indexes.is_empty() {
+        errors.at(
+            span,
+            "with `storm`, keys come from the fields' `storm(pk | sk | gsi)` flags",
+            "remove `pk`, `sk` and `index(..)` from the struct",
+        );
+        return;
+    }
+    let suffix = storm
+        .value
+        .as_ref()
+        .map_or_else(|| ident.unraw().to_string(), |s| s.value.clone());
+    let parts = |key: &str| -> Vec<String> {
+        fields
+            .iter()
+            .zip(field_attrs)
+            .filter_map(|(f, fa)| {
+                let part = fa
+                    .storm
+                    .as_ref()
+                    .filter(|p| p.key.as_ref().is_some_and(|k| k.value == key))?;
+                let identifier = part.identifier.as_ref().map_or_else(
+                    || {
+                        f.stored
+                            .chars()
+                            .next()
+                            .map(|c| c.to_uppercase().collect())
+                            .unwrap_or_default()
+                    },
+                    |i| i.value.clone(),
+                );
+                Some(format!("{}#{{{}}}", literal(&identifier), f.name))
+            })
+            .collect()
+    };
+    let with_suffix = |mut p: Vec<String>| {
+        p.push(literal(&suffix));
+        p.join("#")
+    };
+    let (pk, sk, gsi) = (parts("pk"), parts("sk"), parts("gsi"));
+    for (empty, key) in [(pk.is_empty(), "pk"), (sk.is_empty(), "sk")] {
+        if empty {
+            errors.at(
+                span,
+                format!("a single-table-orm entity needs a `storm({key})` field"),
+                format!("mark the fields of its {key} with `#[dynorm(storm({key}))]` (an empty key cannot be stored)"),
+            );
+        }
+    }
+    a.pk = Some(Sp::new(with_suffix(pk), span));
+    a.sk = Some(Sp::new(sk.join("#"), span));
+    if !gsi.is_empty() {
+        a.indexes.push(IndexAttr {
+            span,
+            name: Some(Sp::new("GSI1".to_owned(), span)),
+            pk: Some(Sp::new(with_suffix(gsi), span)),
+            sk: None,
+        });
+    }
+}
+
+/// Text written as a template literal (braces doubled).
+fn literal(text: &str) -> String {
+    text.replace('{', "{{").replace('}', "}}")
 }
 
 /// The named fields of the struct; reports any other shape, and generics.
@@ -1024,12 +1145,11 @@ fn entity_impl(g: &Gen<'_>) -> TokenStream {
     let mutate_arms = mutate_arms(g);
     let to_entity_item = to_entity_item(g);
     let decodes = decodes(g);
-    let store_aliases = g
-        .attrs
-        .store_aliases
-        .as_ref()
-        .filter(|s| !s.value)
-        .map(|_| quote!(const STORE_ALIASES: bool = false;));
+    let store_aliases = g.attrs.store_aliases.as_ref().filter(|s| !s.value).map(|_| {
+        quote!(
+            const STORE_ALIASES: bool = false;
+        )
+    });
     quote! {
         impl ::dynorm::entity::Entity for #ident {
             type Table = #table;

@@ -195,12 +195,17 @@ impl<'a, S: AsRef<str>> Plan<'a, S> {
                     });
                 }
                 Segment::Field { name, width } => match lookup(name.as_ref()) {
-                    Some(v) if v.is_empty() && let Some(separator) = self.drop_empty => {
+                    Some(v)
+                        if v.is_empty()
+                            && let Some(separator) = self.drop_empty =>
+                    {
                         skip_separator = drop_separator(&mut out, separator);
                     }
                     Some(v) => self.push_value(&mut out, name.as_ref(), *width, &v, &stops)?,
                     None if prefix_only => break,
-                    None if !missing.iter().any(|m| m == name.as_ref()) => missing.push(name.as_ref().to_owned()),
+                    None if !missing.iter().any(|m| m == name.as_ref()) => {
+                        missing.push(name.as_ref().to_owned())
+                    }
                     None => {}
                 },
             }

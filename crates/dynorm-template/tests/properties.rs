@@ -346,7 +346,10 @@ fn empty_values_dropped_as_single_table_orm_does() {
     assert_eq!(render("T#{t}#TenantIntegration", ""), "T#TenantIntegration");
     assert_eq!(render("I#{i}", ""), "I");
     assert_eq!(render("{i}#X", ""), "X");
-    assert_eq!(render("T#{t}#TenantIntegration", "a#b"), "T#a#b#TenantIntegration");
+    assert_eq!(
+        render("T#{t}#TenantIntegration", "a#b"),
+        "T#a#b#TenantIntegration"
+    );
     assert_eq!(render("T#{t}#U#{t}#M", ""), "T#U#M");
     // Without the rule the empty value stays.
     let t = Template::parse("I#{i}").unwrap();
@@ -366,9 +369,20 @@ fn verbatim_ambiguity_is_reported() {
     assert!(matches!(p.parse_key("U#x"), Err(TemplateError::Mismatch { .. })));
     // A trailing literal pins the split.
     let t = Template::parse("{a}~{b}").unwrap();
-    assert!(t.plan().with_escaping(Escaping::Verbatim).parse_key("p~q~x").is_err());
+    assert!(
+        t.plan()
+            .with_escaping(Escaping::Verbatim)
+            .parse_key("p~q~x")
+            .is_err()
+    );
     let t = Template::parse("{a}").unwrap();
-    assert_eq!(t.plan().with_escaping(Escaping::Verbatim).parse_key("p~q").unwrap()["a"], "p~q");
+    assert_eq!(
+        t.plan()
+            .with_escaping(Escaping::Verbatim)
+            .parse_key("p~q")
+            .unwrap()["a"],
+        "p~q"
+    );
 }
 
 #[test]

@@ -109,6 +109,26 @@ impl StoredForm {
     };
 }
 
+impl StoredForm {
+    /// The ready forms by name, as schema files and entity definitions write them.
+    pub const NAMED: [(&'static str, Self); 4] = [
+        ("dynorm", Self::DYNORM),
+        ("single_table_orm", Self::STORM),
+        ("dynamojo", Self::DYNAMOJO),
+        ("dynamo_query", Self::DYNAMO_QUERY),
+    ];
+
+    /// The ready form with this name.
+    pub fn named(name: &str) -> Option<Self> {
+        Self::NAMED.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    /// This form's name, if it is one of the ready forms.
+    pub fn name(&self) -> Option<&'static str> {
+        Self::NAMED.iter().find(|(_, f)| f == self).map(|(n, _)| *n)
+    }
+}
+
 impl Default for StoredForm {
     fn default() -> Self {
         Self::DYNORM

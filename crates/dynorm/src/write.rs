@@ -505,10 +505,16 @@ pub(crate) fn upsert<T: Table>(
     let managed = |a: &str| Some(a) == created || Some(a) == updated || Some(a) == version;
     let mut update = Update::new();
     if let Some(c) = created {
-        update = update.set_if_not_exists(c, Value::from(stamp.value(definition, c, item.get(c), T::STORED_FORM.stamps)?));
+        update = update.set_if_not_exists(
+            c,
+            Value::from(stamp.value(definition, c, item.get(c), T::STORED_FORM.stamps)?),
+        );
     }
     if let Some(u) = updated {
-        update = update.set(u, Value::from(stamp.value(definition, u, item.get(u), T::STORED_FORM.stamps)?));
+        update = update.set(
+            u,
+            Value::from(stamp.value(definition, u, item.get(u), T::STORED_FORM.stamps)?),
+        );
     }
     if let Some(v) = version {
         update = update.add(v, 1u64);
@@ -535,8 +541,7 @@ pub(crate) fn upsert<T: Table>(
     let remove_empty = T::STORED_FORM.upsert_none == crate::format::UpsertNone::Remove;
     for a in T::stored_attributes() {
         // Left out of the encoded item: empty in the value.
-        if remove_empty
-            && !is_key(a) && !managed(a) && !present.contains(a) && !if_not_exists.contains(a) {
+        if remove_empty && !is_key(a) && !managed(a) && !present.contains(a) && !if_not_exists.contains(a) {
             update = update.remove(a);
         }
     }

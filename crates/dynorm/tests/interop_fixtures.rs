@@ -28,7 +28,12 @@ fn fixture(library: &str, case: &str) -> Json {
 fn attribute(json: &Json) -> AttributeValue {
     let (kind, v) = json.as_object().unwrap().iter().next().unwrap();
     let strings = || -> Vec<String> {
-        let mut out: Vec<String> = v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect();
+        let mut out: Vec<String> = v
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect();
         out.sort();
         out
     };
@@ -37,7 +42,12 @@ fn attribute(json: &Json) -> AttributeValue {
         "N" => AttributeValue::N(v.as_str().unwrap().to_owned()),
         "BOOL" => AttributeValue::Bool(v.as_bool().unwrap()),
         "NULL" => AttributeValue::Null(true),
-        "B" => AttributeValue::B(base64::engine::general_purpose::STANDARD.decode(v.as_str().unwrap()).unwrap().into()),
+        "B" => AttributeValue::B(
+            base64::engine::general_purpose::STANDARD
+                .decode(v.as_str().unwrap())
+                .unwrap()
+                .into(),
+        ),
         "SS" => AttributeValue::Ss(strings()),
         "NS" => AttributeValue::Ns(strings()),
         "L" => AttributeValue::L(v.as_array().unwrap().iter().map(attribute).collect()),
@@ -47,7 +57,11 @@ fn attribute(json: &Json) -> AttributeValue {
 }
 
 fn item(json: &Json) -> Item {
-    json.as_object().unwrap().iter().map(|(k, v)| (k.clone(), attribute(v))).collect()
+    json.as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), attribute(v)))
+        .collect()
 }
 
 /// Sets sorted, so two items compare by content (DynamoDB keeps no set order).
@@ -82,7 +96,12 @@ where
     let value: E = serde_json::from_value(case["input"].clone()).unwrap();
     let expected = stored(case);
     let written = value.to_entity_item().unwrap();
-    assert_eq!(normalised(written), normalised(expected.clone()), "writing {}", case["case"]);
+    assert_eq!(
+        normalised(written),
+        normalised(expected.clone()),
+        "writing {}",
+        case["case"]
+    );
     let read = E::from_item_checked(expected, dynorm::entity::Ownership::Ignore).unwrap();
     assert_eq!(read, value, "reading {}", case["case"]);
 }
@@ -142,7 +161,10 @@ fn storm_keys_are_not_read_back_when_ambiguous() {
     // says so instead of guessing (the fields themselves are stored, so items still read).
     let case = fixture("single-table-orm", "tenant_integration_hash_in_values");
     let pk = TenantIntegration::KEYS[0].plan();
-    assert_eq!(pk.parse_key("T#a#b#TenantIntegration").unwrap()["tenant_name"], "a#b");
+    assert_eq!(
+        pk.parse_key("T#a#b#TenantIntegration").unwrap()["tenant_name"],
+        "a#b"
+    );
     let sk = TenantIntegration::KEYS[1].plan();
     assert_eq!(sk.parse_key("I#c#d").unwrap()["integration_id"], "c#d");
     let two = dynorm::entity::Template::parse("T#{a}#{b}").unwrap();
@@ -151,7 +173,10 @@ fn storm_keys_are_not_read_back_when_ambiguous() {
         plan.parse_key("T#x#y#z"),
         Err(dynorm::entity::TemplateError::Ambiguous { .. })
     ));
-    assert_eq!(stored(&case)["PK"], AttributeValue::S("T#a#b#TenantIntegration".into()));
+    assert_eq!(
+        stored(&case)["PK"],
+        AttributeValue::S("T#a#b#TenantIntegration".into())
+    );
 }
 
 // ---- dynamojo ----
@@ -257,4 +282,48 @@ fn dynamo_query_upserted_item_both_ways() {
     // The stamps are written back in dynamo_query's naive form, microseconds and all.
     let written = read.to_entity_item().unwrap();
     assert_eq!(normalised(written), normalised(expected));
+}
+
+// ---- single-table-orm keys from field flags ----
+
+/// STORM's own `TestModel`: two pk fields, two sk fields, two gsi fields, suffix the name.
+#[derive(dynorm::Entity, Deserialize, Debug, PartialEq)]
+#[dynorm(table = storm::Table, storm)]
+struct TestModel {
+    #[dynorm(storm(pk))]
+    a_pk: String,
+    #[dynorm(storm(pk))]
+    b_pk: String,
+    #[dynorm(storm(sk))]
+    c_sk: String,
+    #[dynorm(storm(sk))]
+    d_sk: String,
+    #[dynorm(storm(gsi))]
+    e_gsi: String,
+    #[dynorm(storm(gsi))]
+    f_gsi: String,
+    another_attribute: String,
+}
+
+/// `identifier=` and `Meta.suffix`.
+#[derive(dynorm::Entity, Deserialize, Debug, PartialEq)]
+#[dynorm(table = storm::Table, storm(suffix = "USER"))]
+struct User {
+    #[dynorm(storm(pk))]
+    user_id: String,
+    #[dynorm(storm(sk, identifier = "EMAIL"))]
+    email: String,
+    #[dynorm(storm(gsi, identifier = "ORG"))]
+    org: String,
+}
+
+#[test]
+fn storm_keys_from_field_flags() {
+    let case = fixture("single-table-orm", "keys_from_flags");
+    let cases = &case["cases"];
+    both_ways::<TestModel>(&cases["TestModel"]);
+    same_keys::<TestModel>(&cases["TestModel"]);
+    both_ways::<User>(&cases["User"]);
+    same_keys::<User>(&cases["User"]);
+    assert_eq!(TestModel::KEYS[0].template, "A#{a_pk}#B#{b_pk}#TestModel");
 }

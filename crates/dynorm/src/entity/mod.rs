@@ -77,12 +77,12 @@
 use std::collections::BTreeSet;
 
 use crate::Item;
-use crate::format::{SparseKeys, StoredForm};
 use crate::definition::{
     AttributeDefinition, AttributeType, GlobalSecondaryIndex, LocalSecondaryIndex, Projection,
     TableDefinition,
 };
 use crate::error::{DecodeError, EncodeError};
+use crate::format::{SparseKeys, StoredForm};
 
 pub mod backfill;
 pub mod collection;
@@ -96,9 +96,9 @@ pub mod template;
 pub use collection::{Collection, CollectionItems, EnumCollection, EnumItems};
 pub use context::TableContext;
 pub use model::{EntityDefinition, EntityField, EntityJoin, EntityKey, EntityProblems};
+pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem, complete_update, stored_attributes};
 #[doc(hidden)]
 pub use stored::{finish_item, restore_fields};
-pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem, complete_update, stored_attributes};
 pub use template::{Segment, Template, TemplateError, TemplatePart, TemplatePlan};
 
 /// The default name of the attribute holding an item's entity type.

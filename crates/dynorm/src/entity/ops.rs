@@ -377,11 +377,16 @@ fn plan_changes<E: Entity>(
 ) -> Result<Plan, EntityError> {
     let mut planner = Planner::<E>::new(key, known, changes, read)?;
     let mut update = Update::new();
+    // Forms that store `None` as NULL (single-table-orm, dynamojo) write NULL, never remove.
+    let null = E::layout().form.none == crate::format::NoneForm::Null;
     for (field, change) in changes {
-        let stored = stored_field::<E>(field)?.stored;
+        let info = stored_field::<E>(field)?;
         update = match change {
-            Change::Set(value) => update.set(stored, Value::from(value.clone())),
-            Change::Remove => update.remove(stored),
+            Change::Set(value) => update.set(info.stored, Value::from(value.clone())),
+            Change::Remove if null && info.optional => {
+                update.set(info.stored, Value::from(AttributeValue::Null(true)))
+            }
+            Change::Remove => update.remove(info.stored),
         };
     }
     // Joined attributes reading a changed field, rebuilt first: keys may read them.
@@ -515,9 +520,14 @@ impl<'a, E: Entity> Planner<'a, E> {
                 indexes.push(i);
             }
         }
+        let each_key = E::layout().form.sparse_keys == crate::format::SparseKeys::EachKey;
         for index in indexes {
             let keys: Vec<&'static KeyTemplate> = E::KEYS.iter().filter(|k| k.index == Some(index)).collect();
             let sparse = keys.iter().any(|k| k.sparse);
+            if sparse && each_key {
+                self.rebuild_each_key(index, &affected)?;
+                continue;
+            }
             let targets: Vec<&'static KeyTemplate> = if sparse {
                 keys.clone()
             } else {
@@ -545,6 +555,23 @@ impl<'a, E: Entity> Planner<'a, E> {
                 continue;
             }
             for k in targets {
+                self.rebuild_key(index, k)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// In a form that drops index keys one by one (dynamojo's): each affected key of the index
+    /// is rebuilt, or removed alone when a field it reads was removed.
+    fn rebuild_each_key(
+        &mut self,
+        index: &'static str,
+        affected: &[&'static KeyTemplate],
+    ) -> Result<(), EntityError> {
+        for k in affected.iter().copied().filter(|k| k.index == Some(index)) {
+            if k.fields.iter().any(|f| self.removed.contains(f)) {
+                self.derived = std::mem::take(&mut self.derived).remove(k.attribute);
+            } else {
                 self.rebuild_key(index, k)?;
             }
         }

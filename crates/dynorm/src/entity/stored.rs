@@ -22,7 +22,10 @@ pub fn finish_item<E: Entity + Table>(item: &mut Item) {
         }
     }
     if form.stamps == StampForm::NaiveMicros {
-        for attribute in [E::CREATED_AT_ATTRIBUTE, E::UPDATED_AT_ATTRIBUTE].into_iter().flatten() {
+        for attribute in [E::CREATED_AT_ATTRIBUTE, E::UPDATED_AT_ATTRIBUTE]
+            .into_iter()
+            .flatten()
+        {
             restamp(item, attribute, form.stamps);
         }
     }
@@ -70,9 +73,9 @@ pub fn restore_fields<E: Entity>(item: &mut Item) -> Result<(), DecodeError> {
         if item.contains_key(field.stored) {
             continue;
         }
-        if let Some(value) = value_from_keys::<E>(item, field.name).map_err(|(attribute, e)| {
-            DecodeError::custom(e.to_string()).at(layout.name, attribute)
-        })? {
+        if let Some(value) = value_from_keys::<E>(item, field.name)
+            .map_err(|(attribute, e)| DecodeError::custom(e.to_string()).at(layout.name, attribute))?
+        {
             item.insert(field.stored.to_owned(), value);
         }
     }
