@@ -930,17 +930,18 @@ impl<T: Table> TableClient<T> {
         }
     }
 
-    /// Writes these values, keeping what must survive from the items already stored (as
-    /// dynamo_query's batch upsert does): reads the stored items with a batch get, keeps their
-    /// [`Table::CREATED_AT_ATTRIBUTE`], their [`Table::IMMUTABLE_ATTRIBUTES`] and the attributes
-    /// named with
-    /// [`BatchUpsert::keep_existing`], stamps the creation time on new items and
-    /// [`Table::UPDATED_AT_ATTRIBUTE`] on all (epoch seconds if the value encodes as a number,
-    /// ISO 8601 otherwise), then writes them with a batch put.
+    /// Upserts these values (as dynamo_query's `batch_upsert_records` merges each new record into
+    /// the stored one): one [`upsert`](TableClient::upsert) per item (an UpdateItem, sent
+    /// concurrently, retried when throttled), so each item keeps its stored
+    /// [`Table::CREATED_AT_ATTRIBUTE`], its [`Table::IMMUTABLE_ATTRIBUTES`], the attributes named
+    /// with [`BatchUpsert::keep_existing`] and every attribute the value does not name. Every item
+    /// gets the same stamp (one clock reading): a new item's created and updated stamps are equal.
+    /// Attributes the value leaves `None` are removed in dynorm's form and left alone in
+    /// dynamo_query's ([`StoredForm::upsert_none`](crate::StoredForm::upsert_none)). A versioned
+    /// type's version is bumped on each item.
     ///
-    /// The read and the write are separate requests: a write by someone else in between is
-    /// overwritten. Items whose stored version could not be read within the retry bound are not
-    /// written and come back in [`BatchWriteOutcome::unprocessed`].
+    /// Items that stay throttled beyond the retry bound come back in
+    /// [`BatchWriteOutcome::unprocessed`]; version conflicts in [`BatchWriteOutcome::conflicts`].
     pub fn batch_upsert<I>(&self, items: I) -> BatchUpsert<T>
     where
         I: IntoIterator,

@@ -327,3 +327,79 @@ fn storm_keys_from_field_flags() {
     same_keys::<User>(&cases["User"]);
     assert_eq!(TestModel::KEYS[0].template, "A#{a_pk}#B#{b_pk}#TestModel");
 }
+
+fn naive_stamp(item: &Item, attribute: &str) -> String {
+    let Some(AttributeValue::S(text)) = item.get(attribute) else {
+        panic!("{attribute} missing in {item:?}");
+    };
+    // dynamo_query's `dt_pattern`: Python's naive isoformat, microseconds only when not zero.
+    let (date, time) = text.split_once('T').unwrap();
+    assert_eq!(date.len(), 10, "{text}");
+    assert!(time.len() == 8 || (time.len() == 15 && &time[8..9] == "."), "{text}");
+    assert!(!text.ends_with('Z') && !text.contains('+'), "{text}");
+    text.clone()
+}
+
+/// dynamo_query's `upsert_record` / `batch_upsert_records` semantics, in its form: `None` leaves
+/// the stored attribute alone, `dt_created` is kept, a new item's stamps are one string.
+#[cfg(feature = "embedded")]
+#[tokio::test]
+async fn dynamo_query_upserts_keep_what_none_leaves() {
+    use dynorm::Table as _;
+    let client = dynorm::testing::database(&[UserRecord::definition()]).await.unwrap();
+    let users = client.table::<UserRecord>();
+    let raw = |email: &str| {
+        let client = client.clone();
+        let email = email.to_owned();
+        async move {
+            let key = UserRecord::key("p1", email).into_item().unwrap();
+            let got = client
+                .sdk()
+                .get_item()
+                .table_name(&UserRecord::definition().name)
+                .set_key(Some(key.into_iter().collect()))
+                .send()
+                .await
+                .unwrap();
+            got.item.unwrap().into_iter().collect::<Item>()
+        }
+    };
+    let ada = |name: &str, age: Option<i64>, nickname: Option<&str>| UserRecord {
+        project_id: "p1".into(),
+        email: "ada@example.com".into(),
+        name: name.into(),
+        age,
+        nickname: nickname.map(str::to_owned),
+        dt_created: None,
+        dt_modified: None,
+    };
+    users.upsert(&ada("Ada", Some(36), Some("countess"))).await.unwrap();
+    let first = raw("ada@example.com").await;
+    let created = naive_stamp(&first, "dt_created");
+    assert_eq!(created, naive_stamp(&first, "dt_modified"));
+
+    users.upsert(&ada("Ada B", None, None)).await.unwrap();
+    let second = raw("ada@example.com").await;
+    assert_eq!(second["age"], AttributeValue::N("36".into()), "None leaves age alone");
+    assert_eq!(second["nickname"], AttributeValue::S("countess".into()));
+    assert_eq!(naive_stamp(&second, "dt_created"), created);
+    assert!(naive_stamp(&second, "dt_modified") >= created);
+
+    users.upsert(&ada("Ada C", Some(99), None)).set_if_not_exists(["age"]).await.unwrap();
+    assert_eq!(raw("ada@example.com").await["age"], AttributeValue::N("36".into()));
+
+    let grace = UserRecord {
+        email: "grace@example.com".into(),
+        name: "Grace".into(),
+        age: Some(85),
+        ..ada("", None, None)
+    };
+    let outcome = users.batch_upsert([ada("Ada D", None, None), grace]).await.unwrap();
+    assert_eq!(outcome.written, 2);
+    let (a, g) = (raw("ada@example.com").await, raw("grace@example.com").await);
+    assert_eq!(a["name"], AttributeValue::S("Ada D".into()));
+    assert_eq!(a["age"], AttributeValue::N("36".into()));
+    assert_eq!(naive_stamp(&a, "dt_created"), created);
+    assert_eq!(naive_stamp(&g, "dt_created"), naive_stamp(&g, "dt_modified"));
+    assert_eq!(naive_stamp(&a, "dt_modified"), naive_stamp(&g, "dt_modified"), "one stamp per batch");
+}
