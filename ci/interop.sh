@@ -17,11 +17,23 @@ cd "$(dirname "$0")/.."
 
 target="${CARGO_TARGET_DIR:-target}"
 venv="$target/interop-venv"
-python="${PYTHON:-python3}"
+# dynamojo 1.7 needs Python >= 3.12: $PYTHON, else python3.12 (PATH or pyenv), else python3.
+pick_python() {
+    if [ -n "${PYTHON:-}" ]; then echo "$PYTHON"; return; fi
+    for candidate in python3.12 "$HOME"/.pyenv/versions/3.12*/bin/python3.12 python3; do
+        if command -v "$candidate" >/dev/null 2>&1 && PYENV_VERSION=3.12.1 "$candidate" -c \
+            'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null; then
+            echo "$candidate"; return
+        fi
+    done
+    echo "no Python >= 3.12 found (set PYTHON=/path/to/python3.12)" >&2
+    exit 1
+}
+python=$(pick_python)
 
 if [ ! -x "$venv/bin/python" ] || ! cmp -s interop/requirements.txt "$venv/requirements.txt"; then
-    echo "== installing interop/requirements.txt into $venv"
-    "$python" -m venv "$venv"
+    echo "== installing interop/requirements.txt into $venv ($python)"
+    PYENV_VERSION=3.12.1 "$python" -m venv --clear "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check -r interop/requirements.txt
     cp interop/requirements.txt "$venv/requirements.txt"
 fi

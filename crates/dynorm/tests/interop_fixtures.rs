@@ -328,6 +328,20 @@ fn storm_keys_from_field_flags() {
     assert_eq!(TestModel::KEYS[0].template, "A#{a_pk}#B#{b_pk}#TestModel");
 }
 
+/// The item stored under `key`, as DynamoDB holds it.
+#[cfg(feature = "embedded")]
+async fn raw_item<T: dynorm::Table>(client: &dynorm::Client, key: dynorm::Key<T>) -> Item {
+    let got = client
+        .sdk()
+        .get_item()
+        .table_name(&T::definition().name)
+        .set_key(Some(key.into_item().unwrap().into_iter().collect()))
+        .send()
+        .await
+        .unwrap();
+    got.item.unwrap().into_iter().collect()
+}
+
 fn naive_stamp(item: &Item, attribute: &str) -> String {
     let Some(AttributeValue::S(text)) = item.get(attribute) else {
         panic!("{attribute} missing in {item:?}");
@@ -335,7 +349,10 @@ fn naive_stamp(item: &Item, attribute: &str) -> String {
     // dynamo_query's `dt_pattern`: Python's naive isoformat, microseconds only when not zero.
     let (date, time) = text.split_once('T').unwrap();
     assert_eq!(date.len(), 10, "{text}");
-    assert!(time.len() == 8 || (time.len() == 15 && &time[8..9] == "."), "{text}");
+    assert!(
+        time.len() == 8 || (time.len() == 15 && &time[8..9] == "."),
+        "{text}"
+    );
     assert!(!text.ends_with('Z') && !text.contains('+'), "{text}");
     text.clone()
 }
@@ -346,24 +363,11 @@ fn naive_stamp(item: &Item, attribute: &str) -> String {
 #[tokio::test]
 async fn dynamo_query_upserts_keep_what_none_leaves() {
     use dynorm::Table as _;
-    let client = dynorm::testing::database(&[UserRecord::definition()]).await.unwrap();
+    let client = dynorm::testing::database(&[UserRecord::definition()])
+        .await
+        .unwrap();
     let users = client.table::<UserRecord>();
-    let raw = |email: &str| {
-        let client = client.clone();
-        let email = email.to_owned();
-        async move {
-            let key = UserRecord::key("p1", email).into_item().unwrap();
-            let got = client
-                .sdk()
-                .get_item()
-                .table_name(&UserRecord::definition().name)
-                .set_key(Some(key.into_iter().collect()))
-                .send()
-                .await
-                .unwrap();
-            got.item.unwrap().into_iter().collect::<Item>()
-        }
-    };
+    let raw = |email: &str| raw_item(&client, UserRecord::key("p1", email));
     let ada = |name: &str, age: Option<i64>, nickname: Option<&str>| UserRecord {
         project_id: "p1".into(),
         email: "ada@example.com".into(),
@@ -373,20 +377,34 @@ async fn dynamo_query_upserts_keep_what_none_leaves() {
         dt_created: None,
         dt_modified: None,
     };
-    users.upsert(&ada("Ada", Some(36), Some("countess"))).await.unwrap();
+    users
+        .upsert(&ada("Ada", Some(36), Some("countess")))
+        .await
+        .unwrap();
     let first = raw("ada@example.com").await;
     let created = naive_stamp(&first, "dt_created");
     assert_eq!(created, naive_stamp(&first, "dt_modified"));
 
     users.upsert(&ada("Ada B", None, None)).await.unwrap();
     let second = raw("ada@example.com").await;
-    assert_eq!(second["age"], AttributeValue::N("36".into()), "None leaves age alone");
+    assert_eq!(
+        second["age"],
+        AttributeValue::N("36".into()),
+        "None leaves age alone"
+    );
     assert_eq!(second["nickname"], AttributeValue::S("countess".into()));
     assert_eq!(naive_stamp(&second, "dt_created"), created);
     assert!(naive_stamp(&second, "dt_modified") >= created);
 
-    users.upsert(&ada("Ada C", Some(99), None)).set_if_not_exists(["age"]).await.unwrap();
-    assert_eq!(raw("ada@example.com").await["age"], AttributeValue::N("36".into()));
+    users
+        .upsert(&ada("Ada C", Some(99), None))
+        .set_if_not_exists(["age"])
+        .await
+        .unwrap();
+    assert_eq!(
+        raw("ada@example.com").await["age"],
+        AttributeValue::N("36".into())
+    );
 
     let grace = UserRecord {
         email: "grace@example.com".into(),
@@ -394,12 +412,67 @@ async fn dynamo_query_upserts_keep_what_none_leaves() {
         age: Some(85),
         ..ada("", None, None)
     };
-    let outcome = users.batch_upsert([ada("Ada D", None, None), grace]).await.unwrap();
+    let outcome = users
+        .batch_upsert([ada("Ada D", None, None), grace])
+        .await
+        .unwrap();
     assert_eq!(outcome.written, 2);
     let (a, g) = (raw("ada@example.com").await, raw("grace@example.com").await);
     assert_eq!(a["name"], AttributeValue::S("Ada D".into()));
     assert_eq!(a["age"], AttributeValue::N("36".into()));
     assert_eq!(naive_stamp(&a, "dt_created"), created);
     assert_eq!(naive_stamp(&g, "dt_created"), naive_stamp(&g, "dt_modified"));
-    assert_eq!(naive_stamp(&a, "dt_modified"), naive_stamp(&g, "dt_modified"), "one stamp per batch");
+    assert_eq!(
+        naive_stamp(&a, "dt_modified"),
+        naive_stamp(&g, "dt_modified"),
+        "one stamp per batch"
+    );
+}
+
+/// dynamojo's own update sequence (`incident_update_semantics`), replayed with entity updates:
+/// after each step the stored item is the one dynamojo left (NULL for `None`, a null index key
+/// dropped alone, joined attributes and the keys reading them rebuilt).
+#[cfg(feature = "embedded")]
+#[tokio::test]
+async fn dynamojo_updates_leave_the_items_dynamojo_leaves() {
+    use dynorm::Table as _;
+    let case = fixture("dynamojo", "incident_update_semantics");
+    let after = |step: usize| normalised(item(&case["steps"][step]["items_after"][0]));
+    let client = dynorm::testing::database(&[Incident::definition()])
+        .await
+        .unwrap();
+    let incidents = client.table::<Incident>();
+    let input: Incident =
+        serde_json::from_value(fixture("dynamojo", "incident_ordinary")["input"].clone()).unwrap();
+    incidents.put(&input).await.unwrap();
+    let key = || Incident::key("acct-1", "inc-1");
+    assert_eq!(normalised(raw_item(&client, key()).await), after(0));
+
+    incidents
+        .entity_update(key())
+        .set("status", "CLOSED")
+        .read_first()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(normalised(raw_item(&client, key()).await), after(2));
+
+    incidents
+        .entity_update(key())
+        .set("owner", None::<String>)
+        .set("email", None::<String>)
+        .read_first()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(normalised(raw_item(&client, key()).await), after(3));
+
+    incidents
+        .entity_update(key())
+        .set("owner", "bob")
+        .read_first()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(normalised(raw_item(&client, key()).await), after(4));
 }
