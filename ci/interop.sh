@@ -5,8 +5,11 @@
 #   1. the committed fixtures are current: interop/capture.py --check (moto in process);
 #   2. the read-back script passes against moto's server: interop/read_back.py --self-test;
 #   3. with DYNORM_SERVE=1: the same capture against a fresh `dynorm serve` matches the fixtures
-#      (expected differences are listed in interop/README.md, so this step only reports), and the
-#      read-back passes against it with the libraries writing and with the fixture items put raw.
+#      (expected differences are listed in interop/README.md, so this step only reports), the
+#      read-back passes against it with the libraries writing and with the fixture items put raw,
+#      and dynorm's own models go both ways with the libraries (dynorm writes and each library
+#      reads the bytes and through its API; the library writes and dynorm reads):
+#      crates/dynorm/tests/interop_fixtures.rs, `live_both_ways_with_the_python_libraries`.
 #
 #   bash ci/interop.sh
 #   DYNORM_SERVE=1 bash ci/interop.sh
@@ -70,6 +73,12 @@ if [ -n "${DYNORM_SERVE:-}" ]; then
     status=0
     "$venv/bin/python" interop/read_back.py --endpoint "http://127.0.0.1:$port" --create-tables --write library || status=1
     "$venv/bin/python" interop/read_back.py --endpoint "http://127.0.0.1:$port" --write raw || status=1
+
+    echo "== dynorm and the libraries both ways: dynorm writes, the library reads; the library writes, dynorm reads"
+    AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port" AWS_REGION=us-east-1 \
+        AWS_ACCESS_KEY_ID=interop AWS_SECRET_ACCESS_KEY=interop \
+        DYNORM_INTEROP_PYTHON="$PWD/$venv/bin/python" \
+        cargo test -q -p dynorm --test interop_fixtures -- --ignored live_both_ways || status=1
     kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
     exit "$status"
 fi

@@ -476,3 +476,93 @@ async fn dynamojo_updates_leave_the_items_dynamojo_leaves() {
         .unwrap();
     assert_eq!(normalised(raw_item(&client, key()).await), after(4));
 }
+
+// ---- live, both ways, against a DynamoDB endpoint with the real libraries ----
+
+/// One fixture case checked live: dynorm writes the value, the Python library reads it back
+/// (raw bytes and its own read API, `interop/read_back.py --case`); then the library writes it
+/// and dynorm reads it back into the same value.
+#[cfg(feature = "embedded")]
+async fn live_case<E>(client: &dynorm::Client, table: &str, case: &str, stored: Item)
+where
+    E: dynorm::entity::Entity + dynorm::Table + PartialEq + std::fmt::Debug + Send + 'static,
+{
+    let value = E::from_item_checked(stored, dynorm::entity::Ownership::Ignore).unwrap();
+    let tables = client.table_named::<E>(table);
+    tables.delete(value.key_of()).await.unwrap();
+    tables.put(&value).await.unwrap_or_else(|e| panic!("{case}: {e}"));
+    read_back(case, &[]);
+    tables.delete(value.key_of()).await.unwrap();
+    read_back(case, &["--write", "library", "--no-check"]);
+    let read = tables
+        .get(value.key_of())
+        .await
+        .unwrap_or_else(|e| panic!("{case}: {e}"));
+    assert_eq!(
+        read.as_ref(),
+        Some(&value),
+        "{case}: dynorm reading what the library wrote"
+    );
+}
+
+/// Runs `interop/read_back.py` for one case against the endpoint; fails the test if it fails.
+fn read_back(case: &str, extra: &[&str]) {
+    let python = std::env::var("DYNORM_INTEROP_PYTHON").unwrap();
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop/read_back.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args(["--endpoint", &endpoint, "--case", case])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "read_back.py --case {case} {extra:?}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `ci/interop.sh` runs this against `dynorm serve` (tables created by the Python side) with
+/// `AWS_ENDPOINT_URL_DYNAMODB` and `DYNORM_INTEROP_PYTHON` (the venv with the three libraries).
+#[cfg(feature = "embedded")]
+#[tokio::test]
+#[ignore = "needs a DynamoDB endpoint and the Python libraries: bash ci/interop.sh runs it"]
+async fn live_both_ways_with_the_python_libraries() {
+    let client = dynorm::Client::from_env().await;
+    let storm_case = |name: &str| stored(&fixture("single-table-orm", name));
+    for name in [
+        "tenant_integration_ordinary",
+        "tenant_integration_hash_in_values",
+        "tenant_integration_empty_strings",
+        "tenant_integration_none_optional",
+    ] {
+        live_case::<TenantIntegration>(&client, "storm-table", name, storm_case(name)).await;
+    }
+    let flags = fixture("single-table-orm", "keys_from_flags");
+    let flag_item = |model: &str| item(&flags["cases"][model]["items"][0]);
+    live_case::<TestModel>(
+        &client,
+        "storm-table",
+        "keys_from_flags/TestModel",
+        flag_item("TestModel"),
+    )
+    .await;
+    live_case::<User>(&client, "storm-table", "keys_from_flags/User", flag_item("User")).await;
+    for name in [
+        "incident_ordinary",
+        "incident_tilde_in_values",
+        "incident_none_fields",
+    ] {
+        live_case::<Incident>(&client, "test-dynamojo", name, stored(&fixture("dynamojo", name))).await;
+    }
+    let alarm = stored(&fixture("dynamojo", "alarm_store_aliases_false"));
+    live_case::<Alarm>(&client, "test-dynamojo", "alarm_store_aliases_false", alarm).await;
+    let camel = stored(&fixture("dynamojo", "camel_case_types"));
+    live_case::<UserProfile>(&client, "test-dynamojo", "camel_case_types", camel).await;
+    let upserted = fixture("dynamo_query", "upsert_record");
+    let steps = upserted["steps"].as_array().unwrap();
+    let last = item(&steps.last().unwrap()["items_after"][0]);
+    live_case::<UserRecord>(&client, "dq-table", "upsert_record/user_ada@example.com", last).await;
+}

@@ -344,7 +344,7 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
                     .iter()
                     .filter(|k| k.index.is_none())
                     .all(|k| match item.get(k.attribute) {
-                        Some(AttributeValue::S(text)) => k.plan().parse_key(text).is_ok(),
+                        Some(AttributeValue::S(text)) => k.plan().matches(text),
                         _ => false,
                     })
             })
