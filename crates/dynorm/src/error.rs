@@ -210,7 +210,9 @@ pub enum Error {
         message: String,
     },
 
-    /// No item has this key (from the `get_or_fail` operations; a plain get returns `None`).
+    /// No item has this key: from the `get_or_fail` operations (a plain get returns `None`), and
+    /// from writes that need the item to exist (`must_exist()`, `entity_update`), like
+    /// single-table-orm's `ObjectDoesNotExist`.
     #[error("no item with key {key} in table `{table}`")]
     NotFound {
         /// The table read.

@@ -285,6 +285,7 @@ impl<E: Entity + Table> TableClient<E> {
             index: IndexChoice::Auto,
             ownership: Ownership::Check,
             descending: false,
+            consistent_read: false,
             page_size: None,
             limit: None,
             start: None,
@@ -861,6 +862,7 @@ pub struct EntityQuery<E> {
     index: IndexChoice,
     ownership: Ownership,
     descending: bool,
+    consistent_read: bool,
     page_size: Option<u32>,
     limit: Option<usize>,
     start: Option<crate::query::Cursor>,
@@ -1067,9 +1069,17 @@ where
     }
 
     /// Returns at most this many entities in all (single-table-orm's `.limit(n)`): reading
-    /// stops once they are found.
+    /// stops once they are found, on [`all`](Self::all) and [`page`](Self::page) alike.
     pub fn limit(mut self, items: usize) -> Self {
         self.limit = Some(items);
+        self
+    }
+
+    /// Reads with strong consistency (single-table-orm's `.consistent()`); refused with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) when the query reads a global
+    /// secondary index, as DynamoDB does.
+    pub fn consistent_read(mut self) -> Self {
+        self.consistent_read = true;
         self
     }
 
@@ -1320,21 +1330,20 @@ where
         if let Some(attribute) = E::layout().entity_attribute.filter(|_| filtered) {
             read = read.filter(expr::attr(attribute).eq(E::ENTITY_TYPE));
         }
-        let filtered = filtered || self.filter.is_some() || self.range.is_some();
         if let Some(f) = &self.filter {
             read = read.filter(f.clone());
         }
         if let Some(f) = self.range_filter() {
             read = read.filter(f);
         }
-        // Without a filter, DynamoDB's Limit counts exactly the items wanted.
-        let page_size = match (self.page_size, self.limit) {
-            (Some(p), _) => Some(p),
-            (None, Some(l)) if !filtered => Some(u32::try_from(l.max(1)).unwrap_or(u32::MAX)),
-            _ => None,
-        };
-        if let Some(p) = page_size {
-            read = read.limit(p);
+        if let Some(p) = self.page_size {
+            read = read.page_size(p);
+        }
+        if let Some(l) = self.limit {
+            read = read.limit(l);
+        }
+        if self.consistent_read {
+            read = read.consistent_read();
         }
         if let Some(c) = &self.start {
             read = read.start_after(c.clone());
@@ -1348,16 +1357,8 @@ where
 
     /// Runs the query, every page (up to [`limit`](Self::limit) entities), decoding each item.
     pub async fn all(self) -> Result<Vec<E>, EntityError> {
-        use futures::StreamExt as _;
-        let mut stream = self.read()?.stream();
-        let mut out = Vec::new();
-        while self.limit.is_none_or(|l| out.len() < l) {
-            match stream.next().await {
-                Some(raw) => out.push(self.decode(raw?)?),
-                None => break,
-            }
-        }
-        Ok(out)
+        let raws = self.read()?.all().await?;
+        raws.into_iter().map(|raw| self.decode(raw)).collect()
     }
 
     /// The first matching entity, if any.
@@ -1365,9 +1366,11 @@ where
         Ok(self.limit(1).all().await?.pop())
     }
 
-    /// Reads one page (DynamoDB's page, so it may hold fewer entities than
+    /// Reads one page: DynamoDB's page (so it may hold fewer entities than
     /// [`page_size`](Self::page_size), even none, when items of other types were filtered
-    /// out); its cursor continues the read with [`start_after`](Self::start_after).
+    /// out), or with a [`limit`](Self::limit) as many requests as it takes to find that many
+    /// entities; its cursor continues the read right after the last one with
+    /// [`start_after`](Self::start_after).
     pub async fn page(self) -> Result<crate::query::Page<E>, EntityError> {
         let page = self.read()?.page().await?;
         let items = page
