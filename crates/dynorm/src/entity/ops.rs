@@ -38,9 +38,10 @@ pub enum EntityError {
         /// The fields it needs that were not given.
         missing: Vec<&'static str>,
     },
-    /// The update changes a field of the table's own key (the item's identity).
+    /// The update changes a field of the table's own key (the item's identity): the item would
+    /// move to another key, which an update cannot do.
     #[error(
-        "updating `{entity}`: field `{field}` makes up the key attribute `{attribute}`; write a new item and delete the old one"
+        "updating `{entity}`: field `{field}` makes up the table key attribute `{attribute}`, so changing it would move the item to another key, which an update cannot do; delete the old item and put the new one (together in a transaction, `Client::transact_write`, to do it atomically)"
     )]
     KeyFieldChanged {
         /// The entity type.
@@ -64,6 +65,22 @@ pub enum EntityError {
         attribute: &'static str,
         /// The field.
         field: String,
+    },
+    /// An action whose result DynamoDB computes (ADD, list append, DELETE from a set) on a field
+    /// a computed attribute reads: the new value is unknown, so that attribute could not be
+    /// rebuilt.
+    #[error(
+        "updating `{entity}`: `{action}` on field `{field}` computes its new value in DynamoDB, but `{attribute}` is built from it and would go stale; set the new value with `.set(..)` instead"
+    )]
+    ComputedChange {
+        /// The entity type.
+        entity: &'static str,
+        /// The field.
+        field: String,
+        /// The action (`add`, `append`, `remove_from_set`).
+        action: &'static str,
+        /// A computed attribute reading the field.
+        attribute: &'static str,
     },
     /// A joined attribute reads a changed field, and the update lacks other sources it needs.
     #[error(
@@ -248,6 +265,9 @@ fn table_keys<E: Entity>() -> impl Iterator<Item = &'static KeyTemplate> {
 enum Change {
     Set(AttributeValue),
     Remove,
+    /// An action whose result DynamoDB computes (ADD, list append, DELETE from a set), named
+    /// for errors; refused on a field a computed attribute reads, as its new value is unknown.
+    Compute(&'static str, Update),
 }
 
 /// How many times a read-first update re-reads the item when it changed in between.
@@ -383,9 +403,15 @@ fn plan_changes<E: Entity>(
         update = match change {
             Change::Set(value) => update.set(stored, Value::from(value.clone())),
             Change::Remove => update.remove(stored),
+            Change::Compute(action, computed) => {
+                refuse_computed_change::<E>(field, action)?;
+                update.merge(computed.clone())
+            }
         };
     }
-    // Joined attributes reading a changed field, rebuilt first: keys may read them.
+    // The table key first: a changed key field means the item would move, whatever else.
+    planner.refuse_table_key_changes()?;
+    // Joined attributes reading a changed field, rebuilt next: keys may read them.
     planner.rebuild_joins()?;
     planner.refuse_table_key_changes()?;
     planner.rebuild_index_keys()?;
@@ -395,6 +421,30 @@ fn plan_changes<E: Entity>(
         derived,
         used,
     })
+}
+
+/// Refuses an action computed by DynamoDB on a field that a key, joined attribute or the table
+/// key reads: the new value is unknown here, so they could not be rebuilt.
+fn refuse_computed_change<E: Entity>(field: &str, action: &'static str) -> Result<(), EntityError> {
+    let reader = E::KEYS
+        .iter()
+        .find(|k| k.fields.contains(&field))
+        .map(|k| k.attribute)
+        .or_else(|| {
+            E::JOINED
+                .iter()
+                .find(|j| j.fields.contains(&field))
+                .map(|j| j.attribute)
+        });
+    match reader {
+        Some(attribute) => Err(EntityError::ComputedChange {
+            entity: E::ENTITY_TYPE,
+            field: field.to_owned(),
+            action,
+            attribute,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The state of planning one partial update: every field value known, what is removed and
@@ -437,6 +487,7 @@ impl<'a, E: Entity> Planner<'a, E> {
             match change {
                 Change::Set(value) => values.push((field.clone(), value.clone())),
                 Change::Remove => removed.push(field),
+                Change::Compute(..) => {}
             }
         }
         Ok(Self {
@@ -603,6 +654,41 @@ where
     fn push(mut self, info: &'static super::FieldInfo, change: Change) -> Self {
         self.changes.push((info.name.to_owned(), change));
         self
+    }
+
+    fn compute(self, field: &str, action: &'static str, make: impl FnOnce(&'static str) -> Update) -> Self {
+        match stored_field::<E>(field) {
+            Ok(info) => {
+                let update = make(info.stored);
+                self.push(info, Change::Compute(action, update))
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Adds to a number field, or adds elements to a set field (DynamoDB's `ADD`; a missing
+    /// field starts from 0 or the empty set). Refused with [`EntityError::ComputedChange`] on a
+    /// field a key or joined attribute reads (its new value is computed by DynamoDB); use
+    /// [`set`](Self::set) there.
+    pub fn add(self, field: &str, value: impl IntoValue) -> Self {
+        let value = value.into_value();
+        self.compute(field, "add", |stored| Update::new().add(stored, value))
+    }
+
+    /// Appends to a list field (`list_append`; a missing list starts empty). Refused like
+    /// [`add`](Self::add) on a field a computed attribute reads.
+    pub fn append(self, field: &str, list: impl IntoValue) -> Self {
+        let list = list.into_value();
+        self.compute(field, "append", |stored| Update::new().append(stored, list))
+    }
+
+    /// Removes these elements from a set field (DynamoDB's `DELETE`). Refused like
+    /// [`add`](Self::add) on a field a computed attribute reads.
+    pub fn remove_from_set(self, field: &str, elements: impl IntoValue) -> Self {
+        let elements = elements.into_value();
+        self.compute(field, "remove_from_set", |stored| {
+            Update::new().delete(stored, elements)
+        })
     }
 
     /// Removes a field.
@@ -879,6 +965,8 @@ enum Range {
     Lt(AttributeValue),
     Le(AttributeValue),
     Between(AttributeValue, AttributeValue),
+    /// Text values starting with this prefix.
+    Prefix(AttributeValue),
 }
 
 /// The greatest character: a key bound `P + MAX` lies after every key starting with `P`.
@@ -1015,6 +1103,21 @@ where
     pub fn field_between(self, name: &str, low: impl IntoValue, high: impl IntoValue) -> Self {
         self.ranged(name, || {
             Ok(Range::Between(Self::bound(name, low)?, Self::bound(name, high)?))
+        })
+    }
+
+    /// Only entities whose sort-key field `name` starts with `prefix` (dynamo_query's
+    /// `sort_key_prefix`, on a field): `name` must be the sort-key field right after those given
+    /// with [`field`](Self::field), as for [`field_gt`](Self::field_gt). The key condition is
+    /// `begins_with` on the sort key rendered up to the prefix, and a filter `begins_with` on
+    /// the stored field makes it exact. The prefix is normalised by the field's mutator.
+    pub fn field_begins_with(self, name: &str, prefix: impl IntoValue) -> Self {
+        self.ranged(name, || match Self::bound(name, prefix)? {
+            text @ AttributeValue::S(_) => Ok(Range::Prefix(text)),
+            other => Err(EncodeError::new(format!(
+                "a prefix of `{name}` must be text, found {}",
+                crate::attribute::type_name(&other)
+            ))),
         })
     }
 
@@ -1258,6 +1361,7 @@ where
             _ => (None, ""),
         };
         let bounds: Vec<&AttributeValue> = match range {
+            Range::Prefix(_) => Vec::new(),
             Range::Gt(v) | Range::Ge(v) | Range::Lt(v) | Range::Le(v) => vec![v],
             Range::Between(a, b) => vec![a, b],
         };
@@ -1289,6 +1393,16 @@ where
             Range::Gt(v) | Range::Ge(v) => (at(v)?, after_all(&prefix)),
             Range::Lt(v) | Range::Le(v) => (prefix.clone(), after_all(&at(v)?)),
             Range::Between(a, b) => (at(a)?, after_all(&at(b)?)),
+            Range::Prefix(v) => {
+                let start = at(v)?;
+                // An empty rendered prefix reads the whole partition (a key condition value
+                // cannot be empty); the filter still applies.
+                return Ok(if start.is_empty() {
+                    condition
+                } else {
+                    condition.sort_begins_with(sk.attribute, start)
+                });
+            }
         };
         // A key condition value cannot be empty: no lower bound needed then.
         Ok(if low.is_empty() {
@@ -1310,6 +1424,7 @@ where
             Range::Lt(x) => a().lt(v(x)),
             Range::Le(x) => a().le(v(x)),
             Range::Between(x, y) => a().between(v(x), v(y)),
+            Range::Prefix(x) => a().begins_with(v(x)),
         })
     }
 
