@@ -8,6 +8,7 @@
 pub mod attribute;
 pub mod batch;
 mod cache;
+mod clear;
 mod client;
 pub mod codec;
 pub mod definition;

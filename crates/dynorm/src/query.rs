@@ -404,7 +404,10 @@ fn in_table(table: &str, error: Error) -> Error {
 }
 
 /// The key attributes of what is read: (partition key, sort key).
-fn read_keys<'a>(definition: &'a TableDefinition, index: Option<IndexRef<'a>>) -> (&'a str, Option<&'a str>) {
+pub(crate) fn read_keys<'a>(
+    definition: &'a TableDefinition,
+    index: Option<IndexRef<'a>>,
+) -> (&'a str, Option<&'a str>) {
     match index {
         None => (definition.partition_key.as_str(), definition.sort_key.as_deref()),
         Some(IndexRef::Global(g)) => (g.partition_key.as_str(), g.sort_key.as_deref()),
@@ -537,7 +540,7 @@ where
 }
 
 /// The index a read names, if any; an unknown name lists the known ones.
-fn find_index<'a>(
+pub(crate) fn find_index<'a>(
     definition: &'a TableDefinition,
     table: &str,
     index_name: Option<&str>,

@@ -89,6 +89,7 @@ pub mod context;
 pub mod formats;
 pub mod model;
 pub mod ops;
+mod records;
 pub mod template;
 
 pub use collection::{Collection, CollectionItems, EnumCollection, EnumItems};
