@@ -50,6 +50,7 @@ pub(crate) const CREATED_AT: &str = "created_at";
 pub(crate) const UPDATED_AT: &str = "updated_at";
 pub(crate) const IMMUTABLE: &str = "immutable";
 pub(crate) const MUTATE: &str = "mutate";
+pub(crate) const EXTRA: &str = "extra";
 
 /// Field shorthands for `with = ::dynorm::codec::<name>`.
 pub(crate) const SHORTHANDS: &[&str] = &[
@@ -96,6 +97,7 @@ const FIELD_OPTIONS: &[&str] = &[
     UPDATED_AT,
     IMMUTABLE,
     MUTATE,
+    EXTRA,
 ];
 
 const STREAMS: &[(&str, &str)] = &[
@@ -189,6 +191,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) updated_at: Option<Span>,
     pub(crate) immutable: Option<Span>,
     pub(crate) mutate: Option<Sp<syn::Path>>,
+    /// `extra`: the field keeps the attributes the type does not name.
+    pub(crate) extra: Option<Span>,
 }
 
 pub(crate) enum Default {
@@ -892,6 +896,10 @@ pub(crate) fn parse_field(attrs: &[syn::Attribute], errors: &mut Errors) -> Fiel
             SKIP => {
                 let v = flag(meta, name, errors)?;
                 once(&mut out.skip, v, name, span, errors);
+            }
+            EXTRA => {
+                let v = flag(meta, name, errors)?;
+                once(&mut out.extra, v, name, span, errors);
             }
             TTL => {
                 let v = flag(meta, name, errors)?;

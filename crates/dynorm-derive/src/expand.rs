@@ -59,8 +59,9 @@ fn expand(m: &Model<'_>) -> TokenStream {
         .iter()
         .map(|ty| quote_spanned!(ty.span()=> const _: fn() = __dynorm_assert_key::<#ty>;));
 
+    // Generated names follow the user's field names (dynamojo's camelCase too): no naming lint.
     quote! {
-        #[allow(unused_qualifications)]
+        #[allow(unused_qualifications, non_snake_case)]
         const _: () = {
             #[automatically_derived]
             impl ::dynorm::Table for #ident {
@@ -127,7 +128,27 @@ fn puts(m: &Model<'_>, item: &syn::Ident) -> Vec<TokenStream> {
             let put = if key { quote!(put_key) } else { quote!(put) };
             quote!(::dynorm::__private::#put(&mut #item, #table, #stored, #value)?;)
         })
+        .chain(
+            m.fields
+                .iter()
+                .filter(|f| f.kind == FieldKind::Extra)
+                .map(|f| put_extra(f, item, quote!(#table))),
+        )
         .collect()
+}
+
+/// Puts the attributes of the `extra` field `f` into `item` (refusing one the type names).
+pub(crate) fn put_extra(f: &Field<'_>, item: &syn::Ident, table: TokenStream) -> TokenStream {
+    let ident = f.ident;
+    let put = quote_spanned!(f.ty.span()=> ::dynorm::__private::put_extra::<Self, _>);
+    quote!(#put(&mut #item, #table, &self.#ident)?;)
+}
+
+/// The value of the `extra` field `f`: what is left of `item` once every field took its
+/// attribute, less the attributes the type computes (keys, joins, the entity type).
+pub(crate) fn take_extra(f: &Field<'_>, item: &syn::Ident) -> TokenStream {
+    let ty = f.ty;
+    quote_spanned!(ty.span()=> ::dynorm::__private::take_extra::<Self, #ty>(#item))
 }
 
 /// `from_item`'s statements: one `let` per field, in declaration order (a composite is split
@@ -154,8 +175,13 @@ fn decodes(m: &Model<'_>, item: &syn::Ident) -> Vec<TokenStream> {
                 done[c] = true;
                 decodes.extend(decode_composite(m, &m.composites[c], item));
             }
-            FieldKind::Part(_) => {}
+            FieldKind::Part(_) | FieldKind::Extra => {}
         }
+    }
+    // Last: it keeps what the other fields left.
+    for f in m.fields.iter().filter(|f| f.kind == FieldKind::Extra) {
+        let (var, ty, value) = (var(f), f.ty, take_extra(f, item));
+        decodes.push(quote!(let #var: #ty = #value;));
     }
     decodes
 }
