@@ -273,7 +273,10 @@ fn key_functions(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
     );
     let ident = m.ident;
     let vis = m.vis;
+    let partition_fn = composite_partition_fn(m);
     quote! {
+        #partition_fn
+
         fn __dynorm_key_item(#(#key_params),*) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
             let mut #item = ::dynorm::Item::with_capacity(#key_count);
             #(#key_puts)*
@@ -286,6 +289,49 @@ fn key_functions(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
             #[allow(dead_code, clippy::too_many_arguments)]
             #vis fn key(#(#new_params),*) -> ::dynorm::Key<Self> {
                 ::dynorm::Key::from_result(__dynorm_key_item(#(#new_args),*))
+            }
+        }
+    }
+}
+
+/// When the partition key is a composite (Da Vinci's form), `Self::partition(parts..)`: the
+/// stored partition key from its parts, for `query_partition`, without joining it by hand.
+fn composite_partition_fn(m: &Model<'_>) -> TokenStream {
+    let Stored::Composite(c) = m.partition_key else {
+        return TokenStream::new();
+    };
+    let (table, comp, vis, ident) = (&m.table, &m.composites[c], m.vis, m.ident);
+    let stored = &comp.stored;
+    let params = comp.parts.iter().map(|&p| {
+        let (part, ty) = (m.fields[p].ident, m.fields[p].ty);
+        quote!(#part: impl ::core::convert::Into<#ty>)
+    });
+    let converts = comp.parts.iter().map(|&p| {
+        let (part, ty) = (m.fields[p].ident, m.fields[p].ty);
+        quote!(let #part: #ty = ::core::convert::Into::into(#part);)
+    });
+    let value = encode_composite(m, comp, |f| {
+        let part = f.ident;
+        quote!(&#part)
+    });
+    let doc = format!(
+        "The partition key `{stored}` of `{table}` from its parts {}, joined as stored: give it to `query_partition`.",
+        comp.parts
+            .iter()
+            .map(|&p| format!("`{}`", m.fields[p].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #[doc = #doc]
+            #[allow(dead_code, clippy::too_many_arguments)]
+            #vis fn partition(#(#params),*) -> ::dynorm::expr::Value {
+                #(#converts)*
+                ::dynorm::expr::Value::from_result(
+                    #value.map_err(|e| e.at(#table, #stored)),
+                )
             }
         }
     }
