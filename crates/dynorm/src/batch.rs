@@ -204,20 +204,12 @@ pub(crate) fn fingerprint(table: &str, names: &[&str], item: &Item) -> Result<Ve
     Ok(out)
 }
 
-fn encode_error(table: &str, mut e: crate::EncodeError) -> Error {
-    if e.table.is_none() {
-        e.table = Some(table.to_owned());
-    }
-    Error::Encode(e)
+fn encode_error(table: &str, e: crate::EncodeError) -> Error {
+    Error::Encode(e.in_table(table))
 }
 
 pub(crate) fn decode<T: Table>(table: &str, item: Item) -> Result<T> {
-    T::from_item(item).map_err(|mut e| {
-        if e.table.is_none() {
-            e.table = Some(table.to_owned());
-        }
-        Error::Decode(e)
-    })
+    T::from_item(item).map_err(|e| Error::Decode(e.in_table(table)))
 }
 
 // ---------------------------------------------------------------------------------------------

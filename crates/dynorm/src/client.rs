@@ -333,16 +333,7 @@ pub(crate) fn decode_with<R>(
     item: Item,
     decode: impl FnOnce(Item) -> std::result::Result<R, crate::DecodeError>,
 ) -> Result<R> {
-    decode(item).map_err(|e| {
-        Error::Decode(if e.table.is_none() {
-            crate::DecodeError {
-                table: Some(table.to_owned()),
-                ..e
-            }
-        } else {
-            e
-        })
-    })
+    decode(item).map_err(|e| Error::Decode(e.in_table(table)))
 }
 
 macro_rules! condition_methods {

@@ -428,6 +428,13 @@ impl EncodeError {
         }
     }
 
+    /// Names the table an operation actually used: it wins over the name a type declares (a
+    /// layout's placeholder such as `test-dynamojo`, a stage's table named at run time).
+    pub(crate) fn in_table(mut self, table: &str) -> Self {
+        table.clone_into(self.table.get_or_insert_with(String::new));
+        self
+    }
+
     /// Names the attribute (if not named yet) and the table.
     pub fn at(mut self, table: &str, attribute: &str) -> Self {
         if self.table.is_none() {
@@ -519,6 +526,13 @@ impl DecodeError {
     /// A custom codec's message.
     pub fn custom(message: impl fmt::Display) -> Self {
         Self::new(DecodeErrorKind::Custom(message.to_string()))
+    }
+
+    /// Names the table an operation actually used: it wins over the name a type declares (a
+    /// layout's placeholder such as `test-dynamojo`, a stage's table named at run time).
+    pub(crate) fn in_table(mut self, table: &str) -> Self {
+        table.clone_into(self.table.get_or_insert_with(String::new));
+        self
     }
 
     /// Names the attribute (if not named yet) and the table.

@@ -395,10 +395,7 @@ fn in_table(table: &str, error: Error) -> Error {
             table: table.to_owned(),
             message,
         },
-        Error::Encode(mut e) => {
-            e.table.get_or_insert_with(|| table.to_owned());
-            Error::Encode(e)
-        }
+        Error::Encode(e) => Error::Encode(e.in_table(table)),
         other => other,
     }
 }
@@ -656,9 +653,9 @@ fn check_key_condition(
     }
 }
 
-fn decode_error(table: &str, mut e: DecodeError) -> Error {
-    e.table.get_or_insert_with(|| table.to_owned());
-    Error::Decode(e)
+/// A decode error naming the table read (whatever name the type declares).
+fn decode_error(table: &str, e: DecodeError) -> Error {
+    Error::Decode(e.in_table(table))
 }
 
 impl<O> Plan<O> {

@@ -116,12 +116,9 @@ pub(crate) fn name_table(table: &str, e: Error) -> Error {
     }
 }
 
-/// Attaches the table name to an encoding error.
-pub(crate) fn encode_error(table: &str, mut e: EncodeError) -> Error {
-    if e.table.is_none() {
-        e.table = Some(table.to_owned());
-    }
-    Error::Encode(e)
+/// Names the table written in an encoding error (whatever name the type declares).
+pub(crate) fn encode_error(table: &str, e: EncodeError) -> Error {
+    Error::Encode(e.in_table(table))
 }
 
 /// One clock reading, shared by every stamp of one call: a new item's `created_at` equals its

@@ -340,7 +340,11 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
         for raw in items {
             let item = raw.item;
             match self.classify(&item) {
-                Some((i, ownership)) => decoded.push((i, (self.registered[i].decode)(item, ownership)?)),
+                Some((i, ownership)) => {
+                    let value = (self.registered[i].decode)(item, ownership)
+                        .map_err(|e| e.in_table(self.table.name()))?;
+                    decoded.push((i, value));
+                }
                 None => unknown.push(item),
             }
         }

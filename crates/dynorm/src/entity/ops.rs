@@ -1467,7 +1467,8 @@ where
     }
 
     fn decode(&self, raw: RawItem<E::Table>) -> Result<E, EntityError> {
-        E::from_item_checked(raw.item, self.ownership).map_err(EntityError::from)
+        E::from_item_checked(raw.item, self.ownership)
+            .map_err(|e| EntityError::from(e.in_table(self.table.name())))
     }
 
     /// Runs the query, every page (up to [`limit`](Self::limit) entities), decoding each item.
