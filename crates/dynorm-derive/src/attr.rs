@@ -51,6 +51,7 @@ pub(crate) const UPDATED_AT: &str = "updated_at";
 pub(crate) const IMMUTABLE: &str = "immutable";
 pub(crate) const MUTATE: &str = "mutate";
 pub(crate) const STORM: &str = "storm";
+pub(crate) const EXTRA: &str = "extra";
 
 /// Field shorthands for `with = ::dynorm::codec::<name>`.
 pub(crate) const SHORTHANDS: &[&str] = &[
@@ -98,6 +99,7 @@ const FIELD_OPTIONS: &[&str] = &[
     IMMUTABLE,
     MUTATE,
     STORM,
+    EXTRA,
 ];
 
 const STREAMS: &[(&str, &str)] = &[
@@ -193,6 +195,8 @@ pub(crate) struct FieldAttrs {
     pub(crate) mutate: Option<Sp<syn::Path>>,
     /// `storm(pk | sk | gsi, identifier = "X")`: a part of single-table-orm's keys.
     pub(crate) storm: Option<StormPart>,
+    /// `extra`: the field keeps the attributes the type does not name.
+    pub(crate) extra: Option<Span>,
 }
 
 /// Which of single-table-orm's keys a field is part of, and its identifier.
@@ -904,6 +908,10 @@ pub(crate) fn parse_field(attrs: &[syn::Attribute], errors: &mut Errors) -> Fiel
             SKIP => {
                 let v = flag(meta, name, errors)?;
                 once(&mut out.skip, v, name, span, errors);
+            }
+            EXTRA => {
+                let v = flag(meta, name, errors)?;
+                once(&mut out.extra, v, name, span, errors);
             }
             TTL => {
                 let v = flag(meta, name, errors)?;

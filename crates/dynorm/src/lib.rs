@@ -8,6 +8,7 @@
 pub mod attribute;
 pub mod batch;
 mod cache;
+mod clear;
 mod client;
 pub mod codec;
 pub mod definition;
@@ -26,6 +27,7 @@ pub mod query;
 mod retry;
 pub mod schema_file;
 mod table;
+mod table_status;
 pub mod testing;
 pub mod transaction;
 mod update;
@@ -33,7 +35,9 @@ mod upsert;
 mod validate;
 mod write;
 
-pub use attribute::{Attribute, Bytes, EpochSeconds, Json, JsonString, KeyAttribute, Number, SetElement};
+pub use attribute::{
+    Attribute, Bytes, EpochSeconds, ExtraAttributes, Json, JsonString, KeyAttribute, Number, SetElement,
+};
 pub use cache::CachedTable;
 pub use client::{
     Client, DeleteBuilder, DeleteReturnOld, GetBuilder, GetOrFailBuilder, ProjectedGetBuilder, PutBuilder,
@@ -50,6 +54,7 @@ pub use format::StoredForm;
 pub use future::BoxFuture;
 pub use retry::RetryPolicy;
 pub use table::{Key, Projection, Table};
+pub use table_status::TableStatus;
 pub use update::{UpdateBuilder, UpdateReturnNew, UpdateReturnOld, UpdateReturnUpdated};
 pub use upsert::UpsertBuilder;
 

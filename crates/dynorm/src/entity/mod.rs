@@ -90,6 +90,7 @@ pub mod context;
 pub mod formats;
 pub mod model;
 pub mod ops;
+mod records;
 mod stored;
 pub mod template;
 
