@@ -437,7 +437,7 @@ pub(crate) struct Model<'a> {
 /// The item with the key attributes and joined attributes its entity computes from its fields
 /// (never written stale); an item whose table key disagrees with its fields is refused (it would
 /// be another item).
-fn with_computed_keys(mut item: Item, entities: &[EntityDefinition]) -> anyhow::Result<Item> {
+pub(crate) fn with_computed_keys(mut item: Item, entities: &[EntityDefinition]) -> anyhow::Result<Item> {
     let Some(entity) = dynorm::entity::backfill::classify(entities, &item) else {
         return Ok(item);
     };

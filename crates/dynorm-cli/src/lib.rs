@@ -117,15 +117,15 @@ pub enum Command {
         allow_destructive: bool,
     },
 
-    /// Run a local DynamoDB-compatible HTTP server on 127.0.0.1 (in memory, or in the `--db`
-    /// file), with the schema's tables created. Stop it with Ctrl-C.
-    Serve {
-        /// The schema file whose tables are created at start (none: start empty).
-        file: Option<PathBuf>,
-        /// The port (0 picks a free one).
-        #[arg(long, default_value_t = 8000)]
-        port: u16,
-    },
+    /// Run a local DynamoDB-compatible HTTP server (in memory, or in the `--db` file), with the
+    /// schema's tables created and a web console at /console/. Stop it with Ctrl-C.
+    ///
+    /// The DynamoDB API itself (POST /) does not check credentials: anyone who can reach the
+    /// port can read and change every table. It binds 127.0.0.1 unless --host says otherwise.
+    /// The console refuses requests naming another host (DNS rebinding) and state changes
+    /// without the page's CSRF token; bound to another address it also requires an access token
+    /// (printed at start, or given with --console-token).
+    Serve(ServeArgs),
 
     /// Load items from a JSON Lines file into a live table, 25 per request, retrying throttled
     /// requests and unprocessed items with backoff. Items still unwritten at the end are saved
@@ -425,6 +425,65 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// `dynorm serve`'s arguments.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The schema file whose tables are created at start (none: start empty); its entities
+    /// make the console entity-aware.
+    pub file: Option<PathBuf>,
+    /// The port (0 picks a free one).
+    #[arg(long, default_value_t = 8000)]
+    pub port: u16,
+    /// The address to bind. Anything but a loopback address exposes the unauthenticated
+    /// DynamoDB API to the network, and makes the console require its access token.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: std::net::IpAddr,
+    /// Async worker threads (default: one per available core).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// The console's access token when bound to a non-loopback address (default: a random one,
+    /// printed at start).
+    #[arg(long)]
+    pub console_token: Option<String>,
+}
+
+/// Runs `dynorm serve` until Ctrl-C.
+fn serve_command(
+    args: &ServeArgs,
+    db: Option<PathBuf>,
+    schema: Schema,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let in_what = db
+        .as_ref()
+        .map_or_else(|| "in memory".to_owned(), |p| format!("in {}", p.display()));
+    let server = serve::Server::start(serve::ServeOptions {
+        host: args.host,
+        port: args.port,
+        db,
+        tables: schema.tables,
+        entities: schema.entities,
+        workers: args.workers,
+        console_token: args.console_token.clone(),
+        stop_on_ctrl_c: true,
+    })?;
+    writeln!(
+        out,
+        "dynorm: serving DynamoDB on {} ({in_what}); Ctrl-C stops it",
+        server.endpoint()
+    )?;
+    writeln!(out, "dynorm: console at {}", server.console_url())?;
+    if !args.host.is_loopback() {
+        writeln!(
+            out,
+            "dynorm: warning: bound to {}: the DynamoDB API checks no credentials",
+            args.host
+        )?;
+    }
+    out.flush()?;
+    server.wait()
+}
+
 /// Carries out a parsed command, writing its output to `out`.
 pub fn execute(
     cli: &Cli,
@@ -481,33 +540,17 @@ pub fn execute_schema(cli: &Cli, code: Option<&Schema>, out: &mut dyn Write) -> 
             let runtime = runtime()?;
             runtime.block_on(apply(&cli.target, &tables, *allow_destructive, out))?;
         }
-        Command::Serve { file, port } => {
+        Command::Serve(serve_args) => {
             if cli.target.endpoint.is_some() || cli.target.aws {
                 bail!(
                     "`serve` runs its own engine: use `--db PATH` (or nothing, for memory), not --endpoint or --aws"
                 );
             }
-            let tables = match (file, definitions) {
-                (None, None) => Vec::new(),
-                _ => tables(file)?,
+            let schema = match (&serve_args.file, code) {
+                (None, None) => Schema::new(Vec::new()),
+                _ => schema(&serve_args.file)?,
             };
-            let server = serve::Server::start(serve::ServeOptions {
-                port: *port,
-                db: cli.target.db.clone(),
-                tables,
-                stop_on_ctrl_c: true,
-            })?;
-            writeln!(
-                out,
-                "dynorm: serving DynamoDB on {} ({}); Ctrl-C stops it",
-                server.endpoint(),
-                cli.target
-                    .db
-                    .as_ref()
-                    .map_or_else(|| "in memory".to_owned(), |p| format!("in {}", p.display()))
-            )?;
-            out.flush()?;
-            server.wait()?;
+            serve_command(serve_args, cli.target.db.clone(), schema, out)?;
         }
         Command::Import { .. }
         | Command::Dump { .. }

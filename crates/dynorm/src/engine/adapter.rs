@@ -82,24 +82,74 @@ impl HttpConnector for InProcessConnector {
 /// One response for one request.
 fn answer(db: &Database, request: &HttpRequest) -> HttpResponse {
     let target = request.headers().get("x-amz-target").unwrap_or_default();
+    let Some(body) = request.body().bytes() else {
+        return bare_error(400, "com.amazon.coral.service#SerializationException");
+    };
+    let wire = answer_wire(db, target, body);
+    response(wire.status, wire.body, wire.error_type)
+}
+
+/// The engine's answer to one DynamoDB wire request: what `dynorm serve` and the in-process SDK
+/// client both send back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WireAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// The JSON body.
+    pub body: String,
+    /// DynamoDB's error type (`com.amazonaws.dynamodb.v20120810#ValidationException`), when the
+    /// request failed; its last segment goes in the `x-amzn-errortype` header.
+    pub error_type: Option<&'static str>,
+}
+
+/// Answers one DynamoDB JSON-protocol request from `db`: `target` is the `X-Amz-Target` header
+/// (`DynamoDB_20120810.PutItem`), `body` the JSON body. The one dispatch of the wire protocol:
+/// the in-process SDK client and `dynorm serve` both call it. It runs the operation
+/// synchronously; call it off an async worker when the body is large.
+///
+/// Expressions nesting deeper than [`MAX_EXPRESSION_DEPTH`] are refused, which keeps a 2 MiB
+/// thread safe; a caller running on threads with a large stack (as `dynorm serve` does) lifts
+/// that with [`answer_wire_on_large_stack`].
+pub fn answer_wire(db: &Database, target: &str, body: &[u8]) -> WireAnswer {
+    answer_with(db, target, body, Some(MAX_EXPRESSION_DEPTH))
+}
+
+/// [`answer_wire`] without dynorm's expression-depth limit: every expression the engine
+/// accepts (DynamoDB bounds them at 4 KB, PartiQL statements at 8 KB) is evaluated. Call it
+/// only on a thread whose stack holds the deepest of them (about 64 MiB in a debug build).
+pub fn answer_wire_on_large_stack(db: &Database, target: &str, body: &[u8]) -> WireAnswer {
+    answer_with(db, target, body, None)
+}
+
+fn answer_with(db: &Database, target: &str, body: &[u8], max_depth: Option<usize>) -> WireAnswer {
     let operation = target
         .strip_prefix(TARGET_PREFIX)
         .or_else(|| target.strip_prefix(STREAMS_TARGET_PREFIX));
     let Some(operation) = operation else {
-        return bare_error(400, "com.amazon.coral.service#UnknownOperationException");
+        return bare_answer(400, "com.amazon.coral.service#UnknownOperationException");
     };
-    let Some(body) = request.body().bytes() else {
-        return bare_error(400, "com.amazon.coral.service#SerializationException");
-    };
-    match dispatch(db, operation, body) {
-        Ok(json) => response(200, json, None),
+    match dispatch(db, operation, body, max_depth) {
+        Ok(json) => WireAnswer {
+            status: 200,
+            body: json,
+            error_type: None,
+        },
         Err(Failure::UnknownOperation) => {
-            bare_error(400, "com.amazon.coral.service#UnknownOperationException")
+            bare_answer(400, "com.amazon.coral.service#UnknownOperationException")
         }
-        Err(Failure::Engine(e)) => {
-            let code = e.error_type();
-            response(e.status_code(), e.to_json(), Some(code))
-        }
+        Err(Failure::Engine(e)) => WireAnswer {
+            status: e.status_code(),
+            body: e.to_json(),
+            error_type: Some(e.error_type()),
+        },
+    }
+}
+
+fn bare_answer(status: u16, error_type: &'static str) -> WireAnswer {
+    WireAnswer {
+        status,
+        body: format!(r#"{{"__type":"{error_type}"}}"#),
+        error_type: Some(error_type),
     }
 }
 
@@ -140,8 +190,15 @@ impl From<DynoxideError> for Failure {
 }
 
 /// Runs one operation on the database and serialises its response.
-fn dispatch(db: &Database, operation: &str, body: &[u8]) -> Result<String, Failure> {
-    guard_body(body)?;
+fn dispatch(
+    db: &Database,
+    operation: &str,
+    body: &[u8],
+    max_depth: Option<usize>,
+) -> Result<String, Failure> {
+    if let Some(max_depth) = max_depth {
+        guard_body(body, max_depth)?;
+    }
     macro_rules! operations {
         ($($name:literal => $method:ident),* $(,)?) => {
             match operation {
@@ -198,7 +255,7 @@ where
 
 /// Refuses any expression or PartiQL statement in the body that nests too deeply, wherever it
 /// sits (transaction items and batches included).
-fn guard_body(body: &[u8]) -> Result<(), Failure> {
+fn guard_body(body: &[u8], max_depth: usize) -> Result<(), Failure> {
     if !contains(body, b"Expression") && !contains(body, b"Statement") {
         return Ok(());
     }
@@ -217,7 +274,7 @@ fn guard_body(body: &[u8]) -> Result<(), Failure> {
                             if key.ends_with("Expression") || key == "Statement" =>
                         {
                             let depth = expression_depth(text);
-                            if depth > MAX_EXPRESSION_DEPTH {
+                            if depth > max_depth {
                                 return Err(Failure::Engine(DynoxideError::ValidationException(
                                     too_deep_message(key, depth),
                                 )));

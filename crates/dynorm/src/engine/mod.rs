@@ -30,6 +30,8 @@ mod guard;
 mod remote;
 pub(crate) mod request;
 
+#[cfg(feature = "embedded")]
+pub use adapter::{WireAnswer, answer_wire, answer_wire_on_large_stack};
 pub(crate) use backend::{Backend, Engine};
 #[cfg(feature = "embedded")]
 pub(crate) use embedded::EmbeddedBackend;

@@ -1,0 +1,423 @@
+// dynorm console: plain JavaScript, no build step, no network beyond this server.
+"use strict";
+const CSRF = document.querySelector('meta[name="dynorm-csrf"]').content;
+const $ = (sel, root = document) => root.querySelector(sel);
+const main = $("#main");
+let MODEL = { entities: [], tables: [], mermaid: "" };
+
+function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith("on")) el.addEventListener(k.slice(2), v);
+    else if (v === true) el.setAttribute(k, "");
+    else if (v !== false && v != null) el.setAttribute(k, v);
+  }
+  for (const c of children.flat()) el.append(c instanceof Node ? c : document.createTextNode(c ?? ""));
+  return el;
+}
+
+function showError(e) {
+  const box = $("#error");
+  if (!e) { box.hidden = true; box.textContent = ""; return; }
+  box.hidden = false;
+  box.textContent = `${e.type || "Error"}: ${e.message || e}`;
+}
+
+async function api(path, body) {
+  const init = body === undefined ? {} : {
+    method: "POST", body: JSON.stringify(body),
+    headers: { "content-type": "application/json", "x-dynorm-csrf": CSRF },
+  };
+  const res = await fetch("/console/api/" + path, init);
+  const text = await res.text();
+  if (!res.ok) {
+    let err; try { err = JSON.parse(text).error; } catch (_) { err = { type: "HTTP " + res.status, message: text }; }
+    showError(err); throw err;
+  }
+  showError(null);
+  try { return JSON.parse(text); } catch (_) { return text; }
+}
+const call = (operation, request) => api("call", { operation, request });
+
+// ---- DynamoDB JSON <-> plain JSON (display only; the server reads what is saved) ----
+function plain(v) {
+  if (v.S !== undefined) return v.S;
+  if (v.N !== undefined) return Number(v.N);
+  if (v.BOOL !== undefined) return v.BOOL;
+  if (v.NULL !== undefined) return null;
+  if (v.L) return v.L.map(plain);
+  if (v.M) return Object.fromEntries(Object.entries(v.M).map(([k, x]) => [k, plain(x)]));
+  if (v.SS) return v.SS; if (v.NS) return v.NS.map(Number); if (v.B) return v.B; if (v.BS) return v.BS;
+  return v;
+}
+const plainItem = (item) => Object.fromEntries(Object.entries(item).map(([k, v]) => [k, plain(v)]));
+function typed(x) {
+  if (x === null) return { NULL: true };
+  if (typeof x === "boolean") return { BOOL: x };
+  if (typeof x === "number") return { N: String(x) };
+  if (Array.isArray(x)) return { L: x.map(typed) };
+  if (typeof x === "object") return { M: Object.fromEntries(Object.entries(x).map(([k, v]) => [k, typed(v)])) };
+  if (/^-?\d+(\.\d+)?$/.test(x)) return { N: x };
+  return { S: String(x) };
+}
+function short(v) { const s = JSON.stringify(plain(v)); return s.length > 80 ? s.slice(0, 77) + "…" : s; }
+
+// ---- tables ----
+async function tablesView() {
+  main.replaceChildren(h("p", { class: "muted" }, "Loading tables…"));
+  const [{ tables }, model] = await Promise.all([api("tables"), api("model")]);
+  MODEL = model;
+  const rows = tables.map((t) => {
+    const keys = (t.KeySchema || []).map((k) => `${k.AttributeName} (${k.KeyType === "HASH" ? "partition" : "sort"})`).join(", ");
+    const idx = [...(t.GlobalSecondaryIndexes || []).map((i) => ["GSI", i]), ...(t.LocalSecondaryIndexes || []).map((i) => ["LSI", i])]
+      .map(([kind, i]) => `${kind} ${i.IndexName}: ${i.KeySchema.map((k) => k.AttributeName).join("/")} [${i.Projection.ProjectionType}${i.Projection.NonKeyAttributes ? " " + i.Projection.NonKeyAttributes.join(",") : ""}]`);
+    const stream = t.StreamSpecification && t.StreamSpecification.StreamEnabled ? t.StreamSpecification.StreamViewType : "off";
+    const ttl = t.TimeToLiveDescription && t.TimeToLiveDescription.AttributeName ? `${t.TimeToLiveDescription.AttributeName} (${t.TimeToLiveDescription.TimeToLiveStatus})` : "off";
+    return h("tr", { "data-table": t.TableName },
+      h("td", {}, h("a", { href: "#table/" + encodeURIComponent(t.TableName), class: "table-link" }, t.TableName)),
+      h("td", {}, String(t.ItemCount ?? 0)), h("td", { class: "hide-narrow" }, `${t.TableSizeBytes ?? 0} B`),
+      h("td", {}, keys), h("td", {}, idx.map((i) => h("div", {}, i))), h("td", {}, stream), h("td", {}, ttl),
+      h("td", {}, h("button", { class: "danger", onclick: () => purgeTable(t.TableName) }, "Purge"), " ",
+        h("button", { class: "danger", onclick: () => deleteTable(t.TableName) }, "Delete")));
+  });
+  main.replaceChildren(
+    h("h2", {}, "Tables"),
+    h("div", { class: "scroll" }, h("table", { id: "tables" },
+      h("thead", {}, h("tr", {}, ["Table", "Items", "Size", "Key schema", "Indexes (projection)", "Stream", "TTL", ""].map((c) => h("th", {}, c)))),
+      h("tbody", {}, rows))),
+    createTableForm());
+}
+
+function createTableForm() {
+  const area = h("textarea", { id: "create-json", "aria-label": "CreateTable request" },
+    JSON.stringify({ TableName: "new_table", KeySchema: [{ AttributeName: "pk", KeyType: "HASH" }],
+      AttributeDefinitions: [{ AttributeName: "pk", AttributeType: "S" }], BillingMode: "PAY_PER_REQUEST" }, null, 2));
+  const fromSchema = h("select", { id: "create-from-schema", "aria-label": "Table from the schema" },
+    h("option", { value: "" }, "— by hand —"), MODEL.tables.map((t) => h("option", { value: t.name }, t.name)));
+  return h("details", {}, h("summary", {}, "Create a table"),
+    h("div", { class: "row" }, h("label", {}, "From the schema: ", fromSchema), h("span", { class: "muted" }, "(schema tables are created at start; a deleted one is recreated by restarting)")),
+    area, h("button", { class: "primary", onclick: async () => { await call("CreateTable", JSON.parse(area.value)); tablesView(); } }, "Create"));
+}
+
+async function purgeTable(name) {
+  if (!confirm(`Delete every item of ${name}?`)) return;
+  const r = await api("purge", { table: name }); alert(`${r.deleted} item(s) deleted`); tablesView();
+}
+async function deleteTable(name) {
+  if (!confirm(`Delete table ${name}?`)) return;
+  await call("DeleteTable", { TableName: name }); tablesView();
+}
+
+// ---- browse: scan / query ----
+const KEY_OPS = ["=", "<", "<=", ">", ">=", "BETWEEN", "begins_with"];
+const FILTER_OPS = ["=", "<>", "<", "<=", ">", ">=", "BETWEEN", "IN", "begins_with", "contains", "attribute_exists", "attribute_not_exists", "attribute_type", "size ="];
+let BROWSE = null;
+
+async function tableView(name) {
+  const { Table: t } = await call("DescribeTable", { TableName: name });
+  if (!MODEL.entities.length && !MODEL.mermaid) MODEL = await api("model");
+  BROWSE = { table: t, pages: [], cursor: null, request: null, selected: new Set() };
+  const targets = [["", "table"], ...(t.GlobalSecondaryIndexes || []).map((i) => [i.IndexName, "GSI " + i.IndexName]), ...(t.LocalSecondaryIndexes || []).map((i) => [i.IndexName, "LSI " + i.IndexName])];
+  const entities = MODEL.entities.filter((e) => e.definition.table === name);
+  main.replaceChildren(
+    h("h2", {}, h("a", { href: "#" }, "Tables"), " / ", name),
+    h("form", { id: "browse", onsubmit: (ev) => { ev.preventDefault(); runBrowse(true); } },
+      h("div", { class: "row" },
+        h("label", {}, "Read ", h("select", { id: "mode" }, h("option", { value: "Scan" }, "Scan"), h("option", { value: "Query" }, "Query"))),
+        h("label", {}, " on ", h("select", { id: "target", onchange: keyLabels }, targets.map(([v, l]) => h("option", { value: v }, l)))),
+        entities.length ? h("label", {}, " entity ", h("select", { id: "entity-filter" }, h("option", { value: "" }, "any"), entities.map((e) => h("option", { value: e.definition.name }, e.definition.name)))) : ""),
+      h("fieldset", { id: "key-condition" }, h("legend", {}, "Key condition (Query)"),
+        h("div", { class: "row" }, h("span", { id: "pk-name" }), " = ", h("input", { id: "pk-value", "aria-label": "partition key value" })),
+        h("div", { class: "row" }, h("span", { id: "sk-name" }), h("select", { id: "sk-op", "aria-label": "sort key operator" }, h("option", { value: "" }, "(none)"), KEY_OPS.map((o) => h("option", { value: o }, o))),
+          h("input", { id: "sk-value", "aria-label": "sort key value" }), h("input", { id: "sk-value2", "aria-label": "sort key upper bound", placeholder: "and (BETWEEN)" }))),
+      h("fieldset", {}, h("legend", {}, "Filters"), h("div", { id: "filters" }), h("button", { type: "button", id: "add-filter", onclick: () => addFilter() }, "+ filter")),
+      h("div", { class: "row" },
+        h("label", {}, "Projection ", h("input", { id: "projection", placeholder: "a, b, c" })),
+        h("label", {}, "Page size ", h("input", { id: "limit", type: "number", value: "25", min: "1", style: "width:5rem" })),
+        h("label", {}, h("input", { id: "descending", type: "checkbox" }), " descending"),
+        h("label", {}, h("input", { id: "consistent", type: "checkbox" }), " consistent read")),
+      h("div", { class: "row" },
+        h("button", { class: "primary", id: "run", type: "submit" }, "Run"),
+        h("button", { type: "button", id: "next-page", disabled: true, onclick: () => runBrowse(false) }, "Next page →"),
+        h("button", { type: "button", id: "new-item", onclick: () => editItem(null) }, "New item"),
+        h("button", { type: "button", class: "danger", id: "delete-selected", onclick: deleteSelected }, "Delete selected"),
+        h("button", { type: "button", class: "danger", id: "delete-matching", onclick: deleteMatching }, "Delete all matching"),
+        h("select", { id: "export-format", "aria-label": "export format" }, ["jsonl", "dynamodb-jsonl", "csv"].map((f) => h("option", { value: f }, f))),
+        h("button", { type: "button", id: "export", onclick: exportResult }, "Export"),
+        h("button", { type: "button", id: "tail", onclick: () => tailStream(name) }, "Tail stream"))),
+    h("p", { id: "capacity", class: "muted" }),
+    h("div", { id: "results", class: "scroll" }),
+    h("div", { id: "editor" }),
+    h("details", {}, h("summary", {}, "Import"), importForm(name)),
+    h("div", { id: "export-out" }),
+    h("div", { id: "stream" }));
+  keyLabels();
+  if (entities.length) main.insertBefore(patternsPanel(entities), $("#capacity"));
+}
+
+function keySchemaOf(target) {
+  const t = BROWSE.table;
+  if (!target) return t.KeySchema;
+  const idx = [...(t.GlobalSecondaryIndexes || []), ...(t.LocalSecondaryIndexes || [])].find((i) => i.IndexName === target);
+  return idx ? idx.KeySchema : t.KeySchema;
+}
+function keyLabels() {
+  const ks = keySchemaOf($("#target").value);
+  $("#pk-name").textContent = ks[0].AttributeName;
+  const sk = ks.find((k) => k.KeyType === "RANGE");
+  $("#sk-name").textContent = sk ? sk.AttributeName : "(no sort key)";
+}
+
+function addFilter() {
+  const row = h("div", { class: "row filter" },
+    h("input", { class: "f-attr", placeholder: "attribute", "aria-label": "filter attribute" }),
+    h("select", { class: "f-op", "aria-label": "filter operator" }, FILTER_OPS.map((o) => h("option", { value: o }, o))),
+    h("input", { class: "f-value", placeholder: "value (IN: a, b; type: S, N…)", "aria-label": "filter value" }),
+    h("input", { class: "f-value2", placeholder: "and (BETWEEN)", "aria-label": "filter upper bound" }),
+    h("button", { type: "button", onclick: () => row.remove() }, "×"));
+  $("#filters").append(row);
+  return row;
+}
+
+// Builds the Scan or Query request: placeholders for every name and value, never spliced text.
+function buildRequest() {
+  const mode = $("#mode").value, target = $("#target").value;
+  const names = {}, values = {};
+  let n = 0;
+  const name = (a) => { const k = "#n" + n++; names[k] = a; return k; };
+  const value = (v) => { const k = ":v" + n++; values[k] = typed(v); return k; };
+  const req = { TableName: BROWSE.table.TableName, Limit: Number($("#limit").value) || 25, ReturnConsumedCapacity: "TOTAL" };
+  if (target) req.IndexName = target;
+  if (mode === "Query") {
+    const ks = keySchemaOf(target);
+    const parts = [`${name(ks[0].AttributeName)} = ${value($("#pk-value").value)}`];
+    const op = $("#sk-op").value, sk = ks.find((k) => k.KeyType === "RANGE");
+    if (op && sk) {
+      const a = name(sk.AttributeName), v = $("#sk-value").value;
+      if (op === "BETWEEN") parts.push(`${a} BETWEEN ${value(v)} AND ${value($("#sk-value2").value)}`);
+      else if (op === "begins_with") parts.push(`begins_with(${a}, ${value(v)})`);
+      else parts.push(`${a} ${op} ${value(v)}`);
+    }
+    req.KeyConditionExpression = parts.join(" AND ");
+    if ($("#descending").checked) req.ScanIndexForward = false;
+  }
+  const filters = [...document.querySelectorAll("#filters .filter")].map((row) => filterText(row, name, value)).filter(Boolean);
+  const entity = $("#entity-filter") && $("#entity-filter").value;
+  if (entity) {
+    const def = MODEL.entities.find((e) => e.definition.name === entity).definition;
+    if (def.entity_attribute) filters.push(`${name(def.entity_attribute)} = ${value(entity)}`);
+  }
+  if (filters.length) req.FilterExpression = filters.join(" AND ");
+  const proj = $("#projection").value.split(",").map((s) => s.trim()).filter(Boolean);
+  if (proj.length) req.ProjectionExpression = proj.map(name).join(", ");
+  if ($("#consistent").checked) req.ConsistentRead = true;
+  if (Object.keys(names).length) req.ExpressionAttributeNames = names;
+  if (Object.keys(values).length) req.ExpressionAttributeValues = values;
+  return { operation: mode, request: req };
+}
+
+function filterText(row, name, value) {
+  const attr = $(".f-attr", row).value.trim(); if (!attr) return null;
+  const op = $(".f-op", row).value, v = $(".f-value", row).value, v2 = $(".f-value2", row).value;
+  const a = name(attr);
+  switch (op) {
+    case "BETWEEN": return `${a} BETWEEN ${value(v)} AND ${value(v2)}`;
+    case "IN": return `${a} IN (${v.split(",").map((x) => value(x.trim())).join(", ")})`;
+    case "begins_with": case "contains": return `${op}(${a}, ${value(v)})`;
+    case "attribute_exists": case "attribute_not_exists": return `${op}(${a})`;
+    case "attribute_type": return `attribute_type(${a}, ${value(v.trim())})`;
+    case "size =": return `size(${a}) = ${value(Number(v))}`;
+    default: return `${a} ${op} ${value(v)}`;
+  }
+}
+
+async function runBrowse(fresh) {
+  if (fresh) { BROWSE.base = buildRequest(); BROWSE.cursor = null; BROWSE.page = 0; }
+  const { operation, request } = BROWSE.base;
+  const req = { ...request }; if (BROWSE.cursor) req.ExclusiveStartKey = BROWSE.cursor;
+  const out = await api("call", { operation, request: req });
+  BROWSE.page += 1;
+  BROWSE.cursor = out.LastEvaluatedKey || null;
+  BROWSE.items = out.Items || []; BROWSE.labels = out.Labels || []; BROWSE.selected = new Set();
+  $("#next-page").disabled = !BROWSE.cursor;
+  const cap = out.ConsumedCapacity ? `${out.ConsumedCapacity.CapacityUnits} capacity unit(s)` : "capacity not reported";
+  $("#capacity").textContent = `Page ${BROWSE.page}: ${out.Count} item(s), scanned ${out.ScannedCount}; ${cap}` + (BROWSE.cursor ? `; cursor ${JSON.stringify(plainItem(BROWSE.cursor))}` : "; last page");
+  renderItems();
+}
+
+function renderItems() {
+  const items = BROWSE.items;
+  const cols = [...new Set(items.flatMap((i) => Object.keys(i)))].sort();
+  const rows = items.map((item, i) => {
+    const label = BROWSE.labels[i];
+    return h("tr", { class: "item" },
+      h("td", {}, h("input", { type: "checkbox", class: "select", "aria-label": "select item " + (i + 1), onchange: (ev) => ev.target.checked ? BROWSE.selected.add(i) : BROWSE.selected.delete(i) })),
+      h("td", {}, label ? h("span", { class: "tag entity" }, label.entity) : ""),
+      cols.map((c) => h("td", {}, item[c] ? h("code", {}, short(item[c])) : "",
+        label && label.keys[c] ? h("div", { class: "parts" }, Object.entries(label.keys[c]).map(([k, v]) => `${k}=${v}`).join(" · ")) : "")),
+      h("td", {}, h("button", { class: "edit", onclick: () => editItem(item) }, "Edit"), " ",
+        h("button", { class: "duplicate", onclick: () => editItem(item, true) }, "Duplicate")));
+  });
+  $("#results").replaceChildren(h("table", { id: "items" },
+    h("thead", {}, h("tr", {}, h("th", {}, ""), h("th", {}, "entity"), cols.map((c) => h("th", {}, c)), h("th", {}, ""))),
+    h("tbody", {}, rows)));
+}
+
+function keyOf(item) {
+  return Object.fromEntries(BROWSE.table.KeySchema.map((k) => [k.AttributeName, item[k.AttributeName]]));
+}
+
+function editItem(item, duplicate = false) {
+  let format = "json";
+  const area = h("textarea", { id: "item-json", "aria-label": "item" });
+  const show = (value) => { area.value = JSON.stringify(format === "json" ? plainItem(value) : value, null, 2); };
+  let current = item || {};
+  show(current);
+  const read = () => { const v = JSON.parse(area.value); return format === "json" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typed(x)])) : v; };
+  const toggle = h("select", { id: "item-format", "aria-label": "item format", onchange: () => { current = read(); format = toggle.value; show(current); } },
+    h("option", { value: "json" }, "JSON"), h("option", { value: "dynamodb-json" }, "DynamoDB JSON"));
+  const save = async () => {
+    await api("put", { table: BROWSE.table.TableName, format, item: JSON.parse(area.value) });
+    if (item && !duplicate) {
+      const saved = read(); const oldKey = keyOf(item), newKey = keyOf(saved);
+      if (JSON.stringify(oldKey) !== JSON.stringify(newKey) && $("#move").checked) await call("DeleteItem", { TableName: BROWSE.table.TableName, Key: oldKey });
+    }
+    $("#editor").replaceChildren(h("p", { class: "muted", id: "saved" }, "Saved."));
+    if (BROWSE.base) { BROWSE.cursor = null; BROWSE.page = 0; runBrowse(false); }
+  };
+  const del = async () => { await call("DeleteItem", { TableName: BROWSE.table.TableName, Key: keyOf(item) }); $("#editor").replaceChildren(); runBrowse(true); };
+  $("#editor").replaceChildren(h("fieldset", {}, h("legend", {}, item ? (duplicate ? "Duplicate item" : "Edit item") : "New item"),
+    h("div", { class: "row" }, toggle, item && !duplicate ? h("label", {}, h("input", { type: "checkbox", id: "move" }), " delete the old item if the key changes") : ""),
+    area,
+    h("div", { class: "row" }, h("button", { class: "primary", id: "save", onclick: save }, "Save"),
+      item && !duplicate ? h("button", { class: "danger", id: "delete-item", onclick: del }, "Delete") : "",
+      h("button", { onclick: () => $("#editor").replaceChildren() }, "Cancel"))));
+  area.focus();
+}
+
+async function deleteSelected() {
+  const items = [...BROWSE.selected].map((i) => BROWSE.items[i]);
+  if (!items.length || !confirm(`Delete ${items.length} item(s)?`)) return;
+  for (const item of items) await call("DeleteItem", { TableName: BROWSE.table.TableName, Key: keyOf(item) });
+  $("#capacity").textContent = `${items.length} item(s) deleted`;
+  runBrowse(true);
+}
+
+async function deleteMatching() {
+  const base = buildRequest();
+  if (!confirm("Delete every item this read matches (all pages)?")) return;
+  const r = await api("delete-matching", base);
+  $("#capacity").textContent = `${r.deleted} item(s) deleted`;
+  runBrowse(true);
+}
+
+async function exportResult() {
+  const base = BROWSE.base || buildRequest();
+  const format = $("#export-format").value;
+  const text = await api("export", { ...base, format });
+  const blob = new Blob([text], { type: format === "csv" ? "text/csv" : "application/x-ndjson" });
+  const file = `${BROWSE.table.TableName}.${format === "csv" ? "csv" : "jsonl"}`;
+  $("#export-out").replaceChildren(h("fieldset", {}, h("legend", {}, "Export"),
+    h("a", { href: URL.createObjectURL(blob), download: file, id: "download" }, `Download ${file}`),
+    h("pre", { id: "export-preview" }, text.length > 4000 ? text.slice(0, 4000) + "\n…" : text)));
+}
+
+function importForm(table) {
+  const fmt = h("select", { id: "import-format", "aria-label": "import format" }, ["jsonl", "dynamodb-jsonl", "json", "csv"].map((f) => h("option", { value: f }, f)));
+  const file = h("input", { type: "file", id: "import-file", "aria-label": "file to import" });
+  const text = h("textarea", { id: "import-text", "aria-label": "items to import", placeholder: "or paste lines here" });
+  const report = h("div", { class: "report", id: "import-report" });
+  const run = async () => {
+    const body = file.files[0] ? await file.files[0].text() : text.value;
+    const r = await api("import", { table, format: fmt.value, text: body });
+    report.replaceChildren(h("p", {}, `Imported ${r.imported} item(s); rejected ${r.rejected.length}.`),
+      h("ul", {}, r.rejected.map((x) => h("li", { class: "rejected" }, `line ${x.line}: ${x.type}: ${x.message}`))));
+  };
+  return h("div", {}, h("div", { class: "row" }, fmt, file), text, h("button", { class: "primary", id: "import", onclick: run }, "Import"), report);
+}
+
+function patternsPanel(entities) {
+  const list = entities.flatMap((e) => e.patterns.map((p) => ({ entity: e.definition.name, p })));
+  return h("details", { id: "patterns", open: true }, h("summary", {}, "Access patterns"),
+    list.map(({ entity, p }) => {
+      const inputs = p.partition.fields.map((f) => h("input", { placeholder: f, "data-field": f, "aria-label": f }));
+      const sortFields = p.sort ? (p.sort.template.match(/\{([^}:]+)/g) || []).map((x) => x.slice(1)) : [];
+      const sortInputs = sortFields.map((f) => h("input", { placeholder: f + " (optional)", "data-field": f, "aria-label": f }));
+      const run = async () => {
+        const params = Object.fromEntries([...inputs, ...sortInputs].map((i) => [i.dataset.field, i.value]));
+        const out = await api("pattern", { entity, index: p.index, params });
+        BROWSE.base = { operation: "Query", request: out.request }; BROWSE.page = 1; BROWSE.cursor = out.LastEvaluatedKey || null;
+        BROWSE.items = out.Items || []; BROWSE.labels = out.Labels || []; BROWSE.selected = new Set();
+        $("#next-page").disabled = !BROWSE.cursor;
+        $("#capacity").textContent = `${p.name}: ${out.Count} item(s)`;
+        renderItems();
+      };
+      return h("div", { class: "row pattern" }, h("strong", {}, p.name), h("span", { class: "muted" }, `${p.index || "table"}: ${p.partition.template}${p.sort ? " + " + p.sort.template : ""}`),
+        inputs, sortInputs, h("button", { class: "run-pattern", onclick: run }, "Run"));
+    }));
+}
+
+// ---- streams ----
+async function tailStream(table) {
+  const box = $("#stream");
+  const { Table: t } = await call("DescribeTable", { TableName: table });
+  if (!t.LatestStreamArn) { box.replaceChildren(h("p", { class: "muted" }, `${table} has no stream enabled.`)); return; }
+  const { StreamDescription: d } = await call("DescribeStream", { StreamArn: t.LatestStreamArn });
+  const list = h("ol", { id: "stream-records" });
+  box.replaceChildren(h("fieldset", {}, h("legend", {}, `Stream of ${table} (${d.StreamViewType})`), list));
+  const iterators = {};
+  for (const s of d.Shards) iterators[s.ShardId] = (await call("GetShardIterator", { StreamArn: t.LatestStreamArn, ShardId: s.ShardId, ShardIteratorType: "TRIM_HORIZON" })).ShardIterator;
+  const poll = async () => {
+    if (!document.body.contains(list)) return;
+    for (const [shard, it] of Object.entries(iterators)) {
+      if (!it) continue;
+      const r = await call("GetRecords", { ShardIterator: it });
+      iterators[shard] = r.NextShardIterator;
+      for (const rec of r.Records || []) list.append(h("li", { class: "stream-record" }, `${rec.eventName} ${JSON.stringify(plainItem(rec.dynamodb.Keys || {}))}`));
+    }
+    setTimeout(poll, 1000);
+  };
+  poll();
+}
+
+// ---- PartiQL ----
+function partiqlView() {
+  const history = JSON.parse(localStorage.getItem("dynorm-partiql") || "[]");
+  const area = h("textarea", { id: "partiql", "aria-label": "PartiQL statement" }, history[0] || "SELECT * FROM ");
+  const out = h("div", { id: "partiql-out", class: "scroll" });
+  const run = async () => {
+    const statement = area.value.trim();
+    const r = await call("ExecuteStatement", { Statement: statement, ReturnConsumedCapacity: "TOTAL" });
+    localStorage.setItem("dynorm-partiql", JSON.stringify([statement, ...history.filter((s) => s !== statement)].slice(0, 30)));
+    out.replaceChildren(h("p", { class: "muted" }, `${(r.Items || []).length} item(s)` + (r.NextToken ? " (more: NextToken)" : "")),
+      h("pre", { id: "partiql-result" }, (r.Items || []).map((i) => JSON.stringify(plainItem(i))).join("\n")));
+  };
+  area.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) run(); });
+  main.replaceChildren(h("h2", {}, "PartiQL"), area,
+    h("div", { class: "row" }, h("button", { class: "primary", id: "run-partiql", onclick: run }, "Run (Ctrl+Enter)")), out,
+    h("h3", {}, "History"), h("ul", { id: "partiql-history" }, history.map((s) => h("li", {}, h("a", { href: "#partiql", onclick: () => { area.value = s; } }, s)))));
+  area.focus();
+}
+
+// ---- model ----
+async function modelView() {
+  MODEL = await api("model");
+  main.replaceChildren(h("h2", {}, "Data model"),
+    MODEL.entities.length ? h("ul", {}, MODEL.entities.map((e) => h("li", {}, h("strong", {}, e.definition.name), ` in ${e.definition.table}: `,
+      e.definition.keys.map((k) => `${k.index ? k.index + "." : ""}${k.attribute} = ${k.template}`).join("; ")))) : h("p", { class: "muted" }, "Started without entities: give `dynorm serve` a schema file with entities."),
+    h("h3", {}, "Diagram (Mermaid)"), h("pre", { id: "mermaid" }, MODEL.mermaid || "(no diagram)"),
+    h("p", { class: "muted" }, "The console works offline, so the diagram is shown as Mermaid source: paste it into any Mermaid viewer, or run `dynorm schema docs`."));
+}
+
+// ---- routing ----
+function route() {
+  const hash = decodeURIComponent(location.hash.slice(1));
+  const run = hash.startsWith("table/") ? tableView(hash.slice(6)) : hash === "partiql" ? partiqlView() : hash === "model" ? modelView() : tablesView();
+  Promise.resolve(run).catch((e) => showError(e));
+}
+$("#nav-tables").onclick = () => { location.hash = ""; route(); };
+$("#nav-partiql").onclick = () => { location.hash = "partiql"; };
+$("#nav-model").onclick = () => { location.hash = "model"; };
+window.addEventListener("hashchange", route);
+window.addEventListener("unhandledrejection", (ev) => showError(ev.reason));
+route();
