@@ -9,6 +9,7 @@ mod batch_write;
 mod embedded_ops;
 mod entity_marshal;
 mod marshal;
+mod serve_load;
 
 fn main() -> ExitCode {
     let name = std::env::args().nth(1).unwrap_or_default();
@@ -17,8 +18,10 @@ fn main() -> ExitCode {
         "embedded-ops" => embedded_ops::run(),
         "batch-write" => batch_write::run(),
         "entity-marshal" => entity_marshal::run(),
+        "serve-load" => serve_load::run(),
+        "serve-child" => return serve_load::child(),
         _ => {
-            eprintln!("usage: dynorm-bench <marshal | embedded-ops | batch-write | entity-marshal>");
+            eprintln!("usage: dynorm-bench <marshal | embedded-ops | batch-write | entity-marshal | serve-load>");
             return ExitCode::FAILURE;
         }
     }

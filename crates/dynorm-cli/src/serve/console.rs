@@ -343,6 +343,7 @@ pub(crate) fn model_item(
         }
     };
     model::check_fields(&entities, &item)?;
+    let item = model::with_table_keys(&entities, item).map_err(|e| ConsoleError::new("ValidationError", e))?;
     data::with_computed_keys(item, &entities).map_err(invalid)
 }
 

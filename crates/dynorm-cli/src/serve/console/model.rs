@@ -238,3 +238,23 @@ pub(super) fn check_fields(entities: &[EntityDefinition], item: &dynorm::Item) -
         ),
     ))
 }
+
+/// A new item of an entity written without its table keys gets them from its fields (an item
+/// that has them keeps them: `with_computed_keys` then refuses one whose fields disagree).
+pub(super) fn with_table_keys(entities: &[EntityDefinition], mut item: dynorm::Item) -> Result<dynorm::Item, String> {
+    let Some(entity) = classify(entities, &item) else {
+        return Ok(item);
+    };
+    let expected = entity
+        .expected_keys(&item)
+        .map_err(|e| format!("entity `{}`: {e}", entity.name))?;
+    let missing: Vec<(String, String)> = expected
+        .into_iter()
+        .filter(|(key, _)| key.index.is_none() && !item.contains_key(&key.attribute))
+        .filter_map(|(key, text)| Some((key.attribute.clone(), text?)))
+        .collect();
+    for (attribute, text) in missing {
+        item.insert(attribute, AttributeValue::S(text));
+    }
+    Ok(item)
+}

@@ -23,7 +23,7 @@ function showError(e) {
   box.textContent = `${e.type || "Error"}: ${e.message || e}`;
 }
 
-async function api(path, body) {
+async function api(path, body, raw = false) {
   const init = body === undefined ? {} : {
     method: "POST", body: JSON.stringify(body),
     headers: { "content-type": "application/json", "x-dynorm-csrf": CSRF },
@@ -35,6 +35,7 @@ async function api(path, body) {
     showError(err); throw err;
   }
   showError(null);
+  if (raw) return text;
   try { return JSON.parse(text); } catch (_) { return text; }
 }
 const call = (operation, request) => api("call", { operation, request });
@@ -314,7 +315,7 @@ async function deleteMatching() {
 async function exportResult() {
   const base = BROWSE.base || buildRequest();
   const format = $("#export-format").value;
-  const text = await api("export", { ...base, format });
+  const text = await api("export", { ...base, format }, true);
   const blob = new Blob([text], { type: format === "csv" ? "text/csv" : "application/x-ndjson" });
   const file = `${BROWSE.table.TableName}.${format === "csv" ? "csv" : "jsonl"}`;
   $("#export-out").replaceChildren(h("fieldset", {}, h("legend", {}, "Export"),
@@ -385,17 +386,22 @@ function partiqlView() {
   const history = JSON.parse(localStorage.getItem("dynorm-partiql") || "[]");
   const area = h("textarea", { id: "partiql", "aria-label": "PartiQL statement" }, history[0] || "SELECT * FROM ");
   const out = h("div", { id: "partiql-out", class: "scroll" });
+  const list = h("ul", { id: "partiql-history" });
+  const renderHistory = () => list.replaceChildren(...history.map((s) => h("li", {}, h("a", { href: "#partiql", onclick: () => { area.value = s; } }, s))));
   const run = async () => {
     const statement = area.value.trim();
     const r = await call("ExecuteStatement", { Statement: statement, ReturnConsumedCapacity: "TOTAL" });
-    localStorage.setItem("dynorm-partiql", JSON.stringify([statement, ...history.filter((s) => s !== statement)].slice(0, 30)));
+    history.splice(0, history.length, statement, ...history.filter((s) => s !== statement).slice(0, 29));
+    localStorage.setItem("dynorm-partiql", JSON.stringify(history));
+    renderHistory();
     out.replaceChildren(h("p", { class: "muted" }, `${(r.Items || []).length} item(s)` + (r.NextToken ? " (more: NextToken)" : "")),
       h("pre", { id: "partiql-result" }, (r.Items || []).map((i) => JSON.stringify(plainItem(i))).join("\n")));
   };
   area.addEventListener("keydown", (ev) => { if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) run(); });
   main.replaceChildren(h("h2", {}, "PartiQL"), area,
     h("div", { class: "row" }, h("button", { class: "primary", id: "run-partiql", onclick: run }, "Run (Ctrl+Enter)")), out,
-    h("h3", {}, "History"), h("ul", { id: "partiql-history" }, history.map((s) => h("li", {}, h("a", { href: "#partiql", onclick: () => { area.value = s; } }, s)))));
+    h("h3", {}, "History"), list);
+  renderHistory();
   area.focus();
 }
 
