@@ -41,7 +41,16 @@ fn op(name: &str) -> String {
 }
 
 /// Cases whose message differs (status and error type still agree): a wrongly typed field.
-const WRONG_TYPE_WORDING: &[usize] = &[11, 25];
+const WRONG_TYPE_WORDING: &[usize] = &[13, 27];
+
+/// A PutItem whose item nests lists `depth` levels deep.
+fn nested(depth: usize) -> String {
+    format!(
+        r#"{{"TableName":"users","Item":{{"id":{{"S":"n"}},"x":{}{{"S":"v"}}{}}}}}"#,
+        r#"{"L":["#.repeat(depth),
+        "]}".repeat(depth)
+    )
+}
 
 fn cases() -> Vec<(String, String)> {
     let create = r#"{"TableName":"users","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}"#;
@@ -61,6 +70,8 @@ fn cases() -> Vec<(String, String)> {
         (op("PutItem"), r#"{"TableName":"nope","Item":{"id":{"S":"a"}}}"#.into()),
         (op("PutItem"), deep),
         (op("GetItem"), r#"{"TableName":"users","Key":{"id":{"S":"a"}}}"#.into()),
+        (op("PutItem"), nested(40)),
+        (op("PutItem"), nested(200)),
         (op("GetItem"), r#"{"TableName":"users","Key":"a"}"#.into()),
         (op("GetItem"), r#"{"TableName":"users","Key":{"id":{"S":"a"}},"ConsistentRead":1}"#.into()),
         (op("Query"), r#"{"TableName":"users","KeyConditionExpression":"id = :v","ExpressionAttributeValues":{":v":{"S":"a"}}}"#.into()),
