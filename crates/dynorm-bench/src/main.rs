@@ -21,7 +21,9 @@ fn main() -> ExitCode {
         "serve-load" => serve_load::run(),
         "serve-child" => return serve_load::child(),
         _ => {
-            eprintln!("usage: dynorm-bench <marshal | embedded-ops | batch-write | entity-marshal | serve-load>");
+            eprintln!(
+                "usage: dynorm-bench <marshal | embedded-ops | batch-write | entity-marshal | serve-load>"
+            );
             return ExitCode::FAILURE;
         }
     }

@@ -103,9 +103,18 @@ pub(crate) fn run() {
     let (mut server, address) = start_server();
     let create = br#"{"TableName":"bench","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}"#;
     post(address, "CreateTable", create).expect("CreateTable");
-    post(address, "PutItem", br#"{"TableName":"bench","Item":{"id":{"S":"small"},"v":{"N":"1"}}}"#).expect("PutItem");
+    post(
+        address,
+        "PutItem",
+        br#"{"TableName":"bench","Item":{"id":{"S":"small"},"v":{"N":"1"}}}"#,
+    )
+    .expect("PutItem");
     let heavy = Arc::new(heavy_body());
-    println!("heavy PutItem body: {:.1} MB; server pid {}", heavy.len() as f64 / 1e6, server.id());
+    println!(
+        "heavy PutItem body: {:.1} MB; server pid {}",
+        heavy.len() as f64 / 1e6,
+        server.id()
+    );
     let baseline_kib = peak_rss_kib(server.id());
     let stop = Arc::new(AtomicBool::new(false));
     let timer = {

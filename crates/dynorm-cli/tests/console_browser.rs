@@ -59,7 +59,11 @@ impl Drop for Driver {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// Starts chromedriver, or says what is missing.
@@ -218,7 +222,11 @@ async fn a_user_walks_the_console() {
     })
     .unwrap();
     for n in 1..=30 {
-        api(server.address(), "PutItem", json!({"TableName": "app", "Item": user(n, "red")}));
+        api(
+            server.address(),
+            "PutItem",
+            json!({"TableName": "app", "Item": user(n, "red")}),
+        );
     }
     let shots = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("console-screenshots");
     std::fs::create_dir_all(&shots).unwrap();
@@ -237,9 +245,15 @@ async fn steps(walk: &mut Walk, server: &Server) {
     // Open the console: the tables, with their indexes and stream.
     walk.client.goto(&server.console_url()).await.unwrap();
     let tables = walk.text("#tables", "app").await;
-    assert!(tables.contains("gsi1") && tables.contains("NEW_AND_OLD_IMAGES"), "{tables}");
+    assert!(
+        tables.contains("gsi1") && tables.contains("NEW_AND_OLD_IMAGES"),
+        "{tables}"
+    );
     walk.shot("tables").await;
-    walk.client.execute("window.confirm = () => true;", vec![]).await.unwrap();
+    walk.client
+        .execute("window.confirm = () => true;", vec![])
+        .await
+        .unwrap();
 
     // Query the GSI with BETWEEN and a filter, 5 a page; then the next page.
     walk.click("a.table-link").await;
@@ -289,11 +303,15 @@ async fn edit(walk: &mut Walk) {
     // The access pattern "User by team" on gsi1: one click, one parameter.
     let pattern = "#patterns .pattern:nth-of-type(2)";
     walk.text(pattern, "gsi1").await;
-    walk.set(&format!("{pattern} input[data-field=team]"), "blue").await;
+    walk.set(&format!("{pattern} input[data-field=team]"), "blue")
+        .await;
     walk.click(&format!("{pattern} button.run-pattern")).await;
     walk.text("#capacity", "1 item(s)").await;
     let found = walk.text("#items", "u10").await;
-    assert!(found.contains("TEAM#blue"), "the index key is recomputed: {found}");
+    assert!(
+        found.contains("TEAM#blue"),
+        "the index key is recomputed: {found}"
+    );
     walk.shot("access-pattern").await;
 }
 
@@ -309,7 +327,9 @@ async fn import_export(walk: &mut Walk) {
     walk.click("details:has(#import) > summary").await;
     walk.set("#import-text", &lines).await;
     walk.click("#import").await;
-    let report = walk.text("#import-report", "Imported 2 item(s); rejected 1").await;
+    let report = walk
+        .text("#import-report", "Imported 2 item(s); rejected 1")
+        .await;
     assert!(report.contains("line 2") && report.contains("email"), "{report}");
     walk.shot("import-report").await;
 
@@ -339,20 +359,31 @@ async fn bulk_delete(walk: &mut Walk) {
 
 async fn partiql(walk: &mut Walk, server: &Server) {
     walk.click("#nav-partiql").await;
-    walk.set("#partiql", "SELECT * FROM app WHERE pk = 'T#acme' AND sk = 'U#u01'").await;
+    walk.set(
+        "#partiql",
+        "SELECT * FROM app WHERE pk = 'T#acme' AND sk = 'U#u01'",
+    )
+    .await;
     walk.click("#run-partiql").await;
     walk.text("#partiql-result", "u01@example.com").await;
     walk.text("#partiql-history", "U#u01").await;
     walk.shot("partiql").await;
     walk.client.goto(&server.console_url()).await.unwrap();
-    walk.client.execute("window.confirm = () => true;", vec![]).await.unwrap();
+    walk.client
+        .execute("window.confirm = () => true;", vec![])
+        .await
+        .unwrap();
 }
 
 async fn stream(walk: &mut Walk, server: &Server) {
     walk.click("a.table-link").await;
     walk.click("#tail").await;
     walk.text("#stream-records", "INSERT").await;
-    api(server.address(), "PutItem", json!({"TableName": "app", "Item": user(77, "red")}));
+    api(
+        server.address(),
+        "PutItem",
+        json!({"TableName": "app", "Item": user(77, "red")}),
+    );
     walk.text("#stream-records", "U#u77").await;
     walk.shot("stream").await;
 }

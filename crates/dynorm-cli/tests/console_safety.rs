@@ -37,9 +37,16 @@ fn on_loopback_the_console_checks_the_host_and_the_csrf_token() {
     let token = csrf(&page);
 
     // DNS rebinding: a page of another site, its name now pointing at 127.0.0.1.
-    let (status, answer) = send(a, "GET /console/api/tables HTTP/1.1\r\nHost: evil.example:8000", "");
+    let (status, answer) = send(
+        a,
+        "GET /console/api/tables HTTP/1.1\r\nHost: evil.example:8000",
+        "",
+    );
     assert_eq!(status, 421, "{answer}");
-    assert!(answer.contains("ForeignHost") && answer.contains("evil.example"), "{answer}");
+    assert!(
+        answer.contains("ForeignHost") && answer.contains("evil.example"),
+        "{answer}"
+    );
 
     let create = r#"{"operation":"CreateTable","request":{"TableName":"things","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}}"#;
     let post = format!("POST /console/api/call HTTP/1.1\r\nHost: {a}\r\nContent-Type: application/json");
@@ -69,9 +76,16 @@ fn off_loopback_the_console_needs_its_token() {
     let (status, answer) = send(a, "GET /console/ HTTP/1.1\r\nHost: my-laptop:8000", "");
     assert_eq!(status, 401, "{answer}");
     assert!(answer.contains("ConsoleTokenRequired"), "{answer}");
-    let (status, page) = send(a, "GET /console/?token=s3cret HTTP/1.1\r\nHost: my-laptop:8000", "");
+    let (status, page) = send(
+        a,
+        "GET /console/?token=s3cret HTTP/1.1\r\nHost: my-laptop:8000",
+        "",
+    );
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains("dynorm_console=s3cret"), "the token is kept in a cookie: {page}");
+    assert!(
+        page.contains("dynorm_console=s3cret"),
+        "the token is kept in a cookie: {page}"
+    );
     let (status, answer) = send(
         a,
         "GET /console/api/tables HTTP/1.1\r\nHost: my-laptop:8000\r\nCookie: dynorm_console=s3cret",

@@ -112,7 +112,10 @@ fn assert_survives(address: SocketAddr) {
     let oversized = vec![b' '; 17 * 1024 * 1024];
     if let Some((status, answer)) = post(address, "PutItem", &oversized) {
         assert_eq!(status, 413, "{answer}");
-        assert!(answer.contains("RequestEntityTooLarge") && answer.contains("16777216 bytes"), "{answer}");
+        assert!(
+            answer.contains("RequestEntityTooLarge") && answer.contains("16777216 bytes"),
+            "{answer}"
+        );
     }
     let (status, _) = post(address, "ListTables", b"{}").expect("server still answers");
     assert_eq!(status, 200);

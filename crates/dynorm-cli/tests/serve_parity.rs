@@ -32,7 +32,11 @@ fn send(address: SocketAddr, headers: &str, body: &str) -> (u16, String, String)
     let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
     let json: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
     let field = |k: &str| json.get(k).and_then(|v| v.as_str()).unwrap_or("").to_owned();
-    let message = if field("message").is_empty() { field("Message") } else { field("message") };
+    let message = if field("message").is_empty() {
+        field("Message")
+    } else {
+        field("message")
+    };
     (status, field("__type"), message)
 }
 
@@ -104,9 +108,14 @@ fn dynorm_serve_answers_like_the_engines_own_server() {
         .enable_all()
         .build()
         .unwrap();
-    let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
     let engine = listener.local_addr().unwrap();
-    runtime.spawn(dynoxide::server::serve_on(listener, dynoxide::Database::memory().unwrap()));
+    runtime.spawn(dynoxide::server::serve_on(
+        listener,
+        dynoxide::Database::memory().unwrap(),
+    ));
     let server = Server::start(ServeOptions::default()).unwrap();
     let mut differences = Vec::new();
     for (i, (headers, body)) in cases().iter().enumerate() {
@@ -125,5 +134,10 @@ fn dynorm_serve_answers_like_the_engines_own_server() {
         }
     }
     server.stop().unwrap();
-    assert!(differences.is_empty(), "{} difference(s):\n{}", differences.len(), differences.join("\n"));
+    assert!(
+        differences.is_empty(),
+        "{} difference(s):\n{}",
+        differences.len(),
+        differences.join("\n")
+    );
 }

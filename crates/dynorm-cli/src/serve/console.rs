@@ -343,7 +343,8 @@ pub(crate) fn model_item(
         }
     };
     model::check_fields(&entities, &item)?;
-    let item = model::with_table_keys(&entities, item).map_err(|e| ConsoleError::new("ValidationError", e))?;
+    let item =
+        model::with_table_keys(&entities, item).map_err(|e| ConsoleError::new("ValidationError", e))?;
     data::with_computed_keys(item, &entities).map_err(invalid)
 }
 

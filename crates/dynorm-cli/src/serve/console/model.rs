@@ -241,7 +241,10 @@ pub(super) fn check_fields(entities: &[EntityDefinition], item: &dynorm::Item) -
 
 /// A new item of an entity written without its table keys gets them from its fields (an item
 /// that has them keeps them: `with_computed_keys` then refuses one whose fields disagree).
-pub(super) fn with_table_keys(entities: &[EntityDefinition], mut item: dynorm::Item) -> Result<dynorm::Item, String> {
+pub(super) fn with_table_keys(
+    entities: &[EntityDefinition],
+    mut item: dynorm::Item,
+) -> Result<dynorm::Item, String> {
     let Some(entity) = classify(entities, &item) else {
         return Ok(item);
     };
