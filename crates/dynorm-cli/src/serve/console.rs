@@ -130,6 +130,7 @@ pub fn router(console: Console) -> Router {
         .route("/console/api/tables", get(model::tables))
         .route("/console/api/call", post(call_route))
         .route("/console/api/pattern", post(model::pattern))
+        .route("/console/api/create-from-schema", post(model::create_from_schema))
         .route("/console/api/put", post(put_route))
         .route("/console/api/delete-matching", post(transfer::delete_matching))
         .route("/console/api/purge", post(transfer::purge))

@@ -261,3 +261,26 @@ pub(super) fn with_table_keys(
     }
     Ok(item)
 }
+
+#[derive(serde::Deserialize)]
+pub(super) struct SchemaTable {
+    table: String,
+}
+
+/// `POST /console/api/create-from-schema`: creates one of the schema's tables as `dynorm apply`
+/// would (its indexes, stream, TTL and billing), through dynorm's own `create_table`.
+pub(super) async fn create_from_schema(
+    State(console): State<Console>,
+    headers: HeaderMap,
+    body: axum::Json<SchemaTable>,
+) -> Answer {
+    allow(&console, &headers, None, true)?;
+    let definition = console
+        .definition(&body.table)
+        .ok_or_else(|| ConsoleError::new("UnknownTable", format!("no table `{}` in the schema", body.table)))?;
+    dynorm::Client::from_database(console.db.clone())
+        .create_table(definition)
+        .await
+        .map_err(|e| ConsoleError::new("CreateTableFailed", format!("table `{}`: {e}", body.table)))?;
+    Ok(axum::Json(json!({ "created": body.table })))
+}

@@ -96,8 +96,12 @@ function createTableForm() {
   const fromSchema = h("select", { id: "create-from-schema", "aria-label": "Table from the schema" },
     h("option", { value: "" }, "— by hand —"), MODEL.tables.map((t) => h("option", { value: t.name }, t.name)));
   return h("details", {}, h("summary", {}, "Create a table"),
-    h("div", { class: "row" }, h("label", {}, "From the schema: ", fromSchema), h("span", { class: "muted" }, "(schema tables are created at start; a deleted one is recreated by restarting)")),
-    area, h("button", { class: "primary", onclick: async () => { await call("CreateTable", JSON.parse(area.value)); tablesView(); } }, "Create"));
+    h("div", { class: "row" }, h("label", {}, "From the schema: ", fromSchema), h("span", { class: "muted" }, "(or write the CreateTable request below)")),
+    area, h("button", { class: "primary", id: "create-table", onclick: async () => {
+      if (fromSchema.value) await api("create-from-schema", { table: fromSchema.value });
+      else await call("CreateTable", JSON.parse(area.value));
+      tablesView();
+    } }, "Create"));
 }
 
 async function purgeTable(name) {
