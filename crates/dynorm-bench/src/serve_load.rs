@@ -75,9 +75,12 @@ fn start_server() -> (std::process::Child, SocketAddr) {
         .spawn()
         .expect("the server starts");
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout"));
+    lines
         .read_line(&mut line)
         .expect("the server prints its endpoint");
+    // Keep reading what it prints, so its writes never fail on a closed pipe.
+    std::thread::spawn(move || std::io::copy(&mut lines, &mut std::io::sink()));
     let endpoint = line
         .split_whitespace()
         .find_map(|w| w.strip_prefix("http://"))

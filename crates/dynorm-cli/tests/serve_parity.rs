@@ -45,7 +45,7 @@ fn op(name: &str) -> String {
 }
 
 /// Cases whose message differs (status and error type still agree): a wrongly typed field.
-const WRONG_TYPE_WORDING: &[usize] = &[13, 27];
+const WRONG_TYPE_WORDING: &[usize] = &[16, 30];
 
 /// A PutItem whose item nests lists `depth` levels deep.
 fn nested(depth: usize) -> String {
@@ -74,6 +74,9 @@ fn cases() -> Vec<(String, String)> {
         (op("PutItem"), r#"{"TableName":"nope","Item":{"id":{"S":"a"}}}"#.into()),
         (op("PutItem"), deep),
         (op("GetItem"), r#"{"TableName":"users","Key":{"id":{"S":"a"}}}"#.into()),
+        (op("PutItem"), format!(r#"{{"TableName":"users","Item":{{"id":{{"S":"big"}},"s":{{"S":"{}"}}}}}}"#, "x".repeat(500_000))),
+        (op("PutItem"), format!(r#"{{"TableName":"users","Item":{{"id":{{"S":"big"}},"l":{{"L":[{}]}}}}}}"#, vec![r#"{"NULL":true}"#; 300_000].join(","))),
+        (op("PutItem"), format!(r#"{{"TableName":"nope","Item":{{"id":{{"S":"big"}},"s":{{"S":"{}"}}}}}}"#, "x".repeat(500_000))),
         (op("PutItem"), nested(40)),
         (op("PutItem"), nested(200)),
         (op("GetItem"), r#"{"TableName":"users","Key":"a"}"#.into()),

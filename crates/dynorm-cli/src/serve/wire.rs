@@ -8,7 +8,9 @@
 //! answered on the blocking pool, never on an async worker, so parsing a large body never stalls
 //! the workers that accept and answer the others. Bodies over [`HEAVY_BODY`] also wait for one of
 //! a few permits ([`Wire::heavy`]) before they are parsed: at most that many large bodies are
-//! parsed at once, which bounds the memory their parse trees take.
+//! parsed at once, which bounds the memory their parse trees take. A PutItem whose item is
+//! certainly over DynamoDB's 400 KB item limit is refused before the engine builds its tree
+//! ([`super::oversized`]).
 
 use std::sync::Arc;
 
@@ -171,6 +173,15 @@ fn answer(db: &dynoxide::Database, target: Option<&str>, body: &Bytes) -> WireAn
     };
     if body.is_empty() {
         return bare(SERIALIZATION);
+    }
+    if target == "DynamoDB_20120810.PutItem" && super::oversized::put_item_too_large(body) {
+        let error_type = "com.amazon.coral.validate#ValidationException";
+        return WireAnswer {
+            status: 400,
+            body: serde_json::json!({ "__type": error_type, "message": super::oversized::ITEM_TOO_LARGE })
+                .to_string(),
+            error_type: Some(error_type),
+        };
     }
     dynorm::engine::answer_wire_on_large_stack(db, target, body)
 }

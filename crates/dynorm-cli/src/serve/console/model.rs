@@ -275,9 +275,9 @@ pub(super) async fn create_from_schema(
     body: axum::Json<SchemaTable>,
 ) -> Answer {
     allow(&console, &headers, None, true)?;
-    let definition = console
-        .definition(&body.table)
-        .ok_or_else(|| ConsoleError::new("UnknownTable", format!("no table `{}` in the schema", body.table)))?;
+    let definition = console.definition(&body.table).ok_or_else(|| {
+        ConsoleError::new("UnknownTable", format!("no table `{}` in the schema", body.table))
+    })?;
     dynorm::Client::from_database(console.db.clone())
         .create_table(definition)
         .await
