@@ -199,6 +199,16 @@ pub struct Page<O> {
     pub cursor: Option<Cursor>,
 }
 
+/// An item of a [`Read::page_with_cursors`] page and the cursor that resumes the read right
+/// after it (a GraphQL connection's edge).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edge<O> {
+    /// The item.
+    pub item: O,
+    /// Resumes the same read right after this item, with [`Read::start_after`].
+    pub cursor: Cursor,
+}
+
 impl<T: Table> TableClient<T> {
     /// Queries the items matching a key condition, on the table or (with
     /// [`index`](Read::index)) one of its indexes. The key condition must name the partition key
@@ -356,6 +366,31 @@ struct Plan<O> {
     max_pages: Option<usize>,
     segments: u32,
     concurrency: usize,
+    /// What per-item cursors need, when asked for ([`Read::page_with_cursors`]).
+    item_cursors: Option<ItemCursors>,
+}
+
+/// How a cursor is made for each item: the key attributes it holds, and those of them added to
+/// the projection only for the cursor (removed again before decoding).
+struct ItemCursors {
+    index: Option<String>,
+    keys: Vec<String>,
+    added: Vec<String>,
+}
+
+impl ItemCursors {
+    /// The key a read resuming right after `item` starts from: the table's and the index's key
+    /// attributes, taken from the item as the engine returned it.
+    fn key_of(&self, table: &str, item: &Item) -> Result<Item> {
+        let mut key = Item::with_capacity(self.keys.len());
+        for name in &self.keys {
+            let value = item
+                .get(name)
+                .ok_or_else(|| decode_error(table, DecodeError::missing().at(table, name)))?;
+            key.insert(name.clone(), value.clone());
+        }
+        Ok(key)
+    }
 }
 
 fn invalid_request(table: &str, index: Option<&str>, message: impl Into<String>) -> Error {
@@ -401,8 +436,9 @@ where
     T: Table,
     M: ReadMode,
 {
-    /// Checks the read against the table's definition and renders its request.
-    fn plan(self, count_only: bool) -> Result<Plan<O>> {
+    /// Checks the read against the table's definition and renders its request; `item_cursors`:
+    /// make a cursor for each item.
+    fn plan(self, count_only: bool, item_cursors: bool) -> Result<Plan<O>> {
         let definition = T::definition();
         let table = self.table.name.clone();
         let index_name = self.index.as_deref();
@@ -442,9 +478,18 @@ where
         if !count_only && !fetch_full {
             check_index_projection(definition, &table, index, &key_names, self.attributes)?;
         }
+        // A per-item cursor needs the key attributes even when the output type reads none.
+        let added: Vec<String> = match self.attributes {
+            Some(names) if item_cursors && !fetch_full => key_names
+                .iter()
+                .filter(|k| !names.contains(&k.as_str()))
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
         let projection = match self.attributes {
             Some(names) if !count_only && !fetch_full => Some(
-                ProjectionExpression::new(names.iter().copied())
+                ProjectionExpression::new(names.iter().copied().chain(added.iter().map(String::as_str)))
                     .render(&mut attributes)
                     .map_err(|e| in_table(&table, e))?,
             ),
@@ -455,6 +500,11 @@ where
             .as_ref()
             .map(|c| c.decode(&table, index_name, definition, &key_names))
             .transpose()?;
+        let item_cursors = item_cursors.then(|| ItemCursors {
+            index: self.index.clone(),
+            keys: key_names.clone(),
+            added,
+        });
 
         let (names, values) = attributes.into_parts();
         let request = ReadRequest {
@@ -484,6 +534,7 @@ where
             max_pages: self.max_pages,
             segments: self.segments,
             concurrency: self.concurrency,
+            item_cursors,
         })
     }
 
@@ -628,14 +679,23 @@ fn check_key_condition(
     }
 }
 
+/// One page as the engine returned it (see [`Plan::fetch`]).
+struct RawPage {
+    items: Vec<Item>,
+    /// One key per item when per-item cursors are asked for; empty otherwise.
+    cursor_keys: Vec<Item>,
+    last_key: Option<Item>,
+}
+
 fn decode_error(table: &str, mut e: DecodeError) -> Error {
     e.table.get_or_insert_with(|| table.to_owned());
     Error::Decode(e)
 }
 
 impl<O: Send + 'static> Plan<O> {
-    /// Reads one page: the decoded items and the LastEvaluatedKey.
-    async fn page(&self, start: Option<Item>, segment: Option<(u32, u32)>) -> Result<(Vec<O>, Option<Item>)> {
+    /// Reads one page: the items as the engine returned them (full items when asked for), the key
+    /// of each for its cursor (when per-item cursors are asked for) and the LastEvaluatedKey.
+    async fn fetch(&self, start: Option<Item>, segment: Option<(u32, u32)>) -> Result<RawPage> {
         let page = self
             .client
             .engine()
@@ -645,21 +705,77 @@ impl<O: Send + 'static> Plan<O> {
                 segment,
             })
             .await?;
+        let table = &self.request.table;
+        let mut cursor_keys = match &self.item_cursors {
+            Some(cursors) => page
+                .items
+                .iter()
+                .map(|item| cursors.key_of(table, item))
+                .collect::<Result<Vec<Item>>>()?,
+            None => Vec::new(),
+        };
         let items = match &self.full_keys {
-            Some(keys) => self.full_items(keys, page.items).await?,
+            Some(keys) => {
+                let full = self.full_items(keys, page.items).await?;
+                // Items deleted between the two reads are left out, and their cursors with them.
+                if !cursor_keys.is_empty() {
+                    let mut found = full.iter().map(Option::is_some);
+                    cursor_keys.retain(|_| found.next().unwrap_or(false));
+                }
+                full.into_iter().flatten().collect()
+            }
             None => page.items,
         };
-        let table = &self.request.table;
-        let decode = self.decode;
-        let items = items
+        Ok(RawPage {
+            items,
+            cursor_keys,
+            last_key: page.last_key,
+        })
+    }
+
+    /// Reads one page: the decoded items and the LastEvaluatedKey.
+    async fn page(&self, start: Option<Item>, segment: Option<(u32, u32)>) -> Result<(Vec<O>, Option<Item>)> {
+        let page = self.fetch(start, segment).await?;
+        let items = page
+            .items
             .into_iter()
-            .map(|item| decode(item).map_err(|e| decode_error(table, e)))
+            .map(|item| self.decode(item))
             .collect::<Result<Vec<O>>>()?;
         Ok((items, page.last_key))
     }
 
-    /// The full items of index items, in order, read by their table keys.
-    async fn full_items(&self, keys: &[String], items: Vec<Item>) -> Result<Vec<Item>> {
+    /// Reads one page, each item with the cursor that resumes right after it.
+    async fn page_with_cursors(&self, start: Option<Item>) -> Result<(Vec<Edge<O>>, Option<Item>)> {
+        let page = self.fetch(start, None).await?;
+        let table = &self.request.table;
+        let index = self.item_cursors.as_ref().and_then(|c| c.index.as_deref());
+        let edges = page
+            .items
+            .into_iter()
+            .zip(page.cursor_keys)
+            .map(|(item, key)| {
+                Ok(Edge {
+                    cursor: Cursor::encode(table, index, &key)?,
+                    item: self.decode(item)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((edges, page.last_key))
+    }
+
+    /// Decodes one item, without the key attributes added only for its cursor.
+    fn decode(&self, mut item: Item) -> Result<O> {
+        if let Some(cursors) = &self.item_cursors {
+            for name in &cursors.added {
+                item.remove(name);
+            }
+        }
+        (self.decode)(item).map_err(|e| decode_error(&self.request.table, e))
+    }
+
+    /// The full items of index items, in order, read by their table keys (`None` for an item
+    /// deleted since the index was read).
+    async fn full_items(&self, keys: &[String], items: Vec<Item>) -> Result<Vec<Option<Item>>> {
         let table = &self.request.table;
         let requests = items
             .into_iter()
@@ -682,7 +798,6 @@ impl<O: Send + 'static> Plan<O> {
         stream::iter(requests)
             .map(|request| self.client.engine().get_item(request))
             .buffered(FULL_ITEM_CONCURRENCY)
-            .try_filter_map(|item| futures::future::ready(Ok(item)))
             .try_collect()
             .await
     }
@@ -765,7 +880,7 @@ where
     /// Every matching item, paging transparently (up to [`max_pages`](Read::max_pages) pages).
     /// A parallel scan yields items in no particular order.
     pub fn stream(self) -> impl Stream<Item = Result<O>> + Send + Unpin + 'static {
-        match self.plan(false) {
+        match self.plan(false, false) {
             Ok(plan) => Arc::new(plan).items(),
             Err(e) => stream::once(futures::future::ready(Err(e))).boxed(),
         }
@@ -782,9 +897,54 @@ where
             ));
         }
         let index = self.index.clone();
-        let plan = self.plan(false)?;
+        let plan = self.plan(false, false)?;
         let start = plan.start.clone();
         let (items, last) = plan.page(start, None).await?;
+        let cursor = last
+            .map(|key| Cursor::encode(&plan.request.table, index.as_deref(), &key))
+            .transpose()?;
+        Ok(Page { items, cursor })
+    }
+
+    /// Reads one page like [`page`](Read::page), each item paired with the [`Cursor`] that
+    /// resumes the read right after it (for GraphQL-style connections, where a client pages from
+    /// any item it was shown). The page's own cursor resumes after the last item evaluated.
+    ///
+    /// The item cursors are the same kind as the page's: checked, and refused on another table or
+    /// index. A read into a [`Projection`] also asks for the key attributes, which the cursors
+    /// need (they are not passed to the projection type). A parallel scan is refused, as for
+    /// [`page`](Read::page).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> dynorm::Result<()> {
+    /// # #[derive(Debug, PartialEq, dynorm::Table)]
+    /// # #[dynorm(table = "posts")]
+    /// # struct Post { #[dynorm(partition_key)] feed: String, #[dynorm(sort_key)] n: u32 }
+    /// let client = dynorm::Client::embedded()?;
+    /// let posts = client.table::<Post>();
+    /// posts.create().await?;
+    /// for n in 0..5 {
+    ///     posts.put(&Post { feed: "news".into(), n }).await?;
+    /// }
+    /// let page = posts.query_partition("news").page_with_cursors().await?;
+    /// // The client was shown the first two posts and asks for what follows the second.
+    /// let after = page.items[1].cursor.clone();
+    /// let rest = posts.query_partition("news").start_after(after).all().await?;
+    /// assert_eq!(rest.iter().map(|p| p.n).collect::<Vec<_>>(), [2, 3, 4]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn page_with_cursors(self) -> Result<Page<Edge<O>>> {
+        if self.segments > 1 {
+            return Err(invalid_request(
+                &self.table.name,
+                self.index.as_deref(),
+                "a parallel scan has no single cursor: stream, collect or count it instead",
+            ));
+        }
+        let index = self.index.clone();
+        let plan = self.plan(false, true)?;
+        let start = plan.start.clone();
+        let (items, last) = plan.page_with_cursors(start).await?;
         let cursor = last
             .map(|key| Cursor::encode(&plan.request.table, index.as_deref(), &key))
             .transpose()?;
@@ -799,7 +959,7 @@ where
     /// How many items match (DynamoDB's `Select = COUNT`; no item is transferred), over all
     /// pages (up to [`max_pages`](Read::max_pages)) and all segments.
     pub async fn count(self) -> Result<usize> {
-        let plan = Arc::new(self.plan(true)?);
+        let plan = Arc::new(self.plan(true, false)?);
         if plan.segments > 1 {
             let total = plan.segments;
             let counts: Vec<usize> = stream::iter(0..total)
