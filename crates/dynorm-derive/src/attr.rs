@@ -28,6 +28,7 @@ pub(crate) const DELETION_PROTECTION: &str = "deletion_protection";
 pub(crate) const TAG: &str = "tag";
 pub(crate) const COMPAT: &str = "compat";
 pub(crate) const COMPOSITE: &str = "composite";
+pub(crate) const STRICT: &str = "strict";
 
 // Field options (and options inside `gsi(...)`, `lsi(...)`, `composite(...)`).
 pub(crate) const PARTITION_KEY: &str = "partition_key";
@@ -74,6 +75,7 @@ const STRUCT_OPTIONS: &[&str] = &[
     TAG,
     COMPAT,
     COMPOSITE,
+    STRICT,
 ];
 
 const FIELD_OPTIONS: &[&str] = &[
@@ -120,6 +122,8 @@ pub(crate) struct TableAttrs {
     pub(crate) tags: Vec<Tag>,
     pub(crate) compat: Option<Sp<Compat>>,
     pub(crate) composites: Vec<CompositeAttr>,
+    /// The `dynorm::strict::Strict` variant reads of the type use by default.
+    pub(crate) strict: Option<Sp<&'static str>>,
 }
 
 pub(crate) struct Gsi {
@@ -506,6 +510,11 @@ pub(crate) fn parse_table(attrs: &[syn::Attribute], errors: &mut Errors) -> Tabl
                 }
             }
             COMPOSITE => out.composites.push(parse_composite(meta, errors)?),
+            STRICT => {
+                if let Some(v) = parse_strict(meta, errors)? {
+                    once(&mut out.strict, v, name, span, errors);
+                }
+            }
             _ => {
                 errors.push(unknown(
                     meta,
@@ -519,6 +528,26 @@ pub(crate) fn parse_table(attrs: &[syn::Attribute], errors: &mut Errors) -> Tabl
         Ok(())
     });
     out
+}
+
+/// `strict` (refuse) or `strict = "refuse" | "warn"`: the `Strict` variant.
+fn parse_strict(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<Sp<&'static str>>> {
+    if !meta.input.peek(Token![=]) {
+        return Ok(Some(Sp::new("Refuse", meta.path.span())));
+    }
+    let v = string(meta, STRICT, "\"warn\"")?;
+    Ok(match v.value.as_str() {
+        "refuse" => Some(Sp::new("Refuse", v.span)),
+        "warn" => Some(Sp::new("Warn", v.span)),
+        other => {
+            errors.at(
+                v.span,
+                format!("unknown strict mode \"{other}\""),
+                "write `strict` (unknown attributes fail the read) or `strict = \"warn\"` (a warning event)",
+            );
+            None
+        }
+    })
 }
 
 /// `tag(key = "..", value = "..")`: both given, once each.

@@ -43,6 +43,8 @@ pub(crate) struct Model<'a> {
     pub(crate) created_at: Option<usize>,
     /// The `#[dynorm(updated_at)]` field.
     pub(crate) updated_at: Option<usize>,
+    /// `#[dynorm(strict)]`: the `Strict` variant of the type's reads.
+    pub(crate) strict: Option<&'static str>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -217,6 +219,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         version: hooks[0],
         created_at: hooks[1],
         updated_at: hooks[2],
+        strict: table_attrs.strict.as_ref().map(|s| s.value),
     })
 }
 

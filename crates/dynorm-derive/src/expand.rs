@@ -267,7 +267,15 @@ fn key_functions(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
 
 /// The `Table` items for `version`, `created_at` and `updated_at`.
 fn hooks(m: &Model<'_>) -> TokenStream {
-    hook_items(&m.fields, [m.version, m.created_at, m.updated_at])
+    let mut out = hook_items(&m.fields, [m.version, m.created_at, m.updated_at]);
+    if let Some(mode) = m.strict {
+        let mode = format_ident!("{}", mode);
+        out.extend(quote! {
+            const STRICT_READS: ::core::option::Option<::dynorm::strict::Strict> =
+                ::core::option::Option::Some(::dynorm::strict::Strict::#mode);
+        });
+    }
+    out
 }
 
 /// The `Table` items for immutable attributes and the `version`, `created_at` and `updated_at`

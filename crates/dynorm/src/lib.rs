@@ -24,6 +24,7 @@ pub mod migrate;
 pub mod query;
 mod retry;
 pub mod schema_file;
+pub mod strict;
 mod table;
 pub mod testing;
 pub mod transaction;

@@ -67,6 +67,7 @@ use crate::engine::request::{GetItem, ReadPageRequest, ReadRequest};
 use crate::expr::{
     Condition, ExpressionAttributes, Filter, IntoValue, KeyCondition, ProjectionExpression, Value,
 };
+use crate::strict::{Strict, StrictCheck};
 use crate::{AttributeValue, Client, DecodeError, Error, Item, Projection, Result, Table, TableClient};
 
 /// How many segments of a parallel scan are read at once unless
@@ -168,6 +169,7 @@ pub struct Read<T, O, M> {
     decode: fn(Item) -> Result<O, DecodeError>,
     attributes: Option<&'static [&'static str]>,
     fetch_full: bool,
+    strict: Option<Strict>,
     mode: PhantomData<fn() -> M>,
 }
 
@@ -186,6 +188,7 @@ impl<T, O, M: ReadMode> fmt::Debug for Read<T, O, M> {
             .field("segments", &self.segments)
             .field("attributes", &self.attributes)
             .field("fetch_full", &self.fetch_full)
+            .field("strict", &self.strict)
             .finish()
     }
 }
@@ -245,6 +248,7 @@ impl<T: Table> TableClient<T> {
             decode: T::from_item,
             attributes: None,
             fetch_full: false,
+            strict: T::STRICT_READS,
             mode: PhantomData,
         }
     }
@@ -317,6 +321,7 @@ impl<T: Table, O, M: ReadMode> Read<T, O, M> {
             decode: P::from_item,
             attributes: Some(P::attributes()),
             fetch_full: self.fetch_full,
+            strict: self.strict,
             mode: PhantomData,
         }
     }
@@ -328,6 +333,22 @@ impl<T: Table, O, M: ReadMode> Read<T, O, M> {
     /// index this does nothing (the table holds the whole items).
     pub fn fetch_full_items(mut self) -> Self {
         self.fetch_full = true;
+        self
+    }
+
+    /// Reports the attributes of an item that the table's model does not name
+    /// ([`Strict::Refuse`]: the read fails with [`Error::UnexpectedAttributes`]; [`Strict::Warn`]:
+    /// a warning event) instead of dropping them silently. The default is the type's
+    /// [`Table::STRICT_READS`]. See [`crate::strict`].
+    pub fn strict(mut self, mode: Strict) -> Self {
+        self.strict = Some(mode);
+        self
+    }
+
+    /// Drops attributes the table's model does not name without a word (the default, unless the
+    /// type says otherwise with [`Table::STRICT_READS`]).
+    pub fn lenient(mut self) -> Self {
+        self.strict = None;
         self
     }
 }
@@ -358,6 +379,8 @@ impl<T: Table, O> Read<T, O, ScanMode> {
 /// Everything a read needs once checked and rendered; shared by its pages.
 struct Plan<O> {
     client: Client,
+    definition: &'static TableDefinition,
+    strict: Option<StrictCheck>,
     request: ReadRequest,
     decode: fn(Item) -> Result<O, DecodeError>,
     /// The table's key attributes, when full items are fetched by key.
@@ -527,6 +550,8 @@ where
         });
         Ok(Plan {
             client: self.table.client,
+            definition,
+            strict: StrictCheck::new(self.strict, T::stored_attributes),
             request,
             decode: self.decode,
             full_keys,
@@ -769,6 +794,9 @@ impl<O: Send + 'static> Plan<O> {
             for name in &cursors.added {
                 item.remove(name);
             }
+        }
+        if let Some(strict) = &self.strict {
+            strict.check(self.definition, &self.request.table, &item)?;
         }
         (self.decode)(item).map_err(|e| decode_error(&self.request.table, e))
     }
