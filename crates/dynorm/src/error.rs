@@ -186,6 +186,18 @@ pub enum Error {
         reason: String,
     },
 
+    /// A PartiQL statement refused before it was sent: not a `SELECT`, another table, an
+    /// attribute the model does not name, a scan not asked for, parameters not matching.
+    #[error("invalid PartiQL statement on table `{table}`{}: {message}", if *.column > 0 { format!(" at column {column}") } else { String::new() })]
+    InvalidStatement {
+        /// The table the statement was run on.
+        table: String,
+        /// Where in the statement (1-based, in characters; 0 for the whole statement).
+        column: usize,
+        /// What was wrong.
+        message: String,
+    },
+
     /// A strict read ([`crate::strict::Strict::Refuse`]) met an item holding attributes its type
     /// does not name.
     #[error("item {key} of table `{table}` holds attributes its type does not name: {}", .attributes.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "))]

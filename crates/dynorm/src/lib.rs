@@ -21,6 +21,7 @@ pub mod infra;
 mod item;
 mod lifecycle;
 pub mod migrate;
+pub mod partiql;
 pub mod query;
 mod retry;
 pub mod schema_file;

@@ -89,6 +89,10 @@ pub struct SentRequest {
     pub items: Vec<Item>,
     /// Items or keys carried (1 for single-item calls).
     pub count: usize,
+    /// The PartiQL text of an ExecuteStatement (its values are parameters, never in the text).
+    pub statement: Option<String>,
+    /// The parameters of an ExecuteStatement, in order.
+    pub parameters: Vec<crate::AttributeValue>,
 }
 
 impl SentRequest {
@@ -308,6 +312,8 @@ fn describe(request: &Request) -> SentRequest {
         updates: Vec::new(),
         items: Vec::new(),
         count: request.count(),
+        statement: None,
+        parameters: Vec::new(),
     };
     let resolved =
         |e: &Option<String>, names: &HashMap<String, String>| e.as_deref().map(|e| resolve(e, names));
@@ -344,6 +350,11 @@ fn describe(request: &Request) -> SentRequest {
             }
         }
         Request::Get(_) | Request::BatchGet(_) | Request::TransactGet(_) => {}
+        // The statement as sent: its parameters are bound, never part of the text.
+        Request::Statement(r) => {
+            sent.statement = Some(r.statement.clone());
+            sent.parameters = r.parameters.clone();
+        }
     }
     sent
 }
