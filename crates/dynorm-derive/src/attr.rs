@@ -131,6 +131,10 @@ pub(crate) struct Gsi {
     pub(crate) name: Option<Sp<String>>,
     pub(crate) partition_key: Option<Sp<String>>,
     pub(crate) sort_key: Option<Sp<String>>,
+    /// The further attributes of a multi-attribute partition key: `partition_key(a, b)`.
+    pub(crate) more_partition_keys: Vec<Sp<String>>,
+    /// The further attributes of a multi-attribute sort key: `sort_key(c, d)`.
+    pub(crate) more_sort_keys: Vec<Sp<String>>,
     pub(crate) projection: Option<Sp<Projection>>,
     pub(crate) read: Option<Sp<u64>>,
     pub(crate) write: Option<Sp<u64>>,
@@ -356,6 +360,24 @@ fn name_value(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<String>> {
             format!("write `{name} = field_name` or `{name} = \"field_name\"`"),
         )
     })
+}
+
+/// An index key: `key = field` (one attribute) or `key(a, b, ..)` (a multi-attribute key, in
+/// order): the first name and the others.
+fn key_names(meta: &ParseNestedMeta, name: &str) -> syn::Result<(Sp<String>, Vec<Sp<String>>)> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Ok((name_value(meta, name)?, Vec::new()));
+    }
+    let names = name_list(meta, name)?;
+    let mut names = names.value.into_iter();
+    let first = names.next().ok_or_else(|| {
+        error(
+            meta.path.span(),
+            format!("`{name}(..)` names no fields"),
+            format!("write `{name}(field_a, field_b)`, up to 4 fields in order"),
+        )
+    })?;
+    Ok((first, names.collect()))
 }
 
 /// `(a, b, c)`: names of fields.
@@ -652,6 +674,8 @@ fn parse_gsi(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Gsi> {
         name: None,
         partition_key: None,
         sort_key: None,
+        more_partition_keys: Vec::new(),
+        more_sort_keys: Vec::new(),
         projection: None,
         read: None,
         write: None,
@@ -673,12 +697,18 @@ fn parse_gsi(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Gsi> {
                 once(&mut gsi.name, v, NAME, span, errors);
             }
             PARTITION_KEY => {
-                let v = name_value(&inner, PARTITION_KEY)?;
-                once(&mut gsi.partition_key, v, PARTITION_KEY, span, errors);
+                let (first, more) = key_names(&inner, PARTITION_KEY)?;
+                if gsi.partition_key.is_none() {
+                    gsi.more_partition_keys = more;
+                }
+                once(&mut gsi.partition_key, first, PARTITION_KEY, span, errors);
             }
             SORT_KEY => {
-                let v = name_value(&inner, SORT_KEY)?;
-                once(&mut gsi.sort_key, v, SORT_KEY, span, errors);
+                let (first, more) = key_names(&inner, SORT_KEY)?;
+                if gsi.sort_key.is_none() {
+                    gsi.more_sort_keys = more;
+                }
+                once(&mut gsi.sort_key, first, SORT_KEY, span, errors);
             }
             PROJECTION => {
                 let v = parse_projection(&inner)?;
@@ -724,6 +754,14 @@ fn parse_lsi(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Lsi> {
             NAME => {
                 let v = string(&inner, NAME, "\"by_timestamp\"")?;
                 once(&mut lsi.name, v, NAME, span, errors);
+            }
+            SORT_KEY if inner.input.peek(syn::token::Paren) => {
+                errors.at(
+                    span,
+                    "a local secondary index has a single sort-key attribute",
+                    "multi-attribute keys are for global indexes: write `gsi(name = .., partition_key = .., sort_key(a, b))`",
+                );
+                skip_value(&inner)?;
             }
             SORT_KEY => {
                 let v = name_value(&inner, SORT_KEY)?;

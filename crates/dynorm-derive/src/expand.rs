@@ -645,11 +645,15 @@ fn gsi_definition(g: &Index) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let more_partition = g.more_partition_keys.iter().map(|k| string(k));
+    let more_sort = g.more_sort_keys.iter().map(|k| string(k));
     quote! {
         ::dynorm::GlobalSecondaryIndex {
             name: #name,
             partition_key: #partition_key,
             sort_key: #sort_key,
+            additional_partition_keys: ::std::vec![#(#more_partition),*],
+            additional_sort_keys: ::std::vec![#(#more_sort),*],
             projection: #projection,
             capacity: #capacity,
         }

@@ -439,12 +439,19 @@ fn in_table(table: &str, error: Error) -> Error {
     }
 }
 
-/// The key attributes of what is read: (partition key, sort key).
-fn read_keys<'a>(definition: &'a TableDefinition, index: Option<IndexRef<'a>>) -> (&'a str, Option<&'a str>) {
+/// The key attributes of what is read: (partition key, sort key), several each for a global
+/// index with multi-attribute keys.
+fn read_keys<'a>(
+    definition: &'a TableDefinition,
+    index: Option<IndexRef<'a>>,
+) -> (Vec<&'a str>, Vec<&'a str>) {
     match index {
-        None => (definition.partition_key.as_str(), definition.sort_key.as_deref()),
-        Some(IndexRef::Global(g)) => (g.partition_key.as_str(), g.sort_key.as_deref()),
-        Some(IndexRef::Local(l)) => (definition.partition_key.as_str(), Some(l.sort_key.as_str())),
+        None => (
+            vec![definition.partition_key.as_str()],
+            definition.sort_key.iter().map(String::as_str).collect(),
+        ),
+        Some(IndexRef::Global(g)) => (g.partition_keys(), g.sort_keys()),
+        Some(IndexRef::Local(l)) => (vec![definition.partition_key.as_str()], vec![l.sort_key.as_str()]),
     }
 }
 
@@ -475,9 +482,9 @@ where
             Some(spec) => {
                 let key = match spec {
                     KeySpec::Condition(key) => key,
-                    KeySpec::Partition(value) => KeyCondition::partition(partition_key, value),
+                    KeySpec::Partition(value) => KeyCondition::partition(partition_key[0], value),
                 };
-                check_key_condition(&table, index_name, &key, partition_key, sort_key)?;
+                check_key_condition(&table, index_name, &key, &partition_key, &sort_key)?;
                 Some(key.render(&mut attributes).map_err(|e| in_table(&table, e))?)
             }
         };
@@ -496,7 +503,7 @@ where
             .map_err(|e| in_table(&table, e))?;
 
         // Which attributes the index holds, and whether the output needs others.
-        let key_names = key_attributes(definition, partition_key, sort_key);
+        let key_names = key_attributes(definition, &partition_key, &sort_key);
         let fetch_full = self.fetch_full && index.is_some();
         if !count_only && !fetch_full {
             check_index_projection(definition, &table, index, &key_names, self.attributes)?;
@@ -613,16 +620,12 @@ fn find_index<'a>(
 
 /// The table's key attributes and those of the index read, each once: what every index holds,
 /// and what a cursor carries.
-fn key_attributes(definition: &TableDefinition, partition_key: &str, sort_key: Option<&str>) -> Vec<String> {
+fn key_attributes(definition: &TableDefinition, partition_key: &[&str], sort_key: &[&str]) -> Vec<String> {
     let mut keys = Vec::new();
-    for key in [
-        Some(definition.partition_key.as_str()),
-        definition.sort_key.as_deref(),
-        Some(partition_key),
-        sort_key,
-    ]
-    .into_iter()
-    .flatten()
+    let table_keys = std::iter::once(definition.partition_key.as_str()).chain(definition.sort_key.as_deref());
+    for key in table_keys
+        .chain(partition_key.iter().copied())
+        .chain(sort_key.iter().copied())
     {
         push_unique(&mut keys, key);
     }
@@ -673,12 +676,15 @@ fn check_index_projection(
     })
 }
 
+/// DynamoDB's rule for a key condition: an equality on every partition-key attribute and, on the
+/// sort-key attributes in order, conditions on a leading run of them (equalities, then at most
+/// one range condition on the last, which [`KeyCondition`]'s shape guarantees) — no skipping.
 fn check_key_condition(
     table: &str,
     index: Option<&str>,
     key: &KeyCondition,
-    partition_key: &str,
-    sort_key: Option<&str>,
+    partition_key: &[&str],
+    sort_key: &[&str],
 ) -> Result<()> {
     let mismatch = |expected: String, found: String| Error::InvalidKeyCondition {
         table: table.to_owned(),
@@ -686,19 +692,36 @@ fn check_key_condition(
         expected,
         found,
     };
-    if key.partition_key() != partition_key {
-        return Err(mismatch(
-            format!("partition key `{partition_key}`"),
-            format!("`{}`", key.partition_key()),
-        ));
+    let names = |n: &[&str]| n.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    let mut given = key.partition_keys();
+    let mut wanted = partition_key.to_vec();
+    given.sort_unstable();
+    wanted.sort_unstable();
+    if given != wanted {
+        let expected = match partition_key {
+            [one] => format!("partition key `{one}`"),
+            many => format!("an equality on each partition-key attribute {}", names(many)),
+        };
+        return Err(mismatch(expected, names(&key.partition_keys())));
     }
-    match (key.sort_key(), sort_key) {
-        (Some(found), Some(expected)) if found != expected => {
-            Err(mismatch(format!("sort key `{expected}`"), format!("`{found}`")))
-        }
-        (Some(found), None) => Err(mismatch(
+    let found = key.sort_keys();
+    if found.is_empty() {
+        return Ok(());
+    }
+    match sort_key {
+        [] => Err(mismatch(
             "no sort-key condition (there is no sort key)".to_owned(),
-            format!("`{found}`"),
+            names(&found),
+        )),
+        [one] if found.len() == 1 && found[0] != *one => {
+            Err(mismatch(format!("sort key `{one}`"), names(&found)))
+        }
+        many if !many.starts_with(&found) => Err(mismatch(
+            format!(
+                "conditions on a leading run of the sort-key attributes {}, in order, without skipping any",
+                names(many)
+            ),
+            names(&found),
         )),
         _ => Ok(()),
     }
