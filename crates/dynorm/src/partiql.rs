@@ -496,6 +496,18 @@ fn check_source(
     }
     let (index, _) = name_at(from + 3)
         .ok_or_else(|| invalid(table, named_column, "a `.` after the table needs an index name"))?;
+    if let Some(crate::definition::IndexRef::Global(g)) = definition.index(index)
+        && g.is_multi_attribute()
+    {
+        // DynamoDB refuses PartiQL reads of such an index; say so before sending.
+        return Err(invalid(
+            table,
+            named_column,
+            format!(
+                "index `{index}` has a multi-attribute key, which DynamoDB's PartiQL cannot read; query it with the typed API"
+            ),
+        ));
+    }
     if definition.index(index).is_none() {
         return Err(Error::UnknownIndex {
             table: table.to_owned(),
@@ -539,7 +551,7 @@ fn check_reads_by_partition(
     index: Option<&str>,
 ) -> Result<()> {
     let partition_keys: Vec<&str> = match index.and_then(|i| definition.index(i)) {
-        Some(crate::definition::IndexRef::Global(g)) => vec![g.partition_key.as_str()],
+        Some(crate::definition::IndexRef::Global(g)) => g.partition_keys(),
         _ => vec![definition.partition_key.as_str()],
     };
     let where_at = tokens[after_source.min(tokens.len())..]
