@@ -279,8 +279,10 @@ fn tournaments() -> TableDefinition {
         ["round", "bracket", "match_no"],
     );
     by_region.projection = Projection::KeysOnly;
-    t.global_secondary_indexes
-        .extend([by_region, GlobalSecondaryIndex::new("by_bracket", "bracket", None)]);
+    t.global_secondary_indexes.extend([
+        by_region,
+        GlobalSecondaryIndex::new("by_bracket", "bracket", None),
+    ]);
     t
 }
 
@@ -828,7 +830,10 @@ fn data_model_document_matches_golden_file() {
         .expect("docs");
     golden("docs/app.md", &markdown);
     golden("docs/dynamojo.md", &docs::markdown(&[dynamojo()]).expect("docs"));
-    golden("docs/tournaments.md", &docs::markdown(&[tournaments()]).expect("docs"));
+    golden(
+        "docs/tournaments.md",
+        &docs::markdown(&[tournaments()]).expect("docs"),
+    );
     let err = docs::DataModelDoc::new(&tables)
         .table_section("nope", "x", "y")
         .render()

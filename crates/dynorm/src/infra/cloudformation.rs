@@ -175,7 +175,10 @@ fn table_properties(table: &TableDefinition, options: &ExportOptions) -> Node {
     p.put("AttributeDefinitions", Node::Seq(attributes));
     p.put(
         "KeySchema",
-        key_schema(&[&table.partition_key], &table.sort_key.as_deref().into_iter().collect::<Vec<_>>()),
+        key_schema(
+            &[&table.partition_key],
+            &table.sort_key.as_deref().into_iter().collect::<Vec<_>>(),
+        ),
     );
     if let Some(c) = provisioned {
         p.put("ProvisionedThroughput", throughput(c));

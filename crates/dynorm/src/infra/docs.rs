@@ -678,7 +678,11 @@ fn key_cells(t: &TableDefinition, names: &[&str]) -> String {
     if names.is_empty() {
         return "—".to_owned();
     }
-    names.iter().map(|n| key_cell(t, n)).collect::<Vec<_>>().join(" + ")
+    names
+        .iter()
+        .map(|n| key_cell(t, n))
+        .collect::<Vec<_>>()
+        .join(" + ")
 }
 
 /// An attribute's place in an index key: `partition key`, or `partition key 2 of 3` in a
