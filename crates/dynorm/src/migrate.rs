@@ -223,9 +223,10 @@ impl fmt::Display for Step {
                 Ok(())
             }
             Step::AddGlobalIndex { index: g, .. } => {
-                write!(f, "add GSI {} ({}", g.name, g.partition_key)?;
-                if let Some(sk) = &g.sort_key {
-                    write!(f, ", {sk}")?;
+                // A multi-attribute key shows its attributes joined with `+`, in order.
+                write!(f, "add GSI {} ({}", g.name, g.partition_keys().join(" + "))?;
+                if g.sort_key.is_some() {
+                    write!(f, ", {}", g.sort_keys().join(" + "))?;
                 }
                 write!(f, ", projection {})", show_projection(&g.projection))
             }
@@ -564,9 +565,10 @@ fn change_steps(
         if let BillingMode::Provisioned(c) = want.billing {
             index.capacity = Some(g.capacity.unwrap_or(c));
         }
-        let key_types = std::iter::once(&g.partition_key)
-            .chain(g.sort_key.as_ref())
-            .map(|k| (k.clone(), key_type_name(want, k)))
+        let key_types = g
+            .key_attributes()
+            .into_iter()
+            .map(|k| (k.to_owned(), key_type_name(want, k)))
             .collect();
         steps.push(Step::AddGlobalIndex {
             table: table.clone(),

@@ -374,3 +374,84 @@ fn schema_files_write_a_multi_attribute_key_as_a_list() {
         "{error}"
     );
 }
+
+/// The documented migration from a concatenated key to a multi-attribute one: the attributes are
+/// already stored on their own, so adding the index is a plan/apply step and DynamoDB fills it
+/// from the items (nothing to backfill: no key is computed); then the old index is removed.
+#[tokio::test]
+async fn a_concatenated_index_is_replaced_by_a_multi_attribute_one_with_plan_and_apply() {
+    use dynorm::migrate::{ApplyOptions, apply, plan};
+
+    let client = Client::embedded().expect("embedded");
+    // Before: `by_region_old` on a concatenated `tournament_region` attribute ("worlds#eu").
+    let mut before = Match::definition().clone();
+    before.global_secondary_indexes.clear();
+    before.attributes.push(AttributeDefinition::new(
+        "tournament_region",
+        AttributeType::String,
+    ));
+    before.global_secondary_indexes.push(GlobalSecondaryIndex::new(
+        "by_region_old",
+        "tournament_region",
+        None,
+    ));
+    client.create_table(&before).await.expect("create");
+    let t = client.table::<Match>();
+    for n in 1..=3 {
+        t.put(&game(n, Some("eu"), 1, "upper", n)).await.expect("put");
+    }
+
+    // Step 1: add the multi-attribute index next to the old one.
+    let mut both = Match::definition().clone();
+    both.attributes.push(AttributeDefinition::new(
+        "tournament_region",
+        AttributeType::String,
+    ));
+    both.global_secondary_indexes.push(GlobalSecondaryIndex::new(
+        "by_region_old",
+        "tournament_region",
+        None,
+    ));
+    let step = plan(&client, &[both.clone()]).await.expect("plan");
+    assert_eq!(
+        step.to_string(),
+        "+ matches: add GSI by_region (tournament + region, round + bracket + match_no, projection all)\n"
+    );
+    apply(&client, &step, ApplyOptions::default())
+        .await
+        .expect("apply");
+    // The existing items are in the new index at once.
+    let found = t
+        .query(region_key())
+        .index("by_region")
+        .all()
+        .await
+        .expect("query");
+    assert_eq!(ids(&found), ["m1", "m2", "m3"]);
+
+    // Step 2, once nothing reads it: remove the old index (destructive, so asked for).
+    let last = plan(&client, &[Match::definition().clone()]).await.expect("plan");
+    assert_eq!(
+        last.to_string(),
+        "- matches: remove GSI by_region_old [destructive]\n"
+    );
+    let refused = apply(&client, &last, ApplyOptions::default()).await;
+    assert!(refused.is_err());
+    apply(
+        &client,
+        &last,
+        ApplyOptions {
+            allow_destructive: true,
+            ..ApplyOptions::default()
+        },
+    )
+    .await
+    .expect("apply");
+    assert!(
+        client
+            .compare_table(Match::definition())
+            .await
+            .expect("compare")
+            .is_empty()
+    );
+}
