@@ -455,3 +455,34 @@ async fn a_concatenated_index_is_replaced_by_a_multi_attribute_one_with_plan_and
             .is_empty()
     );
 }
+
+#[test]
+fn an_entity_cannot_compose_templates_for_a_multi_attribute_index() {
+    let mut table = TableDefinition::new("app", "pk", AttributeType::String);
+    for name in ["tenant", "region"] {
+        table
+            .attributes
+            .push(AttributeDefinition::new(name, AttributeType::String));
+    }
+    table.global_secondary_indexes.push(GlobalSecondaryIndex::multi(
+        "by_region",
+        ["tenant", "region"],
+        Vec::<String>::new(),
+    ));
+    let entity: dynorm::entity::EntityDefinition = serde_json::from_value(serde_json::json!({
+        "name": "Site", "table": "app",
+        "fields": [{ "name": "tenant" }, { "name": "region" }],
+        "keys": [
+            { "attribute": "pk", "template": "S#{tenant}" },
+            { "index": "by_region", "attribute": "tenant", "template": "{tenant}" }
+        ]
+    }))
+    .expect("entity");
+    let problems = entity.problems_in(&table);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("index `by_region` has a multi-attribute key")),
+        "{problems:?}"
+    );
+}
