@@ -486,3 +486,20 @@ fn an_entity_cannot_compose_templates_for_a_multi_attribute_index() {
         "{problems:?}"
     );
 }
+
+#[tokio::test]
+async fn the_generated_index_key_takes_every_partition_attribute_with_its_type() {
+    let client = matches().await;
+    let t = client.table::<Match>();
+    // `Match::by_region_key(tournament, region)`: leaving one out does not compile.
+    let key = Match::by_region_key("worlds", "eu");
+    assert_eq!(key.partition_keys(), ["tournament", "region"]);
+    let found = t
+        .query(key.and_sort_eq("round", 2u32))
+        .index("by_region")
+        .all()
+        .await
+        .expect("query");
+    assert_eq!(found.len(), 6);
+    assert!(found.iter().all(|m| m.round == 2));
+}
