@@ -761,7 +761,9 @@ fn parse_lsi(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Lsi> {
                     "a local secondary index has a single sort-key attribute",
                     "multi-attribute keys are for global indexes: write `gsi(name = .., partition_key = .., sort_key(a, b))`",
                 );
-                skip_value(&inner)?;
+                // The first is kept, so the index is not also reported as lacking a sort key.
+                let (first, _) = key_names(&inner, SORT_KEY)?;
+                once(&mut lsi.sort_key, first, SORT_KEY, span, errors);
             }
             SORT_KEY => {
                 let v = name_value(&inner, SORT_KEY)?;

@@ -449,17 +449,17 @@ fn check_select(
         if position > from && position < after_source {
             continue;
         }
-        if let Some(name) = attribute_name(&tokens, position) {
-            if !known.contains(&name) {
-                return Err(invalid(
-                    table,
-                    *column,
-                    format!(
-                        "`{name}` is not an attribute of table `{table}` (known: {})",
-                        known.join(", ")
-                    ),
-                ));
-            }
+        if let Some(name) = attribute_name(&tokens, position)
+            && !known.contains(&name)
+        {
+            return Err(invalid(
+                table,
+                *column,
+                format!(
+                    "`{name}` is not an attribute of table `{table}` (known: {})",
+                    known.join(", ")
+                ),
+            ));
         }
     }
     if !allow_scan {

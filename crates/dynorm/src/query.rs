@@ -144,7 +144,8 @@ impl IntoFilter for Filter<'_> {
 
 #[derive(Debug, Clone)]
 enum KeySpec {
-    Condition(KeyCondition),
+    // Boxed: a key condition (with multi-attribute keys) is much larger than a value.
+    Condition(Box<KeyCondition>),
     Partition(Value),
 }
 
@@ -218,7 +219,7 @@ impl<T: Table> TableClient<T> {
     /// (and, if any, the sort key) of what is read; otherwise the read fails with
     /// [`Error::InvalidKeyCondition`].
     pub fn query(&self, key_condition: KeyCondition) -> Query<T> {
-        self.read(Some(KeySpec::Condition(key_condition)))
+        self.read(Some(KeySpec::Condition(Box::new(key_condition))))
     }
 
     /// Queries one partition: `value` is compared with the partition key of the table, or of the
@@ -481,7 +482,7 @@ where
             None => None,
             Some(spec) => {
                 let key = match spec {
-                    KeySpec::Condition(key) => key,
+                    KeySpec::Condition(key) => *key,
                     KeySpec::Partition(value) => KeyCondition::partition(partition_key[0], value),
                 };
                 check_key_condition(&table, index_name, &key, &partition_key, &sort_key)?;
