@@ -294,28 +294,7 @@ impl Client {
         definition.global_secondary_indexes = t
             .global_secondary_indexes()
             .iter()
-            .map(|g| {
-                // Every HASH and RANGE element, in order: a multi-attribute key has several.
-                let names = |t: KeyType| -> Vec<&str> {
-                    g.key_schema()
-                        .iter()
-                        .filter(|k| *k.key_type() == t)
-                        .map(|k| k.attribute_name())
-                        .collect()
-                };
-                let mut index = GlobalSecondaryIndex::multi(
-                    g.index_name().unwrap_or_default(),
-                    names(KeyType::Hash),
-                    names(KeyType::Range),
-                );
-                index.projection = projection(g.projection());
-                index.capacity = if provisioned {
-                    g.provisioned_throughput().and_then(capacity_of)
-                } else {
-                    None
-                };
-                index
-            })
+            .map(|g| global_index(g, provisioned))
             .collect();
         definition.local_secondary_indexes = t
             .local_secondary_indexes()
@@ -439,6 +418,30 @@ fn key_schema(table: &str, partition: &str, sort: Option<&str>) -> Result<Vec<sd
         schema.push(element(sort, KeyType::Range)?);
     }
     Ok(schema)
+}
+
+/// A described global index as a definition: every HASH and RANGE element, in order (a
+/// multi-attribute key has several), its projection and, on a provisioned table, its capacity.
+fn global_index(g: &sdk::GlobalSecondaryIndexDescription, provisioned: bool) -> GlobalSecondaryIndex {
+    let names = |t: KeyType| -> Vec<&str> {
+        g.key_schema()
+            .iter()
+            .filter(|k| *k.key_type() == t)
+            .map(|k| k.attribute_name())
+            .collect()
+    };
+    let mut index = GlobalSecondaryIndex::multi(
+        g.index_name().unwrap_or_default(),
+        names(KeyType::Hash),
+        names(KeyType::Range),
+    );
+    index.projection = projection(g.projection());
+    index.capacity = if provisioned {
+        g.provisioned_throughput().and_then(capacity_of)
+    } else {
+        None
+    };
+    index
 }
 
 /// A global index's key schema: every partition-key attribute (HASH), then every sort-key
