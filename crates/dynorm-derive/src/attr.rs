@@ -51,6 +51,8 @@ pub(crate) const CREATED_AT: &str = "created_at";
 pub(crate) const UPDATED_AT: &str = "updated_at";
 pub(crate) const IMMUTABLE: &str = "immutable";
 pub(crate) const MUTATE: &str = "mutate";
+pub(crate) const STORM: &str = "storm";
+pub(crate) const EXTRA: &str = "extra";
 
 /// Field shorthands for `with = ::dynorm::codec::<name>`.
 pub(crate) const SHORTHANDS: &[&str] = &[
@@ -98,6 +100,8 @@ const FIELD_OPTIONS: &[&str] = &[
     UPDATED_AT,
     IMMUTABLE,
     MUTATE,
+    STORM,
+    EXTRA,
 ];
 
 const STREAMS: &[(&str, &str)] = &[
@@ -197,6 +201,18 @@ pub(crate) struct FieldAttrs {
     pub(crate) updated_at: Option<Span>,
     pub(crate) immutable: Option<Span>,
     pub(crate) mutate: Option<Sp<syn::Path>>,
+    /// `storm(pk | sk | gsi, identifier = "X")`: a part of single-table-orm's keys.
+    pub(crate) storm: Option<StormPart>,
+    /// `extra`: the field keeps the attributes the type does not name.
+    pub(crate) extra: Option<Span>,
+}
+
+/// Which of single-table-orm's keys a field is part of, and its identifier.
+pub(crate) struct StormPart {
+    pub(crate) span: Span,
+    /// `pk`, `sk` or `gsi`.
+    pub(crate) key: Option<Sp<&'static str>>,
+    pub(crate) identifier: Option<Sp<String>>,
 }
 
 pub(crate) enum Default {
@@ -320,7 +336,7 @@ fn number(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<u64>> {
     Ok(Sp::new(lit.base10_parse()?, lit.span()))
 }
 
-fn boolean(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<bool>> {
+pub(crate) fn boolean(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<bool>> {
     if !meta.input.peek(Token![=]) {
         return Ok(Sp::new(true, meta.path.span()));
     }
@@ -962,6 +978,10 @@ pub(crate) fn parse_field(attrs: &[syn::Attribute], errors: &mut Errors) -> Fiel
                 let v = flag(meta, name, errors)?;
                 once(&mut out.skip, v, name, span, errors);
             }
+            EXTRA => {
+                let v = flag(meta, name, errors)?;
+                once(&mut out.extra, v, name, span, errors);
+            }
             TTL => {
                 let v = flag(meta, name, errors)?;
                 once(&mut out.ttl, v, name, span, errors);
@@ -981,6 +1001,10 @@ pub(crate) fn parse_field(attrs: &[syn::Attribute], errors: &mut Errors) -> Fiel
             IMMUTABLE => {
                 let v = flag(meta, name, errors)?;
                 once(&mut out.immutable, v, name, span, errors);
+            }
+            STORM => {
+                let part = storm_part(meta, span, errors)?;
+                once(&mut out.storm, part, name, span, errors);
             }
             MUTATE => {
                 let path = path_value(meta, MUTATE, "crate::normalize::lowercase")?;
@@ -1050,4 +1074,51 @@ pub(crate) fn parse_field(attrs: &[syn::Attribute], errors: &mut Errors) -> Fiel
         Ok(())
     });
     out
+}
+
+/// `storm(pk)`, `storm(sk, identifier = "EMAIL")`, `storm(gsi)`.
+fn storm_part(meta: &ParseNestedMeta, span: Span, errors: &mut Errors) -> syn::Result<StormPart> {
+    let mut part = StormPart {
+        span,
+        key: None,
+        identifier: None,
+    };
+    meta.parse_nested_meta(|inner| {
+        let name = option_name(&inner);
+        let s = inner.path.span();
+        match name.as_str() {
+            "pk" | "sk" | "gsi" => {
+                let key = match name.as_str() {
+                    "pk" => "pk",
+                    "sk" => "sk",
+                    _ => "gsi",
+                };
+                if part.key.is_some() {
+                    errors.at(
+                        s,
+                        "a field is part of one single-table-orm key",
+                        "give one of `pk`, `sk`, `gsi`",
+                    );
+                }
+                part.key = Some(Sp::new(key, s));
+            }
+            "identifier" => {
+                let v = string(&inner, "identifier", "\"EMAIL\"")?;
+                once(&mut part.identifier, v, "identifier", s, errors);
+            }
+            _ => {
+                errors.push(unknown(&inner, "storm", &["pk", "sk", "gsi", "identifier"], None));
+                skip_value(&inner)?;
+            }
+        }
+        Ok(())
+    })?;
+    if part.key.is_none() {
+        errors.at(
+            span,
+            "`storm(..)` needs the key the field is part of",
+            "write `storm(pk)`, `storm(sk)` or `storm(gsi)`",
+        );
+    }
+    Ok(part)
 }

@@ -63,6 +63,8 @@ pub(crate) enum FieldKind {
     Part(usize),
     /// Not stored.
     Skip,
+    /// `#[dynorm(extra)]`: holds the attributes the type does not name.
+    Extra,
 }
 
 pub(crate) struct Field<'a> {
@@ -318,6 +320,7 @@ fn fields<'a>(
     let mut fields = Vec::with_capacity(named.named.len());
     let mut field_attrs = Vec::with_capacity(named.named.len());
     let mut ttl_field: Option<Sp<String>> = None;
+    let mut extra: Option<String> = None;
     for f in &named.named {
         let Some(ident) = f.ident.as_ref() else {
             continue;
@@ -328,15 +331,19 @@ fn fields<'a>(
         check_not_both_keys(&name, &a, errors);
         check_one_ttl_field(&name, &a, table_attrs, &mut ttl_field, errors);
         check_skipped_immutable(&name, &a, errors);
+        if let Some(part) = &a.storm {
+            errors.at(
+                part.span,
+                "`storm(..)` is an entity field option",
+                "single-table-orm's keys are composed by `#[derive(Entity)]` with `#[dynorm(storm)]`",
+            );
+        }
+        check_extra_field(&name, &a, &mut extra, errors);
         fields.push(Field {
             ident,
             stored: naming.stored(a.rename.as_ref(), &name),
             ty: &f.ty,
-            kind: if a.skip.is_some() {
-                FieldKind::Skip
-            } else {
-                FieldKind::Stored
-            },
+            kind: field_kind(&a),
             codec: codec_model(&a, &f.ty, naming.da_vinci),
             default: default_model(&a),
             option: option_inner(&f.ty).is_some(),
@@ -353,6 +360,60 @@ fn fields<'a>(
         field_attrs.push(a);
     }
     (fields, field_attrs, ttl_field)
+}
+
+/// Rule: at most one field is `extra`, and it takes no other option (it holds whole attributes
+/// under their own names, never a key or a hook). `seen` is the first extra field's name.
+pub(crate) fn check_extra_field(
+    name: &str,
+    a: &attr::FieldAttrs,
+    seen: &mut Option<String>,
+    errors: &mut Errors,
+) {
+    let Some(extra) = a.extra else { return };
+    if let Some(first) = seen {
+        errors.at(
+            extra,
+            format!("`{first}` already keeps the attributes the type does not name"),
+            "mark one field `extra`",
+        );
+    }
+    seen.get_or_insert_with(|| name.to_owned());
+    let options = [
+        (a.partition_key, "partition_key"),
+        (a.sort_key, "sort_key"),
+        (a.rename.as_ref().map(|r| r.span), "rename"),
+        (a.description.as_ref().map(|d| d.span), "description"),
+        (a.default.as_ref().map(|d| d.span), "default"),
+        (a.codec.as_ref().map(|c| c.span), "a codec"),
+        (a.skip, "skip"),
+        (a.ttl, "ttl"),
+        (a.version, "version"),
+        (a.created_at, "created_at"),
+        (a.updated_at, "updated_at"),
+        (a.immutable, "immutable"),
+        (a.mutate.as_ref().map(|m| m.span), "mutate"),
+    ];
+    for (span, option) in options {
+        if let Some(span) = span {
+            errors.at(
+                span,
+                format!("`{name}` is `extra` (it keeps the attributes the type does not name), so it cannot take `{option}`"),
+                format!("remove `{option}`, or give it a field of its own"),
+            );
+        }
+    }
+}
+
+/// The kind of a field from its options.
+pub(crate) fn field_kind(a: &attr::FieldAttrs) -> FieldKind {
+    if a.extra.is_some() {
+        FieldKind::Extra
+    } else if a.skip.is_some() {
+        FieldKind::Skip
+    } else {
+        FieldKind::Stored
+    }
 }
 
 /// Rule: a skipped field is not a key, not the TTL attribute, not renamed, has no codec.
@@ -713,6 +774,17 @@ impl Names<'_, '_> {
                 );
                 None
             }
+            FieldKind::Extra => {
+                errors.at(
+                    name.span,
+                    format!(
+                        "`{}` is `extra`: it keeps the attributes the type does not name, not an attribute of its own",
+                        name.value
+                    ),
+                    "name a stored field",
+                );
+                None
+            }
             FieldKind::Part(c) => {
                 let composite = &self.composite_names[c];
                 errors.at(
@@ -769,8 +841,8 @@ fn key_marks(
         })
     };
     for (i, a) in field_attrs.iter().enumerate() {
-        // A skipped key was reported with the field; a both-keys field as its sort key.
-        if fields[i].kind == FieldKind::Skip {
+        // A skipped or extra key was reported with the field; a both-keys field as its sort key.
+        if matches!(fields[i].kind, FieldKind::Skip | FieldKind::Extra) {
             continue;
         }
         if let Some(s) = a.partition_key {

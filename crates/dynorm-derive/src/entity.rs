@@ -7,7 +7,9 @@ use syn::ext::IdentExt;
 use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned;
 
-use crate::attr::{each_option, name_list, once as set, option_name, skip_value, string as lit_string};
+use crate::attr::{
+    boolean, each_option, name_list, once as set, option_name, skip_value, string as lit_string,
+};
 use crate::check::{self, Field, FieldKind};
 use crate::expand::{decode_field, encode_field, typed_paths_of};
 use crate::util::{Errors, Sp, closest, doc_text, error, list, option_inner};
@@ -28,8 +30,11 @@ const JOIN: &str = "join";
 const ATTRIBUTE: &str = "attribute";
 const FIELDS: &str = "fields";
 const SEPARATOR: &str = "separator";
+const STORE_ALIASES: &str = "store_aliases";
+const STORM: &str = "storm";
+const SUFFIX: &str = "suffix";
 
-const STRUCT_OPTIONS: &[&str] = &[TABLE, ENTITY, PK, SK, INDEX, JOIN];
+const STRUCT_OPTIONS: &[&str] = &[TABLE, ENTITY, PK, SK, INDEX, JOIN, STORE_ALIASES, STORM];
 const INDEX_OPTIONS: &[&str] = &[NAME, PK, SK];
 const JOIN_OPTIONS: &[&str] = &[ATTRIBUTE, FIELDS, SEPARATOR];
 
@@ -41,6 +46,9 @@ struct Attrs {
     sk: Option<Sp<String>>,
     indexes: Vec<IndexAttr>,
     joins: Vec<JoinAttr>,
+    store_aliases: Option<Sp<bool>>,
+    /// `storm` / `storm(suffix = "..")`: keys from single-table-orm's field flags.
+    storm: Option<Sp<Option<Sp<String>>>>,
 }
 
 /// `join(attribute = "..", fields(a, b), separator = "~")`.
@@ -103,6 +111,14 @@ fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
             ),
             INDEX => a.indexes.push(parse_index(meta, span, errors)?),
             JOIN => a.joins.push(parse_join(meta, span, errors)?),
+            STORE_ALIASES => set(&mut a.store_aliases, boolean(meta, name)?, name, span, errors),
+            STORM => set(
+                &mut a.storm,
+                Sp::new(storm_suffix(meta, errors)?, span),
+                name,
+                span,
+                errors,
+            ),
             _ => {
                 errors.push(unknown(meta, "entity", STRUCT_OPTIONS));
                 skip_value(meta)?;
@@ -297,9 +313,10 @@ fn check_template(
 
 pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
-    let attrs = parse_attrs(input, &mut errors);
+    let mut attrs = parse_attrs(input, &mut errors);
     let named = named_fields(input, &mut errors);
     let (mut fields, field_attrs) = parse_fields(named, &mut errors);
+    storm_templates(&mut attrs, &input.ident, (&fields, &field_attrs), &mut errors);
     check_stored_names(&fields, &mut errors);
 
     // Joined attributes: templates may read them like fields.
@@ -326,6 +343,113 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
     };
 
     Ok(expand(input, table, &attrs, &fields, &joins, &keys, hooks))
+}
+
+/// `storm` or `storm(suffix = "Integrations")`: the suffix, if given.
+fn storm_suffix(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<Sp<String>>> {
+    let mut suffix = None;
+    if meta.input.peek(syn::token::Paren) {
+        meta.parse_nested_meta(|inner| {
+            if option_name(&inner) == SUFFIX {
+                let v = lit_string(&inner, SUFFIX, "\"Integrations\"")?;
+                set(&mut suffix, v, SUFFIX, inner.path.span(), errors);
+            } else {
+                errors.push(unknown(&inner, "storm", &[SUFFIX]));
+                skip_value(&inner)?;
+            }
+            Ok(())
+        })?;
+    }
+    Ok(suffix)
+}
+
+/// single-table-orm's keys from its field flags, as templates: `PK` joins each `storm(pk)`
+/// field's identifier and value, then the suffix (the struct's name unless given); `SK` the same
+/// over `storm(sk)` fields without the suffix; `GSI1PK` over `storm(gsi)` fields with the
+/// suffix. An identifier is the stored name's first letter upper-cased unless given.
+fn storm_templates(
+    a: &mut Attrs,
+    ident: &syn::Ident,
+    (fields, field_attrs): (&[Field<'_>], &[crate::attr::FieldAttrs]),
+    errors: &mut Errors,
+) {
+    let Some(storm) = &a.storm else {
+        for fa in field_attrs {
+            if let Some(part) = &fa.storm {
+                errors.at(
+                    part.span,
+                    "`storm(..)` fields need `#[dynorm(storm)]` on the struct",
+                    "add `#[dynorm(storm)]` (or `storm(suffix = \"..\")`) next to `table`",
+                );
+            }
+        }
+        return;
+    };
+    let span = storm.span;
+    if a.pk.is_some() || a.sk.is_some() || !a.indexes.is_empty() {
+        errors.at(
+            span,
+            "with `storm`, keys come from the fields' `storm(pk | sk | gsi)` flags",
+            "remove `pk`, `sk` and `index(..)` from the struct",
+        );
+        return;
+    }
+    let suffix = storm
+        .value
+        .as_ref()
+        .map_or_else(|| ident.unraw().to_string(), |s| s.value.clone());
+    let parts = |key: &str| -> Vec<String> {
+        fields
+            .iter()
+            .zip(field_attrs)
+            .filter_map(|(f, fa)| {
+                let part = fa
+                    .storm
+                    .as_ref()
+                    .filter(|p| p.key.as_ref().is_some_and(|k| k.value == key))?;
+                let identifier = part.identifier.as_ref().map_or_else(
+                    || {
+                        f.stored
+                            .chars()
+                            .next()
+                            .map(|c| c.to_uppercase().collect())
+                            .unwrap_or_default()
+                    },
+                    |i| i.value.clone(),
+                );
+                Some(format!("{}#{{{}}}", literal(&identifier), f.name))
+            })
+            .collect()
+    };
+    let with_suffix = |mut p: Vec<String>| {
+        p.push(literal(&suffix));
+        p.join("#")
+    };
+    let (pk, sk, gsi) = (parts("pk"), parts("sk"), parts("gsi"));
+    for (empty, key) in [(pk.is_empty(), "pk"), (sk.is_empty(), "sk")] {
+        if empty {
+            errors.at(
+                span,
+                format!("a single-table-orm entity needs a `storm({key})` field"),
+                format!("mark the fields of its {key} with `#[dynorm(storm({key}))]` (an empty key cannot be stored)"),
+            );
+        }
+    }
+    a.pk = Some(Sp::new(with_suffix(pk), span));
+    a.sk = Some(Sp::new(sk.join("#"), span));
+    if !gsi.is_empty() {
+        a.indexes.push(IndexAttr {
+            span,
+            name: Some(Sp::new("GSI1".to_owned(), span)),
+            pk: Some(Sp::new(with_suffix(gsi), span)),
+            sk: None,
+        });
+    }
+}
+
+/// Text written as a template literal (braces doubled).
+fn literal(text: &str) -> String {
+    text.replace('{', "{{").replace('}', "}}")
 }
 
 /// The named fields of the struct; reports any other shape, and generics.
@@ -361,11 +485,13 @@ fn parse_fields<'a>(
 ) -> (Vec<Field<'a>>, Vec<crate::attr::FieldAttrs>) {
     let mut fields: Vec<Field<'_>> = Vec::new();
     let mut field_attrs = Vec::new();
+    let mut extra: Option<String> = None;
     for f in named.iter().flat_map(|n| n.named.iter()) {
         let Some(ident) = &f.ident else { continue };
         let name = ident.unraw().to_string();
         let a = crate::attr::parse_field(&f.attrs, errors);
         reject_table_options(&a, errors);
+        check::check_extra_field(&name, &a, &mut extra, errors);
         if a.skip.is_some() {
             check_skipped(&a, &name, errors);
         }
@@ -432,11 +558,7 @@ fn field_model<'a>(
             .as_ref()
             .map_or_else(|| name.clone(), |r| r.value.clone()),
         ty: &f.ty,
-        kind: if a.skip.is_some() {
-            FieldKind::Skip
-        } else {
-            FieldKind::Stored
-        },
+        kind: check::field_kind(a),
         codec: check::codec_model(a, &f.ty, false),
         default: check::default_model(a),
         option: option_inner(&f.ty).is_some(),
@@ -742,7 +864,9 @@ fn expand(
     let table_impl = table_impl(&g, hooks);
     let key_impl = key_impl(&g);
 
+    // Generated names follow the user's field names (dynamojo's camelCase too): no naming lint.
     quote! {
+        #[allow(non_snake_case)]
         const _: () = {
             #typed
 
@@ -858,6 +982,7 @@ fn key_const(g: &Gen<'_>, k: &KeyModel) -> TokenStream {
             parts: &[#(#parts),*],
             fields: &[#(#field_names),*],
             sparse: #sparse,
+            form: __LAYOUT.form,
         }
     }
 }
@@ -995,7 +1120,7 @@ fn join_items(g: &Gen<'_>) -> TokenStream {
             let mut #item = #item.clone();
             __dynorm_join(&mut #item)?;
             let mut __dynorm_key = ::dynorm::Item::new();
-            ::dynorm::entity::put_keys(&mut __dynorm_key, &__KEYS[..#table_keys], __LAYOUT.name, |name| match name {
+            ::dynorm::entity::put_keys(&mut __dynorm_key, &__KEYS[..#table_keys], &__LAYOUT, |name| match name {
                 #(#lookup_arms)*
                 _ => ::core::option::Option::None,
             })?;
@@ -1020,6 +1145,11 @@ fn entity_impl(g: &Gen<'_>) -> TokenStream {
     let mutate_arms = mutate_arms(g);
     let to_entity_item = to_entity_item(g);
     let decodes = decodes(g);
+    let store_aliases = g.attrs.store_aliases.as_ref().filter(|s| !s.value).map(|_| {
+        quote!(
+            const STORE_ALIASES: bool = false;
+        )
+    });
     quote! {
         impl ::dynorm::entity::Entity for #ident {
             type Table = #table;
@@ -1027,6 +1157,7 @@ fn entity_impl(g: &Gen<'_>) -> TokenStream {
             const KEYS: &'static [::dynorm::entity::KeyTemplate] = __KEYS;
             const FIELDS: &'static [::dynorm::entity::FieldInfo] = &[#(#field_infos),*];
             const JOINED: &'static [::dynorm::entity::JoinedAttribute] = __JOINED;
+            #store_aliases
 
             fn mutate_stored(
                 field: &str,
@@ -1045,6 +1176,7 @@ fn entity_impl(g: &Gen<'_>) -> TokenStream {
                 ownership: ::dynorm::entity::Ownership,
             ) -> ::core::result::Result<Self, ::dynorm::DecodeError> {
                 ::dynorm::entity::check_entity_type(&#item, &__LAYOUT, #entity, ownership)?;
+                ::dynorm::entity::restore_fields::<Self>(&mut #item)?;
                 ::core::result::Result::Ok(Self { #(#decodes)* })
             }
         }
@@ -1092,6 +1224,11 @@ fn to_entity_item(g: &Gen<'_>) -> TokenStream {
     });
     let lookup_arms = lookup_arms(g);
     let capacity = g.stored.len() + g.joins.len() + g.keys.len() + 1;
+    let extra = g
+        .fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Extra)
+        .map(|f| crate::expand::put_extra(f, &g.item_ident, quote!(__LAYOUT.name)));
     quote! {
         fn to_entity_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
             // Fields, joins, keys and the entity type: sized once.
@@ -1099,7 +1236,7 @@ fn to_entity_item(g: &Gen<'_>) -> TokenStream {
             #(#puts)*
             __dynorm_join(&mut #item)?;
             let mut __dynorm_keys = ::dynorm::Item::with_capacity(__KEYS.len());
-            ::dynorm::entity::put_keys(&mut __dynorm_keys, __KEYS, __LAYOUT.name, |name| match name {
+            ::dynorm::entity::put_keys(&mut __dynorm_keys, __KEYS, &__LAYOUT, |name| match name {
                 #(#lookup_arms)*
                 _ => ::core::option::Option::None,
             })?;
@@ -1107,6 +1244,8 @@ fn to_entity_item(g: &Gen<'_>) -> TokenStream {
             if let ::core::option::Option::Some(a) = __LAYOUT.entity_attribute {
                 #item.insert(::std::borrow::ToOwned::to_owned(a), ::dynorm::AttributeValue::S(::std::borrow::ToOwned::to_owned(#entity)));
             }
+            #(#extra)*
+            ::dynorm::entity::finish_item::<Self>(&mut #item);
             ::core::result::Result::Ok(#item)
         }
     }
@@ -1115,8 +1254,16 @@ fn to_entity_item(g: &Gen<'_>) -> TokenStream {
 /// Each field's initialiser when decoding: a skipped field its default, a stored one decoded.
 fn decodes(g: &Gen<'_>) -> Vec<TokenStream> {
     let item = &g.item;
+    // The extra field last (a struct literal evaluates in the order written): it keeps what the
+    // other fields left.
+    let extra = g.fields.iter().filter(|f| f.kind == FieldKind::Extra).map(|f| {
+        let fi = f.ident;
+        let value = crate::expand::take_extra(f, &g.item_ident);
+        quote!(#fi: #value,)
+    });
     g.fields
         .iter()
+        .filter(|f| f.kind != FieldKind::Extra)
         .map(|f| {
             let fi = f.ident;
             let ty = f.ty;
@@ -1130,6 +1277,7 @@ fn decodes(g: &Gen<'_>) -> Vec<TokenStream> {
             let value = decode_field(f, &g.item_ident, &quote!(&mut #item), quote!(__LAYOUT.name));
             quote!(#fi: #value,)
         })
+        .chain(extra)
         .collect()
 }
 
@@ -1173,6 +1321,7 @@ fn table_impl(g: &Gen<'_>, hooks: [Option<usize>; 3]) -> TokenStream {
     quote! {
         impl ::dynorm::Table for #ident {
             #table_hooks
+            const STORED_FORM: ::dynorm::StoredForm = __LAYOUT.form;
 
             fn definition() -> &'static ::dynorm::TableDefinition {
                 static DEFINITION: ::dynorm::__private::OnceLock<::dynorm::TableDefinition> =

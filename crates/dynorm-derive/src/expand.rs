@@ -60,8 +60,9 @@ fn expand(m: &Model<'_>) -> TokenStream {
         .iter()
         .map(|ty| quote_spanned!(ty.span()=> const _: fn() = __dynorm_assert_key::<#ty>;));
 
+    // Generated names follow the user's field names (dynamojo's camelCase too): no naming lint.
     quote! {
-        #[allow(unused_qualifications)]
+        #[allow(unused_qualifications, non_snake_case)]
         const _: () = {
             #[automatically_derived]
             impl ::dynorm::Table for #ident {
@@ -130,7 +131,27 @@ fn puts(m: &Model<'_>, item: &syn::Ident) -> Vec<TokenStream> {
             let put = if key { quote!(put_key) } else { quote!(put) };
             quote!(::dynorm::__private::#put(&mut #item, #table, #stored, #value)?;)
         })
+        .chain(
+            m.fields
+                .iter()
+                .filter(|f| f.kind == FieldKind::Extra)
+                .map(|f| put_extra(f, item, quote!(#table))),
+        )
         .collect()
+}
+
+/// Puts the attributes of the `extra` field `f` into `item` (refusing one the type names).
+pub(crate) fn put_extra(f: &Field<'_>, item: &syn::Ident, table: TokenStream) -> TokenStream {
+    let ident = f.ident;
+    let put = quote_spanned!(f.ty.span()=> ::dynorm::__private::put_extra::<Self, _>);
+    quote!(#put(&mut #item, #table, &self.#ident)?;)
+}
+
+/// The value of the `extra` field `f`: what is left of `item` once every field took its
+/// attribute, less the attributes the type computes (keys, joins, the entity type).
+pub(crate) fn take_extra(f: &Field<'_>, item: &syn::Ident) -> TokenStream {
+    let ty = f.ty;
+    quote_spanned!(ty.span()=> ::dynorm::__private::take_extra::<Self, #ty>(#item))
 }
 
 /// `from_item`'s statements: one `let` per field, in declaration order (a composite is split
@@ -157,8 +178,13 @@ fn decodes(m: &Model<'_>, item: &syn::Ident) -> Vec<TokenStream> {
                 done[c] = true;
                 decodes.extend(decode_composite(m, &m.composites[c], item));
             }
-            FieldKind::Part(_) => {}
+            FieldKind::Part(_) | FieldKind::Extra => {}
         }
+    }
+    // Last: it keeps what the other fields left.
+    for f in m.fields.iter().filter(|f| f.kind == FieldKind::Extra) {
+        let (var, ty, value) = (var(f), f.ty, take_extra(f, item));
+        decodes.push(quote!(let #var: #ty = #value;));
     }
     decodes
 }
@@ -250,7 +276,10 @@ fn key_functions(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
     );
     let ident = m.ident;
     let vis = m.vis;
+    let partition_fn = composite_partition_fn(m);
     quote! {
+        #partition_fn
+
         fn __dynorm_key_item(#(#key_params),*) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
             let mut #item = ::dynorm::Item::with_capacity(#key_count);
             #(#key_puts)*
@@ -263,6 +292,49 @@ fn key_functions(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
             #[allow(dead_code, clippy::too_many_arguments)]
             #vis fn key(#(#new_params),*) -> ::dynorm::Key<Self> {
                 ::dynorm::Key::from_result(__dynorm_key_item(#(#new_args),*))
+            }
+        }
+    }
+}
+
+/// When the partition key is a composite (Da Vinci's form), `Self::partition(parts..)`: the
+/// stored partition key from its parts, for `query_partition`, without joining it by hand.
+fn composite_partition_fn(m: &Model<'_>) -> TokenStream {
+    let Stored::Composite(c) = m.partition_key else {
+        return TokenStream::new();
+    };
+    let (table, comp, vis, ident) = (&m.table, &m.composites[c], m.vis, m.ident);
+    let stored = &comp.stored;
+    let params = comp.parts.iter().map(|&p| {
+        let (part, ty) = (m.fields[p].ident, m.fields[p].ty);
+        quote!(#part: impl ::core::convert::Into<#ty>)
+    });
+    let converts = comp.parts.iter().map(|&p| {
+        let (part, ty) = (m.fields[p].ident, m.fields[p].ty);
+        quote!(let #part: #ty = ::core::convert::Into::into(#part);)
+    });
+    let value = encode_composite(m, comp, |f| {
+        let part = f.ident;
+        quote!(&#part)
+    });
+    let doc = format!(
+        "The partition key `{stored}` of `{table}` from its parts {}, joined as stored: give it to `query_partition`.",
+        comp.parts
+            .iter()
+            .map(|&p| format!("`{}`", m.fields[p].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #[doc = #doc]
+            #[allow(dead_code, clippy::too_many_arguments)]
+            #vis fn partition(#(#params),*) -> ::dynorm::expr::Value {
+                #(#converts)*
+                ::dynorm::expr::Value::from_result(
+                    #value.map_err(|e| e.at(#table, #stored)),
+                )
             }
         }
     }

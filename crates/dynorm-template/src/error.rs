@@ -65,6 +65,20 @@ pub enum TemplateError {
         /// What did not match.
         reason: String,
     },
+    /// A key written without escaping can be read back in more than one way (a value holds the
+    /// text that follows its placeholder), so the fields cannot be recovered from it.
+    Ambiguous {
+        /// The template text.
+        template: String,
+        /// The key that was read.
+        key: String,
+        /// The first field the readings disagree on.
+        field: String,
+        /// One reading of that field.
+        one: String,
+        /// Another reading of it.
+        other: String,
+    },
 }
 
 impl fmt::Display for TemplateError {
@@ -108,6 +122,16 @@ impl fmt::Display for TemplateError {
             } => {
                 write!(f, "key `{key}` does not match template `{template}`: {reason}")
             }
+            Self::Ambiguous {
+                template,
+                key,
+                field,
+                one,
+                other,
+            } => write!(
+                f,
+                "key `{key}` reads two ways with template `{template}` (written without escaping): field `{field}` could be `{one}` or `{other}`; the fields cannot be recovered from this key"
+            ),
         }
     }
 }

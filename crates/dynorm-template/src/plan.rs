@@ -28,6 +28,11 @@ impl<'a> Value<'a> {
     pub fn num(text: &'a str) -> Self {
         Self::Num(Cow::Borrowed(text))
     }
+
+    /// Whether the value is the empty string.
+    pub fn is_empty(&self) -> bool {
+        matches!(self, Self::Str(s) if s.is_empty())
+    }
 }
 
 /// A template's segments, borrowed: what keys are rendered and read back with. The derive
@@ -44,6 +49,7 @@ pub struct Plan<'a, S> {
     source: &'a str,
     segments: &'a [Segment<S>],
     escaping: Escaping,
+    drop_empty: Option<char>,
 }
 
 // Copy whatever `S` is: a plan only borrows.
@@ -65,6 +71,7 @@ impl<'a, S> Plan<'a, S> {
             source,
             segments,
             escaping: KEY_ESCAPING,
+            drop_empty: None,
         }
     }
 
@@ -87,6 +94,16 @@ impl<'a, S> Plan<'a, S> {
     /// keys verbatim); rendering and reading back follow it alike.
     pub const fn with_escaping(self, escaping: Escaping) -> Self {
         Self { escaping, ..self }
+    }
+
+    /// The plan with empty values left out together with one `separator` beside them (the one
+    /// before, else the one after), as single-table-orm joins its key parts: `T#{tenant}#Model`
+    /// with tenant `""` is `T#Model`, `I#{id}` with id `""` is `I`. `None` keeps empty values.
+    pub const fn dropping_empty_values(self, separator: Option<char>) -> Self {
+        Self {
+            drop_empty: separator,
+            ..self
+        }
     }
 }
 
@@ -135,26 +152,8 @@ impl<'a, S: AsRef<str>> Plan<'a, S> {
 
     /// Renders the key, looking each placeholder's value up by field name (`None`: absent).
     /// Every placeholder needs a value; the error lists all that are missing.
-    pub fn render<'v>(
-        &self,
-        mut lookup: impl FnMut(&str) -> Option<Value<'v>>,
-    ) -> Result<String, TemplateError> {
-        let mut out = String::with_capacity(self.source.len() + 16);
-        let mut missing: Vec<String> = Vec::new();
-        let stops = self.stops();
-        for s in self.segments {
-            match s {
-                Segment::Literal(l) => out.push_str(l.as_ref()),
-                Segment::Field { name, width } => match lookup(name.as_ref()) {
-                    Some(v) => self.push_value(&mut out, name.as_ref(), *width, &v, &stops)?,
-                    None => {
-                        if !missing.iter().any(|m| m == name.as_ref()) {
-                            missing.push(name.as_ref().to_owned());
-                        }
-                    }
-                },
-            }
-        }
+    pub fn render<'v>(&self, lookup: impl FnMut(&str) -> Option<Value<'v>>) -> Result<String, TemplateError> {
+        let (out, missing) = self.render_until(lookup, false)?;
         if missing.is_empty() {
             Ok(out)
         } else {
@@ -169,20 +168,49 @@ impl<'a, S: AsRef<str>> Plan<'a, S> {
     /// up to the first placeholder without a value (the whole key when all are known).
     pub fn render_prefix<'v>(
         &self,
-        mut lookup: impl FnMut(&str) -> Option<Value<'v>>,
+        lookup: impl FnMut(&str) -> Option<Value<'v>>,
     ) -> Result<String, TemplateError> {
-        let mut out = String::new();
+        Ok(self.render_until(lookup, true)?.0)
+    }
+
+    /// The rendered text and the placeholders without a value (stopping at the first one when
+    /// `prefix_only`).
+    fn render_until<'v>(
+        &self,
+        mut lookup: impl FnMut(&str) -> Option<Value<'v>>,
+        prefix_only: bool,
+    ) -> Result<(String, Vec<String>), TemplateError> {
+        let mut out = String::with_capacity(self.source.len() + 16);
+        let mut missing: Vec<String> = Vec::new();
         let stops = self.stops();
+        let mut skip_separator = false;
         for s in self.segments {
             match s {
-                Segment::Literal(l) => out.push_str(l.as_ref()),
+                Segment::Literal(l) => {
+                    let l = l.as_ref();
+                    let skip = std::mem::take(&mut skip_separator);
+                    out.push_str(match self.drop_empty {
+                        Some(c) if skip => l.strip_prefix(c).unwrap_or(l),
+                        _ => l,
+                    });
+                }
                 Segment::Field { name, width } => match lookup(name.as_ref()) {
+                    Some(v)
+                        if v.is_empty()
+                            && let Some(separator) = self.drop_empty =>
+                    {
+                        skip_separator = drop_separator(&mut out, separator);
+                    }
                     Some(v) => self.push_value(&mut out, name.as_ref(), *width, &v, &stops)?,
-                    None => break,
+                    None if prefix_only => break,
+                    None if !missing.iter().any(|m| m == name.as_ref()) => {
+                        missing.push(name.as_ref().to_owned())
+                    }
+                    None => {}
                 },
             }
         }
-        Ok(out)
+        Ok((out, missing))
     }
 
     /// Writes a placeholder's value, padded if its placeholder says so, escaped where it would
@@ -223,6 +251,9 @@ impl<'a, S: AsRef<str>> Plan<'a, S> {
     /// Reads a stored key back into the text of each field (escapes undone, padding removed).
     /// Decode each text with the field's type (an N field's text is its number).
     pub fn parse_key(&self, key: &str) -> Result<BTreeMap<String, String>, TemplateError> {
+        if self.escaping == Escaping::Verbatim {
+            return self.parse_verbatim(key);
+        }
         let mismatch = |reason: String| TemplateError::Mismatch {
             template: self.source.to_owned(),
             key: key.to_owned(),
@@ -271,6 +302,97 @@ impl<'a, S: AsRef<str>> Plan<'a, S> {
         Ok(fields)
     }
 
+    /// [`parse_key`](Self::parse_key) for keys written without escaping: every way the key can
+    /// be split is tried; one reading is the answer, none is a mismatch, two are ambiguous (never a
+    /// guess).
+    fn parse_verbatim(&self, key: &str) -> Result<BTreeMap<String, String>, TemplateError> {
+        let mut readings = Vec::new();
+        let mut budget = MAX_SPLITS_TRIED;
+        self.readings(0, key, BTreeMap::new(), &mut readings, &mut budget);
+        if budget == 0 && readings.len() < 2 {
+            return Err(TemplateError::Mismatch {
+                template: self.source.to_owned(),
+                key: key.to_owned(),
+                reason: format!("more than {MAX_SPLITS_TRIED} ways to split it were tried"),
+            });
+        }
+        let mut readings = readings.into_iter();
+        let Some(first) = readings.next() else {
+            return Err(TemplateError::Mismatch {
+                template: self.source.to_owned(),
+                key: key.to_owned(),
+                reason: "no way to split it into the template's parts".to_owned(),
+            });
+        };
+        match readings.next() {
+            None => Ok(first),
+            Some(second) => {
+                let (field, one) = first
+                    .iter()
+                    .find(|(k, v)| second.get(*k) != Some(*v))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .unwrap_or_default();
+                let other = second.get(&field).cloned().unwrap_or_default();
+                Err(TemplateError::Ambiguous {
+                    template: self.source.to_owned(),
+                    key: key.to_owned(),
+                    field,
+                    one,
+                    other,
+                })
+            }
+        }
+    }
+
+    /// Collects up to two readings of `rest` against the segments from `at` on.
+    fn readings(
+        &self,
+        at: usize,
+        rest: &str,
+        fields: BTreeMap<String, String>,
+        out: &mut Vec<BTreeMap<String, String>>,
+        budget: &mut usize,
+    ) {
+        if out.len() >= 2 || *budget == 0 {
+            return;
+        }
+        *budget -= 1;
+        let Some(segment) = self.segments.get(at) else {
+            if rest.is_empty() {
+                out.push(fields);
+            }
+            return;
+        };
+        match segment {
+            Segment::Literal(l) => {
+                if let Some(rest) = rest.strip_prefix(l.as_ref()) {
+                    self.readings(at + 1, rest, fields, out, budget);
+                }
+            }
+            Segment::Field { name, width } => {
+                let next = match self.segments.get(at + 1) {
+                    Some(Segment::Literal(l)) => Some(l.as_ref()),
+                    _ => None,
+                };
+                for end in candidate_ends(rest, next) {
+                    let mut value = rest[..end].to_owned();
+                    if let Some(width) = width {
+                        match unpad(&value, *width) {
+                            Some(v) => value = v,
+                            None => continue,
+                        }
+                    }
+                    if fields.get(name.as_ref()).is_some_and(|v| v != &value) {
+                        continue;
+                    }
+                    let mut fields = fields.clone();
+                    fields.insert(name.as_ref().to_owned(), value);
+                    self.readings(at + 1, &rest[end..], fields, out, budget);
+                }
+            }
+        }
+    }
+
     /// Field `name`'s value at the start of `rest`, unescaped, and the byte where it ends (at
     /// `stop` or the end); the error says why the text cannot be read.
     fn read_value(&self, name: &str, rest: &str, stop: Option<char>) -> Result<(String, usize), String> {
@@ -290,6 +412,32 @@ impl<'a, S: AsRef<str>> Plan<'a, S> {
             }
         }
         Ok((value, rest.len()))
+    }
+}
+
+/// Leaves out the `separator` before an empty value when the text so far ends with it (`I#` +
+/// `""` is `I`); otherwise the separator after it goes, which the return says.
+fn drop_separator(out: &mut String, separator: char) -> bool {
+    if out.ends_with(separator) {
+        out.pop();
+        false
+    } else {
+        true
+    }
+}
+
+/// How many partial splits reading a verbatim key may try: a hostile key full of separators
+/// must not cost more than this.
+const MAX_SPLITS_TRIED: usize = 10_000;
+
+/// Where a value at the start of `rest` may end: before each occurrence of the literal that
+/// follows it, or at the end when nothing follows.
+fn candidate_ends(rest: &str, next: Option<&str>) -> Vec<usize> {
+    match next {
+        None => vec![rest.len()],
+        Some(literal) => (0..=rest.len())
+            .filter(|&at| rest.is_char_boundary(at) && rest[at..].starts_with(literal))
+            .collect(),
     }
 }
 

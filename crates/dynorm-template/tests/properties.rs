@@ -122,6 +122,31 @@ proptest! {
         prop_assert!(key.starts_with(&prefix), "{:?} {:?}", key, prefix);
     }
 
+    /// Keys written verbatim (single-table-orm, dynamojo) read back into exactly their values,
+    /// or are refused as ambiguous: never a wrong reading, never a mismatch.
+    #[test]
+    fn verbatim_keys_read_back_or_are_ambiguous(
+        segments in segments(),
+        strings in prop::collection::vec("[a#~]{0,4}|\\PC{0,4}", 3),
+    ) {
+        let text = text_of(&segments);
+        let t = Template::parse(&text).unwrap();
+        let plan = t.plan().with_escaping(Escaping::Verbatim);
+        let padded = segments.iter().any(|s| matches!(s, Segment::Field { width: Some(_), .. }));
+        prop_assume!(!padded);
+        let index = |name: &str| usize::from(name.as_bytes()[0] - b'a');
+        let key = plan.render(|name| Some(Value::Str(strings[index(name)].clone().into()))).unwrap();
+        match plan.parse_key(&key) {
+            Ok(back) => {
+                for name in plan.fields() {
+                    prop_assert_eq!(&back[name], &strings[index(name)], "key {:?} of {:?}", key, text);
+                }
+            }
+            Err(TemplateError::Ambiguous { one, other, .. }) => prop_assert_ne!(one, other),
+            Err(e) => prop_assert!(false, "{e} (key {key:?} of {text:?})"),
+        }
+    }
+
     /// The parser accepts and refuses what the runtime parser it replaced did.
     #[test]
     fn same_language_as_before(text in "\\PC{0,16}|[{}ab:0-9\\\\#]{0,14}") {
@@ -301,8 +326,69 @@ fn verbatim_keys() {
     let key = p.render(|_| Some(Value::str(r"x\y"))).unwrap();
     assert_eq!(key, r"A#x\y#B");
     assert_eq!(p.parse_key(&key).unwrap()["a"], r"x\y");
-    // Verbatim values holding the stop character cannot be read back.
+    // A value holding the stop character still reads back when only one split fits.
     let key = p.render(|_| Some(Value::str("x#y"))).unwrap();
     assert_eq!(key, "A#x#y#B");
-    assert!(p.parse_key(&key).is_err());
+    assert_eq!(p.parse_key(&key).unwrap()["a"], "x#y");
+}
+
+/// single-table-orm leaves an empty value out with one separator beside it.
+#[test]
+fn empty_values_dropped_as_single_table_orm_does() {
+    let render = |template: &str, value: &str| {
+        let t = Template::parse(template).unwrap();
+        t.plan()
+            .with_escaping(Escaping::Verbatim)
+            .dropping_empty_values(Some('#'))
+            .render(|_| Some(Value::str(value)))
+            .unwrap()
+    };
+    assert_eq!(render("T#{t}#TenantIntegration", ""), "T#TenantIntegration");
+    assert_eq!(render("I#{i}", ""), "I");
+    assert_eq!(render("{i}#X", ""), "X");
+    assert_eq!(
+        render("T#{t}#TenantIntegration", "a#b"),
+        "T#a#b#TenantIntegration"
+    );
+    assert_eq!(render("T#{t}#U#{t}#M", ""), "T#U#M");
+    // Without the rule the empty value stays.
+    let t = Template::parse("I#{i}").unwrap();
+    assert_eq!(t.plan().render(|_| Some(Value::str(""))).unwrap(), "I#");
+}
+
+#[test]
+fn verbatim_ambiguity_is_reported() {
+    let t = Template::parse("T#{a}#{b}").unwrap();
+    let p = t.plan().with_escaping(Escaping::Verbatim);
+    let err = p.parse_key("T#x#y#z").unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "key `T#x#y#z` reads two ways with template `T#{a}#{b}` (written without escaping): field `a` could be `x` or `x#y`; the fields cannot be recovered from this key"
+    );
+    assert_eq!(p.parse_key("T#x#y").unwrap()["b"], "y");
+    assert!(matches!(p.parse_key("U#x"), Err(TemplateError::Mismatch { .. })));
+    // A trailing literal pins the split.
+    let t = Template::parse("{a}~{b}").unwrap();
+    assert!(
+        t.plan()
+            .with_escaping(Escaping::Verbatim)
+            .parse_key("p~q~x")
+            .is_err()
+    );
+    let t = Template::parse("{a}").unwrap();
+    assert_eq!(
+        t.plan()
+            .with_escaping(Escaping::Verbatim)
+            .parse_key("p~q")
+            .unwrap()["a"],
+        "p~q"
+    );
+}
+
+#[test]
+fn hostile_verbatim_keys_are_bounded() {
+    let t = Template::parse("{a}#{b}#{c}#{d}#{e}#{f}#X").unwrap();
+    let p = t.plan().with_escaping(Escaping::Verbatim);
+    let key = format!("{}Y", "#".repeat(2000));
+    assert!(matches!(p.parse_key(&key), Err(TemplateError::Mismatch { .. })));
 }

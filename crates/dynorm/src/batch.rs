@@ -204,20 +204,12 @@ pub(crate) fn fingerprint(table: &str, names: &[&str], item: &Item) -> Result<Ve
     Ok(out)
 }
 
-fn encode_error(table: &str, mut e: crate::EncodeError) -> Error {
-    if e.table.is_none() {
-        e.table = Some(table.to_owned());
-    }
-    Error::Encode(e)
+fn encode_error(table: &str, e: crate::EncodeError) -> Error {
+    Error::Encode(e.in_table(table))
 }
 
 pub(crate) fn decode<T: Table>(table: &str, item: Item) -> Result<T> {
-    T::from_item(item).map_err(|mut e| {
-        if e.table.is_none() {
-            e.table = Some(table.to_owned());
-        }
-        Error::Decode(e)
-    })
+    T::from_item(item).map_err(|e| Error::Decode(e.in_table(table)))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -392,39 +384,15 @@ async fn get_chunk(
 
 /// Keeps the last write of every key, in the order of those last writes; returns the writes and
 /// how many were superseded.
-/// One page of the keys of `table`: a Scan, or a Query of one partition when `partition` is
-/// given, projecting only the key attributes `names` (the partition key first).
+/// One page of the keys a clear reads (`read`, asking for at most `limit` items).
 async fn keys_page(
     client: &Client,
-    table: &str,
-    names: &[&str],
-    partition: Option<AttributeValue>,
+    read: &ReadRequest,
+    limit: Option<usize>,
     start: Option<Item>,
 ) -> Result<(Vec<Item>, Option<Item>)> {
-    let mut placeholders: HashMap<String, String> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (format!("#k{i}"), (*n).to_owned()))
-        .collect();
-    let projection = (0..names.len())
-        .map(|i| format!("#k{i}"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let key_condition = partition.as_ref().map(|_| {
-        placeholders.insert("#p".to_owned(), names[0].to_owned());
-        "#p = :p".to_owned()
-    });
-    let read = ReadRequest {
-        table: table.to_owned(),
-        key_condition,
-        projection: Some(projection),
-        names: placeholders,
-        values: partition
-            .map(|v| Item::from([(":p".to_owned(), v)]))
-            .unwrap_or_default(),
-        consistent_read: true,
-        ..ReadRequest::default()
-    };
+    let mut read = read.clone();
+    read.limit = limit.map(|l| u32::try_from(l).unwrap_or(u32::MAX));
     let page = client
         .engine()
         .read_page(ReadPageRequest {
@@ -801,10 +769,43 @@ impl<T: Table + 'static> IntoFuture for BatchUpsert<T> {
 }
 
 /// Clearing a table or one partition, waiting to be sent: `.send().await` or just `.await`.
+///
+/// dynamo_query's `clear_table(partition_key | partition_key_prefix, sort_key |
+/// sort_key_prefix, index, filter_expression, limit)` is [`TableClient::clear_partition`] or
+/// [`TableClient::clear`] with [`partition_begins_with`](Clear::partition_begins_with),
+/// [`sort_key`](Clear::sort_key) / [`sort_begins_with`](Clear::sort_begins_with),
+/// [`index`](Clear::index), [`filter`](Clear::filter) and [`limit`](Clear::limit): a keys-only
+/// Query of the partition (or a Scan filtered by the prefixes), then batch deletes by table key.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> dynorm::Result<()> {
+/// #[derive(dynorm::Table)]
+/// #[dynorm(table = "records")]
+/// struct Record {
+///     #[dynorm(partition_key)]
+///     pk: String,
+///     #[dynorm(sort_key)]
+///     sk: String,
+/// }
+/// let client = dynorm::Client::embedded()?;
+/// let records = client.table::<Record>();
+/// records.create().await?;
+/// for (pk, sk) in [("p1", "user_a"), ("p1", "group_a"), ("p2", "user_b"), ("other", "misc")] {
+///     records.put(&Record { pk: pk.into(), sk: sk.into() }).await?;
+/// }
+/// // clear_table(partition_key="p1", sort_key_prefix="group_")
+/// assert_eq!(records.clear_partition("p1").sort_begins_with("group_").await?.written, 1);
+/// // clear_table(partition_key_prefix="oth")
+/// assert_eq!(records.clear().partition_begins_with("oth").await?.written, 1);
+/// // clear_table(sort_key_prefix="user_"): a scan, every partition
+/// assert_eq!(records.clear().sort_begins_with("user_").await?.written, 2);
+/// # Ok(()) }
+/// ```
 #[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
 pub struct Clear<T> {
     table: TableClient<T>,
     partition: Result<Option<AttributeValue>>,
+    scope: crate::clear::ClearScope,
     settings: Settings,
 }
 
@@ -813,6 +814,7 @@ impl<T> fmt::Debug for Clear<T> {
         f.debug_struct("Clear")
             .field("table", &self.table.name)
             .field("partition", &self.partition)
+            .field("scope", &self.scope)
             .field("settings", &self.settings)
             .finish()
     }
@@ -821,16 +823,63 @@ impl<T> fmt::Debug for Clear<T> {
 impl<T: Table> Clear<T> {
     settings_methods!();
 
+    /// Only the partitions whose key begins with this text (a Scan with a `begins_with`
+    /// filter; dynamo_query's `partition_key_prefix`). Refused together with a partition.
+    pub fn partition_begins_with(mut self, prefix: impl Into<String>) -> Self {
+        self.scope.partition_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Only the item(s) with this sort key (of the table, or of the [`index`](Clear::index)).
+    pub fn sort_key(mut self, value: impl crate::expr::IntoValue) -> Self {
+        self.scope.sort = Some(crate::clear::SortMatch::Equals(value.into_value()));
+        self
+    }
+
+    /// Only the items whose sort key begins with this text (dynamo_query's `sort_key_prefix`):
+    /// in the key condition of a partition's Query, or as a Scan filter.
+    pub fn sort_begins_with(mut self, prefix: impl Into<String>) -> Self {
+        self.scope.sort = Some(crate::clear::SortMatch::BeginsWith(prefix.into()));
+        self
+    }
+
+    /// Finds the items through this index (its partition and sort key), deleting them by their
+    /// table keys.
+    pub fn index(mut self, name: impl Into<String>) -> Self {
+        self.scope.index = Some(name.into());
+        self
+    }
+
+    /// Only the items matching this condition (ANDed when called again).
+    pub fn filter(mut self, condition: crate::expr::Condition) -> Self {
+        self.scope.filter = Some(match self.scope.filter.take() {
+            Some(previous) => previous.and(condition),
+            None => condition,
+        });
+        self
+    }
+
+    /// Deletes at most this many items (the first ones read).
+    pub fn limit(mut self, items: usize) -> Self {
+        self.scope.limit = Some(items);
+        self
+    }
+
     /// Reads the keys page by page and deletes them; `written` counts the items deleted.
     pub async fn send(self) -> Result<BatchWriteOutcome> {
         let table = self.table.name.as_str();
         let client = &self.table.client;
         let names = key_names::<T>();
-        let partition = self.partition?;
+        let read = self
+            .scope
+            .read_request(T::definition(), table, &names, self.partition?)?;
         let mut start: Option<Item> = None;
         let mut outcome = BatchWriteOutcome::default();
+        let mut found = 0usize;
         loop {
-            let (keys, next) = keys_page(client, table, &names, partition.clone(), start.take()).await?;
+            let remaining = self.scope.limit.map(|l| l - found);
+            let (keys, next) = keys_page(client, &read, remaining, start.take()).await?;
+            found += keys.len();
             let ops = keys.into_iter().map(WriteOp::Delete).collect();
             let (written, left) = run_writes(client, table, ops, self.settings, &|_| {}).await?;
             outcome.written += written;
@@ -838,8 +887,8 @@ impl<T: Table> Clear<T> {
                 .unprocessed
                 .extend(left.into_iter().map(UnprocessedWrite::from));
             match next {
-                Some(next) => start = Some(next),
-                None => return Ok(outcome),
+                Some(next) if self.scope.limit.is_none_or(|l| found < l) => start = Some(next),
+                _ => return Ok(outcome),
             }
         }
     }
@@ -930,17 +979,18 @@ impl<T: Table> TableClient<T> {
         }
     }
 
-    /// Writes these values, keeping what must survive from the items already stored (as
-    /// dynamo_query's batch upsert does): reads the stored items with a batch get, keeps their
-    /// [`Table::CREATED_AT_ATTRIBUTE`], their [`Table::IMMUTABLE_ATTRIBUTES`] and the attributes
-    /// named with
-    /// [`BatchUpsert::keep_existing`], stamps the creation time on new items and
-    /// [`Table::UPDATED_AT_ATTRIBUTE`] on all (epoch seconds if the value encodes as a number,
-    /// ISO 8601 otherwise), then writes them with a batch put.
+    /// Upserts these values (as dynamo_query's `batch_upsert_records` merges each new record into
+    /// the stored one): one [`upsert`](TableClient::upsert) per item (an UpdateItem, sent
+    /// concurrently, retried when throttled), so each item keeps its stored
+    /// [`Table::CREATED_AT_ATTRIBUTE`], its [`Table::IMMUTABLE_ATTRIBUTES`], the attributes named
+    /// with [`BatchUpsert::keep_existing`] and every attribute the value does not name. Every item
+    /// gets the same stamp (one clock reading): a new item's created and updated stamps are equal.
+    /// Attributes the value leaves `None` are removed in dynorm's form and left alone in
+    /// dynamo_query's ([`StoredForm::upsert_none`](crate::StoredForm::upsert_none)). A versioned
+    /// type's version is bumped on each item.
     ///
-    /// The read and the write are separate requests: a write by someone else in between is
-    /// overwritten. Items whose stored version could not be read within the retry bound are not
-    /// written and come back in [`BatchWriteOutcome::unprocessed`].
+    /// Items that stay throttled beyond the retry bound come back in
+    /// [`BatchWriteOutcome::unprocessed`]; version conflicts in [`BatchWriteOutcome::conflicts`].
     pub fn batch_upsert<I>(&self, items: I) -> BatchUpsert<T>
     where
         I: IntoIterator,
@@ -960,6 +1010,7 @@ impl<T: Table> TableClient<T> {
         Clear {
             table: self.clone(),
             partition: Ok(None),
+            scope: crate::clear::ClearScope::default(),
             settings: Settings::default(),
         }
     }
@@ -978,6 +1029,7 @@ impl<T: Table> TableClient<T> {
         Clear {
             table: self.clone(),
             partition,
+            scope: crate::clear::ClearScope::default(),
             settings: Settings::default(),
         }
     }

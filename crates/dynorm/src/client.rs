@@ -343,16 +343,7 @@ pub(crate) fn decode_with<R>(
     item: Item,
     decode: impl FnOnce(Item) -> std::result::Result<R, crate::DecodeError>,
 ) -> Result<R> {
-    decode(item).map_err(|e| {
-        Error::Decode(if e.table.is_none() {
-            crate::DecodeError {
-                table: Some(table.to_owned()),
-                ..e
-            }
-        } else {
-            e
-        })
-    })
+    decode(item).map_err(|e| Error::Decode(e.in_table(table)))
 }
 
 macro_rules! condition_methods {
@@ -371,9 +362,13 @@ macro_rules! condition_methods {
             self.condition(expr::attr(T::definition().partition_key.as_str()).not_exists())
         }
 
-        /// Writes only if an item with this key exists (`attribute_exists` on the partition key).
-        pub fn must_exist(self) -> Self {
-            self.condition(expr::attr(T::definition().partition_key.as_str()).exists())
+        /// Writes only if an item with this key exists (`attribute_exists` on the partition
+        /// key); when there is none, the call fails with
+        /// [`Error::NotFound`](crate::Error::NotFound) naming the table and key (single-table-orm's
+        /// `ObjectDoesNotExist`), told apart from the other conditions' failures.
+        pub fn must_exist(mut self) -> Self {
+            self.conditions.must_exist = true;
+            self
         }
 
         /// A raw condition expression, with placeholders you define with

@@ -234,7 +234,9 @@ pub enum Error {
         message: String,
     },
 
-    /// No item has this key (from the `get_or_fail` operations; a plain get returns `None`).
+    /// No item has this key: from the `get_or_fail` operations (a plain get returns `None`), and
+    /// from writes that need the item to exist (`must_exist()`, `entity_update`), like
+    /// single-table-orm's `ObjectDoesNotExist`.
     #[error("no item with key {key} in table `{table}`")]
     NotFound {
         /// The table read.
@@ -450,6 +452,13 @@ impl EncodeError {
         }
     }
 
+    /// Names the table an operation actually used: it wins over the name a type declares (a
+    /// layout's placeholder such as `test-dynamojo`, a stage's table named at run time).
+    pub(crate) fn in_table(mut self, table: &str) -> Self {
+        table.clone_into(self.table.get_or_insert_with(String::new));
+        self
+    }
+
     /// Names the attribute (if not named yet) and the table.
     pub fn at(mut self, table: &str, attribute: &str) -> Self {
         if self.table.is_none() {
@@ -541,6 +550,13 @@ impl DecodeError {
     /// A custom codec's message.
     pub fn custom(message: impl fmt::Display) -> Self {
         Self::new(DecodeErrorKind::Custom(message.to_string()))
+    }
+
+    /// Names the table an operation actually used: it wins over the name a type declares (a
+    /// layout's placeholder such as `test-dynamojo`, a stage's table named at run time).
+    pub(crate) fn in_table(mut self, table: &str) -> Self {
+        table.clone_into(self.table.get_or_insert_with(String::new));
+        self
     }
 
     /// Names the attribute (if not named yet) and the table.

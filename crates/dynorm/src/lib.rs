@@ -8,6 +8,7 @@
 pub mod attribute;
 pub mod batch;
 mod cache;
+mod clear;
 mod client;
 pub mod codec;
 pub mod definition;
@@ -15,6 +16,7 @@ pub mod engine;
 pub mod entity;
 mod error;
 pub mod expr;
+pub mod format;
 mod future;
 mod immutable;
 pub mod infra;
@@ -27,6 +29,7 @@ mod retry;
 pub mod schema_file;
 pub mod strict;
 mod table;
+mod table_status;
 pub mod testing;
 pub mod transaction;
 mod update;
@@ -34,7 +37,9 @@ mod upsert;
 mod validate;
 mod write;
 
-pub use attribute::{Attribute, Bytes, EpochSeconds, Json, JsonString, KeyAttribute, Number, SetElement};
+pub use attribute::{
+    Attribute, Bytes, EpochSeconds, ExtraAttributes, Json, JsonString, KeyAttribute, Number, SetElement,
+};
 pub use cache::CachedTable;
 pub use client::{
     Client, DeleteBuilder, DeleteReturnOld, GetBuilder, GetOrFailBuilder, ProjectedGetBuilder, PutBuilder,
@@ -47,9 +52,11 @@ pub use definition::{
 pub use error::{
     CancellationReason, DecodeError, DecodeErrorKind, DefinitionErrors, EncodeError, Error, Result, TypeName,
 };
+pub use format::StoredForm;
 pub use future::BoxFuture;
 pub use retry::RetryPolicy;
 pub use table::{Key, Projection, Table};
+pub use table_status::TableStatus;
 pub use update::{UpdateBuilder, UpdateReturnNew, UpdateReturnOld, UpdateReturnUpdated};
 pub use upsert::UpsertBuilder;
 

@@ -253,6 +253,14 @@ impl Client {
             .map(|t| t.table_status().cloned().unwrap_or(TableStatus::Active)))
     }
 
+    /// The live table's status (`ACTIVE`, `CREATING`, ...), or `None` when it does not exist.
+    pub async fn table_status(&self, name: &str) -> Result<Option<crate::TableStatus>> {
+        Ok(self
+            .describe_status(name)
+            .await?
+            .map(|s| crate::TableStatus::from_name(s.as_str())))
+    }
+
     /// The live table as a definition, or `None` when it does not exist.
     ///
     /// The definition holds what DynamoDB knows: the key attributes (and the TTL attribute) with
@@ -386,6 +394,12 @@ impl<T: Table> TableClient<T> {
         let mut definition = T::definition().clone();
         definition.name = self.name.clone();
         self.client.create_table(&definition).await
+    }
+
+    /// This table's status (`ACTIVE`, `CREATING`, ...), or `None` when it does not exist
+    /// (dynamo_query's `get_table_status`); see [`Client::table_status`].
+    pub async fn status(&self) -> Result<Option<crate::TableStatus>> {
+        self.client.table_status(&self.name).await
     }
 }
 

@@ -27,12 +27,12 @@
 //! }
 //!
 //! // The open orders of one customer, newest first, pages of three items evaluated (the filter
-//! // runs after the limit, as in DynamoDB).
+//! // runs after DynamoDB's `Limit`, so a page may hold fewer).
 //! let first = orders
 //!     .query(KeyCondition::partition("customer", "ada").sort_ge("number", 2))
 //!     .filter(attr("status").eq("open"))
 //!     .descending()
-//!     .limit(3)
+//!     .page_size(3)
 //!     .page()
 //!     .await?;
 //! assert_eq!(first.items.iter().map(|o| o.number).collect::<Vec<_>>(), [8]);
@@ -47,6 +47,10 @@
 //!     .all()
 //!     .await?;
 //! assert_eq!(rest.iter().map(|o| o.number).collect::<Vec<_>>(), [6, 4, 2]);
+//!
+//! // `limit` caps the items returned, however many requests it takes.
+//! let two = orders.query_partition("ada").filter(attr("status").eq("open")).limit(2).all().await?;
+//! assert_eq!(two.iter().map(|o| o.number).collect::<Vec<_>>(), [0, 2]);
 //!
 //! assert_eq!(orders.query_partition("ada").count().await?, 10);
 //! assert_eq!(orders.scan().segments(4).all().await?.len(), 10);
@@ -160,7 +164,8 @@ pub struct Read<T, O, M> {
     key: Option<KeySpec>,
     index: Option<String>,
     filter: Option<Condition>,
-    limit: Option<u32>,
+    limit: Option<usize>,
+    page_size: Option<u32>,
     descending: bool,
     consistent_read: bool,
     max_pages: Option<usize>,
@@ -182,6 +187,7 @@ impl<T, O, M: ReadMode> fmt::Debug for Read<T, O, M> {
             .field("index", &self.index)
             .field("filter", &self.filter)
             .field("limit", &self.limit)
+            .field("page_size", &self.page_size)
             .field("descending", &self.descending)
             .field("consistent_read", &self.consistent_read)
             .field("max_pages", &self.max_pages)
@@ -240,6 +246,7 @@ impl<T: Table> TableClient<T> {
             index: None,
             filter: None,
             limit: None,
+            page_size: None,
             descending: false,
             consistent_read: false,
             max_pages: None,
@@ -275,10 +282,22 @@ impl<T: Table, O, M: ReadMode> Read<T, O, M> {
         self
     }
 
-    /// The most items DynamoDB evaluates per page (its `Limit`). 0 is refused with
+    /// Returns at most this many items in all, across pages (dynamo_query's and ElectroDB's
+    /// `limit`): [`all`](Read::all) and [`stream`](Read::stream) stop there, a
+    /// [`page`](Read::page) reads until it holds this many items (or the read ends) and its
+    /// cursor resumes right after the last item returned. Each request asks DynamoDB for no more
+    /// than the items still wanted (its `Limit`), so no item read is dropped. 0 is refused with
     /// [`Error::InvalidRequest`].
-    pub fn limit(mut self, page_size: u32) -> Self {
-        self.limit = Some(page_size);
+    pub fn limit(mut self, items: usize) -> Self {
+        self.limit = Some(items);
+        self
+    }
+
+    /// The most items DynamoDB evaluates per request (its `Limit`; the filter runs after it, so
+    /// a page may hold fewer). Without [`limit`](Read::limit), a [`page`](Read::page) is one
+    /// such request. 0 is refused with [`Error::InvalidRequest`].
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
         self
     }
 
@@ -313,6 +332,7 @@ impl<T: Table, O, M: ReadMode> Read<T, O, M> {
             index: self.index,
             filter: self.filter,
             limit: self.limit,
+            page_size: self.page_size,
             descending: self.descending,
             consistent_read: self.consistent_read,
             max_pages: self.max_pages,
@@ -388,6 +408,8 @@ struct Plan<O> {
     full_keys: Option<Vec<String>>,
     start: Option<Item>,
     max_pages: Option<usize>,
+    /// The most items returned in all ([`Read::limit`]).
+    limit: Option<usize>,
     segments: u32,
     concurrency: usize,
     /// What per-item cursors need, when asked for ([`Read::page_with_cursors`]).
@@ -432,17 +454,26 @@ fn in_table(table: &str, error: Error) -> Error {
             table: table.to_owned(),
             message,
         },
-        Error::Encode(mut e) => {
-            e.table.get_or_insert_with(|| table.to_owned());
-            Error::Encode(e)
-        }
+        Error::Encode(e) => Error::Encode(e.in_table(table)),
         other => other,
+    }
+}
+
+/// The key attributes of what is read: (partition key, sort key).
+pub(crate) fn read_keys<'a>(
+    definition: &'a TableDefinition,
+    index: Option<IndexRef<'a>>,
+) -> (&'a str, Option<&'a str>) {
+    match index {
+        None => (definition.partition_key.as_str(), definition.sort_key.as_deref()),
+        Some(IndexRef::Global(g)) => (g.partition_key.as_str(), g.sort_key.as_deref()),
+        Some(IndexRef::Local(l)) => (definition.partition_key.as_str(), Some(l.sort_key.as_str())),
     }
 }
 
 /// The key attributes of what is read: (partition key, sort key), several each for a global
 /// index with multi-attribute keys.
-fn read_keys<'a>(
+fn read_key_attributes<'a>(
     definition: &'a TableDefinition,
     index: Option<IndexRef<'a>>,
 ) -> (Vec<&'a str>, Vec<&'a str>) {
@@ -476,7 +507,7 @@ where
         let index = find_index(definition, &table, index_name)?;
         self.check_options(&table, index_name, index)?;
 
-        let (partition_key, sort_key) = read_keys(definition, index);
+        let (partition_key, sort_key) = read_key_attributes(definition, index);
         let mut attributes = ExpressionAttributes::new();
         let key_condition = match self.key.filter(|_| M::IS_QUERY) {
             None => None,
@@ -526,6 +557,7 @@ where
             ),
             _ => None,
         };
+
         let start = self
             .start
             .as_ref()
@@ -546,7 +578,7 @@ where
             projection,
             names: names.unwrap_or_default(),
             values: values.unwrap_or_default(),
-            limit: self.limit,
+            limit: self.page_size,
             descending: self.descending,
             consistent_read: self.consistent_read,
             count_only,
@@ -565,6 +597,7 @@ where
             full_keys,
             start,
             max_pages: self.max_pages,
+            limit: self.limit,
             segments: self.segments,
             concurrency: self.concurrency,
             item_cursors,
@@ -580,8 +613,10 @@ where
     ) -> Result<()> {
         let refused = if self.consistent_read && matches!(index, Some(IndexRef::Global(_))) {
             "consistent reads are not supported on global secondary indexes"
+        } else if self.page_size == Some(0) {
+            "the page size must be at least 1"
         } else if self.limit == Some(0) {
-            "the page size (limit) must be at least 1"
+            "the limit (the most items returned) must be at least 1"
         } else if self.segments == 0 {
             "a scan needs at least 1 segment"
         } else if self.concurrency == 0 {
@@ -596,7 +631,7 @@ where
 }
 
 /// The index a read names, if any; an unknown name lists the known ones.
-fn find_index<'a>(
+pub(crate) fn find_index<'a>(
     definition: &'a TableDefinition,
     table: &str,
     index_name: Option<&str>,
@@ -736,23 +771,58 @@ struct RawPage {
     last_key: Option<Item>,
 }
 
-fn decode_error(table: &str, mut e: DecodeError) -> Error {
-    e.table.get_or_insert_with(|| table.to_owned());
-    Error::Decode(e)
+/// A decode error naming the table read (whatever name the type declares).
+fn decode_error(table: &str, e: DecodeError) -> Error {
+    Error::Decode(e.in_table(table))
+}
+
+impl<O> Plan<O> {
+    /// DynamoDB's `Limit` for the next request: the page size, but never more than the items
+    /// still wanted (`remaining`), so a request never reads an item the read would drop.
+    fn request_limit(&self, remaining: Option<usize>) -> Option<u32> {
+        let remaining = remaining.map(|r| u32::try_from(r).unwrap_or(u32::MAX));
+        match (self.request.limit, remaining) {
+            (Some(page), Some(left)) => Some(page.min(left)),
+            (page, left) => page.or(left),
+        }
+    }
+
+    /// How many items are still wanted after `returned` (`None`: no limit).
+    fn remaining(&self, returned: usize) -> Option<usize> {
+        self.limit.map(|l| l.saturating_sub(returned))
+    }
+
+    /// Whether another request may be sent after `pages` of them returned `returned` items.
+    fn wants_more(&self, pages: usize, returned: usize) -> bool {
+        self.max_pages.is_none_or(|max| pages < max) && self.remaining(returned) != Some(0)
+    }
+
+    fn page_request(
+        &self,
+        start: Option<Item>,
+        segment: Option<(u32, u32)>,
+        returned: usize,
+    ) -> ReadPageRequest {
+        let mut read = self.request.clone();
+        read.limit = self.request_limit(self.remaining(returned));
+        ReadPageRequest { read, start, segment }
+    }
 }
 
 impl<O: Send + 'static> Plan<O> {
-    /// Reads one page: the items as the engine returned them (full items when asked for), the key
-    /// of each for its cursor (when per-item cursors are asked for) and the LastEvaluatedKey.
-    async fn fetch(&self, start: Option<Item>, segment: Option<(u32, u32)>) -> Result<RawPage> {
+    /// Reads one page (asking for no more than the items still wanted after `returned`): the
+    /// items as the engine returned them (full items when asked for), the key of each for its
+    /// cursor (when per-item cursors are asked for) and the LastEvaluatedKey.
+    async fn fetch(
+        &self,
+        start: Option<Item>,
+        segment: Option<(u32, u32)>,
+        returned: usize,
+    ) -> Result<RawPage> {
         let page = self
             .client
             .engine()
-            .read_page(ReadPageRequest {
-                read: self.request.clone(),
-                start,
-                segment,
-            })
+            .read_page(self.page_request(start, segment, returned))
             .await?;
         let table = &self.request.table;
         let mut cursor_keys = match &self.item_cursors {
@@ -782,9 +852,15 @@ impl<O: Send + 'static> Plan<O> {
         })
     }
 
-    /// Reads one page: the decoded items and the LastEvaluatedKey.
-    async fn page(&self, start: Option<Item>, segment: Option<(u32, u32)>) -> Result<(Vec<O>, Option<Item>)> {
-        let page = self.fetch(start, segment).await?;
+    /// Reads one page (asking for no more than the items still wanted after `returned`): the
+    /// decoded items and the LastEvaluatedKey.
+    async fn page(
+        &self,
+        start: Option<Item>,
+        segment: Option<(u32, u32)>,
+        returned: usize,
+    ) -> Result<(Vec<O>, Option<Item>)> {
+        let page = self.fetch(start, segment, returned).await?;
         let items = page
             .items
             .into_iter()
@@ -793,9 +869,13 @@ impl<O: Send + 'static> Plan<O> {
         Ok((items, page.last_key))
     }
 
-    /// Reads one page, each item with the cursor that resumes right after it.
-    async fn page_with_cursors(&self, start: Option<Item>) -> Result<(Vec<Edge<O>>, Option<Item>)> {
-        let page = self.fetch(start, None).await?;
+    /// Reads one page, each item with the cursor that resumes the read right after it.
+    async fn page_with_cursors(
+        &self,
+        start: Option<Item>,
+        returned: usize,
+    ) -> Result<(Vec<Edge<O>>, Option<Item>)> {
+        let page = self.fetch(start, None, returned).await?;
         let table = &self.request.table;
         let index = self.item_cursors.as_ref().and_then(|c| c.index.as_deref());
         let edges = page
@@ -854,29 +934,32 @@ impl<O: Send + 'static> Plan<O> {
             .await
     }
 
-    /// The pages of one segment (or of the whole read), as a stream of decoded item batches.
+    /// The pages of one segment (or of the whole read), as a stream of decoded item batches,
+    /// up to the limit.
     fn pages(
         self: Arc<Self>,
         start: Option<Item>,
         segment: Option<(u32, u32)>,
     ) -> BoxStream<'static, Result<Vec<O>>> {
-        stream::try_unfold((Some(start), 0usize), move |(next, read)| {
+        stream::try_unfold((Some(start), 0usize, 0usize), move |(next, pages, returned)| {
             let plan = Arc::clone(&self);
             async move {
                 let Some(start) = next else {
                     return Ok(None);
                 };
-                if plan.max_pages.is_some_and(|max| read >= max) {
+                if !plan.wants_more(pages, returned) {
                     return Ok(None);
                 }
-                let (items, last) = plan.page(start, segment).await?;
-                Ok(Some((items, (last.map(Some), read + 1))))
+                let (items, last) = plan.page(start, segment, returned).await?;
+                let returned = returned + items.len();
+                Ok(Some((items, (last.map(Some), pages + 1, returned))))
             }
         })
         .boxed()
     }
 
     fn items(self: Arc<Self>) -> BoxStream<'static, Result<O>> {
+        let limit = self.limit;
         let batches = if self.segments > 1 {
             let total = self.segments;
             let concurrency = self.concurrency;
@@ -889,37 +972,62 @@ impl<O: Send + 'static> Plan<O> {
             let start = self.start.clone();
             self.pages(start, None)
         };
-        batches
+        let items = batches
             .map_ok(|items| stream::iter(items.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
+            .try_flatten();
+        match limit {
+            // Segments each stop at the limit; together they may find more.
+            Some(limit) => items.take(limit).boxed(),
+            None => items.boxed(),
+        }
     }
 
-    /// Counts the matching items of one segment (or of the whole read).
+    /// The items of one [`Read::page`]: one request, or, with a limit, requests until the limit
+    /// is reached or the read ends; and where the next page starts.
+    async fn limited_page(&self) -> Result<(Vec<O>, Option<Item>)> {
+        let (mut items, mut last) = self.page(self.start.clone(), None, 0).await?;
+        let mut pages = 1;
+        while self.limit.is_some() && last.is_some() && self.wants_more(pages, items.len()) {
+            let (more, next) = self.page(last.take(), None, items.len()).await?;
+            items.extend(more);
+            last = next;
+            pages += 1;
+        }
+        Ok((items, last))
+    }
+
+    /// [`limited_page`](Self::limited_page) with a cursor for each item.
+    async fn limited_page_with_cursors(&self) -> Result<(Vec<Edge<O>>, Option<Item>)> {
+        let (mut items, mut last) = self.page_with_cursors(self.start.clone(), 0).await?;
+        let mut pages = 1;
+        while self.limit.is_some() && last.is_some() && self.wants_more(pages, items.len()) {
+            let (more, next) = self.page_with_cursors(last.take(), items.len()).await?;
+            items.extend(more);
+            last = next;
+            pages += 1;
+        }
+        Ok((items, last))
+    }
+
+    /// Counts the matching items of one segment (or of the whole read), up to the limit.
     async fn count(&self, segment: Option<(u32, u32)>) -> Result<usize> {
         let mut start = self.start.clone();
         let mut total = 0usize;
-        let mut read = 0usize;
-        loop {
-            if self.max_pages.is_some_and(|max| read >= max) {
-                return Ok(total);
-            }
+        let mut pages = 0usize;
+        while self.wants_more(pages, total) {
             let page = self
                 .client
                 .engine()
-                .read_page(ReadPageRequest {
-                    read: self.request.clone(),
-                    start,
-                    segment,
-                })
+                .read_page(self.page_request(start, segment, total))
                 .await?;
             total += page.count;
-            read += 1;
+            pages += 1;
             match page.last_key {
                 Some(key) => start = Some(key),
-                None => return Ok(total),
+                None => break,
             }
         }
+        Ok(total)
     }
 }
 
@@ -938,8 +1046,9 @@ where
         }
     }
 
-    /// Reads one page; its [`cursor`](Page::cursor) resumes the read with
-    /// [`start_after`](Read::start_after).
+    /// Reads one page — one request, or with a [`limit`](Read::limit) as many as it takes to
+    /// hold that many items — and its [`cursor`](Page::cursor), which resumes the read right
+    /// after the last item returned, with [`start_after`](Read::start_after).
     pub async fn page(self) -> Result<Page<O>> {
         if self.segments > 1 {
             return Err(invalid_request(
@@ -950,8 +1059,7 @@ where
         }
         let index = self.index.clone();
         let plan = self.plan(false, false)?;
-        let start = plan.start.clone();
-        let (items, last) = plan.page(start, None).await?;
+        let (items, last) = plan.limited_page().await?;
         let cursor = last
             .map(|key| Cursor::encode(&plan.request.table, index.as_deref(), &key))
             .transpose()?;
@@ -995,8 +1103,7 @@ where
         }
         let index = self.index.clone();
         let plan = self.plan(false, true)?;
-        let start = plan.start.clone();
-        let (items, last) = plan.page_with_cursors(start).await?;
+        let (items, last) = plan.limited_page_with_cursors().await?;
         let cursor = last
             .map(|key| Cursor::encode(&plan.request.table, index.as_deref(), &key))
             .transpose()?;
@@ -1009,7 +1116,8 @@ where
     }
 
     /// How many items match (DynamoDB's `Select = COUNT`; no item is transferred), over all
-    /// pages (up to [`max_pages`](Read::max_pages)) and all segments.
+    /// pages (up to [`max_pages`](Read::max_pages)) and all segments, at most
+    /// [`limit`](Read::limit).
     pub async fn count(self) -> Result<usize> {
         let plan = Arc::new(self.plan(true, false)?);
         if plan.segments > 1 {
@@ -1022,7 +1130,8 @@ where
                 .buffer_unordered(plan.concurrency)
                 .try_collect()
                 .await?;
-            Ok(counts.into_iter().sum())
+            let sum: usize = counts.into_iter().sum();
+            Ok(plan.limit.map_or(sum, |l| sum.min(l)))
         } else {
             plan.count(None).await
         }

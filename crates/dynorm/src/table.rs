@@ -55,6 +55,10 @@ pub trait Table: Sized {
     /// The stored name of the attribute stamped on every write (`#[dynorm(updated_at)]`), if any.
     const UPDATED_AT_ATTRIBUTE: Option<&'static str> = None;
 
+    /// How this type's items are stored where libraries differ (stamps' text, what an upsert
+    /// does with `None`, ...): an entity takes its layout's [`form`](crate::entity::Layout::form).
+    const STORED_FORM: crate::format::StoredForm = crate::format::StoredForm::DYNORM;
+
     /// The stored names of the attributes that cannot change once written
     /// (`#[dynorm(immutable)]`). Puts, updates and transaction writes are conditioned so a write
     /// that would change or remove a written value fails with

@@ -14,11 +14,13 @@ use crate::{Item, Result, Table, TableClient, expr};
 
 impl<T: Table> TableClient<T> {
     /// Upserts `value`: one UpdateItem that SETs every non-key attribute of the value, REMOVEs
-    /// the table's attributes the value leaves empty (`None`), stamps
+    /// the table's attributes the value leaves empty (`None`) — or, in dynamo_query's
+    /// [form](crate::StoredForm::DYNAMO_QUERY), leaves them alone as its `upsert_record` does —, stamps
     /// [`Table::CREATED_AT_ATTRIBUTE`] only when the item is new (`if_not_exists`) and
     /// [`Table::UPDATED_AT_ATTRIBUTE`] always, and returns the stored item.
     ///
-    /// Stamps are ISO 8601 UTC text (`2024-05-01T12:00:00.123Z`), or epoch seconds when the
+    /// Stamps are ISO 8601 UTC text (`2024-05-01T12:00:00.123Z`; dynamo_query's form: its naive
+    /// `2024-05-01T12:00:00.123000`), or epoch seconds when the
     /// attribute is declared as a number (`EpochSeconds`, `#[dynorm(epoch_seconds)]`) or the value
     /// encodes it as one. On a versioned table the stored version is incremented (not checked:
     /// an upsert writes whatever is there).

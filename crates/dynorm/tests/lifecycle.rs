@@ -315,3 +315,35 @@ async fn database_creates_the_tables() {
             .is_some()
     );
 }
+
+#[tokio::test]
+async fn table_status_is_typed_without_the_sdk() {
+    let client = Client::embedded().expect("embedded");
+    assert_eq!(client.table_status("users").await.expect("status"), None);
+    let users = client.table::<User>();
+    assert_eq!(users.status().await.expect("status"), None);
+    users.create().await.expect("create");
+    let status = users.status().await.expect("status").expect("exists");
+    assert_eq!(status, dynorm::TableStatus::Active);
+    assert!(status.is_active());
+    assert_eq!(status.to_string(), "ACTIVE");
+    // DynamoDB's every spelling, and one it may add later, kept as given.
+    for name in [
+        "ACTIVE",
+        "CREATING",
+        "UPDATING",
+        "DELETING",
+        "ARCHIVING",
+        "ARCHIVED",
+        "INACCESSIBLE_ENCRYPTION_CREDENTIALS",
+        "RESTORING",
+    ] {
+        assert_eq!(dynorm::TableStatus::from_name(name).as_str(), name);
+    }
+    assert_eq!(
+        dynorm::TableStatus::from_name("DELETING"),
+        dynorm::TableStatus::Deleting
+    );
+    client.delete_table("users").await.expect("delete");
+    assert_eq!(client.table_status("users").await.expect("status"), None);
+}

@@ -236,7 +236,9 @@ impl EntityDefinition {
                 let mut keys = self.keys_of(None).peekable();
                 keys.peek().is_some()
                     && keys.all(|k| match (item.get(&k.attribute), Template::parse(&k.template)) {
-                        (Some(AttributeValue::S(text)), Ok(t)) => t.parse_key(text).is_ok(),
+                        (Some(AttributeValue::S(text)), Ok(t)) => {
+                            t.plan().with_form(self.stored_form()).matches(text)
+                        }
                         _ => false,
                     })
             }
@@ -278,6 +280,8 @@ impl EntityDefinition {
             attribute: key.attribute.clone(),
             source: Box::new(source),
         };
+        let form = self.stored_form();
+        let each_key = form.sparse_keys == crate::format::SparseKeys::EachKey;
         let mut left_out: Vec<Option<&str>> = Vec::new();
         let mut out: Vec<(&EntityKey, Option<String>)> = Vec::with_capacity(self.keys.len());
         for key in &self.keys {
@@ -293,10 +297,12 @@ impl EntityDefinition {
                     });
                 }
             }
-            match template.render_with(lookup) {
+            match template.plan().with_form(form).render_with(lookup) {
                 Ok(text) => out.push((key, Some(text))),
                 Err(TemplateError::MissingFields { .. }) if key.sparse && key.index.is_some() => {
-                    left_out.push(key.index.as_deref());
+                    if !each_key {
+                        left_out.push(key.index.as_deref());
+                    }
                     out.push((key, None));
                 }
                 Err(e) => return Err(template_error(key, e)),
@@ -1028,6 +1034,7 @@ mod tests {
 
     fn user() -> EntityDefinition {
         EntityDefinition {
+            form: None,
             name: "User".into(),
             table: "app".into(),
             entity_attribute: Some("__entity".into()),

@@ -35,6 +35,7 @@ pub mod storm {
         local_indexes: &[],
         entity_attribute: None,
         provisioned: Some((1, 1)),
+        form: crate::StoredForm::STORM,
     };
 
     /// The marker type for `#[dynorm(table = dynorm::entity::formats::storm::Table)]`.
@@ -145,6 +146,7 @@ pub mod dynamojo {
         local_indexes: &LSIS,
         entity_attribute: None,
         provisioned: None,
+        form: crate::StoredForm::DYNAMOJO,
     };
 
     /// The marker type for `#[dynorm(table = dynorm::entity::formats::dynamojo::Table)]`.
@@ -252,7 +254,7 @@ pub mod dynamojo {
 /// microseconds only when not zero (`2024-05-01T12:00:00.123456`, `2024-05-01T12:00:00`).
 /// Several record types share a table by starting their sort keys with a per-type prefix.
 pub mod dynamo_query {
-    use chrono::{DateTime, NaiveDateTime, Timelike, Utc};
+    use chrono::{DateTime, NaiveDateTime, Utc};
 
     use super::Layout;
     use crate::{AttributeValue, DecodeError, Item, TableDefinition};
@@ -271,6 +273,7 @@ pub mod dynamo_query {
         local_indexes: &[],
         entity_attribute: None,
         provisioned: None,
+        form: crate::StoredForm::DYNAMO_QUERY,
     };
 
     /// The marker type for `#[dynorm(table = dynorm::entity::formats::dynamo_query::Table)]`.
@@ -297,13 +300,7 @@ pub mod dynamo_query {
     /// assert_eq!(timestamp(t), "2024-05-01T12:00:00");
     /// ```
     pub fn timestamp(at: DateTime<Utc>) -> String {
-        let micros = at.nanosecond() % 1_000_000_000 / 1_000;
-        let base = at.naive_utc().format("%Y-%m-%dT%H:%M:%S");
-        if micros == 0 {
-            base.to_string()
-        } else {
-            format!("{base}.{micros:06}")
-        }
+        crate::format::naive_micros(at)
     }
 
     /// Reads a naive ISO timestamp (as UTC), with or without microseconds.

@@ -82,6 +82,7 @@ use crate::definition::{
     TableDefinition,
 };
 use crate::error::{DecodeError, EncodeError};
+use crate::format::{SparseKeys, StoredForm};
 
 pub mod backfill;
 pub mod collection;
@@ -89,12 +90,16 @@ pub mod context;
 pub mod formats;
 pub mod model;
 pub mod ops;
+mod records;
+mod stored;
 pub mod template;
 
 pub use collection::{Collection, CollectionItems, EnumCollection, EnumItems};
 pub use context::TableContext;
 pub use model::{EntityDefinition, EntityField, EntityJoin, EntityKey, EntityProblems};
 pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem, complete_update, stored_attributes};
+#[doc(hidden)]
+pub use stored::{finish_item, restore_fields};
 pub use template::{Segment, Template, TemplateError, TemplatePart, TemplatePlan};
 
 /// The default name of the attribute holding an item's entity type.
@@ -121,6 +126,9 @@ pub struct Layout {
     pub entity_attribute: Option<&'static str>,
     /// Provisioned capacity (read, write) for the table and every index; `None`: on demand.
     pub provisioned: Option<(u64, u64)>,
+    /// How items are written where libraries differ (escaping in keys, `None`, sparse index
+    /// keys, stamps); [`StoredForm::DYNORM`] unless the table is shared with another library.
+    pub form: StoredForm,
 }
 
 /// One index of a [`Layout`].
@@ -191,6 +199,7 @@ impl Layout {
             local_indexes: &[],
             entity_attribute: Some(DEFAULT_ENTITY_ATTRIBUTE),
             provisioned: None,
+            form: StoredForm::DYNORM,
         }
     }
 
@@ -282,12 +291,14 @@ pub struct KeyTemplate {
     /// Whether the attribute is left out when one of its fields is absent (index keys over
     /// `Option` fields: a sparse index).
     pub sparse: bool,
+    /// The table's stored form (its layout's): how values are escaped, empty ones dropped.
+    pub form: StoredForm,
 }
 
 impl KeyTemplate {
     /// The template, compiled with the entity: renders and reads keys without parsing.
     pub const fn plan(&self) -> TemplatePlan<'static> {
-        TemplatePlan::compiled(self.template, self.parts)
+        TemplatePlan::compiled(self.template, self.parts).with_form(self.form)
     }
 
     /// The template parsed again from its text; [`plan`](Self::plan) gives the same without
@@ -399,6 +410,11 @@ pub trait Entity: Sized {
     /// The attributes joined from several fields.
     const JOINED: &'static [JoinedAttribute] = &[];
 
+    /// Whether a field (or joined attribute) that a key holds whole (`pk = "{account_id}"`) is
+    /// also stored as its own attribute. `false` (`#[dynorm(store_aliases = false)]`, dynamojo's
+    /// `store_aliases=False`) keeps it only in the key and reads it back from there.
+    const STORE_ALIASES: bool = true;
+
     /// The field with this name.
     fn field(name: &str) -> Option<&'static FieldInfo> {
         Self::FIELDS.iter().find(|f| f.name == name)
@@ -491,22 +507,25 @@ pub fn check_entity_type(
 }
 
 /// Renders every composed key into an item (used by generated code). When a key of a sparse
-/// index has absent fields, every key attribute of that index is left out, so the item is simply
-/// not in the index; a table key with absent fields is an error naming them.
+/// index has absent (or NULL) fields, every key attribute of that index is left out, so the item
+/// is simply not in the index (or, in a [`SparseKeys::EachKey`] form, only that attribute); a
+/// table key with absent fields is an error naming them.
 #[doc(hidden)]
 pub fn put_keys<'v>(
     item: &mut Item,
     keys: &[KeyTemplate],
-    table: &str,
+    layout: &Layout,
     mut lookup: impl FnMut(&str) -> Option<&'v crate::AttributeValue>,
 ) -> Result<(), EncodeError> {
+    let each_key = layout.form.sparse_keys == SparseKeys::EachKey;
     let mut left_out: Vec<Option<&str>> = Vec::new();
     let mut rendered: Vec<(&str, Option<&str>, String)> = Vec::with_capacity(keys.len());
     for key in keys {
         match key.plan().render_borrowed(&mut lookup) {
             Ok(text) => rendered.push((key.attribute, key.index, text)),
+            Err(TemplateError::MissingFields { .. }) if key.sparse && each_key => {}
             Err(TemplateError::MissingFields { .. }) if key.sparse => left_out.push(key.index),
-            Err(e) => return Err(EncodeError::new(e.to_string()).at(table, key.attribute)),
+            Err(e) => return Err(EncodeError::new(e.to_string()).at(layout.name, key.attribute)),
         }
     }
     for (attribute, index, text) in rendered {

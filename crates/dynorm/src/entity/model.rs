@@ -26,6 +26,10 @@ pub struct EntityDefinition {
     /// Attributes joined from several fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joined: Vec<EntityJoin>,
+    /// The table's stored form by name (`single_table_orm`, `dynamojo`, `dynamo_query`);
+    /// absent: dynorm's own. See [`StoredForm::NAMED`](crate::StoredForm::NAMED).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub form: Option<String>,
 }
 
 /// A field of an [`EntityDefinition`].
@@ -118,7 +122,17 @@ impl EntityDefinition {
                     separator: j.separator.to_owned(),
                 })
                 .collect(),
+            form: layout.form.name().filter(|n| *n != "dynorm").map(str::to_owned),
         }
+    }
+
+    /// The stored form its keys are rendered in (dynorm's when the name is absent or unknown,
+    /// which [`validate`](Self::validate) reports).
+    pub fn stored_form(&self) -> crate::StoredForm {
+        self.form
+            .as_deref()
+            .and_then(crate::StoredForm::named)
+            .unwrap_or_default()
     }
 
     /// The field with this name.
@@ -252,6 +266,15 @@ impl EntityDefinition {
         }
         if self.table.is_empty() {
             p.push("the entity names no table".to_owned());
+        }
+        if let Some(form) = self.form.as_deref()
+            && crate::StoredForm::named(form).is_none()
+        {
+            let known: Vec<&str> = crate::StoredForm::NAMED.iter().map(|(n, _)| *n).collect();
+            p.push(format!(
+                "unknown stored form `{form}` (known: {})",
+                known.join(", ")
+            ));
         }
         let mut stored: Vec<&str> = Vec::new();
         for (i, f) in self.fields.iter().enumerate() {

@@ -143,22 +143,36 @@ impl TemplatePlan<'static> {
     }
 }
 
-/// The text a placeholder reads from an attribute value: S and N values; other types are refused.
-fn value(v: &AttributeValue) -> Value<'_> {
-    match v {
-        AttributeValue::S(s) => Value::Str(Cow::Borrowed(s)),
-        AttributeValue::N(n) => Value::Num(Cow::Borrowed(n)),
-        other => Value::Other(type_name(other)),
+impl<'a, S> TemplatePlan<'a, S> {
+    /// The plan rendering and reading keys as `form` stores them (escaping, empty values).
+    pub const fn with_form(self, form: crate::StoredForm) -> Self {
+        Self(
+            self.0
+                .with_escaping(form.key_escaping)
+                .dropping_empty_values(form.drop_empty_key_values),
+        )
     }
 }
 
+/// The text a placeholder reads from an attribute value: S and N values; NULL is absent (how
+/// other libraries store `None`); other types are refused.
+fn value(v: &AttributeValue) -> Option<Value<'_>> {
+    Some(match v {
+        AttributeValue::S(s) => Value::Str(Cow::Borrowed(s)),
+        AttributeValue::N(n) => Value::Num(Cow::Borrowed(n)),
+        AttributeValue::Null(_) => return None,
+        other => Value::Other(type_name(other)),
+    })
+}
+
 /// [`value`], owned.
-fn owned_value(v: AttributeValue) -> Value<'static> {
-    match v {
+fn owned_value(v: AttributeValue) -> Option<Value<'static>> {
+    Some(match v {
         AttributeValue::S(s) => Value::Str(Cow::Owned(s)),
         AttributeValue::N(n) => Value::Num(Cow::Owned(n)),
+        AttributeValue::Null(_) => return None,
         other => Value::Other(type_name(&other)),
-    }
+    })
 }
 
 /// The first value given for a field.
@@ -189,7 +203,7 @@ impl<'a, S: AsRef<str>> TemplatePlan<'a, S> {
 
     /// Renders the key from field values; see [`Template::render`].
     pub fn render(&self, values: &[(&str, AttributeValue)]) -> Result<String, TemplateError> {
-        self.0.render(|name| find(values, name).map(value))
+        self.0.render(|name| find(values, name).and_then(value))
     }
 
     /// Renders the key, values looked up by field name; see [`Template::render_with`].
@@ -197,7 +211,7 @@ impl<'a, S: AsRef<str>> TemplatePlan<'a, S> {
         &self,
         mut lookup: impl FnMut(&str) -> Option<AttributeValue>,
     ) -> Result<String, TemplateError> {
-        self.0.render(|name| lookup(name).map(owned_value))
+        self.0.render(|name| lookup(name).and_then(owned_value))
     }
 
     /// Renders the key, values borrowed; see [`Template::render_borrowed`].
@@ -205,17 +219,23 @@ impl<'a, S: AsRef<str>> TemplatePlan<'a, S> {
         &self,
         mut lookup: impl FnMut(&str) -> Option<&'v AttributeValue>,
     ) -> Result<String, TemplateError> {
-        self.0.render(|name| lookup(name).map(value))
+        self.0.render(|name| lookup(name).and_then(value))
     }
 
     /// The known beginning of a key; see [`Template::render_prefix`].
     pub fn render_prefix(&self, values: &[(&str, AttributeValue)]) -> Result<String, TemplateError> {
-        self.0.render_prefix(|name| find(values, name).map(value))
+        self.0.render_prefix(|name| find(values, name).and_then(value))
     }
 
     /// Reads a stored key back into the text of each field; see [`Template::parse_key`].
     pub fn parse_key(&self, key: &str) -> Result<BTreeMap<String, String>, TemplateError> {
         self.0.parse_key(key)
+    }
+
+    /// Whether a stored key has the template's shape (including a verbatim key that reads two
+    /// ways: it is still this template's key, only its fields cannot be told apart).
+    pub fn matches(&self, key: &str) -> bool {
+        matches!(self.parse_key(key), Ok(_) | Err(TemplateError::Ambiguous { .. }))
     }
 }
 
