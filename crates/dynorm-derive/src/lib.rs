@@ -55,6 +55,7 @@ use proc_macro::TokenStream;
 /// | `deletion_protection` | the table refuses deletion |
 /// | `tag(key = "..", value = "..")` | a resource tag (repeatable) |
 /// | `compat = "da_vinci"` | Da Vinci's stored form: PascalCase names, its datetime / optional string / JSON forms, composites joined with `-` unescaped |
+/// | `strict` / `strict = "warn"` | reads of this type report attributes it does not name (`dynorm::strict`): the read fails, or a warning event |
 /// | `composite(name = n, fields(a, b), separator = "#", escaped = true, partition_key)` | one string attribute built from several fields; `partition_key` or `sort_key` makes it a key (repeatable) |
 ///
 /// Names in these options (`partition_key = email`) are Rust field names or composite names,

@@ -17,6 +17,14 @@ pub(crate) fn item_to_dynoxide(table: &str, item: Item) -> Result<HashMap<String
         .collect()
 }
 
+/// SDK values as dynoxide values (statement parameters), nesting refused as for items.
+pub(crate) fn values_to_dynoxide(table: &str, values: Vec<AttributeValue>) -> Result<Vec<DynValue>> {
+    values
+        .into_iter()
+        .map(|v| value_to_dynoxide(table, v, 1))
+        .collect()
+}
+
 fn value_to_dynoxide(table: &str, value: AttributeValue, depth: usize) -> Result<DynValue> {
     if depth > MAX_VALUE_DEPTH + 1 {
         return Err(too_deep_value(table));
