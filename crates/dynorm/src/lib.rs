@@ -21,6 +21,7 @@ pub mod infra;
 mod item;
 mod lifecycle;
 pub mod migrate;
+mod pipeline;
 pub mod query;
 mod retry;
 pub mod schema_file;
