@@ -8,17 +8,39 @@ use std::process::ExitCode;
 mod batch_write;
 mod embedded_ops;
 mod entity_marshal;
+mod fixture;
+mod harness;
 mod marshal;
+
+const USAGE: &str = "usage: dynorm-bench <marshal | embedded-ops | entity-marshal> \
+     | dynorm-bench <batch-write | scan | file-puts | fixture> [--size N | --1m] [--rounds N]";
 
 fn main() -> ExitCode {
     let name = std::env::args().nth(1).unwrap_or_default();
+    // A child process of a paired round runs one side and reports (harness.rs).
+    if let Some((side, size)) = harness::child_args() {
+        match name.as_str() {
+            "batch-write" => batch_write::load_child(&side, size),
+            "scan" => batch_write::scan_child(&side, size),
+            "file-puts" => batch_write::file_puts_child(&side, size),
+            "fixture" => fixture::child(&side, size),
+            _ => {
+                eprintln!("{USAGE}");
+                return ExitCode::FAILURE;
+            }
+        }
+        return ExitCode::SUCCESS;
+    }
     match name.as_str() {
         "marshal" => marshal::run(),
         "embedded-ops" => embedded_ops::run(),
         "batch-write" => batch_write::run(),
+        "scan" => batch_write::run_scan(),
+        "file-puts" => batch_write::run_file_puts(),
+        "fixture" => fixture::run(),
         "entity-marshal" => entity_marshal::run(),
         _ => {
-            eprintln!("usage: dynorm-bench <marshal | embedded-ops | batch-write | entity-marshal>");
+            eprintln!("{USAGE}");
             return ExitCode::FAILURE;
         }
     }
