@@ -133,10 +133,10 @@ impl Gather<'_> {
 
     /// Moves the held write into the chunk once its key is free.
     fn release(&mut self) {
-        if self.held.as_ref().is_some_and(|(p, _)| !self.busy.contains(p)) {
-            if let Some(held) = self.held.take() {
-                self.chunk.push(held);
-            }
+        if self.held.as_ref().is_some_and(|(p, _)| !self.busy.contains(p))
+            && let Some(held) = self.held.take()
+        {
+            self.chunk.push(held);
         }
     }
 
