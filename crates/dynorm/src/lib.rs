@@ -24,6 +24,7 @@ mod item;
 mod lifecycle;
 pub mod migrate;
 pub mod partiql;
+mod pipeline;
 pub mod query;
 mod retry;
 pub mod schema_file;

@@ -347,3 +347,73 @@ async fn table_status_is_typed_without_the_sdk() {
     client.delete_table("users").await.expect("delete");
     assert_eq!(client.table_status("users").await.expect("status"), None);
 }
+
+/// What the engine says of a table, less what differs between any two creations (times, ARNs,
+/// ids), with its TTL and tags.
+async fn described(client: &Client, name: &str) -> String {
+    let sdk = client.sdk();
+    let mut table = sdk
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .expect("describe")
+        .table
+        .expect("a table");
+    table.creation_date_time = None;
+    table.table_arn = None;
+    table.table_id = None;
+    table.latest_stream_arn = None;
+    table.latest_stream_label = None;
+    for index in table.global_secondary_indexes.iter_mut().flatten() {
+        index.index_arn = None;
+    }
+    for index in table.local_secondary_indexes.iter_mut().flatten() {
+        index.index_arn = None;
+    }
+    if let Some(attributes) = table.attribute_definitions.as_mut() {
+        attributes.sort_by(|a, b| a.attribute_name.cmp(&b.attribute_name));
+    }
+    let ttl = sdk
+        .describe_time_to_live()
+        .table_name(name)
+        .send()
+        .await
+        .expect("ttl")
+        .time_to_live_description;
+    let arn = format!("arn:aws:dynamodb:us-east-1:000000000000:table/{name}");
+    let tags = sdk
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map(|t| t.tags)
+        .ok();
+    format!("{table:#?}\n{ttl:#?}\n{tags:#?}")
+}
+
+#[tokio::test]
+async fn the_test_database_creates_tables_exactly_as_create_table_does() {
+    let orders = orders_definition();
+    let users = users_definition();
+    let fixture = dynorm::testing::database(&[&orders, &users])
+        .await
+        .expect("database");
+    let reference = Client::embedded().expect("embedded");
+    for definition in [&orders, &users] {
+        reference.create_table(definition).await.expect("create");
+        let name = definition.name.as_str();
+        assert_eq!(
+            described(&fixture, name).await,
+            described(&reference, name).await,
+            "{name}"
+        );
+        // And `create_table` finds nothing to object to in the fixture's table.
+        fixture.create_table(definition).await.expect("the same table");
+    }
+    // An invalid definition is refused by name, as `create_table` refuses it.
+    let mut broken = users_definition();
+    broken.partition_key = "nowhere".into();
+    let err = dynorm::testing::database(&[&broken]).await.expect_err("invalid");
+    assert!(err.to_string().contains("nowhere"), "{err}");
+}
