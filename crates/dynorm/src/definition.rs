@@ -163,9 +163,11 @@ impl ScalarType {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AttributeType {
-    /// UTF-8 text (S).
+    /// UTF-8 text (S). Schema files may also write DynamoDB's letter `S` (Stelvio's form).
+    #[serde(alias = "S")]
     String,
-    /// A number (N).
+    /// A number (N). Schema files may also write `N`.
+    #[serde(alias = "N")]
     Number,
     /// true or false (BOOL).
     Boolean,
@@ -191,7 +193,8 @@ pub enum AttributeType {
     StringSet,
     /// A number set (NS).
     NumberSet,
-    /// Bytes (B).
+    /// Bytes (B). Schema files may also write `B`.
+    #[serde(alias = "B")]
     Binary,
     /// A binary set (BS).
     BinarySet,
@@ -439,9 +442,12 @@ pub struct LocalSecondaryIndex {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Projection {
-    /// Only the table and index keys.
+    /// Only the table and index keys. Schema files may write `keys_only` or `keys-only`
+    /// (Stelvio's form).
+    #[serde(alias = "keys-only")]
     KeysOnly,
-    /// Every attribute (the default, as DynamoDB users most often mean).
+    /// Every attribute: the default when an index names no projection (as DynamoDB users most
+    /// often mean; DynamoDB's own API has no default).
     #[default]
     All,
     /// The keys plus these attributes.
