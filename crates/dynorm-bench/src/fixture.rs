@@ -7,7 +7,7 @@ use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
 
-use dynorm::{AttributeType, GlobalSecondaryIndex, IndexProjection, TableDefinition};
+use dynorm::{AttributeType, GlobalSecondaryIndex, TableDefinition};
 use serde_json::{Value, json};
 
 use crate::harness::{self, Digest, Meter};
@@ -26,13 +26,9 @@ fn definitions() -> Vec<TableDefinition> {
                     d.attributes
                         .push(dynorm::AttributeDefinition::new(key, AttributeType::String));
                 }
-                d.global_secondary_indexes.push(GlobalSecondaryIndex {
-                    name: format!("gsi_{g}"),
-                    partition_key: format!("gpk{g}"),
-                    sort_key: Some(format!("gsk{g}")),
-                    projection: IndexProjection::All,
-                    capacity: None,
-                });
+                let index =
+                    GlobalSecondaryIndex::new(format!("gsi_{g}"), format!("gpk{g}"), Some(format!("gsk{g}")));
+                d.global_secondary_indexes.push(index);
             }
             d
         })
