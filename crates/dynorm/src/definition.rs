@@ -160,9 +160,11 @@ impl ScalarType {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AttributeType {
-    /// UTF-8 text (S).
+    /// UTF-8 text (S). Schema files also accept DynamoDB's letter `S` (as Stelvio does).
+    #[serde(alias = "S")]
     String,
-    /// A number (N).
+    /// A number (N). Schema files also accept `N`.
+    #[serde(alias = "N")]
     Number,
     /// true or false (BOOL).
     Boolean,
@@ -188,7 +190,8 @@ pub enum AttributeType {
     StringSet,
     /// A number set (NS).
     NumberSet,
-    /// Bytes (B).
+    /// Bytes (B). Schema files also accept `B`.
+    #[serde(alias = "B")]
     Binary,
     /// A binary set (BS).
     BinarySet,
@@ -273,7 +276,8 @@ pub struct LocalSecondaryIndex {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Projection {
-    /// Only the table and index keys.
+    /// Only the table and index keys. Schema files also accept Stelvio's spelling `keys-only`.
+    #[serde(alias = "keys-only")]
     KeysOnly,
     /// Every attribute (the default, as DynamoDB users most often mean).
     #[default]

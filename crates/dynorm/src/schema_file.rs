@@ -28,8 +28,11 @@
 //! [[tables.global_secondary_indexes]]
 //! name = "by-email"
 //! partition_key = "email"
-//! projection = { include = ["id"] }   # or "all" (the default) or "keys_only"
+//! projection = { include = ["id"] }   # or "all" (the default) or "keys_only" ("keys-only")
 //! ```
+//!
+//! An attribute's `type` is one of [`AttributeType`](crate::AttributeType)'s names; as in
+//! Stelvio, the key types can also be given as DynamoDB's letters `S`, `N` and `B`.
 //!
 //! A single table shared by several entity types also lists its `entities`, each an
 //! [`EntityDefinition`] (what `#[derive(Entity)]` declares): its fields, the template of each
