@@ -1284,3 +1284,264 @@ async fn storm_temporarily_using_a_different_table() {
     assert_eq!(outside.name(), declared.name);
     assert_eq!(outside.get(key()).await.unwrap(), None);
 }
+
+// =============================================================================================
+// dynamojo (seeds/003): the PyPI page. Its only code is the Terraform of the table; the other
+// examples are the feature list ("See test.py for examples"), each a test here.
+// =============================================================================================
+
+use dynorm::entity::formats::dynamojo;
+
+/// seeds/003 Terraform `aws_dynamodb_table "test_table"`: `test-dynamojo`, `pk`/`sk`, every key
+/// attribute S, `gsi0..gsi19` on `gsiN_pk`/`gsiN_sk` and `lsi0..lsi4` on `lsiN_sk`, all
+/// projecting ALL, `PAY_PER_REQUEST`. Created on the embedded engine and described back.
+#[tokio::test]
+async fn dynamojo_terraform_table() {
+    let db = Client::embedded().unwrap();
+    db.create_table(&dynamojo::table_definition("test-dynamojo"))
+        .await
+        .unwrap();
+    let live = db.describe_table("test-dynamojo").await.unwrap().unwrap();
+    assert_eq!(
+        (live.partition_key.as_str(), live.sort_key.as_deref()),
+        ("pk", Some("sk"))
+    );
+    assert_eq!(live.billing, dynorm::BillingMode::OnDemand);
+    assert_eq!(live.attributes.len(), 2 + 5 + 20 + 20);
+    assert!(
+        live.attributes
+            .iter()
+            .all(|a| a.attribute_type == AttributeType::String)
+    );
+    let mut gsis: Vec<(String, String, Option<String>, IndexProjection)> = live
+        .global_secondary_indexes
+        .into_iter()
+        .map(|g| (g.name, g.partition_key, g.sort_key, g.projection))
+        .collect();
+    gsis.sort_by_key(|g| g.0[3..].parse::<u32>().unwrap());
+    for (i, g) in gsis.iter().enumerate() {
+        let expected = (
+            format!("gsi{i}"),
+            format!("gsi{i}_pk"),
+            Some(format!("gsi{i}_sk")),
+            IndexProjection::All,
+        );
+        assert_eq!(g, &expected);
+    }
+    assert_eq!(gsis.len(), 20);
+    let mut lsis: Vec<(String, String)> = live
+        .local_secondary_indexes
+        .iter()
+        .map(|l| (l.name.clone(), l.sort_key.clone()))
+        .collect();
+    lsis.sort();
+    let expected: Vec<(String, String)> = (0..5)
+        .map(|i| (format!("lsi{i}"), format!("lsi{i}_sk")))
+        .collect();
+    assert_eq!(lsis, expected);
+    assert!(
+        live.local_secondary_indexes
+            .iter()
+            .all(|l| l.projection == IndexProjection::All)
+    );
+}
+
+fn lowercase(s: String) -> String {
+    s.to_lowercase()
+}
+
+/// A dynamojo model: `userId` mapped onto `pk`, a joined `<userId>~<date>~<action>` sort key,
+/// `action` mapped onto `gsi0`, a mutated `email`, an immutable `createdBy`.
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = dynamojo::Table, pk = "{userId}", sk = "{userDateAction}")]
+#[dynorm(join(attribute = "userDateAction", fields(userId, date, action)))]
+#[dynorm(index(name = "gsi0", pk = "{action}", sk = "{date}"))]
+struct UserEvent {
+    userId: String,
+    date: String,
+    action: String,
+    #[dynorm(mutate = lowercase)]
+    email: String,
+    #[dynorm(immutable)]
+    createdBy: String,
+    note: Option<String>,
+}
+
+fn user_event(date: &str, action: &str) -> UserEvent {
+    UserEvent {
+        userId: "u1".into(),
+        date: date.into(),
+        action: action.into(),
+        email: "Ann@Example.COM".into(),
+        createdBy: "admin".into(),
+        note: None,
+    }
+}
+
+fn event_key(date: &str, action: &str) -> Item {
+    user_event(date, action).key_item().unwrap()
+}
+
+/// seeds/003 "Dynamically map attributes to the index of your choice. EG: attribute "userId"
+/// automatically populates the partition key named "pk"": `pk` (and `gsi0_pk` from `action`)
+/// hold the readable fields' values, which are stored too (dynamojo's `store_aliases=True`);
+/// `None` is stored as NULL, as dynamojo does. A query on the readable field `action` goes to
+/// `gsi0`.
+#[dynorm::test(tables(UserEvent))]
+async fn dynamojo_index_map_populates_pk(db: Client) -> dynorm::Result<()> {
+    let events = db.table::<UserEvent>();
+    events.put(&user_event("2024-05-01", "login")).await?;
+    let raw = stored(&db, "test-dynamojo", event_key("2024-05-01", "login"))
+        .await
+        .unwrap();
+    assert_eq!(raw["pk"], s("u1"));
+    assert_eq!(raw["userId"], s("u1"));
+    assert_eq!(
+        (&raw["gsi0_pk"], &raw["gsi0_sk"]),
+        (&s("login"), &s("2024-05-01"))
+    );
+    assert_eq!(raw["note"], AttributeValue::Null(true));
+    let logins = events
+        .entity_query()
+        .field("action", "login")
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(
+        logins,
+        [user_event("2024-05-01", "login")].map(|mut e| {
+            e.email = "ann@example.com".into();
+            e
+        })
+    );
+    Ok(())
+}
+
+/// seeds/003 "Dynamically join attributes into another using a delimiter. For instance create a
+/// field that is <userid>~<date>~<action> to use as a sort key for fast queries": the joined
+/// attribute is stored and is the sort key; a `begins_with` on `u1~2024-05` reads one month.
+#[dynorm::test(tables(UserEvent))]
+async fn dynamojo_joined_attribute_sort_key(db: Client) -> dynorm::Result<()> {
+    let events = db.table::<UserEvent>();
+    for (date, action) in [
+        ("2024-04-30", "login"),
+        ("2024-05-01", "login"),
+        ("2024-05-02", "logout"),
+    ] {
+        events.put(&user_event(date, action)).await?;
+    }
+    let raw = stored(&db, "test-dynamojo", event_key("2024-05-02", "logout"))
+        .await
+        .unwrap();
+    assert_eq!(raw["sk"], s("u1~2024-05-02~logout"));
+    assert_eq!(raw["userDateAction"], s("u1~2024-05-02~logout"));
+    let may = events
+        .query(KeyCondition::partition("pk", "u1").sort_begins_with("sk", "u1~2024-05"))
+        .all()
+        .await?;
+    let actions: Vec<&str> = may.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["login", "logout"]);
+    Ok(())
+}
+
+/// seeds/003 "Mutate attributes when set": `email` is lower-cased on every write and in
+/// queries.
+#[dynorm::test(tables(UserEvent))]
+async fn dynamojo_mutate_attributes_when_set(db: Client) -> dynorm::Result<()> {
+    let events = db.table::<UserEvent>();
+    events.put(&user_event("2024-05-01", "login")).await?;
+    let raw = stored(&db, "test-dynamojo", event_key("2024-05-01", "login"))
+        .await
+        .unwrap();
+    assert_eq!(raw["email"], s("ann@example.com"));
+    events
+        .entity_update(UserEvent::key("u1", "2024-05-01", "login"))
+        .set("email", "BOB@EXAMPLE.COM")
+        .send()
+        .await
+        .unwrap();
+    let raw = stored(&db, "test-dynamojo", event_key("2024-05-01", "login"))
+        .await
+        .unwrap();
+    assert_eq!(raw["email"], s("bob@example.com"));
+    Ok(())
+}
+
+/// seeds/003 "Flag attributes as immutable so they can't be modified once set": changing
+/// `createdBy` is refused by DynamoDB's condition, with a typed error naming the attribute;
+/// writing the same value again is allowed.
+#[dynorm::test(tables(UserEvent))]
+async fn dynamojo_immutable_attributes(db: Client) -> dynorm::Result<()> {
+    let events = db.table::<UserEvent>();
+    let first = user_event("2024-05-01", "login");
+    events.put(&first).await?;
+    let changed = UserEvent {
+        createdBy: "mallory".into(),
+        ..first.clone()
+    };
+    let err = events.put(&changed).await.unwrap_err();
+    assert!(
+        matches!(&err, dynorm::Error::ImmutableAttribute { attribute, .. } if attribute == "createdBy"),
+        "{err}"
+    );
+    events.put(&first).await?;
+    let raw = stored(&db, "test-dynamojo", event_key("2024-05-01", "login"))
+        .await
+        .unwrap();
+    assert_eq!(raw["createdBy"], s("admin"));
+    Ok(())
+}
+
+/// seeds/003 "put, update, delete, and query db objects": dynamojo's `save()` is create-only
+/// (fixture `incident_ordinary`: `attribute_not_exists(pk) AND attribute_not_exists(sk)`), its
+/// `update()` sets what changed and rewrites the index keys and joined attributes reading it
+/// (fixture `incident_update_semantics`), `delete()` removes the item.
+#[dynorm::test(tables(UserEvent))]
+async fn dynamojo_put_update_delete_query(db: Client) -> dynorm::Result<()> {
+    let events = db.table::<UserEvent>();
+    let first = user_event("2024-05-01", "login");
+    events.put(&first).create_only().await?;
+    let again = events.put(&first).create_only().await.unwrap_err();
+    assert!(again.is_conditional_check_failed(), "{again}");
+
+    // `date` feeds the table's sort key (through the join): the item would move. Refused,
+    // naming the field and the key, whether or not the join's other sources are given.
+    for known in [None, Some("login")] {
+        let mut update = events
+            .entity_update(UserEvent::key("u1", "2024-05-01", "login"))
+            .set("date", "2024-05-03");
+        if let Some(action) = known {
+            update = update.known("action", action);
+        }
+        let moved = update.send().await.unwrap_err();
+        assert!(
+            matches!(&moved, dynorm::entity::EntityError::KeyFieldChanged { field, attribute: "sk", .. } if field == "date"),
+            "{moved}"
+        );
+    }
+    events
+        .entity_update(UserEvent::key("u1", "2024-05-01", "login"))
+        .set("note", "first")
+        .send()
+        .await
+        .unwrap();
+    let found = events
+        .entity_query()
+        .field("action", "login")
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(found[0].note.as_deref(), Some("first"));
+
+    events.delete(UserEvent::key("u1", "2024-05-01", "login")).await?;
+    assert!(
+        events
+            .entity_query()
+            .field("action", "login")
+            .all()
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    Ok(())
+}
