@@ -267,7 +267,13 @@ fn key_functions(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
 
 /// The `Table` items for `version`, `created_at` and `updated_at`.
 fn hooks(m: &Model<'_>) -> TokenStream {
-    hook_items(&m.fields, [m.version, m.created_at, m.updated_at])
+    let mut out = hook_items(&m.fields, [m.version, m.created_at, m.updated_at]);
+    if m.dynamo_query {
+        out.extend(quote! {
+            const STORED_FORM: ::dynorm::StoredForm = ::dynorm::StoredForm::DYNAMO_QUERY;
+        });
+    }
+    out
 }
 
 /// The `Table` items for immutable attributes and the `version`, `created_at` and `updated_at`

@@ -1545,3 +1545,371 @@ async fn dynamojo_put_update_delete_query(db: Client) -> dynorm::Result<()> {
     );
     Ok(())
 }
+
+// =============================================================================================
+// dynamo_query (seeds/004): the `DynamoTable` reference
+// =============================================================================================
+
+use dynorm::expr::attr;
+use futures::StreamExt as _;
+
+/// The seed's `UserRecord` / `UserTable` as the fixture `seed_user_table` runs it (the smallest
+/// changes that make the seed's code work with dynamo_query 2.11.1): `pk` is computed from
+/// `email` (`get_partition_key`), no sort key, `gsi_name` on `name` and `gsi_email_age` on
+/// `email` + a numeric `age`, capacity 1/1 copied onto every index. As written the seed's
+/// example cannot run: `table` returns a `str` where a boto3 `Table` is needed, `table_keys =
+/// {'pk'}` keeps the sort key `sk`, `age` is not a field of its `UserRecord` and its index
+/// would declare `age` as `S`. `compat = "dynamo_query"` writes dynamo_query's stamps and
+/// upserts.
+#[derive(Table, Debug, Clone, PartialEq)]
+#[dynorm(table = "my_table", compat = "dynamo_query")]
+#[dynorm(billing(provisioned(read = 1, write = 1)))]
+#[dynorm(gsi(name = "gsi_name", partition_key = name))]
+#[dynorm(gsi(name = "gsi_email_age", partition_key = email, sort_key = age))]
+struct UserRecord {
+    #[dynorm(partition_key)]
+    pk: String,
+    email: String,
+    name: String,
+    points: Option<i64>,
+    age: Option<i64>,
+    #[dynorm(created_at)]
+    dt_created: Option<DateTime<Utc>>,
+    #[dynorm(updated_at)]
+    dt_modified: Option<DateTime<Utc>>,
+}
+
+impl UserRecord {
+    /// `get_partition_key(record) -> record.email`.
+    fn new(email: &str, name: &str, age: Option<i64>) -> Self {
+        Self {
+            pk: email.to_owned(),
+            email: email.to_owned(),
+            name: name.to_owned(),
+            points: None,
+            age,
+            dt_created: None,
+            dt_modified: None,
+        }
+    }
+
+    fn key_of(email: &str) -> dynorm::Key<Self> {
+        Self::key(email)
+    }
+}
+
+/// `projection=("name", "email")`.
+#[derive(Projection, Debug, Clone, PartialEq)]
+#[dynorm(table = UserRecord)]
+struct NameEmail {
+    name: String,
+    email: String,
+}
+
+/// A stamp in dynamo_query's form (`datetime.utcnow().isoformat()`: no zone, microseconds only
+/// when not zero), returned as text.
+fn naive_stamp(item: &Item, attribute: &str) -> String {
+    let Some(AttributeValue::S(text)) = item.get(attribute) else {
+        panic!("{attribute} missing in {item:?}");
+    };
+    let (date, time) = text.split_once('T').unwrap();
+    assert_eq!(date.len(), 10, "{text}");
+    assert!(
+        time.len() == 8 || (time.len() == 15 && &time[8..9] == "."),
+        "{text}"
+    );
+    assert!(!text.ends_with('Z') && !text.contains('+'), "{text}");
+    text.clone()
+}
+
+async fn stored_user(db: &Client, email: &str) -> Option<Item> {
+    stored(db, "my_table", item([("pk", s(email))])).await
+}
+
+/// The seed's three users, written as its `batch_upsert` and `upsert_record` examples do.
+async fn seed_users(db: &Client) -> dynorm::Result<()> {
+    let users = db.table::<UserRecord>();
+    users
+        .batch_upsert([
+            UserRecord::new("puppy@gmail.com", "Doge Barky", Some(20)),
+            UserRecord::new("elon@gmail.com", "Elon Musk", Some(5289)),
+        ])
+        .await?;
+    users
+        .upsert(&UserRecord::new(
+            "newuser@gmail.com",
+            "Somebody Oncetoldme",
+            Some(23),
+        ))
+        .await?;
+    Ok(())
+}
+
+/// seeds/004 `DynamoTable` "Examples": the record class, the table manager (`table_keys`,
+/// `table`, `get_partition_key`, `get_sort_key -> None`, two GSIs) and `create_table()`. The
+/// CreateTable is the fixture's: key `pk` only, attributes `pk`, `name`, `email` S and `age` N,
+/// both indexes projecting ALL with the table's capacity.
+#[tokio::test]
+async fn dynamo_query_user_table_definition() {
+    let db = Client::embedded().unwrap();
+    let user_table = db.table::<UserRecord>();
+    user_table.create().await.unwrap();
+    let live = db.describe_table("my_table").await.unwrap().unwrap();
+    assert_eq!(
+        (live.partition_key.as_str(), live.sort_key.as_deref()),
+        ("pk", None)
+    );
+    let mut types: Vec<(String, AttributeType)> = live
+        .attributes
+        .into_iter()
+        .map(|a| (a.name, a.attribute_type))
+        .collect();
+    types.sort_by(|a, b| a.0.cmp(&b.0));
+    assert_eq!(
+        types,
+        [
+            ("age".into(), AttributeType::Number),
+            ("email".into(), AttributeType::String),
+            ("name".into(), AttributeType::String),
+            ("pk".into(), AttributeType::String),
+        ]
+    );
+    let capacity = dynorm::Capacity { read: 1, write: 1 };
+    assert_eq!(live.billing, dynorm::BillingMode::Provisioned(capacity));
+    let mut gsis = live.global_secondary_indexes;
+    gsis.sort_by(|a, b| a.name.cmp(&b.name));
+    let shape: Vec<(
+        &str,
+        &str,
+        Option<&str>,
+        &IndexProjection,
+        Option<dynorm::Capacity>,
+    )> = gsis
+        .iter()
+        .map(|g| {
+            (
+                g.name.as_str(),
+                g.partition_key.as_str(),
+                g.sort_key.as_deref(),
+                &g.projection,
+                g.capacity,
+            )
+        })
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (
+                "gsi_email_age",
+                "email",
+                Some("age"),
+                &IndexProjection::All,
+                Some(capacity)
+            ),
+            ("gsi_name", "name", None, &IndexProjection::All, Some(capacity)),
+        ]
+    );
+}
+
+/// seeds/004 `create_table()`: "create a table with key schema and all indexes". A second call
+/// does nothing (dynamo_query only describes the ACTIVE table and returns `None`).
+#[tokio::test]
+async fn dynamo_query_create_table() {
+    let db = Client::embedded().unwrap();
+    let user_table = db.table::<UserRecord>();
+    user_table.create().await.unwrap();
+    user_table.create().await.unwrap();
+    assert!(
+        db.compare_table(UserRecord::definition())
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// seeds/004 `batch_upsert`: `puppy@gmail.com` / `Doge Barky` / 20 and `elon@gmail.com` /
+/// `Elon Musk` / 5289. "Sets dt_created field equal to current UTC datetime if a record was
+/// created. Sets dt_modified field equal to current UTC datetime": both new items get one
+/// naive stamp for both attributes (fixture: the same string on every item of the batch); a
+/// later batch upsert keeps `dt_created` and what the record leaves `None`.
+#[dynorm::test(tables(UserRecord))]
+async fn dynamo_query_batch_upsert(db: Client) -> dynorm::Result<()> {
+    let users = db.table::<UserRecord>();
+    let outcome = users
+        .batch_upsert([
+            UserRecord::new("puppy@gmail.com", "Doge Barky", Some(20)),
+            UserRecord::new("elon@gmail.com", "Elon Musk", Some(5289)),
+        ])
+        .await?;
+    assert_eq!((outcome.written, outcome.unprocessed.len()), (2, 0));
+    let puppy = stored_user(&db, "puppy@gmail.com").await.unwrap();
+    let elon = stored_user(&db, "elon@gmail.com").await.unwrap();
+    let stamp = naive_stamp(&puppy, "dt_created");
+    for u in [&puppy, &elon] {
+        assert_eq!(naive_stamp(u, "dt_created"), stamp);
+        assert_eq!(naive_stamp(u, "dt_modified"), stamp);
+    }
+    assert_eq!((&puppy["name"], &puppy["age"]), (&s("Doge Barky"), &n("20")));
+    assert_eq!(elon["pk"], s("elon@gmail.com"));
+
+    users
+        .batch_upsert([UserRecord::new("puppy@gmail.com", "Doge", None)])
+        .await?;
+    let again = stored_user(&db, "puppy@gmail.com").await.unwrap();
+    assert_eq!((&again["name"], &again["age"]), (&s("Doge"), &n("20")));
+    assert_eq!(naive_stamp(&again, "dt_created"), stamp);
+    Ok(())
+}
+
+/// seeds/004 `upsert_record`: `{"email": "newuser@gmail.com", "name": "Somebody Oncetoldme",
+/// "age": 23}` with `set_if_not_exists_keys=["age"]`, then (fixture) the same with `age` 99:
+/// the stored age stays 23, `dt_created` stays, `dt_modified` moves; the new item's two stamps
+/// are one string. The upsert returns the stored record.
+#[dynorm::test(tables(UserRecord))]
+async fn dynamo_query_upsert_record(db: Client) -> dynorm::Result<()> {
+    let users = db.table::<UserRecord>();
+    let record = UserRecord::new("newuser@gmail.com", "Somebody Oncetoldme", Some(23));
+    let user_record = users.upsert(&record).set_if_not_exists(["age"]).await?;
+    assert_eq!(user_record.age, Some(23));
+    assert!(user_record.dt_created.is_some() && user_record.dt_created == user_record.dt_modified);
+    let first = stored_user(&db, "newuser@gmail.com").await.unwrap();
+    let created = naive_stamp(&first, "dt_created");
+    assert_eq!(naive_stamp(&first, "dt_modified"), created);
+
+    let later = UserRecord::new("newuser@gmail.com", "Somebody Oncetoldme", Some(99));
+    let user_record = users.upsert(&later).set_if_not_exists(["age"]).await?;
+    assert_eq!(user_record.age, Some(23));
+    let second = stored_user(&db, "newuser@gmail.com").await.unwrap();
+    assert_eq!(second["age"], n("23"));
+    assert_eq!(naive_stamp(&second, "dt_created"), created);
+    assert!(naive_stamp(&second, "dt_modified") >= created);
+    Ok(())
+}
+
+/// seeds/004 `get_record({"email": "suspicious@gmail.com"})`: `None` when there is no record
+/// (fixture: a GetItem, `None`), the record when there is.
+#[dynorm::test(tables(UserRecord))]
+async fn dynamo_query_get_record(db: Client) -> dynorm::Result<()> {
+    seed_users(&db).await?;
+    let users = db.table::<UserRecord>();
+    assert_eq!(users.get(UserRecord::key_of("suspicious@gmail.com")).await?, None);
+    let elon = users.get(UserRecord::key_of("elon@gmail.com")).await?.unwrap();
+    assert_eq!((elon.name.as_str(), elon.age), ("Elon Musk", Some(5289)));
+    assert!(elon.dt_created.is_some(), "naive stamps read back");
+    Ok(())
+}
+
+/// seeds/004 `batch_get` of `puppy@gmail.com` and `elon@gmail.com`: both found. dynamo_query
+/// also returns a not-found record "with only the data you provided"; dynorm lists its key in
+/// `missing` instead.
+#[dynorm::test(tables(UserRecord))]
+async fn dynamo_query_batch_get(db: Client) -> dynorm::Result<()> {
+    seed_users(&db).await?;
+    let users = db.table::<UserRecord>();
+    let outcome = users
+        .batch_get(["puppy@gmail.com", "elon@gmail.com", "nobody@gmail.com"].map(UserRecord::key_of))
+        .await?;
+    let names: Vec<&str> = outcome.items.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!(names, ["Doge Barky", "Elon Musk"]);
+    assert_eq!(outcome.missing.len(), 1);
+    assert!(outcome.is_complete());
+    Ok(())
+}
+
+/// seeds/004 `batch_delete` of `puppy@gmail.com` and `elon@gmail.com`: both gone afterwards, the
+/// other record kept. (dynamo_query returns the records given; dynorm counts the deletes.)
+#[dynorm::test(tables(UserRecord))]
+async fn dynamo_query_batch_delete(db: Client) -> dynorm::Result<()> {
+    seed_users(&db).await?;
+    let users = db.table::<UserRecord>();
+    let outcome = users
+        .batch_delete(["puppy@gmail.com", "elon@gmail.com"].map(UserRecord::key_of))
+        .await?;
+    assert_eq!((outcome.written, outcome.unprocessed.len()), (2, 0));
+    let left: Vec<String> = users.scan().all().await?.into_iter().map(|u| u.email).collect();
+    assert_eq!(left, ["newuser@gmail.com"]);
+    Ok(())
+}
+
+/// seeds/004 `delete_record({"email": "cheater@gmail.com"})`: `None` when nothing was deleted,
+/// else the deleted record (fixture: ReturnValues ALL_OLD).
+#[dynorm::test(tables(UserRecord))]
+async fn dynamo_query_delete_record(db: Client) -> dynorm::Result<()> {
+    seed_users(&db).await?;
+    let users = db.table::<UserRecord>();
+    let none = users
+        .delete(UserRecord::key_of("cheater@gmail.com"))
+        .return_old()
+        .await?;
+    assert_eq!(none, None);
+    let deleted = users
+        .delete(UserRecord::key_of("puppy@gmail.com"))
+        .return_old()
+        .await?;
+    assert_eq!(deleted.map(|u| u.name), Some("Doge Barky".to_owned()));
+    assert_eq!(users.get(UserRecord::key_of("puppy@gmail.com")).await?, None);
+    Ok(())
+}
+
+/// seeds/004 `delete_table()` then `wait_until_not_exists()`: "If table is deleting or does not
+/// exist, does nothing".
+#[dynorm::test(tables(UserRecord))]
+async fn dynamo_query_delete_table(db: Client) -> dynorm::Result<()> {
+    db.delete_table("my_table").await?;
+    db.wait_until_deleted("my_table", std::time::Duration::from_secs(5))
+        .await?;
+    assert_eq!(db.describe_table("my_table").await?, None);
+    db.delete_table("my_table").await?;
+    Ok(())
+}
+
+/// seeds/004 `get_table_status()` ("Status string or None") and `wait_until_exists()`.
+///
+/// Missing: a typed table status. dynorm has `describe_table` (`None` when the table does not
+/// exist) and `wait_until_active`; the status string itself is read through `sdk()` here.
+#[tokio::test]
+async fn dynamo_query_get_table_status() {
+    let db = Client::embedded().unwrap();
+    assert_eq!(db.describe_table("my_table").await.unwrap(), None);
+    db.table::<UserRecord>().create().await.unwrap();
+    db.wait_until_active("my_table", std::time::Duration::from_secs(5))
+        .await
+        .unwrap();
+    let described = db
+        .sdk()
+        .describe_table()
+        .table_name("my_table")
+        .send()
+        .await
+        .unwrap();
+    let status = described
+        .table
+        .and_then(|t| t.table_status)
+        .map(|s| s.as_str().to_owned());
+    assert_eq!(status.as_deref(), Some("ACTIVE"));
+}
+
+/// seeds/004 `scan(filter_expression=ConditionExpression("age", "<="), limit=5,
+/// projection=("name", "email"), data={"age": 45})`: the fixture returns Somebody Oncetoldme
+/// (23) and Doge Barky (20), not Elon Musk (5289), with only `name` and `email` read.
+///
+/// `limit=5` caps the results: taken from the stream here, because `.limit(n)` is a page size
+/// for now (a result cap is being added).
+#[dynorm::test(tables(UserRecord))]
+async fn dynamo_query_scan(db: Client) -> dynorm::Result<()> {
+    seed_users(&db).await?;
+    let user_records: Vec<NameEmail> = db
+        .table::<UserRecord>()
+        .scan()
+        .filter(attr("age").le(45))
+        .project::<NameEmail>()
+        .stream()
+        .take(5)
+        .map(Result::unwrap)
+        .collect()
+        .await;
+    let mut names: Vec<&str> = user_records.iter().map(|u| u.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, ["Doge Barky", "Somebody Oncetoldme"]);
+    Ok(())
+}
