@@ -156,15 +156,16 @@ impl ScalarType {
 /// | `binary` | B | [`Bytes`](crate::Bytes), `Vec<u8>` with `#[dynorm(binary)]` |
 /// | `map` | M | `HashMap<String, T>`, `BTreeMap<String, T>` |
 /// | `list` | L | `Vec<T>` of other types |
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Read from a schema file, the key types can also be given as DynamoDB's letters `S`, `N` and `B`
+/// (as Stelvio allows); they are written back under their names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AttributeType {
-    /// UTF-8 text (S). Schema files also accept DynamoDB's letter `S` (as Stelvio does).
-    #[serde(alias = "S")]
+    /// UTF-8 text (S).
     String,
-    /// A number (N). Schema files also accept `N`.
-    #[serde(alias = "N")]
+    /// A number (N).
     Number,
     /// true or false (BOOL).
     Boolean,
@@ -190,8 +191,7 @@ pub enum AttributeType {
     StringSet,
     /// A number set (NS).
     NumberSet,
-    /// Bytes (B). Schema files also accept `B`.
-    #[serde(alias = "B")]
+    /// Bytes (B).
     Binary,
     /// A binary set (BS).
     BinarySet,
@@ -215,8 +215,52 @@ impl AttributeType {
         }
     }
 
+    /// Every type, in declaration order.
+    const ALL: [AttributeType; 18] = [
+        AttributeType::String,
+        AttributeType::Number,
+        AttributeType::Boolean,
+        AttributeType::Datetime,
+        AttributeType::DatetimeEpoch,
+        AttributeType::Json,
+        AttributeType::JsonString,
+        AttributeType::StringList,
+        AttributeType::NumberList,
+        AttributeType::JsonList,
+        AttributeType::JsonStringList,
+        AttributeType::CompositeString,
+        AttributeType::StringSet,
+        AttributeType::NumberSet,
+        AttributeType::Binary,
+        AttributeType::BinarySet,
+        AttributeType::Map,
+        AttributeType::List,
+    ];
+
+    /// Every name, as errors list them (the letters `S`, `N`, `B` are accepted too).
+    const NAMES: [&'static str; 18] = {
+        let mut names = [""; 18];
+        let mut i = 0;
+        while i < names.len() {
+            names[i] = Self::ALL[i].as_str();
+            i += 1;
+        }
+        names
+    };
+
+    /// The type a schema file names: its name (`string`) or, for a key type, DynamoDB's letter
+    /// (`S`, `N`, `B`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "S" => Some(AttributeType::String),
+            "N" => Some(AttributeType::Number),
+            "B" => Some(AttributeType::Binary),
+            _ => Self::ALL.into_iter().find(|t| t.as_str() == name),
+        }
+    }
+
     /// The name used in schema files and documentation (`string`, `number_set`, ...).
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             AttributeType::String => "string",
             AttributeType::Number => "number",
@@ -237,6 +281,24 @@ impl AttributeType {
             AttributeType::Map => "map",
             AttributeType::List => "list",
         }
+    }
+}
+
+impl<'de> Deserialize<'de> for AttributeType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Name;
+        impl serde::de::Visitor<'_> for Name {
+            type Value = AttributeType;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an attribute type name")
+            }
+
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<AttributeType, E> {
+                AttributeType::from_name(name).ok_or_else(|| E::unknown_variant(name, &AttributeType::NAMES))
+            }
+        }
+        deserializer.deserialize_str(Name)
     }
 }
 
