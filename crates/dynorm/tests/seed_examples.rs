@@ -1704,6 +1704,15 @@ async fn seed_users(db: &Client) -> dynorm::Result<()> {
     Ok(())
 }
 
+/// An index as compared: name, keys, projection, capacity.
+type GsiShape<'a> = (
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    &'a IndexProjection,
+    Option<dynorm::Capacity>,
+);
+
 /// seeds/004 `DynamoTable` "Examples": the record class, the table manager (`table_keys`,
 /// `table`, `get_partition_key`, `get_sort_key -> None`, two GSIs) and `create_table()`. The
 /// CreateTable is the fixture's: key `pk` only, attributes `pk`, `name`, `email` S and `age` N,
@@ -1737,13 +1746,7 @@ async fn dynamo_query_user_table_definition() {
     assert_eq!(live.billing, dynorm::BillingMode::Provisioned(capacity));
     let mut gsis = live.global_secondary_indexes;
     gsis.sort_by(|a, b| a.name.cmp(&b.name));
-    let shape: Vec<(
-        &str,
-        &str,
-        Option<&str>,
-        &IndexProjection,
-        Option<dynorm::Capacity>,
-    )> = gsis
+    let shape: Vec<GsiShape<'_>> = gsis
         .iter()
         .map(|g| {
             (
