@@ -318,6 +318,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def sets_sorted(value: Any) -> Any:
+    """DynamoDB JSON with every SS/NS/BS sorted: DynamoDB keeps no set order, and Python's set
+    iteration order (how the libraries serialise sets) changes with PYTHONHASHSEED."""
+    if isinstance(value, dict):
+        return {k: (sorted(v) if k in ("SS", "NS", "BS") and isinstance(v, list) else sets_sorted(v))
+                for k, v in value.items()}
+    if isinstance(value, list):
+        return [sets_sorted(v) for v in value]
+    return value
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--endpoint", help="DynamoDB endpoint URL, e.g. http://127.0.0.1:8000")
@@ -387,7 +398,7 @@ def main() -> int:
                 if args.no_check:
                     continue
                 got_item = w.get_raw(*c.raw_key)
-                if got_item != c.expected_item:
+                if sets_sorted(got_item) != sets_sorted(c.expected_item):
                     problems.append("stored item differs:\n  expected " + json.dumps(c.expected_item, sort_keys=True)
                                     + "\n  got      " + json.dumps(got_item, sort_keys=True))
                 got_read = c.read()

@@ -15,6 +15,8 @@ use crate::util::{
 
 /// DynamoDB's limits, also checked at run time by `TableDefinition::validate`.
 const MAX_GLOBAL_INDEXES: usize = 20;
+/// DynamoDB's limit on the attributes of a global index's partition key, and of its sort key.
+const MAX_INDEX_KEY_ATTRIBUTES: usize = 4;
 const MAX_LOCAL_INDEXES: usize = 5;
 
 pub(crate) struct Model<'a> {
@@ -45,6 +47,8 @@ pub(crate) struct Model<'a> {
     pub(crate) updated_at: Option<usize>,
     /// `compat = "dynamo_query"`: the table is written in dynamo_query's stored form.
     pub(crate) dynamo_query: bool,
+    /// `#[dynorm(strict)]`: the `Strict` variant of the type's reads.
+    pub(crate) strict: Option<&'static str>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -61,6 +65,8 @@ pub(crate) enum FieldKind {
     Part(usize),
     /// Not stored.
     Skip,
+    /// `#[dynorm(extra)]`: holds the attributes the type does not name.
+    Extra,
 }
 
 pub(crate) struct Field<'a> {
@@ -112,6 +118,10 @@ pub(crate) struct Index {
     pub(crate) partition_key: Option<String>,
     pub(crate) sort_key: String,
     pub(crate) has_sort_key: bool,
+    /// The further attributes of a global index's multi-attribute partition key.
+    pub(crate) more_partition_keys: Vec<String>,
+    /// The further attributes of a global index's multi-attribute sort key.
+    pub(crate) more_sort_keys: Vec<String>,
     pub(crate) projection: ProjectionModel,
     pub(crate) capacity: Option<(u64, u64)>,
 }
@@ -220,6 +230,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         created_at: hooks[1],
         updated_at: hooks[2],
         dynamo_query: table_attrs.compat.as_ref().map(|c| c.value) == Some(Compat::DynamoQuery),
+        strict: table_attrs.strict.as_ref().map(|s| s.value),
     })
 }
 
@@ -312,6 +323,7 @@ fn fields<'a>(
     let mut fields = Vec::with_capacity(named.named.len());
     let mut field_attrs = Vec::with_capacity(named.named.len());
     let mut ttl_field: Option<Sp<String>> = None;
+    let mut extra: Option<String> = None;
     for f in &named.named {
         let Some(ident) = f.ident.as_ref() else {
             continue;
@@ -329,15 +341,12 @@ fn fields<'a>(
                 "single-table-orm's keys are composed by `#[derive(Entity)]` with `#[dynorm(storm)]`",
             );
         }
+        check_extra_field(&name, &a, &mut extra, errors);
         fields.push(Field {
             ident,
             stored: naming.stored(a.rename.as_ref(), &name),
             ty: &f.ty,
-            kind: if a.skip.is_some() {
-                FieldKind::Skip
-            } else {
-                FieldKind::Stored
-            },
+            kind: field_kind(&a),
             codec: codec_model(&a, &f.ty, naming.da_vinci),
             default: default_model(&a),
             option: option_inner(&f.ty).is_some(),
@@ -354,6 +363,60 @@ fn fields<'a>(
         field_attrs.push(a);
     }
     (fields, field_attrs, ttl_field)
+}
+
+/// Rule: at most one field is `extra`, and it takes no other option (it holds whole attributes
+/// under their own names, never a key or a hook). `seen` is the first extra field's name.
+pub(crate) fn check_extra_field(
+    name: &str,
+    a: &attr::FieldAttrs,
+    seen: &mut Option<String>,
+    errors: &mut Errors,
+) {
+    let Some(extra) = a.extra else { return };
+    if let Some(first) = seen {
+        errors.at(
+            extra,
+            format!("`{first}` already keeps the attributes the type does not name"),
+            "mark one field `extra`",
+        );
+    }
+    seen.get_or_insert_with(|| name.to_owned());
+    let options = [
+        (a.partition_key, "partition_key"),
+        (a.sort_key, "sort_key"),
+        (a.rename.as_ref().map(|r| r.span), "rename"),
+        (a.description.as_ref().map(|d| d.span), "description"),
+        (a.default.as_ref().map(|d| d.span), "default"),
+        (a.codec.as_ref().map(|c| c.span), "a codec"),
+        (a.skip, "skip"),
+        (a.ttl, "ttl"),
+        (a.version, "version"),
+        (a.created_at, "created_at"),
+        (a.updated_at, "updated_at"),
+        (a.immutable, "immutable"),
+        (a.mutate.as_ref().map(|m| m.span), "mutate"),
+    ];
+    for (span, option) in options {
+        if let Some(span) = span {
+            errors.at(
+                span,
+                format!("`{name}` is `extra` (it keeps the attributes the type does not name), so it cannot take `{option}`"),
+                format!("remove `{option}`, or give it a field of its own"),
+            );
+        }
+    }
+}
+
+/// The kind of a field from its options.
+pub(crate) fn field_kind(a: &attr::FieldAttrs) -> FieldKind {
+    if a.extra.is_some() {
+        FieldKind::Extra
+    } else if a.skip.is_some() {
+        FieldKind::Skip
+    } else {
+        FieldKind::Stored
+    }
 }
 
 /// Rule: a skipped field is not a key, not the TTL attribute, not renamed, has no codec.
@@ -714,6 +777,17 @@ impl Names<'_, '_> {
                 );
                 None
             }
+            FieldKind::Extra => {
+                errors.at(
+                    name.span,
+                    format!(
+                        "`{}` is `extra`: it keeps the attributes the type does not name, not an attribute of its own",
+                        name.value
+                    ),
+                    "name a stored field",
+                );
+                None
+            }
             FieldKind::Part(c) => {
                 let composite = &self.composite_names[c];
                 errors.at(
@@ -770,8 +844,8 @@ fn key_marks(
         })
     };
     for (i, a) in field_attrs.iter().enumerate() {
-        // A skipped key was reported with the field; a both-keys field as its sort key.
-        if fields[i].kind == FieldKind::Skip {
+        // A skipped or extra key was reported with the field; a both-keys field as its sort key.
+        if matches!(fields[i].kind, FieldKind::Skip | FieldKind::Extra) {
             continue;
         }
         if let Some(s) = a.partition_key {
@@ -1025,11 +1099,14 @@ impl<'n, 'm, 'a> Indexes<'n, 'm, 'a> {
             .sort_key
             .as_ref()
             .and_then(|sk| self.key(sk, format!("the sort key of index `{name}`"), errors));
+        let (more_partition_keys, more_sort_keys) = self.more_keys(g, &name, errors);
         let capacity = self.capacity(g, &name, errors);
         Index {
             partition_key: Some(pk.unwrap_or_default()),
             has_sort_key: sk.is_some(),
             sort_key: sk.unwrap_or_default(),
+            more_partition_keys,
+            more_sort_keys,
             projection: self.projection(&g.projection, errors),
             capacity,
             name,
@@ -1084,6 +1161,8 @@ impl<'n, 'm, 'a> Indexes<'n, 'm, 'a> {
             name,
             partition_key: None,
             has_sort_key: true,
+            more_partition_keys: Vec::new(),
+            more_sort_keys: Vec::new(),
             sort_key: sk.unwrap_or_default(),
             projection: self.projection(&l.projection, errors),
             capacity: None,
@@ -1116,6 +1195,57 @@ impl<'n, 'm, 'a> Indexes<'n, 'm, 'a> {
     }
 
     /// An index key: a name that resolves, remembered as a key for `role`.
+    /// Rule: a multi-attribute key has at most 4 attributes each for the partition and the sort
+    /// key, each a field of its own, none named twice in the index. Returns the stored names of
+    /// the attributes after the first.
+    fn more_keys(&mut self, g: &attr::Gsi, name: &str, errors: &mut Errors) -> (Vec<String>, Vec<String>) {
+        let mut seen: Vec<String> = g
+            .partition_key
+            .iter()
+            .chain(&g.sort_key)
+            .map(|k| k.value.clone())
+            .collect();
+        if let (Some(pk), Some(sk)) = (&g.partition_key, &g.sort_key)
+            && pk.value == sk.value
+            && (!g.more_partition_keys.is_empty() || !g.more_sort_keys.is_empty())
+        {
+            errors.at(
+                sk.span,
+                format!("index `{name}` names `{}` twice", sk.value),
+                "each key attribute appears once in an index",
+            );
+        }
+        let mut resolve = |keys: &[Sp<String>], role: &str, errors: &mut Errors| -> Vec<String> {
+            let mut out = Vec::new();
+            for (n, key) in keys.iter().enumerate() {
+                if n + 1 == MAX_INDEX_KEY_ATTRIBUTES {
+                    errors.at(
+                        key.span,
+                        format!(
+                            "the {role} of index `{name}` has {} attributes, more than DynamoDB's limit of {MAX_INDEX_KEY_ATTRIBUTES}",
+                            keys.len() + 1
+                        ),
+                        "a multi-attribute key has 1 to 4 attributes",
+                    );
+                }
+                if seen.contains(&key.value) {
+                    errors.at(
+                        key.span,
+                        format!("index `{name}` names `{}` twice", key.value),
+                        "each key attribute appears once in an index",
+                    );
+                    continue;
+                }
+                seen.push(key.value.clone());
+                out.extend(self.key(key, format!("the {role} of index `{name}`"), errors));
+            }
+            out
+        };
+        let partition = resolve(&g.more_partition_keys, "partition key", errors);
+        let sort = resolve(&g.more_sort_keys, "sort key", errors);
+        (partition, sort)
+    }
+
     fn key(&mut self, name: &Sp<String>, role: String, errors: &mut Errors) -> Option<String> {
         let t = self.names.resolve(name, errors)?;
         self.key_targets.push((t, role));

@@ -485,11 +485,13 @@ fn parse_fields<'a>(
 ) -> (Vec<Field<'a>>, Vec<crate::attr::FieldAttrs>) {
     let mut fields: Vec<Field<'_>> = Vec::new();
     let mut field_attrs = Vec::new();
+    let mut extra: Option<String> = None;
     for f in named.iter().flat_map(|n| n.named.iter()) {
         let Some(ident) = &f.ident else { continue };
         let name = ident.unraw().to_string();
         let a = crate::attr::parse_field(&f.attrs, errors);
         reject_table_options(&a, errors);
+        check::check_extra_field(&name, &a, &mut extra, errors);
         if a.skip.is_some() {
             check_skipped(&a, &name, errors);
         }
@@ -556,11 +558,7 @@ fn field_model<'a>(
             .as_ref()
             .map_or_else(|| name.clone(), |r| r.value.clone()),
         ty: &f.ty,
-        kind: if a.skip.is_some() {
-            FieldKind::Skip
-        } else {
-            FieldKind::Stored
-        },
+        kind: check::field_kind(a),
         codec: check::codec_model(a, &f.ty, false),
         default: check::default_model(a),
         option: option_inner(&f.ty).is_some(),
@@ -866,7 +864,9 @@ fn expand(
     let table_impl = table_impl(&g, hooks);
     let key_impl = key_impl(&g);
 
+    // Generated names follow the user's field names (dynamojo's camelCase too): no naming lint.
     quote! {
+        #[allow(non_snake_case)]
         const _: () = {
             #typed
 
@@ -1224,6 +1224,11 @@ fn to_entity_item(g: &Gen<'_>) -> TokenStream {
     });
     let lookup_arms = lookup_arms(g);
     let capacity = g.stored.len() + g.joins.len() + g.keys.len() + 1;
+    let extra = g
+        .fields
+        .iter()
+        .filter(|f| f.kind == FieldKind::Extra)
+        .map(|f| crate::expand::put_extra(f, &g.item_ident, quote!(__LAYOUT.name)));
     quote! {
         fn to_entity_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
             // Fields, joins, keys and the entity type: sized once.
@@ -1239,6 +1244,7 @@ fn to_entity_item(g: &Gen<'_>) -> TokenStream {
             if let ::core::option::Option::Some(a) = __LAYOUT.entity_attribute {
                 #item.insert(::std::borrow::ToOwned::to_owned(a), ::dynorm::AttributeValue::S(::std::borrow::ToOwned::to_owned(#entity)));
             }
+            #(#extra)*
             ::dynorm::entity::finish_item::<Self>(&mut #item);
             ::core::result::Result::Ok(#item)
         }
@@ -1248,8 +1254,16 @@ fn to_entity_item(g: &Gen<'_>) -> TokenStream {
 /// Each field's initialiser when decoding: a skipped field its default, a stored one decoded.
 fn decodes(g: &Gen<'_>) -> Vec<TokenStream> {
     let item = &g.item;
+    // The extra field last (a struct literal evaluates in the order written): it keeps what the
+    // other fields left.
+    let extra = g.fields.iter().filter(|f| f.kind == FieldKind::Extra).map(|f| {
+        let fi = f.ident;
+        let value = crate::expand::take_extra(f, &g.item_ident);
+        quote!(#fi: #value,)
+    });
     g.fields
         .iter()
+        .filter(|f| f.kind != FieldKind::Extra)
         .map(|f| {
             let fi = f.ident;
             let ty = f.ty;
@@ -1263,6 +1277,7 @@ fn decodes(g: &Gen<'_>) -> Vec<TokenStream> {
             let value = decode_field(f, &g.item_ident, &quote!(&mut #item), quote!(__LAYOUT.name));
             quote!(#fi: #value,)
         })
+        .chain(extra)
         .collect()
 }
 

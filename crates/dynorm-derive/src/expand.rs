@@ -54,13 +54,15 @@ fn expand(m: &Model<'_>) -> TokenStream {
     let hooks = hooks(m);
     let typed = typed_paths(m, &item);
     let key = key_functions(m, &item);
+    let index_keys = index_key_functions(m);
     let key_asserts = m
         .key_types
         .iter()
         .map(|ty| quote_spanned!(ty.span()=> const _: fn() = __dynorm_assert_key::<#ty>;));
 
+    // Generated names follow the user's field names (dynamojo's camelCase too): no naming lint.
     quote! {
-        #[allow(unused_qualifications)]
+        #[allow(unused_qualifications, non_snake_case)]
         const _: () = {
             #[automatically_derived]
             impl ::dynorm::Table for #ident {
@@ -91,6 +93,8 @@ fn expand(m: &Model<'_>) -> TokenStream {
             #typed
 
             #key
+
+            #index_keys
 
             fn __dynorm_assert_key<T: ::dynorm::KeyAttribute>() {}
             #(#key_asserts)*
@@ -127,7 +131,27 @@ fn puts(m: &Model<'_>, item: &syn::Ident) -> Vec<TokenStream> {
             let put = if key { quote!(put_key) } else { quote!(put) };
             quote!(::dynorm::__private::#put(&mut #item, #table, #stored, #value)?;)
         })
+        .chain(
+            m.fields
+                .iter()
+                .filter(|f| f.kind == FieldKind::Extra)
+                .map(|f| put_extra(f, item, quote!(#table))),
+        )
         .collect()
+}
+
+/// Puts the attributes of the `extra` field `f` into `item` (refusing one the type names).
+pub(crate) fn put_extra(f: &Field<'_>, item: &syn::Ident, table: TokenStream) -> TokenStream {
+    let ident = f.ident;
+    let put = quote_spanned!(f.ty.span()=> ::dynorm::__private::put_extra::<Self, _>);
+    quote!(#put(&mut #item, #table, &self.#ident)?;)
+}
+
+/// The value of the `extra` field `f`: what is left of `item` once every field took its
+/// attribute, less the attributes the type computes (keys, joins, the entity type).
+pub(crate) fn take_extra(f: &Field<'_>, item: &syn::Ident) -> TokenStream {
+    let ty = f.ty;
+    quote_spanned!(ty.span()=> ::dynorm::__private::take_extra::<Self, #ty>(#item))
 }
 
 /// `from_item`'s statements: one `let` per field, in declaration order (a composite is split
@@ -154,8 +178,13 @@ fn decodes(m: &Model<'_>, item: &syn::Ident) -> Vec<TokenStream> {
                 done[c] = true;
                 decodes.extend(decode_composite(m, &m.composites[c], item));
             }
-            FieldKind::Part(_) => {}
+            FieldKind::Part(_) | FieldKind::Extra => {}
         }
+    }
+    // Last: it keeps what the other fields left.
+    for f in m.fields.iter().filter(|f| f.kind == FieldKind::Extra) {
+        let (var, ty, value) = (var(f), f.ty, take_extra(f, item));
+        decodes.push(quote!(let #var: #ty = #value;));
     }
     decodes
 }
@@ -247,7 +276,10 @@ fn key_functions(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
     );
     let ident = m.ident;
     let vis = m.vis;
+    let partition_fn = composite_partition_fn(m);
     quote! {
+        #partition_fn
+
         fn __dynorm_key_item(#(#key_params),*) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
             let mut #item = ::dynorm::Item::with_capacity(#key_count);
             #(#key_puts)*
@@ -265,12 +297,151 @@ fn key_functions(m: &Model<'_>, item: &syn::Ident) -> TokenStream {
     }
 }
 
+/// When the partition key is a composite (Da Vinci's form), `Self::partition(parts..)`: the
+/// stored partition key from its parts, for `query_partition`, without joining it by hand.
+fn composite_partition_fn(m: &Model<'_>) -> TokenStream {
+    let Stored::Composite(c) = m.partition_key else {
+        return TokenStream::new();
+    };
+    let (table, comp, vis, ident) = (&m.table, &m.composites[c], m.vis, m.ident);
+    let stored = &comp.stored;
+    let params = comp.parts.iter().map(|&p| {
+        let (part, ty) = (m.fields[p].ident, m.fields[p].ty);
+        quote!(#part: impl ::core::convert::Into<#ty>)
+    });
+    let converts = comp.parts.iter().map(|&p| {
+        let (part, ty) = (m.fields[p].ident, m.fields[p].ty);
+        quote!(let #part: #ty = ::core::convert::Into::into(#part);)
+    });
+    let value = encode_composite(m, comp, |f| {
+        let part = f.ident;
+        quote!(&#part)
+    });
+    let doc = format!(
+        "The partition key `{stored}` of `{table}` from its parts {}, joined as stored: give it to `query_partition`.",
+        comp.parts
+            .iter()
+            .map(|&p| format!("`{}`", m.fields[p].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #[doc = #doc]
+            #[allow(dead_code, clippy::too_many_arguments)]
+            #vis fn partition(#(#params),*) -> ::dynorm::expr::Value {
+                #(#converts)*
+                ::dynorm::expr::Value::from_result(
+                    #value.map_err(|e| e.at(#table, #stored)),
+                )
+            }
+        }
+    }
+}
+
+/// For each global index with a multi-attribute key whose partition attributes are all plain
+/// fields, `Self::<index>_key(..)`: the key condition with an equality on every partition
+/// attribute, in order, each value of its field's type — so leaving one out, or passing a value
+/// of the wrong type, does not compile. Sort-key conditions are added with `and_sort_eq` and the
+/// `sort_*` methods (their order is checked when the query runs).
+fn index_key_functions(m: &Model<'_>) -> TokenStream {
+    let fields = local("fields");
+    let mut fns = Vec::new();
+    for g in m
+        .gsis
+        .iter()
+        .filter(|g| !g.more_partition_keys.is_empty() || !g.more_sort_keys.is_empty())
+    {
+        let names = g.partition_key.iter().chain(&g.more_partition_keys);
+        let found: Option<Vec<&Field<'_>>> = names
+            .map(|n| {
+                m.fields
+                    .iter()
+                    .find(|f| f.kind == FieldKind::Stored && &f.stored == n)
+            })
+            .collect();
+        // A composite attribute in the key has no single field type: no typed function.
+        let Some(found) = found else {
+            continue;
+        };
+        let name = format_ident!("{}_key", rust_name(&g.name));
+        let params = found.iter().map(|f| {
+            let (ident, ty) = (f.ident, f.ty);
+            quote!(#ident: impl ::dynorm::expr::FieldValue<#ty>)
+        });
+        let mut condition = TokenStream::new();
+        for (n, f) in found.iter().enumerate() {
+            let (ident, stored) = (f.ident, &f.stored);
+            let value = quote!(#fields.#ident.value(#ident));
+            condition = if n == 0 {
+                quote!(::dynorm::expr::KeyCondition::partition(#stored, #value))
+            } else {
+                quote!(#condition.and_partition(#stored, #value))
+            };
+        }
+        let doc = format!(
+            "A key condition on index `{}`: an equality on each of its partition-key attributes ({}). Add sort-key conditions in order with `and_sort_eq` and one `sort_*` method.",
+            g.name,
+            found
+                .iter()
+                .map(|f| format!("`{}`", f.stored))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let vis = m.vis;
+        fns.push(quote! {
+            #[doc = #doc]
+            #[allow(dead_code)]
+            #vis fn #name(#(#params),*) -> ::dynorm::expr::KeyCondition {
+                let #fields = <Self as ::dynorm::expr::HasFields>::typed_fields();
+                #condition
+            }
+        });
+    }
+    if fns.is_empty() {
+        return TokenStream::new();
+    }
+    let ident = m.ident;
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #(#fns)*
+        }
+    }
+}
+
+/// An index name as a Rust identifier: lower case, `_` for anything but letters and digits.
+fn rust_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "index_");
+    }
+    out
+}
+
 /// The `Table` items for `version`, `created_at` and `updated_at`.
 fn hooks(m: &Model<'_>) -> TokenStream {
     let mut out = hook_items(&m.fields, [m.version, m.created_at, m.updated_at]);
     if m.dynamo_query {
         out.extend(quote! {
             const STORED_FORM: ::dynorm::StoredForm = ::dynorm::StoredForm::DYNAMO_QUERY;
+        });
+    }
+    if let Some(mode) = m.strict {
+        let mode = format_ident!("{}", mode);
+        out.extend(quote! {
+            const STRICT_READS: ::core::option::Option<::dynorm::strict::Strict> =
+                ::core::option::Option::Some(::dynorm::strict::Strict::#mode);
         });
     }
     out
@@ -643,11 +814,15 @@ fn gsi_definition(g: &Index) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let more_partition = g.more_partition_keys.iter().map(|k| string(k));
+    let more_sort = g.more_sort_keys.iter().map(|k| string(k));
     quote! {
         ::dynorm::GlobalSecondaryIndex {
             name: #name,
             partition_key: #partition_key,
             sort_key: #sort_key,
+            additional_partition_keys: ::std::vec![#(#more_partition),*],
+            additional_sort_keys: ::std::vec![#(#more_sort),*],
             projection: #projection,
             capacity: #capacity,
         }

@@ -184,7 +184,7 @@ fn expand(
         inits.push(quote!(#field: #var));
     }
     Ok(quote! {
-        #[allow(unused_qualifications)]
+        #[allow(unused_qualifications, non_snake_case)]
         const _: () = {
             #[automatically_derived]
             impl ::dynorm::Projection for #ident {

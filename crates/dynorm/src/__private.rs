@@ -35,6 +35,40 @@ macro_rules! version_fields {
 }
 version_fields!(u8, u16, u32, u64, u128, usize, i8, i16, i32, i64, i128, isize);
 
+/// Puts the attributes of an `extra` field into an item; one that the type stores itself (a
+/// field, a key, a computed attribute), or that is already in the item, is refused naming it.
+pub fn put_extra<T: crate::Table, X: crate::ExtraAttributes>(
+    item: &mut Item,
+    table: &str,
+    extra: &X,
+) -> Result<(), EncodeError> {
+    let attributes = extra.attributes();
+    if attributes.is_empty() {
+        return Ok(());
+    }
+    let claimed = T::stored_attributes();
+    for (name, value) in attributes {
+        if claimed.contains(&name) || item.contains_key(name) {
+            return Err(EncodeError::new(format!(
+                "the extra attributes hold `{name}`, which the type stores itself (a field, key or computed attribute); set it through its field"
+            ))
+            .at(table, name));
+        }
+        item.insert(name.to_owned(), value.clone());
+    }
+    Ok(())
+}
+
+/// What is left of an item once every field took its attribute, less the attributes the type
+/// computes (keys, joined attributes, the entity type): the value of an `extra` field.
+pub fn take_extra<T: crate::Table, X: crate::ExtraAttributes>(item: Item) -> X {
+    let claimed = T::stored_attributes();
+    X::from_attributes(
+        item.into_iter()
+            .filter(|(name, _)| !claimed.contains(&name.as_str())),
+    )
+}
+
 /// Puts an encoded attribute into an item (left out when it encodes to nothing).
 #[inline]
 pub fn put(

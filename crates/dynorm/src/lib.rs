@@ -8,6 +8,7 @@
 pub mod attribute;
 pub mod batch;
 mod cache;
+mod clear;
 mod client;
 pub mod codec;
 pub mod definition;
@@ -22,10 +23,14 @@ pub mod infra;
 mod item;
 mod lifecycle;
 pub mod migrate;
+pub mod partiql;
+mod pipeline;
 pub mod query;
 mod retry;
 pub mod schema_file;
+pub mod strict;
 mod table;
+mod table_status;
 pub mod testing;
 pub mod transaction;
 mod update;
@@ -33,7 +38,9 @@ mod upsert;
 mod validate;
 mod write;
 
-pub use attribute::{Attribute, Bytes, EpochSeconds, Json, JsonString, KeyAttribute, Number, SetElement};
+pub use attribute::{
+    Attribute, Bytes, EpochSeconds, ExtraAttributes, Json, JsonString, KeyAttribute, Number, SetElement,
+};
 pub use cache::CachedTable;
 pub use client::{
     Client, DeleteBuilder, DeleteReturnOld, GetBuilder, GetOrFailBuilder, ProjectedGetBuilder, PutBuilder,
@@ -50,6 +57,7 @@ pub use format::StoredForm;
 pub use future::BoxFuture;
 pub use retry::RetryPolicy;
 pub use table::{Key, Projection, Table};
+pub use table_status::TableStatus;
 pub use update::{UpdateBuilder, UpdateReturnNew, UpdateReturnOld, UpdateReturnUpdated};
 pub use upsert::UpsertBuilder;
 

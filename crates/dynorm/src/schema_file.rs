@@ -869,6 +869,12 @@ fn locate_message(node: &Node, message: &str) -> Location {
         return key.and_then(|k| node.get(k)).map_or(node.at, |(at, _)| *at);
     };
     if let Some((_, v)) = key.and_then(|k| map.get(k)) {
+        // In a list (a multi-attribute key), the item the message quotes.
+        if let Kind::List(items) = &v.kind
+            && let Some(item) = tokens.iter().find_map(|t| items.iter().find(|i| quotes(i, t)))
+        {
+            return item.at;
+        }
         return v.at;
     }
     let Kind::Map(entries) = &map.kind else {

@@ -33,6 +33,9 @@ pub(crate) struct Conditions {
     pub(crate) typed: Option<expr::Condition>,
     pub(crate) raw: Option<RawCondition>,
     pub(crate) return_item: bool,
+    /// The item must already exist (`attribute_exists` on the partition key); its absence is
+    /// [`Error::NotFound`], told apart from other failed conditions by [`Failure::explain`].
+    pub(crate) must_exist: bool,
 }
 
 /// A condition written by hand, with its own placeholders.
@@ -113,12 +116,9 @@ pub(crate) fn name_table(table: &str, e: Error) -> Error {
     }
 }
 
-/// Attaches the table name to an encoding error.
-pub(crate) fn encode_error(table: &str, mut e: EncodeError) -> Error {
-    if e.table.is_none() {
-        e.table = Some(table.to_owned());
-    }
-    Error::Encode(e)
+/// Names the table written in an encoding error (whatever name the type declares).
+pub(crate) fn encode_error(table: &str, e: EncodeError) -> Error {
+    Error::Encode(e.in_table(table))
 }
 
 /// One clock reading, shared by every stamp of one call: a new item's `created_at` equals its
@@ -201,21 +201,30 @@ pub(crate) struct Failure {
     version: Option<(&'static str, u64)>,
     guards: Guards,
     user_wants_item: bool,
+    must_exist: bool,
 }
 
 impl Failure {
     /// Whether the stored item must come back with a failed condition to explain it.
     pub(crate) fn needs_item(&self) -> bool {
-        self.user_wants_item || self.version.is_some() || !self.guards.is_empty()
+        self.user_wants_item || self.must_exist || self.version.is_some() || !self.guards.is_empty()
     }
 
-    /// A failed condition as [`Error::VersionConflict`] when the stored version is not the one
-    /// expected, [`Error::ImmutableAttribute`] when an immutable attribute would change, and the
-    /// caller's own [`Error::ConditionalCheckFailed`] otherwise (with the old item only if asked).
+    /// A failed condition as [`Error::NotFound`] when a write that needs the item finds none
+    /// (DynamoDB returns no old item then), [`Error::VersionConflict`] when the stored version is
+    /// not the one expected, [`Error::ImmutableAttribute`] when an immutable attribute would
+    /// change, and the caller's own [`Error::ConditionalCheckFailed`] otherwise (with the old
+    /// item only if asked).
     pub(crate) fn explain(&self, error: Error) -> Error {
         let Error::ConditionalCheckFailed { table, item } = error else {
             return error;
         };
+        if self.must_exist && item.is_none() {
+            return Error::NotFound {
+                table,
+                key: validate::render_key(self.definition, &self.key),
+            };
+        }
         if let Some((attribute, expected)) = self.version {
             let found = stored_version(attribute, item.as_deref());
             if found.unwrap_or(0) != expected {
@@ -291,9 +300,15 @@ fn finish<T: Table>(
     conditions: Conditions,
 ) -> Result<Prepared> {
     let user_wants_item = conditions.return_item;
-    let (condition, raw) = conditions.render(table, system_condition(version, &guards), &mut attributes)?;
-    // The key is shown only in the errors of a version or immutable-attribute failure.
-    let shown_key = if version.is_some() || !guards.is_empty() {
+    let must_exist = conditions.must_exist;
+    let existing = must_exist.then(|| expr::attr(T::definition().partition_key.as_str()).exists());
+    let system = match (existing, system_condition(version, &guards)) {
+        (Some(e), Some(s)) => Some(e.and(s)),
+        (e, s) => e.or(s),
+    };
+    let (condition, raw) = conditions.render(table, system, &mut attributes)?;
+    // The key is shown only in the errors of a missing item, a version or an immutable attribute.
+    let shown_key = if must_exist || version.is_some() || !guards.is_empty() {
         key.clone()
     } else {
         Item::new()
@@ -316,6 +331,7 @@ fn finish<T: Table>(
             version,
             guards,
             user_wants_item,
+            must_exist,
         },
         key,
         item,

@@ -70,6 +70,8 @@ fn gsi(
         name: name.to_owned(),
         partition_key: partition_key.to_owned(),
         sort_key: sort_key.map(str::to_owned),
+        additional_partition_keys: Vec::new(),
+        additional_sort_keys: Vec::new(),
         projection,
         capacity: None,
     }
@@ -467,6 +469,39 @@ fn composite_round_trips_values_containing_the_separator() {
             stored["composite_key"]
         );
     }
+}
+
+#[tokio::test]
+async fn a_composite_partition_is_queried_from_its_parts() {
+    let client = dynorm::Client::embedded().unwrap();
+    let lines = client.table::<OrderItem>();
+    lines.create().await.unwrap();
+    for (order_id, item_id) in [("o#1", "a"), ("o#1", "b"), ("o", "c")] {
+        let line = OrderItem {
+            order_id: order_id.into(),
+            user_id: "u".into(),
+            item_id: item_id.into(),
+            quantity: 1,
+        };
+        lines.put(&line).await.unwrap();
+    }
+    // No hand-joined (and escaped) `o\#1#u`: the parts, encoded as the item stores them.
+    let found = lines
+        .query_partition(OrderItem::partition("o#1", "u"))
+        .all()
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|l| l.item_id.as_str()).collect::<Vec<_>>(),
+        ["a", "b"]
+    );
+    assert_eq!(
+        OrderItem::partition("o#1", "u")
+            .attribute_value()
+            .unwrap()
+            .cloned(),
+        Some(OrderItem::key("o#1", "u", "a").into_item().unwrap()["composite_key"].clone())
+    );
 }
 
 #[test]

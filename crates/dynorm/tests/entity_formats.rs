@@ -338,10 +338,11 @@ async fn storm_create_and_update_semantics() {
         .send()
         .await
         .unwrap_err();
+    // STORM's `ObjectDoesNotExist`: a typed not-found naming the table and key.
     assert!(
         matches!(
-            err,
-            dynorm::entity::EntityError::Dynamo(dynorm::Error::ConditionalCheckFailed { .. })
+            &err,
+            dynorm::entity::EntityError::Dynamo(dynorm::Error::NotFound { key, .. }) if key.contains("INT0002")
         ),
         "{err}"
     );

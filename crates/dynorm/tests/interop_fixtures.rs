@@ -284,6 +284,39 @@ fn dynamo_query_upserted_item_both_ways() {
     assert_eq!(normalised(written), normalised(expected));
 }
 
+/// dynamo_query's `types` case: every DynamoDB type through a record (`int`/`Decimal` → N,
+/// `bool`, `list`, `dict`, a set of strings, `bytes`).
+#[derive(dynorm::Entity, Debug, PartialEq)]
+#[dynorm(table = dynamo_query::Table, pk = "{project_id}", sk = "user_{email}")]
+struct TypedRecord {
+    project_id: String,
+    email: String,
+    name: String,
+    b: bool,
+    i: i64,
+    #[dynorm(json)]
+    l: Json,
+    #[dynorm(json)]
+    m: Json,
+    n: dynorm::Number,
+    raw: dynorm::Bytes,
+    s: std::collections::BTreeSet<String>,
+    #[dynorm(created_at)]
+    dt_created: Option<chrono::DateTime<chrono::Utc>>,
+    #[dynorm(updated_at)]
+    dt_modified: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[test]
+fn dynamo_query_types_both_ways() {
+    let expected = stored(&fixture("dynamo_query", "types"));
+    let read = TypedRecord::from_item_checked(expected.clone(), dynorm::entity::Ownership::Ignore).unwrap();
+    assert_eq!(read.n.to_string(), "1.25");
+    assert_eq!(read.raw.0, vec![0, 1]);
+    assert_eq!(read.l, serde_json::json!(["x", 1]));
+    assert_eq!(normalised(read.to_entity_item().unwrap()), normalised(expected));
+}
+
 // ---- single-table-orm keys from field flags ----
 
 /// STORM's own `TestModel`: two pk fields, two sk fields, two gsi fields, suffix the name.
@@ -328,6 +361,20 @@ fn storm_keys_from_field_flags() {
     assert_eq!(TestModel::KEYS[0].template, "A#{a_pk}#B#{b_pk}#TestModel");
 }
 
+/// The item stored under `key`, as DynamoDB holds it.
+#[cfg(feature = "embedded")]
+async fn raw_item<T: dynorm::Table>(client: &dynorm::Client, key: dynorm::Key<T>) -> Item {
+    let got = client
+        .sdk()
+        .get_item()
+        .table_name(&T::definition().name)
+        .set_key(Some(key.into_item().unwrap().into_iter().collect()))
+        .send()
+        .await
+        .unwrap();
+    got.item.unwrap().into_iter().collect()
+}
+
 fn naive_stamp(item: &Item, attribute: &str) -> String {
     let Some(AttributeValue::S(text)) = item.get(attribute) else {
         panic!("{attribute} missing in {item:?}");
@@ -335,7 +382,10 @@ fn naive_stamp(item: &Item, attribute: &str) -> String {
     // dynamo_query's `dt_pattern`: Python's naive isoformat, microseconds only when not zero.
     let (date, time) = text.split_once('T').unwrap();
     assert_eq!(date.len(), 10, "{text}");
-    assert!(time.len() == 8 || (time.len() == 15 && &time[8..9] == "."), "{text}");
+    assert!(
+        time.len() == 8 || (time.len() == 15 && &time[8..9] == "."),
+        "{text}"
+    );
     assert!(!text.ends_with('Z') && !text.contains('+'), "{text}");
     text.clone()
 }
@@ -346,24 +396,11 @@ fn naive_stamp(item: &Item, attribute: &str) -> String {
 #[tokio::test]
 async fn dynamo_query_upserts_keep_what_none_leaves() {
     use dynorm::Table as _;
-    let client = dynorm::testing::database(&[UserRecord::definition()]).await.unwrap();
+    let client = dynorm::testing::database(&[UserRecord::definition()])
+        .await
+        .unwrap();
     let users = client.table::<UserRecord>();
-    let raw = |email: &str| {
-        let client = client.clone();
-        let email = email.to_owned();
-        async move {
-            let key = UserRecord::key("p1", email).into_item().unwrap();
-            let got = client
-                .sdk()
-                .get_item()
-                .table_name(&UserRecord::definition().name)
-                .set_key(Some(key.into_iter().collect()))
-                .send()
-                .await
-                .unwrap();
-            got.item.unwrap().into_iter().collect::<Item>()
-        }
-    };
+    let raw = |email: &str| raw_item(&client, UserRecord::key("p1", email));
     let ada = |name: &str, age: Option<i64>, nickname: Option<&str>| UserRecord {
         project_id: "p1".into(),
         email: "ada@example.com".into(),
@@ -373,20 +410,34 @@ async fn dynamo_query_upserts_keep_what_none_leaves() {
         dt_created: None,
         dt_modified: None,
     };
-    users.upsert(&ada("Ada", Some(36), Some("countess"))).await.unwrap();
+    users
+        .upsert(&ada("Ada", Some(36), Some("countess")))
+        .await
+        .unwrap();
     let first = raw("ada@example.com").await;
     let created = naive_stamp(&first, "dt_created");
     assert_eq!(created, naive_stamp(&first, "dt_modified"));
 
     users.upsert(&ada("Ada B", None, None)).await.unwrap();
     let second = raw("ada@example.com").await;
-    assert_eq!(second["age"], AttributeValue::N("36".into()), "None leaves age alone");
+    assert_eq!(
+        second["age"],
+        AttributeValue::N("36".into()),
+        "None leaves age alone"
+    );
     assert_eq!(second["nickname"], AttributeValue::S("countess".into()));
     assert_eq!(naive_stamp(&second, "dt_created"), created);
     assert!(naive_stamp(&second, "dt_modified") >= created);
 
-    users.upsert(&ada("Ada C", Some(99), None)).set_if_not_exists(["age"]).await.unwrap();
-    assert_eq!(raw("ada@example.com").await["age"], AttributeValue::N("36".into()));
+    users
+        .upsert(&ada("Ada C", Some(99), None))
+        .set_if_not_exists(["age"])
+        .await
+        .unwrap();
+    assert_eq!(
+        raw("ada@example.com").await["age"],
+        AttributeValue::N("36".into())
+    );
 
     let grace = UserRecord {
         email: "grace@example.com".into(),
@@ -394,12 +445,159 @@ async fn dynamo_query_upserts_keep_what_none_leaves() {
         age: Some(85),
         ..ada("", None, None)
     };
-    let outcome = users.batch_upsert([ada("Ada D", None, None), grace]).await.unwrap();
+    let outcome = users
+        .batch_upsert([ada("Ada D", None, None), grace])
+        .await
+        .unwrap();
     assert_eq!(outcome.written, 2);
     let (a, g) = (raw("ada@example.com").await, raw("grace@example.com").await);
     assert_eq!(a["name"], AttributeValue::S("Ada D".into()));
     assert_eq!(a["age"], AttributeValue::N("36".into()));
     assert_eq!(naive_stamp(&a, "dt_created"), created);
     assert_eq!(naive_stamp(&g, "dt_created"), naive_stamp(&g, "dt_modified"));
-    assert_eq!(naive_stamp(&a, "dt_modified"), naive_stamp(&g, "dt_modified"), "one stamp per batch");
+    assert_eq!(
+        naive_stamp(&a, "dt_modified"),
+        naive_stamp(&g, "dt_modified"),
+        "one stamp per batch"
+    );
+}
+
+/// dynamojo's own update sequence (`incident_update_semantics`), replayed with entity updates:
+/// after each step the stored item is the one dynamojo left (NULL for `None`, a null index key
+/// dropped alone, joined attributes and the keys reading them rebuilt).
+#[cfg(feature = "embedded")]
+#[tokio::test]
+async fn dynamojo_updates_leave_the_items_dynamojo_leaves() {
+    use dynorm::Table as _;
+    let case = fixture("dynamojo", "incident_update_semantics");
+    let after = |step: usize| normalised(item(&case["steps"][step]["items_after"][0]));
+    let client = dynorm::testing::database(&[Incident::definition()])
+        .await
+        .unwrap();
+    let incidents = client.table::<Incident>();
+    let input: Incident =
+        serde_json::from_value(fixture("dynamojo", "incident_ordinary")["input"].clone()).unwrap();
+    incidents.put(&input).await.unwrap();
+    let key = || Incident::key("acct-1", "inc-1");
+    assert_eq!(normalised(raw_item(&client, key()).await), after(0));
+
+    incidents
+        .entity_update(key())
+        .set("status", "CLOSED")
+        .read_first()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(normalised(raw_item(&client, key()).await), after(2));
+
+    incidents
+        .entity_update(key())
+        .set("owner", None::<String>)
+        .set("email", None::<String>)
+        .read_first()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(normalised(raw_item(&client, key()).await), after(3));
+
+    incidents
+        .entity_update(key())
+        .set("owner", "bob")
+        .read_first()
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(normalised(raw_item(&client, key()).await), after(4));
+}
+
+// ---- live, both ways, against a DynamoDB endpoint with the real libraries ----
+
+/// One fixture case checked live: dynorm writes the value, the Python library reads it back
+/// (raw bytes and its own read API, `interop/read_back.py --case`); then the library writes it
+/// and dynorm reads it back into the same value.
+#[cfg(feature = "embedded")]
+async fn live_case<E>(client: &dynorm::Client, table: &str, case: &str, stored: Item)
+where
+    E: dynorm::entity::Entity + dynorm::Table + PartialEq + std::fmt::Debug + Send + 'static,
+{
+    let value = E::from_item_checked(stored, dynorm::entity::Ownership::Ignore).unwrap();
+    let tables = client.table_named::<E>(table);
+    tables.delete(value.key_of()).await.unwrap();
+    tables.put(&value).await.unwrap_or_else(|e| panic!("{case}: {e}"));
+    read_back(case, &[]);
+    tables.delete(value.key_of()).await.unwrap();
+    read_back(case, &["--write", "library", "--no-check"]);
+    let read = tables
+        .get(value.key_of())
+        .await
+        .unwrap_or_else(|e| panic!("{case}: {e}"));
+    assert_eq!(
+        read.as_ref(),
+        Some(&value),
+        "{case}: dynorm reading what the library wrote"
+    );
+}
+
+/// Runs `interop/read_back.py` for one case against the endpoint; fails the test if it fails.
+fn read_back(case: &str, extra: &[&str]) {
+    let python = std::env::var("DYNORM_INTEROP_PYTHON").unwrap();
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").unwrap();
+    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop/read_back.py");
+    let out = std::process::Command::new(python)
+        .arg(script)
+        .args(["--endpoint", &endpoint, "--case", case])
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "read_back.py --case {case} {extra:?}:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// `ci/interop.sh` runs this against `dynorm serve` (tables created by the Python side) with
+/// `AWS_ENDPOINT_URL_DYNAMODB` and `DYNORM_INTEROP_PYTHON` (the venv with the three libraries).
+#[cfg(feature = "embedded")]
+#[tokio::test]
+#[ignore = "needs a DynamoDB endpoint and the Python libraries: bash ci/interop.sh runs it"]
+async fn live_both_ways_with_the_python_libraries() {
+    let client = dynorm::Client::from_env().await;
+    let storm_case = |name: &str| stored(&fixture("single-table-orm", name));
+    for name in [
+        "tenant_integration_ordinary",
+        "tenant_integration_hash_in_values",
+        "tenant_integration_empty_strings",
+        "tenant_integration_none_optional",
+    ] {
+        live_case::<TenantIntegration>(&client, "storm-table", name, storm_case(name)).await;
+    }
+    let flags = fixture("single-table-orm", "keys_from_flags");
+    let flag_item = |model: &str| item(&flags["cases"][model]["items"][0]);
+    live_case::<TestModel>(
+        &client,
+        "storm-table",
+        "keys_from_flags/TestModel",
+        flag_item("TestModel"),
+    )
+    .await;
+    live_case::<User>(&client, "storm-table", "keys_from_flags/User", flag_item("User")).await;
+    for name in [
+        "incident_ordinary",
+        "incident_tilde_in_values",
+        "incident_none_fields",
+    ] {
+        live_case::<Incident>(&client, "test-dynamojo", name, stored(&fixture("dynamojo", name))).await;
+    }
+    let alarm = stored(&fixture("dynamojo", "alarm_store_aliases_false"));
+    live_case::<Alarm>(&client, "test-dynamojo", "alarm_store_aliases_false", alarm).await;
+    let camel = stored(&fixture("dynamojo", "camel_case_types"));
+    live_case::<UserProfile>(&client, "test-dynamojo", "camel_case_types", camel).await;
+    let upserted = fixture("dynamo_query", "upsert_record");
+    let steps = upserted["steps"].as_array().unwrap();
+    let last = item(&steps.last().unwrap()["items_after"][0]);
+    live_case::<UserRecord>(&client, "dq-table", "upsert_record/user_ada@example.com", last).await;
+    let typed = stored(&fixture("dynamo_query", "types"));
+    live_case::<TypedRecord>(&client, "dq-table", "types/user_t@example.com", typed).await;
 }

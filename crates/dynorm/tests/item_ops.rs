@@ -140,7 +140,7 @@ async fn put_conditions_and_return_values() {
         let first = thing(path, 3, "first");
         // must_exist on an absent item fails.
         let err = things.put(&first).must_exist().await.expect_err("absent");
-        assert!(err.is_conditional_check_failed(), "{path}: {err:?}");
+        assert!(err.is_not_found(), "{path}: {err:?}");
         assert!(things.get(first.key_of()).await.expect("get").is_none());
 
         // create_only succeeds once, then fails, carrying the old item when asked.
@@ -276,7 +276,7 @@ async fn delete_conditions_and_return_old() {
                 .must_exist()
                 .await
                 .expect_err("gone")
-                .is_conditional_check_failed()
+                .is_not_found()
         );
     }
 }
@@ -294,8 +294,26 @@ async fn update_actions_conditions_and_return_values() {
             .must_exist()
             .await
             .expect_err("absent");
-        assert!(err.is_conditional_check_failed(), "{path}: {err:?}");
+        // Named as a missing item (single-table-orm's ObjectDoesNotExist), not a failed condition.
+        match &err {
+            Error::NotFound { table, key } => {
+                assert_eq!(table, "things", "{path}");
+                assert!(key.contains('6'), "{path}: {key}");
+            }
+            other => panic!("{path}: expected NotFound, got {other:?}"),
+        }
         assert_eq!(things.get(key()).await.expect("get"), None);
+        // A failed condition of the caller's on an existing item stays a failed condition.
+        things.update(key()).set("name", "x").await.expect("create");
+        let err = things
+            .update(key())
+            .set("name", "y")
+            .must_exist()
+            .condition(dynorm::expr::attr("name").eq("z"))
+            .await
+            .expect_err("condition");
+        assert!(err.is_conditional_check_failed(), "{path}: {err:?}");
+        things.delete(key()).await.expect("delete");
 
         // An update creates the item; return_old says there was none.
         let old = things

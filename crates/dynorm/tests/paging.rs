@@ -24,7 +24,7 @@ async fn pages_of_seven_through_250_items_resume_from_the_cursor_string() {
         let mut cursor: Option<String> = None;
         let mut pages = 0;
         loop {
-            let mut query = t.query_partition("ada").limit(7);
+            let mut query = t.query_partition("ada").page_size(7);
             if let Some(text) = cursor.take() {
                 // As an HTTP API would: the string goes out and comes back.
                 query = query.start_after(text.parse().expect("infallible"));
@@ -55,7 +55,7 @@ async fn streams_page_transparently_and_stop_at_max_pages() {
         let t = client.table::<Order>();
         let streamed: Vec<Order> = t
             .query_partition("ada")
-            .limit(7)
+            .page_size(7)
             .stream()
             .try_collect()
             .await
@@ -63,7 +63,7 @@ async fn streams_page_transparently_and_stop_at_max_pages() {
         assert_eq!(numbers(&streamed), (0..250).collect::<Vec<_>>(), "{path}");
         let capped = t
             .query_partition("ada")
-            .limit(7)
+            .page_size(7)
             .max_pages(3)
             .all()
             .await
@@ -72,7 +72,7 @@ async fn streams_page_transparently_and_stop_at_max_pages() {
         let down = t
             .query_partition("ada")
             .descending()
-            .limit(10)
+            .page_size(10)
             .max_pages(2)
             .all()
             .await
@@ -83,7 +83,7 @@ async fn streams_page_transparently_and_stop_at_max_pages() {
             .query_partition("open")
             .index("by_status")
             .descending()
-            .limit(50)
+            .page_size(50)
             .page()
             .await
             .expect("page");
@@ -96,7 +96,7 @@ async fn streams_page_transparently_and_stop_at_max_pages() {
             .query_partition("open")
             .index("by_status")
             .descending()
-            .limit(9)
+            .page_size(9)
             .start_after(first.cursor.expect("more"))
             .all()
             .await
@@ -110,7 +110,7 @@ async fn streams_page_transparently_and_stop_at_max_pages() {
         let filtered = t
             .query(KeyCondition::partition("customer", "ada").sort_lt("number", 5))
             .filter(attr("total").gt(1_000_000))
-            .limit(2)
+            .page_size(2)
             .page()
             .await
             .expect("filtered page");
@@ -118,7 +118,7 @@ async fn streams_page_transparently_and_stop_at_max_pages() {
         // The last page has no cursor.
         let last = t
             .query_partition("ada")
-            .limit(250)
+            .page_size(250)
             .max_pages(1)
             .page()
             .await
@@ -126,7 +126,7 @@ async fn streams_page_transparently_and_stop_at_max_pages() {
         assert_eq!(last.items.len(), 250);
         let end = t
             .query_partition("ada")
-            .limit(250)
+            .page_size(250)
             .start_after(last.cursor.expect("LastEvaluatedKey at the limit"))
             .page()
             .await
@@ -142,7 +142,7 @@ async fn a_cursor_works_across_engine_paths() {
     let page = direct
         .table::<Order>()
         .query_partition("ada")
-        .limit(10)
+        .page_size(10)
         .page()
         .await
         .expect("page");
@@ -172,7 +172,7 @@ async fn tampered_and_foreign_cursors_are_refused() {
         let t = client.table::<Order>();
         let cursor = t
             .query_partition("ada")
-            .limit(5)
+            .page_size(5)
             .page()
             .await
             .expect("page")
@@ -181,7 +181,7 @@ async fn tampered_and_foreign_cursors_are_refused() {
         let gsi_cursor = t
             .query_partition("open")
             .index("by_status")
-            .limit(3)
+            .page_size(3)
             .page()
             .await
             .expect("page")

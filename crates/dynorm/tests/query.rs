@@ -183,7 +183,7 @@ async fn descending_order_and_count() {
             .query_partition("open")
             .index("by_status")
             .descending()
-            .limit(2)
+            .page_size(2)
             .all()
             .await
             .expect("desc");
@@ -193,7 +193,7 @@ async fn descending_order_and_count() {
         assert_eq!(
             t.query(by_customer())
                 .filter(attr("status").eq("open"))
-                .limit(5)
+                .page_size(5)
                 .count()
                 .await
                 .expect("count"),
@@ -202,7 +202,7 @@ async fn descending_order_and_count() {
         );
         assert_eq!(
             t.query(by_customer())
-                .limit(5)
+                .page_size(5)
                 .max_pages(2)
                 .count()
                 .await
@@ -289,7 +289,7 @@ async fn bad_requests_are_typed_errors() {
         }
         assert!(
             matches!(
-                t.query(by_customer()).limit(0).page().await,
+                t.query(by_customer()).page_size(0).page().await,
                 Err(Error::InvalidRequest { .. })
             ),
             "{path}"
@@ -413,7 +413,7 @@ async fn projections_and_partial_indexes() {
         let page = t
             .query_partition("open")
             .index("by_status_include")
-            .limit(2)
+            .page_size(2)
             .fetch_full_items()
             .page()
             .await

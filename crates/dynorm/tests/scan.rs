@@ -54,7 +54,7 @@ async fn scan_filter_project_page_and_count() {
         assert_eq!(
             t.scan()
                 .filter(attr("status").eq("open"))
-                .limit(6)
+                .page_size(6)
                 .count()
                 .await
                 .expect("count"),
@@ -65,16 +65,28 @@ async fn scan_filter_project_page_and_count() {
 
         // Pages of 6, resumed through the cursor: every item once.
         let mut seen = Vec::new();
-        let mut page = t.scan().limit(6).page().await.expect("page");
+        let mut page = t.scan().page_size(6).page().await.expect("page");
         loop {
             assert!(page.items.len() <= 6);
             seen.append(&mut page.items);
             let Some(cursor) = page.cursor.take() else { break };
-            page = t.scan().limit(6).start_after(cursor).page().await.expect("page");
+            page = t
+                .scan()
+                .page_size(6)
+                .start_after(cursor)
+                .page()
+                .await
+                .expect("page");
         }
         assert_eq!(sorted_keys(&seen), sorted_keys(&all), "{path}");
         assert_eq!(
-            t.scan().limit(6).max_pages(2).all().await.expect("capped").len(),
+            t.scan()
+                .page_size(6)
+                .max_pages(2)
+                .all()
+                .await
+                .expect("capped")
+                .len(),
             12,
             "{path}"
         );
@@ -111,7 +123,7 @@ async fn scan_indexes_honour_their_projection() {
             .scan()
             .index("by_status_include")
             .fetch_full_items()
-            .limit(3)
+            .page_size(3)
             .all()
             .await
             .expect("full");
@@ -155,7 +167,7 @@ async fn parallel_scan_yields_every_item_exactly_once() {
                 .scan()
                 .segments(segments)
                 .concurrency(concurrency)
-                .limit(100)
+                .page_size(100)
                 .stream()
                 .try_collect()
                 .await
@@ -207,7 +219,7 @@ async fn parallel_scan_yields_every_item_exactly_once() {
         );
         let cursor = t
             .scan()
-            .limit(1)
+            .page_size(1)
             .page()
             .await
             .expect("page")

@@ -368,3 +368,55 @@ consumers:
         assert_eq!(back, schema, "{format}");
     }
 }
+
+const TOURNAMENTS: &str = r#"[[tables]]
+name = "tournaments"
+partition_key = "match_id"
+
+[[tables.attributes]]
+name = "match_id"
+type = "string"
+
+[[tables.attributes]]
+name = "tournament"
+type = "string"
+
+[[tables.attributes]]
+name = "round"
+type = "number"
+
+[[tables.global_secondary_indexes]]
+name = "by_region"
+partition_key = ["tournament", "region"]
+sort_key = ["round"]
+"#;
+
+#[test]
+fn a_multi_attribute_key_is_a_list_and_its_problems_point_at_the_attribute() {
+    // `region` is not declared: reported at its place in the list.
+    let p = invalid(TOURNAMENTS, SchemaFormat::Toml, "t.toml");
+    assert_eq!(
+        placed(&p),
+        ["19:32: partition key of index `by_region` `region` is not a declared attribute"]
+    );
+    let fixed = TOURNAMENTS.replace(
+        "[[tables.global_secondary_indexes]]",
+        "[[tables.attributes]]\nname = \"region\"\ntype = \"string\"\n\n[[tables.global_secondary_indexes]]",
+    );
+    let schema = Schema::parse(&fixed, SchemaFormat::Toml, "t.toml").expect("valid");
+    let index = &schema.tables[0].global_secondary_indexes[0];
+    assert_eq!(index.partition_keys(), ["tournament", "region"]);
+    assert_eq!(index.sort_keys(), ["round"]);
+    // Five attributes: DynamoDB's limit of four, at the key.
+    let wide = fixed.replace(
+        r#"["tournament", "region"]"#,
+        r#"["tournament", "region", "round", "match_id", "tournament"]"#,
+    );
+    let problems = placed(&invalid(&wide, SchemaFormat::Toml, "t.toml"));
+    assert!(
+        problems.iter().any(|p| p.ends_with(
+            "partition key of index `by_region` has 5 attributes, more than DynamoDB's limit of 4"
+        )),
+        "{problems:?}"
+    );
+}

@@ -828,13 +828,11 @@ async fn stelvio_secondary_indexes_dictionary_syntax() {
     );
     assert_eq!(
         live.global_secondary_indexes,
-        [GlobalSecondaryIndex {
-            name: "status-total-index".into(),
-            partition_key: "status".into(),
-            sort_key: Some("total".into()),
-            projection: IndexProjection::All,
-            capacity: None,
-        }]
+        [GlobalSecondaryIndex::new(
+            "status-total-index",
+            "status",
+            Some("total".into())
+        )]
     );
 }
 
@@ -984,11 +982,8 @@ async fn stelvio_index_limitations() {
         .collect();
     crowded.global_secondary_indexes = (0..21)
         .map(|i| GlobalSecondaryIndex {
-            name: format!("gsi-{i}"),
-            partition_key: "status".into(),
-            sort_key: None,
             projection: IndexProjection::KeysOnly,
-            capacity: None,
+            ..GlobalSecondaryIndex::new(format!("gsi-{i}"), "status", None)
         })
         .collect();
     let problems = crowded.validate().unwrap_err().to_string();

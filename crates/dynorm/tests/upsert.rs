@@ -209,7 +209,7 @@ async fn upsert_conditions() {
         let profiles = client.table::<Profile>();
         let p = profile(path, "Cy");
         let err = profiles.upsert(&p).must_exist().await.expect_err("absent");
-        assert!(err.is_conditional_check_failed(), "{path}: {err:?}");
+        assert!(err.is_not_found(), "{path}: {err:?}");
         profiles.upsert(&p).create_only().await.expect("create");
         match profiles
             .upsert(&p)

@@ -151,6 +151,58 @@ async fn version_put_save_update_delete_upsert() {
     }
 }
 
+// ---- must exist ------------------------------------------------------------------------------
+
+/// `Error::NotFound` naming table and key, on every route that requires the item.
+fn assert_missing(result: dynorm::Result<()>, path: &str, route: &str) {
+    match result {
+        Err(Error::NotFound { table, key }) => {
+            assert_eq!(table, "matrix", "{path} {route}");
+            assert!(
+                key.contains("T#acme") && key.contains("I#gone"),
+                "{path} {route}: {key}"
+            );
+        }
+        other => panic!("{path} {route}: expected NotFound, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn a_missing_item_is_not_found_on_every_must_exist_route() {
+    for (path, client) in paths().await {
+        let t = client.table::<Integration>();
+        let key = || Integration::key("acme", "gone");
+        let put = t.put(&integration("gone", "jira")).must_exist().await.map(|_| ());
+        assert_missing(put, path, "put");
+        let update = t.update(key()).set("owner", "bo").must_exist().send().await;
+        assert_missing(update, path, "update");
+        // An expected version does not turn a missing item into a version conflict.
+        let versioned = t
+            .update(key())
+            .set("owner", "bo")
+            .expected_version(3)
+            .must_exist()
+            .send()
+            .await;
+        assert_missing(versioned, path, "versioned update");
+        let upsert = t
+            .upsert(&integration("gone", "jira"))
+            .must_exist()
+            .await
+            .map(|_| ());
+        assert_missing(upsert, path, "upsert");
+        let delete = t.delete(key()).must_exist().await.map(|_| ());
+        assert_missing(delete, path, "delete");
+        let entity = t.entity_update(key()).set("region", "us").send().await;
+        match entity {
+            Err(dynorm::entity::EntityError::Dynamo(e)) => assert_missing(Err(e), path, "entity_update"),
+            other => panic!("{path}: expected NotFound, got {other:?}"),
+        }
+        // Nothing was created on the way.
+        assert!(t.get(key()).await.unwrap().is_none(), "{path}");
+    }
+}
+
 #[tokio::test]
 async fn version_transactions() {
     for (path, client) in paths().await {
@@ -249,6 +301,16 @@ async fn version_batch_put_and_upsert() {
         // A batch upsert bumps every version.
         t.batch_upsert([versioned_only("b2")]).await.unwrap();
         assert_eq!(n(&stored(&client, "b2").await, "version"), Some(2), "{path}");
+        // Two values of one key further apart than a chunk are both sent, in order: the first
+        // is written (version 0 -> 1), the second, still carrying 0, is a conflict.
+        let mut values = vec![versioned_only("far")];
+        values.extend((0..30).map(|i| versioned_only(&format!("f{i}"))));
+        values.push(versioned_only("far"));
+        let outcome = t.batch_put(values).await.unwrap();
+        assert_eq!((outcome.written, outcome.superseded), (31, 0), "{path}");
+        assert_eq!(outcome.conflicts.len(), 1, "{path}");
+        assert_eq!(outcome.conflicts[0].found, Some(1), "{path}");
+        assert_eq!(n(&stored(&client, "far").await, "version"), Some(1), "{path}");
     }
 }
 

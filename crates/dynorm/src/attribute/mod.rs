@@ -16,11 +16,13 @@ use crate::error::{DecodeError, EncodeError};
 pub(crate) mod binary;
 pub mod composite;
 pub(crate) mod datetime;
+pub(crate) mod extra;
 pub(crate) mod json;
 pub(crate) mod number;
 
 pub use binary::Bytes;
 pub use datetime::EpochSeconds;
+pub use extra::ExtraAttributes;
 pub use json::{Json, JsonString};
 pub use number::{Number, NumberError};
 

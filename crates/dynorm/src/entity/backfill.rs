@@ -237,7 +237,7 @@ impl EntityDefinition {
                 keys.peek().is_some()
                     && keys.all(|k| match (item.get(&k.attribute), Template::parse(&k.template)) {
                         (Some(AttributeValue::S(text)), Ok(t)) => {
-                            t.plan().with_form(self.stored_form()).parse_key(text).is_ok()
+                            t.plan().with_form(self.stored_form()).matches(text)
                         }
                         _ => false,
                     })

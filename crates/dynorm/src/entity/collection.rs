@@ -74,6 +74,8 @@ pub struct Collection<Tb> {
     fields: Vec<(String, AttributeValue)>,
     error: Option<crate::EncodeError>,
     sort_prefix: Option<String>,
+    limit: Option<usize>,
+    page_size: Option<u32>,
     registered: Vec<Registered>,
 }
 
@@ -106,6 +108,8 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
             fields: Vec::new(),
             error: None,
             sort_prefix: None,
+            limit: None,
+            page_size: None,
             registered: Vec::new(),
         }
     }
@@ -196,6 +200,19 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
     /// Only the items whose sort key begins with this text.
     pub fn sort_begins_with(mut self, prefix: impl Into<String>) -> Self {
         self.sort_prefix = Some(prefix.into());
+        self
+    }
+
+    /// Reads at most this many items of the partition in all (whatever their type, unknown
+    /// ones included), in sort-key order, across pages.
+    pub fn limit(mut self, items: usize) -> Self {
+        self.limit = Some(items);
+        self
+    }
+
+    /// How many items DynamoDB reads per request (its `Limit`).
+    pub fn page_size(mut self, page_size: u32) -> Self {
+        self.page_size = Some(page_size);
         self
     }
 
@@ -311,13 +328,23 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
         if let Some(i) = &self.index {
             read = read.index(i.clone());
         }
+        if let Some(l) = self.limit {
+            read = read.limit(l);
+        }
+        if let Some(p) = self.page_size {
+            read = read.page_size(p);
+        }
         let items = read.all().await?;
         let mut decoded = Vec::with_capacity(items.len());
         let mut unknown = Vec::new();
         for raw in items {
             let item = raw.item;
             match self.classify(&item) {
-                Some((i, ownership)) => decoded.push((i, (self.registered[i].decode)(item, ownership)?)),
+                Some((i, ownership)) => {
+                    let value = (self.registered[i].decode)(item, ownership)
+                        .map_err(|e| e.in_table(self.table.name()))?;
+                    decoded.push((i, value));
+                }
                 None => unknown.push(item),
             }
         }
@@ -344,7 +371,7 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
                     .iter()
                     .filter(|k| k.index.is_none())
                     .all(|k| match item.get(k.attribute) {
-                        Some(AttributeValue::S(text)) => k.plan().parse_key(text).is_ok(),
+                        Some(AttributeValue::S(text)) => k.plan().matches(text),
                         _ => false,
                     })
             })

@@ -38,9 +38,10 @@ pub enum EntityError {
         /// The fields it needs that were not given.
         missing: Vec<&'static str>,
     },
-    /// The update changes a field of the table's own key (the item's identity).
+    /// The update changes a field of the table's own key (the item's identity): the item would
+    /// move to another key, which an update cannot do.
     #[error(
-        "updating `{entity}`: field `{field}` makes up the key attribute `{attribute}`; write a new item and delete the old one"
+        "updating `{entity}`: field `{field}` makes up the table key attribute `{attribute}`, so changing it would move the item to another key, which an update cannot do; delete the old item and put the new one (together in a transaction, `Client::transact_write`, to do it atomically)"
     )]
     KeyFieldChanged {
         /// The entity type.
@@ -64,6 +65,22 @@ pub enum EntityError {
         attribute: &'static str,
         /// The field.
         field: String,
+    },
+    /// An action whose result DynamoDB computes (ADD, list append, DELETE from a set) on a field
+    /// a computed attribute reads: the new value is unknown, so that attribute could not be
+    /// rebuilt.
+    #[error(
+        "updating `{entity}`: `{action}` on field `{field}` computes its new value in DynamoDB, but `{attribute}` is built from it and would go stale; set the new value with `.set(..)` instead"
+    )]
+    ComputedChange {
+        /// The entity type.
+        entity: &'static str,
+        /// The field.
+        field: String,
+        /// The action (`add`, `append`, `remove_from_set`).
+        action: &'static str,
+        /// A computed attribute reading the field.
+        attribute: &'static str,
     },
     /// A joined attribute reads a changed field, and the update lacks other sources it needs.
     #[error(
@@ -248,6 +265,9 @@ fn table_keys<E: Entity>() -> impl Iterator<Item = &'static KeyTemplate> {
 enum Change {
     Set(AttributeValue),
     Remove,
+    /// An action whose result DynamoDB computes (ADD, list append, DELETE from a set), named
+    /// for errors; refused on a field a computed attribute reads, as its new value is unknown.
+    Compute(&'static str, Update),
 }
 
 /// How many times a read-first update re-reads the item when it changed in between.
@@ -285,6 +305,7 @@ impl<E: Entity + Table> TableClient<E> {
             index: IndexChoice::Auto,
             ownership: Ownership::Check,
             descending: false,
+            consistent_read: false,
             page_size: None,
             limit: None,
             start: None,
@@ -387,12 +408,16 @@ fn plan_changes<E: Entity>(
                 update.set(info.stored, Value::from(AttributeValue::Null(true)))
             }
             Change::Remove => update.remove(info.stored),
+            Change::Compute(action, computed) => {
+                refuse_computed_change::<E>(field, action)?;
+                update.merge(computed.clone())
+            }
         };
     }
-    // A change that would move the item is refused before anything is rebuilt (a joined key
-    // would otherwise ask for its other sources first).
+    // The table key first: a changed key field (or a source of a joined attribute the key
+    // reads) means the item would move, whatever else.
     planner.refuse_table_key_changes()?;
-    // Joined attributes reading a changed field, rebuilt first: keys may read them.
+    // Joined attributes reading a changed field, rebuilt next: keys may read them.
     planner.rebuild_joins()?;
     planner.rebuild_index_keys()?;
     let Planner { derived, used, .. } = planner;
@@ -401,6 +426,30 @@ fn plan_changes<E: Entity>(
         derived,
         used,
     })
+}
+
+/// Refuses an action computed by DynamoDB on a field that a key, joined attribute or the table
+/// key reads: the new value is unknown here, so they could not be rebuilt.
+fn refuse_computed_change<E: Entity>(field: &str, action: &'static str) -> Result<(), EntityError> {
+    let reader = E::KEYS
+        .iter()
+        .find(|k| k.fields.contains(&field))
+        .map(|k| k.attribute)
+        .or_else(|| {
+            E::JOINED
+                .iter()
+                .find(|j| j.fields.contains(&field))
+                .map(|j| j.attribute)
+        });
+    match reader {
+        Some(attribute) => Err(EntityError::ComputedChange {
+            entity: E::ENTITY_TYPE,
+            field: field.to_owned(),
+            action,
+            attribute,
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The state of planning one partial update: every field value known, what is removed and
@@ -443,6 +492,7 @@ impl<'a, E: Entity> Planner<'a, E> {
             match change {
                 Change::Set(value) => values.push((field.clone(), value.clone())),
                 Change::Remove => removed.push(field),
+                Change::Compute(..) => {}
             }
         }
         Ok(Self {
@@ -640,6 +690,41 @@ where
     fn push(mut self, info: &'static super::FieldInfo, change: Change) -> Self {
         self.changes.push((info.name.to_owned(), change));
         self
+    }
+
+    fn compute(self, field: &str, action: &'static str, make: impl FnOnce(&'static str) -> Update) -> Self {
+        match stored_field::<E>(field) {
+            Ok(info) => {
+                let update = make(info.stored);
+                self.push(info, Change::Compute(action, update))
+            }
+            Err(e) => self.fail(e),
+        }
+    }
+
+    /// Adds to a number field, or adds elements to a set field (DynamoDB's `ADD`; a missing
+    /// field starts from 0 or the empty set). Refused with [`EntityError::ComputedChange`] on a
+    /// field a key or joined attribute reads (its new value is computed by DynamoDB); use
+    /// [`set`](Self::set) there.
+    pub fn add(self, field: &str, value: impl IntoValue) -> Self {
+        let value = value.into_value();
+        self.compute(field, "add", |stored| Update::new().add(stored, value))
+    }
+
+    /// Appends to a list field (`list_append`; a missing list starts empty). Refused like
+    /// [`add`](Self::add) on a field a computed attribute reads.
+    pub fn append(self, field: &str, list: impl IntoValue) -> Self {
+        let list = list.into_value();
+        self.compute(field, "append", |stored| Update::new().append(stored, list))
+    }
+
+    /// Removes these elements from a set field (DynamoDB's `DELETE`). Refused like
+    /// [`add`](Self::add) on a field a computed attribute reads.
+    pub fn remove_from_set(self, field: &str, elements: impl IntoValue) -> Self {
+        let elements = elements.into_value();
+        self.compute(field, "remove_from_set", |stored| {
+            Update::new().delete(stored, elements)
+        })
     }
 
     /// Removes a field.
@@ -899,6 +984,7 @@ pub struct EntityQuery<E> {
     index: IndexChoice,
     ownership: Ownership,
     descending: bool,
+    consistent_read: bool,
     page_size: Option<u32>,
     limit: Option<usize>,
     start: Option<crate::query::Cursor>,
@@ -915,6 +1001,8 @@ enum Range {
     Lt(AttributeValue),
     Le(AttributeValue),
     Between(AttributeValue, AttributeValue),
+    /// Text values starting with this prefix.
+    Prefix(AttributeValue),
 }
 
 /// The greatest character: a key bound `P + MAX` lies after every key starting with `P`.
@@ -1054,6 +1142,21 @@ where
         })
     }
 
+    /// Only entities whose sort-key field `name` starts with `prefix` (dynamo_query's
+    /// `sort_key_prefix`, on a field): `name` must be the sort-key field right after those given
+    /// with [`field`](Self::field), as for [`field_gt`](Self::field_gt). The key condition is
+    /// `begins_with` on the sort key rendered up to the prefix, and a filter `begins_with` on
+    /// the stored field makes it exact. The prefix is normalised by the field's mutator.
+    pub fn field_begins_with(self, name: &str, prefix: impl IntoValue) -> Self {
+        self.ranged(name, || match Self::bound(name, prefix)? {
+            text @ AttributeValue::S(_) => Ok(Range::Prefix(text)),
+            other => Err(EncodeError::new(format!(
+                "a prefix of `{name}` must be text, found {}",
+                crate::attribute::type_name(&other)
+            ))),
+        })
+    }
+
     /// Gives a field's value through its typed path (`User::fields().email`): checked at
     /// compile time, encoded (and normalised) as the field is stored.
     pub fn field_typed<V>(mut self, path: TypedPath<V>, value: impl FieldValue<V>) -> Self {
@@ -1105,9 +1208,17 @@ where
     }
 
     /// Returns at most this many entities in all (single-table-orm's `.limit(n)`): reading
-    /// stops once they are found.
+    /// stops once they are found, on [`all`](Self::all) and [`page`](Self::page) alike.
     pub fn limit(mut self, items: usize) -> Self {
         self.limit = Some(items);
+        self
+    }
+
+    /// Reads with strong consistency (single-table-orm's `.consistent()`); refused with
+    /// [`Error::InvalidRequest`](crate::Error::InvalidRequest) when the query reads a global
+    /// secondary index, as DynamoDB does.
+    pub fn consistent_read(mut self) -> Self {
+        self.consistent_read = true;
         self
     }
 
@@ -1286,6 +1397,7 @@ where
             _ => (None, ""),
         };
         let bounds: Vec<&AttributeValue> = match range {
+            Range::Prefix(_) => Vec::new(),
             Range::Gt(v) | Range::Ge(v) | Range::Lt(v) | Range::Le(v) => vec![v],
             Range::Between(a, b) => vec![a, b],
         };
@@ -1317,6 +1429,16 @@ where
             Range::Gt(v) | Range::Ge(v) => (at(v)?, after_all(&prefix)),
             Range::Lt(v) | Range::Le(v) => (prefix.clone(), after_all(&at(v)?)),
             Range::Between(a, b) => (at(a)?, after_all(&at(b)?)),
+            Range::Prefix(v) => {
+                let start = at(v)?;
+                // An empty rendered prefix reads the whole partition (a key condition value
+                // cannot be empty); the filter still applies.
+                return Ok(if start.is_empty() {
+                    condition
+                } else {
+                    condition.sort_begins_with(sk.attribute, start)
+                });
+            }
         };
         // A key condition value cannot be empty: no lower bound needed then.
         Ok(if low.is_empty() {
@@ -1338,6 +1460,7 @@ where
             Range::Lt(x) => a().lt(v(x)),
             Range::Le(x) => a().le(v(x)),
             Range::Between(x, y) => a().between(v(x), v(y)),
+            Range::Prefix(x) => a().begins_with(v(x)),
         })
     }
 
@@ -1358,21 +1481,20 @@ where
         if let Some(attribute) = E::layout().entity_attribute.filter(|_| filtered) {
             read = read.filter(expr::attr(attribute).eq(E::ENTITY_TYPE));
         }
-        let filtered = filtered || self.filter.is_some() || self.range.is_some();
         if let Some(f) = &self.filter {
             read = read.filter(f.clone());
         }
         if let Some(f) = self.range_filter() {
             read = read.filter(f);
         }
-        // Without a filter, DynamoDB's Limit counts exactly the items wanted.
-        let page_size = match (self.page_size, self.limit) {
-            (Some(p), _) => Some(p),
-            (None, Some(l)) if !filtered => Some(u32::try_from(l.max(1)).unwrap_or(u32::MAX)),
-            _ => None,
-        };
-        if let Some(p) = page_size {
-            read = read.limit(p);
+        if let Some(p) = self.page_size {
+            read = read.page_size(p);
+        }
+        if let Some(l) = self.limit {
+            read = read.limit(l);
+        }
+        if self.consistent_read {
+            read = read.consistent_read();
         }
         if let Some(c) = &self.start {
             read = read.start_after(c.clone());
@@ -1381,21 +1503,14 @@ where
     }
 
     fn decode(&self, raw: RawItem<E::Table>) -> Result<E, EntityError> {
-        E::from_item_checked(raw.item, self.ownership).map_err(EntityError::from)
+        E::from_item_checked(raw.item, self.ownership)
+            .map_err(|e| EntityError::from(e.in_table(self.table.name())))
     }
 
     /// Runs the query, every page (up to [`limit`](Self::limit) entities), decoding each item.
     pub async fn all(self) -> Result<Vec<E>, EntityError> {
-        use futures::StreamExt as _;
-        let mut stream = self.read()?.stream();
-        let mut out = Vec::new();
-        while self.limit.is_none_or(|l| out.len() < l) {
-            match stream.next().await {
-                Some(raw) => out.push(self.decode(raw?)?),
-                None => break,
-            }
-        }
-        Ok(out)
+        let raws = self.read()?.all().await?;
+        raws.into_iter().map(|raw| self.decode(raw)).collect()
     }
 
     /// The first matching entity, if any.
@@ -1403,9 +1518,11 @@ where
         Ok(self.limit(1).all().await?.pop())
     }
 
-    /// Reads one page (DynamoDB's page, so it may hold fewer entities than
+    /// Reads one page: DynamoDB's page (so it may hold fewer entities than
     /// [`page_size`](Self::page_size), even none, when items of other types were filtered
-    /// out); its cursor continues the read with [`start_after`](Self::start_after).
+    /// out), or with a [`limit`](Self::limit) as many requests as it takes to find that many
+    /// entities; its cursor continues the read right after the last one with
+    /// [`start_after`](Self::start_after).
     pub async fn page(self) -> Result<crate::query::Page<E>, EntityError> {
         let page = self.read()?.page().await?;
         let items = page

@@ -231,6 +231,12 @@ impl<'a, S: AsRef<str>> TemplatePlan<'a, S> {
     pub fn parse_key(&self, key: &str) -> Result<BTreeMap<String, String>, TemplateError> {
         self.0.parse_key(key)
     }
+
+    /// Whether a stored key has the template's shape (including a verbatim key that reads two
+    /// ways: it is still this template's key, only its fields cannot be told apart).
+    pub fn matches(&self, key: &str) -> bool {
+        matches!(self.parse_key(key), Ok(_) | Err(TemplateError::Ambiguous { .. }))
+    }
 }
 
 #[cfg(test)]

@@ -89,6 +89,14 @@ pub struct SentRequest {
     pub items: Vec<Item>,
     /// Items or keys carried (1 for single-item calls).
     pub count: usize,
+    /// The PartiQL text of an ExecuteStatement (its values are parameters, never in the text).
+    pub statement: Option<String>,
+    /// The parameters of an ExecuteStatement, in order.
+    pub parameters: Vec<crate::AttributeValue>,
+    /// DynamoDB's `Limit` of a Query or Scan.
+    pub limit: Option<u32>,
+    /// Whether a read asked for strong consistency.
+    pub consistent_read: bool,
 }
 
 impl SentRequest {
@@ -308,6 +316,10 @@ fn describe(request: &Request) -> SentRequest {
         updates: Vec::new(),
         items: Vec::new(),
         count: request.count(),
+        statement: None,
+        parameters: Vec::new(),
+        limit: None,
+        consistent_read: false,
     };
     let resolved =
         |e: &Option<String>, names: &HashMap<String, String>| e.as_deref().map(|e| resolve(e, names));
@@ -328,6 +340,8 @@ fn describe(request: &Request) -> SentRequest {
         Request::Read(r) => {
             sent.key_condition = resolved(&r.read.key_condition, &r.read.names);
             sent.filter = resolved(&r.read.filter, &r.read.names);
+            sent.limit = r.read.limit;
+            sent.consistent_read = r.read.consistent_read;
         }
         Request::BatchWrite(r) => sent.items.extend(r.writes.iter().filter_map(|w| match w {
             WriteOp::Put(item) => Some(item.clone()),
@@ -343,7 +357,13 @@ fn describe(request: &Request) -> SentRequest {
                 }
             }
         }
-        Request::Get(_) | Request::BatchGet(_) | Request::TransactGet(_) => {}
+        Request::Get(r) => sent.consistent_read = r.consistent_read,
+        Request::BatchGet(_) | Request::TransactGet(_) => {}
+        // The statement as sent: its parameters are bound, never part of the text.
+        Request::Statement(r) => {
+            sent.statement = Some(r.statement.clone());
+            sent.parameters = r.parameters.clone();
+        }
     }
     sent
 }
