@@ -195,11 +195,9 @@ struct DvOrderItemCompat {
 /// seeds/000 "Composite Keys": `OrderItemTable` with a COMPOSITE_STRING partition key from
 /// `order_id` and `user_id`, and the seed's usage `OrderItemTable(order_id="order-123",
 /// user_id="user-456", item_id="item-789", quantity=2)`. The item is put and found again by its
-/// parts; in dynorm's form the parts are joined with `#` (escaped), in Da Vinci's with `-`.
-///
-/// Missing: querying the composite partition from its parts. `query_partition` takes the
-/// stored value, so the user joins it by hand (`"order-123#user-456"`); there is no
-/// `query` that takes `order_id` and `user_id`.
+/// parts; in dynorm's form the parts are joined with `#` (escaped), in Da Vinci's with `-`. The
+/// partition is queried from its parts (`OrderItem::partition(order_id, user_id)`). In Da Vinci's
+/// form the seed's own values cannot be read back (they contain `-`): asserted as such.
 #[dynorm::test(tables(DvOrderItem, DvOrderItemCompat))]
 async fn da_vinci_composite_keys(db: Client) -> dynorm::Result<()> {
     let line = DvOrderItem {
@@ -216,8 +214,14 @@ async fn da_vinci_composite_keys(db: Client) -> dynorm::Result<()> {
         .unwrap();
     assert_eq!(raw["composite_key"], s("order-123#user-456"));
     assert_eq!(items.get(key).await?, Some(line));
-    let partition = items.query_partition("order-123#user-456").all().await?;
+    let partition = items
+        .query_partition(DvOrderItem::partition("order-123", "user-456"))
+        .all()
+        .await?;
     assert_eq!(partition.len(), 1);
+    let compat_partition = db
+        .table::<DvOrderItemCompat>()
+        .query_partition(DvOrderItemCompat::partition("order-123", "user-456"));
 
     let compat = DvOrderItemCompat {
         order_id: "order-123".into(),
@@ -229,6 +233,14 @@ async fn da_vinci_composite_keys(db: Client) -> dynorm::Result<()> {
     let raw = stored_items(&db, "order_items_dv").await;
     assert_eq!(raw[0]["CompositeKey"], s("order-123-user-456"));
     assert_eq!(raw[0]["Quantity"], n("2"));
+    // The seed's own values hold Da Vinci's separator: Da Vinci splits `order-123-user-456` on
+    // every `-` and gets four parts back (its values containing `-` do not round-trip). dynorm
+    // finds the item by its parts but refuses to guess the split, with a typed error.
+    let err = compat_partition.all().await.unwrap_err();
+    assert!(
+        matches!(&err, dynorm::Error::Decode(e) if e.attribute.as_deref() == Some("CompositeKey")),
+        "{err}"
+    );
     Ok(())
 }
 
@@ -1605,7 +1617,6 @@ async fn dynamojo_put_update_delete_query(db: Client) -> dynorm::Result<()> {
 // =============================================================================================
 
 use dynorm::expr::attr;
-use futures::StreamExt as _;
 
 /// The seed's `UserRecord` / `UserTable` as the fixture `seed_user_table` runs it (the smallest
 /// changes that make the seed's code work with dynamo_query 2.11.1): `pk` is computed from
@@ -1920,38 +1931,27 @@ async fn dynamo_query_delete_table(db: Client) -> dynorm::Result<()> {
     Ok(())
 }
 
-/// seeds/004 `get_table_status()` ("Status string or None") and `wait_until_exists()`.
-///
-/// Missing: a typed table status. dynorm has `describe_table` (`None` when the table does not
-/// exist) and `wait_until_active`; the status string itself is read through `sdk()` here.
+/// seeds/004 `get_table_status()` ("Status string or None") and `wait_until_exists()`:
+/// `None` before the table exists, `ACTIVE` once created.
 #[tokio::test]
 async fn dynamo_query_get_table_status() {
     let db = Client::embedded().unwrap();
-    assert_eq!(db.describe_table("my_table").await.unwrap(), None);
-    db.table::<UserRecord>().create().await.unwrap();
+    let user_table = db.table::<UserRecord>();
+    assert_eq!(user_table.status().await.unwrap(), None);
+    user_table.create().await.unwrap();
     db.wait_until_active("my_table", std::time::Duration::from_secs(5))
         .await
         .unwrap();
-    let described = db
-        .sdk()
-        .describe_table()
-        .table_name("my_table")
-        .send()
-        .await
-        .unwrap();
-    let status = described
-        .table
-        .and_then(|t| t.table_status)
-        .map(|s| s.as_str().to_owned());
-    assert_eq!(status.as_deref(), Some("ACTIVE"));
+    let status = user_table.status().await.unwrap();
+    assert_eq!(status, Some(dynorm::TableStatus::Active));
+    assert_eq!(status.unwrap().as_str(), "ACTIVE");
 }
 
 /// seeds/004 `scan(filter_expression=ConditionExpression("age", "<="), limit=5,
 /// projection=("name", "email"), data={"age": 45})`: the fixture returns Somebody Oncetoldme
 /// (23) and Doge Barky (20), not Elon Musk (5289), with only `name` and `email` read.
 ///
-/// `limit=5` caps the results: taken from the stream here, because `.limit(n)` is a page size
-/// for now (a result cap is being added).
+/// `limit=5` caps the results, as `.limit(5)` does (`.page_size(n)` would set DynamoDB's Limit).
 #[dynorm::test(tables(UserRecord))]
 async fn dynamo_query_scan(db: Client) -> dynorm::Result<()> {
     seed_users(&db).await?;
@@ -1960,11 +1960,9 @@ async fn dynamo_query_scan(db: Client) -> dynorm::Result<()> {
         .scan()
         .filter(attr("age").le(45))
         .project::<NameEmail>()
-        .stream()
-        .take(5)
-        .map(Result::unwrap)
-        .collect()
-        .await;
+        .limit(5)
+        .all()
+        .await?;
     let mut names: Vec<&str> = user_records.iter().map(|u| u.name.as_str()).collect();
     names.sort_unstable();
     assert_eq!(names, ["Doge Barky", "Somebody Oncetoldme"]);
@@ -2101,8 +2099,7 @@ async fn group_users(db: &Client) -> dynorm::Result<()> {
 /// newest sort key first, with only `name` and `email` read. (`u1` is 50, the `group_` item is
 /// outside the prefix.)
 ///
-/// `limit=5` caps the results: taken from the stream here, because `.limit(n)` is a page size
-/// for now (a result cap is being added).
+/// `limit=5` caps the results, as `.limit(5)` does (`.page_size(n)` would set DynamoDB's Limit).
 #[dynorm::test(tables(GroupUser))]
 async fn dynamo_query_query(db: Client) -> dynorm::Result<()> {
     group_users(&db).await?;
@@ -2112,11 +2109,9 @@ async fn dynamo_query_query(db: Client) -> dynorm::Result<()> {
         .filter(attr("age").le(45))
         .project::<GroupUserName>()
         .descending()
-        .stream()
-        .take(5)
-        .map(Result::unwrap)
-        .collect()
-        .await;
+        .limit(5)
+        .all()
+        .await?;
     let emails: Vec<&str> = user_records.iter().map(|u| u.email.as_str()).collect();
     assert_eq!(
         emails,
@@ -2161,23 +2156,13 @@ async fn dynamo_query_cached_reads_and_invalidate_cache(db: Client) -> dynorm::R
 
 /// seeds/004 `clear_records()`: "Delete all records managed by current table manager. Deletes
 /// only records with sort key starting with sort_key_prefix" — in every partition (fixture
-/// `clear_records`: a Scan with `begins_with(sk, prefix)`, then batch deletes).
-///
-/// Missing: `clear_records` itself (being added). Written with what exists: a filtered scan of
-/// the prefix and a batch delete of the keys found.
+/// `clear_records`: a Scan with `begins_with(sk, prefix)`, then batch deletes); the other record
+/// type is kept.
 #[dynorm::test(tables(GroupUser))]
 async fn dynamo_query_clear_records(db: Client) -> dynorm::Result<()> {
     group_users(&db).await?;
     let users = db.table::<GroupUser>();
-    let managed = users
-        .scan()
-        .filter(attr("sk").begins_with("email_"))
-        .all()
-        .await?;
-    let keys = managed
-        .iter()
-        .map(|u| GroupUser::key(u.group.as_str(), u.email.as_str()));
-    let outcome = users.batch_delete(keys).await?;
+    let outcome = users.clear().sort_begins_with("email_").await?;
     assert_eq!(outcome.written, 9);
     let left = stored_items(&db, &GroupUser::definition().name).await;
     assert_eq!(left.len(), 1);
@@ -2185,22 +2170,27 @@ async fn dynamo_query_clear_records(db: Client) -> dynorm::Result<()> {
     Ok(())
 }
 
-/// seeds/004 `clear_table(partition_key=..)` and `clear_table()`: "If partition_key and
-/// partition_key_prefix are None - deletes all records". `clear_partition` deletes a partition
-/// (every record type in it, as `clear_table(partition_key=..)` does), `clear` the table.
-///
-/// Missing: `clear_table`'s other arguments (`partition_key_prefix`, `sort_key`,
-/// `sort_key_prefix`, `index`, `filter_expression`, `limit`; being added).
+/// seeds/004 `clear_table(partition_key, partition_key_prefix, sort_key, sort_key_prefix, index,
+/// filter_expression, limit)`: "If partition_key and partition_key_prefix are None - deletes all
+/// records". A partition with a sort key prefix and a filter, a capped partition prefix, then
+/// everything.
 #[dynorm::test(tables(GroupUser))]
 async fn dynamo_query_clear_table(db: Client) -> dynorm::Result<()> {
     group_users(&db).await?;
     let users = db.table::<GroupUser>();
     let table = GroupUser::definition().name.clone();
-    assert_eq!(users.clear_partition("new_users").await?.written, 8);
+    let older = users
+        .clear_partition("new_users")
+        .sort_begins_with("email_")
+        .filter(attr("age").gt(40))
+        .await?;
+    assert_eq!(older.written, 3, "u1 (50), u2 (41), u4 (45)");
+    let capped = users.clear().partition_begins_with("old_").limit(1).await?;
+    assert_eq!(capped.written, 1);
     let left = stored_items(&db, &table).await;
-    assert!(left.iter().all(|i| i["pk"] == s("old_users")), "{left:?}");
-    assert_eq!(left.len(), 2);
-    assert_eq!(users.clear().await?.written, 2);
+    assert_eq!(left.len(), 10 - 3 - 1);
+    assert!(left.iter().any(|i| i["sk"] == s("group_admins")));
+    assert_eq!(users.clear().await?.written, 6);
     assert!(stored_items(&db, &table).await.is_empty());
     Ok(())
 }
