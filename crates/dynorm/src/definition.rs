@@ -159,16 +159,15 @@ impl ScalarType {
 /// | `binary` | B | [`Bytes`](crate::Bytes), `Vec<u8>` with `#[dynorm(binary)]` |
 /// | `map` | M | `HashMap<String, T>`, `BTreeMap<String, T>` |
 /// | `list` | L | `Vec<T>` of other types |
-///
-/// Read from a schema file, the key types can also be given as DynamoDB's letters `S`, `N` and `B`
-/// (as Stelvio allows); they are written back under their names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AttributeType {
-    /// UTF-8 text (S).
+    /// UTF-8 text (S). Schema files may also write DynamoDB's letter `S` (Stelvio's form).
+    #[serde(alias = "S")]
     String,
-    /// A number (N).
+    /// A number (N). Schema files may also write `N`.
+    #[serde(alias = "N")]
     Number,
     /// true or false (BOOL).
     Boolean,
@@ -194,7 +193,8 @@ pub enum AttributeType {
     StringSet,
     /// A number set (NS).
     NumberSet,
-    /// Bytes (B).
+    /// Bytes (B). Schema files may also write `B`.
+    #[serde(alias = "B")]
     Binary,
     /// A binary set (BS).
     BinarySet,
@@ -218,52 +218,8 @@ impl AttributeType {
         }
     }
 
-    /// Every type, in declaration order.
-    const ALL: [AttributeType; 18] = [
-        AttributeType::String,
-        AttributeType::Number,
-        AttributeType::Boolean,
-        AttributeType::Datetime,
-        AttributeType::DatetimeEpoch,
-        AttributeType::Json,
-        AttributeType::JsonString,
-        AttributeType::StringList,
-        AttributeType::NumberList,
-        AttributeType::JsonList,
-        AttributeType::JsonStringList,
-        AttributeType::CompositeString,
-        AttributeType::StringSet,
-        AttributeType::NumberSet,
-        AttributeType::Binary,
-        AttributeType::BinarySet,
-        AttributeType::Map,
-        AttributeType::List,
-    ];
-
-    /// Every name, as errors list them (the letters `S`, `N`, `B` are accepted too).
-    const NAMES: [&'static str; 18] = {
-        let mut names = [""; 18];
-        let mut i = 0;
-        while i < names.len() {
-            names[i] = Self::ALL[i].as_str();
-            i += 1;
-        }
-        names
-    };
-
-    /// The type a schema file names: its name (`string`) or, for a key type, DynamoDB's letter
-    /// (`S`, `N`, `B`).
-    pub fn from_name(name: &str) -> Option<Self> {
-        match name {
-            "S" => Some(AttributeType::String),
-            "N" => Some(AttributeType::Number),
-            "B" => Some(AttributeType::Binary),
-            _ => Self::ALL.into_iter().find(|t| t.as_str() == name),
-        }
-    }
-
     /// The name used in schema files and documentation (`string`, `number_set`, ...).
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(self) -> &'static str {
         match self {
             AttributeType::String => "string",
             AttributeType::Number => "number",
@@ -284,24 +240,6 @@ impl AttributeType {
             AttributeType::Map => "map",
             AttributeType::List => "list",
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for AttributeType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Name;
-        impl serde::de::Visitor<'_> for Name {
-            type Value = AttributeType;
-
-            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str("an attribute type name")
-            }
-
-            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<AttributeType, E> {
-                AttributeType::from_name(name).ok_or_else(|| E::unknown_variant(name, &AttributeType::NAMES))
-            }
-        }
-        deserializer.deserialize_str(Name)
     }
 }
 
@@ -504,10 +442,12 @@ pub struct LocalSecondaryIndex {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Projection {
-    /// Only the table and index keys. Schema files also accept Stelvio's spelling `keys-only`.
+    /// Only the table and index keys. Schema files may write `keys_only` or `keys-only`
+    /// (Stelvio's form).
     #[serde(alias = "keys-only")]
     KeysOnly,
-    /// Every attribute (the default, as DynamoDB users most often mean).
+    /// Every attribute: the default when an index names no projection (as DynamoDB users most
+    /// often mean; DynamoDB's own API has no default).
     #[default]
     All,
     /// The keys plus these attributes.

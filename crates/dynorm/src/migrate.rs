@@ -209,10 +209,20 @@ impl fmt::Display for Step {
                 }
                 write!(f, "), {}", show_billing(&d.billing))?;
                 for g in &d.global_secondary_indexes {
-                    write!(f, ", GSI {}", g.name)?;
+                    write!(
+                        f,
+                        ", GSI {} (projection {})",
+                        g.name,
+                        show_projection(&g.projection)
+                    )?;
                 }
                 for l in &d.local_secondary_indexes {
-                    write!(f, ", LSI {}", l.name)?;
+                    write!(
+                        f,
+                        ", LSI {} (projection {})",
+                        l.name,
+                        show_projection(&l.projection)
+                    )?;
                 }
                 if let Some(s) = d.stream {
                     write!(f, ", stream {}", s.as_str())?;

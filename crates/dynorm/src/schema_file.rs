@@ -28,11 +28,8 @@
 //! [[tables.global_secondary_indexes]]
 //! name = "by-email"
 //! partition_key = "email"
-//! projection = { include = ["id"] }   # or "all" (the default) or "keys_only" ("keys-only")
+//! projection = { include = ["id"] }   # or "all" (the default) or "keys_only" / "keys-only"
 //! ```
-//!
-//! An attribute's `type` is one of [`AttributeType`](crate::AttributeType)'s names; as in
-//! Stelvio, the key types can also be given as DynamoDB's letters `S`, `N` and `B`.
 //!
 //! A single table shared by several entity types also lists its `entities`, each an
 //! [`EntityDefinition`] (what `#[derive(Entity)]` declares): its fields, the template of each
@@ -721,8 +718,8 @@ const ENUM_FORMS: [(&str, &str); 2] = [
     ),
     (
         "projection",
-        "`projection` must be `all`, `keys_only`, or `include` with a list of attribute names \
-         (TOML: `projection = { include = [\"id\"] }`)",
+        "`projection` must be `all` (the default), `keys_only` (or `keys-only`), or `include` with a \
+         list of attribute names (TOML: `projection = { include = [\"id\"] }`)",
     ),
 ];
 

@@ -265,6 +265,8 @@ impl<'a> DataModelDoc<'a> {
                     projection(&l.projection),
                 );
             }
+            // A schema file's index without a projection projects every attribute.
+            let _ = writeln!(o, "\nAn index that names no projection projects all attributes.");
             o.push('\n');
         }
 
