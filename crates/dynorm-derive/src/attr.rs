@@ -172,6 +172,7 @@ pub(crate) struct Tag {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Compat {
     DaVinci,
+    DynamoQuery,
 }
 
 pub(crate) struct CompositeAttr {
@@ -532,18 +533,18 @@ pub(crate) fn parse_table(attrs: &[syn::Attribute], errors: &mut Errors) -> Tabl
             }
             COMPAT => {
                 let v = string(meta, COMPAT, "\"da_vinci\"")?;
-                match v.value.as_str() {
-                    "da_vinci" => once(
-                        &mut out.compat,
-                        Sp::new(Compat::DaVinci, v.span),
-                        name,
-                        span,
-                        errors,
-                    ),
-                    other => errors.at(
+                let mode = match v.value.as_str() {
+                    "da_vinci" => Some(Compat::DaVinci),
+                    "dynamo_query" => Some(Compat::DynamoQuery),
+                    _ => None,
+                };
+                match mode {
+                    Some(mode) => once(&mut out.compat, Sp::new(mode, v.span), name, span, errors),
+                    None => errors.at(
                         v.span,
-                        format!("unknown compatibility mode \"{other}\""),
-                        "the only mode is `compat = \"da_vinci\"` (Da Vinci's stored form)",
+                        format!("unknown compatibility mode \"{}\"", v.value),
+                        "the modes are `compat = \"da_vinci\"` (Da Vinci's stored form) and \
+                         `compat = \"dynamo_query\"` (dynamo_query's stamps and upserts)",
                     ),
                 }
             }

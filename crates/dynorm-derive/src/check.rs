@@ -45,6 +45,8 @@ pub(crate) struct Model<'a> {
     pub(crate) created_at: Option<usize>,
     /// The `#[dynorm(updated_at)]` field.
     pub(crate) updated_at: Option<usize>,
+    /// `compat = "dynamo_query"`: the table is written in dynamo_query's stored form.
+    pub(crate) dynamo_query: bool,
     /// `#[dynorm(strict)]`: the `Strict` variant of the type's reads.
     pub(crate) strict: Option<&'static str>,
 }
@@ -227,6 +229,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         version: hooks[0],
         created_at: hooks[1],
         updated_at: hooks[2],
+        dynamo_query: table_attrs.compat.as_ref().map(|c| c.value) == Some(Compat::DynamoQuery),
         strict: table_attrs.strict.as_ref().map(|s| s.value),
     })
 }

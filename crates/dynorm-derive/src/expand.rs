@@ -432,6 +432,11 @@ fn rust_name(name: &str) -> String {
 /// The `Table` items for `version`, `created_at` and `updated_at`.
 fn hooks(m: &Model<'_>) -> TokenStream {
     let mut out = hook_items(&m.fields, [m.version, m.created_at, m.updated_at]);
+    if m.dynamo_query {
+        out.extend(quote! {
+            const STORED_FORM: ::dynorm::StoredForm = ::dynorm::StoredForm::DYNAMO_QUERY;
+        });
+    }
     if let Some(mode) = m.strict {
         let mode = format_ident!("{}", mode);
         out.extend(quote! {
