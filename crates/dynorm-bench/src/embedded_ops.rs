@@ -98,46 +98,44 @@ pub(crate) fn run() {
         dynorm_db = Some(db);
         t
     };
-    let (put_d, put_r) = crate::compare(ROUNDS, put_dynorm, put_raw);
+    let puts = crate::compare(ROUNDS, put_dynorm, put_raw);
     let raw_db = raw_db.expect("filled by the put rounds");
     let dynorm_db = dynorm_db.expect("filled by the put rounds");
 
     let get_raw = || get::raw(&raw_db, &events);
     let get_dynorm = || get::dynorm(&runtime, &dynorm_db, &events);
-    let (get_d, get_r) = crate::compare(ROUNDS, get_dynorm, get_raw);
+    let gets = crate::compare(ROUNDS, get_dynorm, get_raw);
 
     let query_raw = || query::raw(&raw_db);
     let query_dynorm = || query::dynorm(&runtime, &dynorm_db);
-    let (query_d, query_r) = crate::compare(ROUNDS, query_dynorm, query_raw);
+    let queries = crate::compare(ROUNDS, query_dynorm, query_raw);
 
-    report(ROUNDS, [(put_d, put_r), (get_d, get_r), (query_d, query_r)]);
+    report(ROUNDS, [&puts, &gets, &queries]);
 }
 
-/// Prints the best times of each operation, as (dynorm, raw) in put, get, query order, and the
-/// ratio of the whole mix.
-fn report(rounds: usize, times: [(f64, f64); 3]) {
-    let [(put_d, put_r), (get_d, get_r), (query_d, query_r)] = times;
+/// Prints the median times of each operation (dynorm, raw) in put, get, query order, each
+/// operation's median ratio with the spread of its pairs, and last the ratio of the whole mix.
+fn report(rounds: usize, pairs: [&[(f64, f64)]; 3]) {
     let n = USERS * PER_USER;
-    println!("embedded engine, in memory, best of {rounds} rounds; ns per operation (dynorm / raw dynoxide)");
     println!(
-        "  put    {put_d:>8.0} / {put_r:>8.0}   ratio {:.2}",
-        put_r / put_d
+        "embedded engine, in memory, {rounds} paired rounds (order alternating); ns per operation (dynorm / raw dynoxide), medians"
     );
-    println!(
-        "  get    {get_d:>8.0} / {get_r:>8.0}   ratio {:.2}",
-        get_r / get_d
-    );
-    println!(
-        "  query  {query_d:>8.0} / {query_r:>8.0}   ratio {:.2}   ({PER_USER} items per query)",
-        query_r / query_d
-    );
-    // One figure: throughput of the same mix (n puts, n gets, USERS queries) on each side.
+    for (name, p) in ["put", "get", "query"].iter().zip(pairs) {
+        let (d, r) = crate::medians(p);
+        let ratios: Vec<f64> = p.iter().map(|(d, r)| r / d).collect();
+        println!(
+            "  {name:<6} {d:>8.0} / {r:>8.0}   ratio {}",
+            crate::spread(&ratios)
+        );
+    }
+    // One figure: throughput of the same mix (n puts, n gets, USERS queries) on each side, per round.
     let mix =
         |put: f64, get: f64, query: f64| put * f64::from(n) + get * f64::from(n) + query * f64::from(USERS);
-    println!(
-        "embedded-ops ratio {:.2}",
-        mix(put_r, get_r, query_r) / mix(put_d, get_d, query_d)
-    );
+    let [puts, gets, queries] = pairs;
+    let ratios: Vec<f64> = (0..rounds)
+        .map(|i| mix(puts[i].1, gets[i].1, queries[i].1) / mix(puts[i].0, gets[i].0, queries[i].0))
+        .collect();
+    println!("embedded-ops ratio {}", crate::spread(&ratios));
 }
 
 mod put {

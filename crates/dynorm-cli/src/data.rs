@@ -459,46 +459,77 @@ pub(crate) fn with_computed_keys(mut item: Item, entities: &[EntityDefinition]) 
     Ok(item)
 }
 
-/// Every item of a file to import, checked before anything is written: a bad line stops the
-/// import, naming the line. Items of an entity get the keys their fields give.
-fn read_items(file: &Path, format: ItemFormat, model: Model<'_>, keys: &Keys) -> anyhow::Result<Vec<Item>> {
-    let definition = model.definition;
-    let reader = std::io::BufReader::new(
-        std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
-    );
-    let mut items = Vec::new();
-    for (i, line) in reader.lines().enumerate() {
-        let n = i + 1;
-        let line = line.with_context(|| format!("{}:{n}: cannot read the line", file.display()))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let item = match format {
-            ItemFormat::Json => Json::parse(&line)
+/// The items of a file to import, read a line at a time (the file is never held whole): a bad
+/// line is an error naming it. Items of an entity get the keys their fields give. Owns what it
+/// reads with, so a batch can take the items as its requests go out.
+struct ItemLines {
+    path: PathBuf,
+    lines: std::io::Lines<std::io::BufReader<std::fs::File>>,
+    line: usize,
+    format: ItemFormat,
+    definition: Option<TableDefinition>,
+    entities: Vec<EntityDefinition>,
+    keys: Keys,
+}
+
+impl ItemLines {
+    fn open(file: &Path, format: ItemFormat, model: Model<'_>, keys: &Keys) -> anyhow::Result<Self> {
+        let reader = std::io::BufReader::new(
+            std::fs::File::open(file).with_context(|| format!("cannot read {}", file.display()))?,
+        );
+        Ok(Self {
+            path: file.to_owned(),
+            lines: reader.lines(),
+            line: 0,
+            format,
+            definition: model.definition.cloned(),
+            entities: model.entities.to_vec(),
+            keys: keys.clone(),
+        })
+    }
+
+    fn parse(&self, line: &str) -> anyhow::Result<Item> {
+        let keys = &self.keys;
+        let item = match self.format {
+            ItemFormat::Json => Json::parse(line)
                 .map_err(anyhow::Error::from)
-                .and_then(|v| item_from_json(&v, definition, keys)),
-            ItemFormat::DynamodbJson => serde_json::from_str::<Value>(&line)
+                .and_then(|v| item_from_json(&v, self.definition.as_ref(), keys)),
+            ItemFormat::DynamodbJson => serde_json::from_str::<Value>(line)
                 .map_err(anyhow::Error::from)
                 .and_then(|v| item_from_dynamodb_json(&v)),
-        }
-        .and_then(|item| {
-            for (k, _) in std::iter::once(&keys.partition).chain(keys.sort.as_ref()) {
-                if !item.contains_key(k) {
-                    bail!("the key attribute `{k}` is missing");
-                }
+        }?;
+        for (k, _) in std::iter::once(&keys.partition).chain(keys.sort.as_ref()) {
+            if !item.contains_key(k) {
+                bail!("the key attribute `{k}` is missing");
             }
-            with_computed_keys(item, model.entities)
-        })
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "{}:{n}: {}; nothing was imported: fix the line and run again",
-                file.display(),
-                super::one_message(&e)
-            )
-        })?;
-        items.push(item);
+        }
+        with_computed_keys(item, &self.entities)
     }
-    Ok(items)
+}
+
+impl Iterator for ItemLines {
+    type Item = anyhow::Result<Item>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let line = self.lines.next()?;
+            self.line += 1;
+            let n = self.line;
+            let path = self.path.display();
+            let item = line
+                .with_context(|| format!("{path}:{n}: cannot read the line"))
+                .and_then(|line| match line.trim().is_empty() {
+                    true => Ok(None),
+                    false => self
+                        .parse(&line)
+                        .map(Some)
+                        .map_err(|e| anyhow::anyhow!("{path}:{n}: {}", super::one_message(&e))),
+                });
+            if let Some(item) = item.transpose() {
+                return Some(item);
+            }
+        }
+    }
 }
 
 /// `dynorm import`.
@@ -511,8 +542,13 @@ pub(crate) async fn import(
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let keys = describe(client, table).await?;
-    let items = read_items(file, format, model, &keys)?;
-    let total = items.len();
+    // Every line is checked before anything is written (a first pass that keeps nothing), then
+    // read again as the batch sends it: memory stays bounded whatever the file's size.
+    let mut total = 0;
+    for item in ItemLines::open(file, format, model, &keys)? {
+        item.map_err(|e| anyhow::anyhow!("{e}; nothing was imported: fix the line and run again"))?;
+        total += 1;
+    }
     let bar = progress::items(
         Some(total as u64),
         &format!("importing into {table}"),
@@ -521,6 +557,17 @@ pub(crate) async fn import(
     let key_names =
         std::iter::once(keys.partition.0.clone()).chain(keys.sort.as_ref().map(|(s, _)| s.clone()));
     let progress = bar.clone();
+    // A line that no longer reads (the file changed since the check) ends the batch there.
+    let changed = std::sync::Arc::new(std::sync::Mutex::new(None::<anyhow::Error>));
+    let seen = changed.clone();
+    let items = ItemLines::open(file, format, model, &keys)?.map_while(move |item| {
+        item.map_err(|e| {
+            if let Ok(mut slot) = seen.lock() {
+                *slot = Some(e);
+            }
+        })
+        .ok()
+    });
     let outcome = client
         .batch_put_items(table, key_names, items)
         .retry(RetryPolicy::default())
@@ -528,7 +575,13 @@ pub(crate) async fn import(
         .await;
     bar.finish_and_clear();
     let outcome = outcome.with_context(|| format!("writing to `{table}` failed"))?;
-    // A repeated key is written once (the last line wins): every line counts as imported.
+    if let Some(e) = changed.lock().ok().and_then(|mut slot| slot.take()) {
+        bail!(
+            "{e}: the file changed during the import; the {} item(s) before that line were written",
+            outcome.written + outcome.superseded
+        );
+    }
+    // A repeated key in a row is written once (the last line wins): every line counts as imported.
     let written = Written {
         written: outcome.written + outcome.superseded,
         left: outcome

@@ -224,7 +224,7 @@ fn plan_and_apply_migrate_a_file_backed_database() {
     assert!(ok, "{stderr}");
     assert_eq!(
         stdout,
-        "+ users: create table (id S), on demand, GSI email_index, TTL expires\n1 step(s)\n"
+        "+ users: create table (id S), on demand, GSI email_index (projection keys_only), TTL expires\n1 step(s)\n"
     );
 
     let (ok, stdout, stderr) = on_db(&["apply"], &v1);

@@ -28,6 +28,7 @@ pub(crate) const DELETION_PROTECTION: &str = "deletion_protection";
 pub(crate) const TAG: &str = "tag";
 pub(crate) const COMPAT: &str = "compat";
 pub(crate) const COMPOSITE: &str = "composite";
+pub(crate) const STRICT: &str = "strict";
 
 // Field options (and options inside `gsi(...)`, `lsi(...)`, `composite(...)`).
 pub(crate) const PARTITION_KEY: &str = "partition_key";
@@ -76,6 +77,7 @@ const STRUCT_OPTIONS: &[&str] = &[
     TAG,
     COMPAT,
     COMPOSITE,
+    STRICT,
 ];
 
 const FIELD_OPTIONS: &[&str] = &[
@@ -124,6 +126,8 @@ pub(crate) struct TableAttrs {
     pub(crate) tags: Vec<Tag>,
     pub(crate) compat: Option<Sp<Compat>>,
     pub(crate) composites: Vec<CompositeAttr>,
+    /// The `dynorm::strict::Strict` variant reads of the type use by default.
+    pub(crate) strict: Option<Sp<&'static str>>,
 }
 
 pub(crate) struct Gsi {
@@ -131,6 +135,10 @@ pub(crate) struct Gsi {
     pub(crate) name: Option<Sp<String>>,
     pub(crate) partition_key: Option<Sp<String>>,
     pub(crate) sort_key: Option<Sp<String>>,
+    /// The further attributes of a multi-attribute partition key: `partition_key(a, b)`.
+    pub(crate) more_partition_keys: Vec<Sp<String>>,
+    /// The further attributes of a multi-attribute sort key: `sort_key(c, d)`.
+    pub(crate) more_sort_keys: Vec<Sp<String>>,
     pub(crate) projection: Option<Sp<Projection>>,
     pub(crate) read: Option<Sp<u64>>,
     pub(crate) write: Option<Sp<u64>>,
@@ -164,6 +172,7 @@ pub(crate) struct Tag {
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Compat {
     DaVinci,
+    DynamoQuery,
 }
 
 pub(crate) struct CompositeAttr {
@@ -370,6 +379,24 @@ fn name_value(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<String>> {
     })
 }
 
+/// An index key: `key = field` (one attribute) or `key(a, b, ..)` (a multi-attribute key, in
+/// order): the first name and the others.
+fn key_names(meta: &ParseNestedMeta, name: &str) -> syn::Result<(Sp<String>, Vec<Sp<String>>)> {
+    if !meta.input.peek(syn::token::Paren) {
+        return Ok((name_value(meta, name)?, Vec::new()));
+    }
+    let names = name_list(meta, name)?;
+    let mut names = names.value.into_iter();
+    let first = names.next().ok_or_else(|| {
+        error(
+            meta.path.span(),
+            format!("`{name}(..)` names no fields"),
+            format!("write `{name}(field_a, field_b)`, up to 4 fields in order"),
+        )
+    })?;
+    Ok((first, names.collect()))
+}
+
 /// `(a, b, c)`: names of fields.
 pub(crate) fn name_list(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<Vec<Sp<String>>>> {
     let span = meta.path.span();
@@ -506,22 +533,27 @@ pub(crate) fn parse_table(attrs: &[syn::Attribute], errors: &mut Errors) -> Tabl
             }
             COMPAT => {
                 let v = string(meta, COMPAT, "\"da_vinci\"")?;
-                match v.value.as_str() {
-                    "da_vinci" => once(
-                        &mut out.compat,
-                        Sp::new(Compat::DaVinci, v.span),
-                        name,
-                        span,
-                        errors,
-                    ),
-                    other => errors.at(
+                let mode = match v.value.as_str() {
+                    "da_vinci" => Some(Compat::DaVinci),
+                    "dynamo_query" => Some(Compat::DynamoQuery),
+                    _ => None,
+                };
+                match mode {
+                    Some(mode) => once(&mut out.compat, Sp::new(mode, v.span), name, span, errors),
+                    None => errors.at(
                         v.span,
-                        format!("unknown compatibility mode \"{other}\""),
-                        "the only mode is `compat = \"da_vinci\"` (Da Vinci's stored form)",
+                        format!("unknown compatibility mode \"{}\"", v.value),
+                        "the modes are `compat = \"da_vinci\"` (Da Vinci's stored form) and \
+                         `compat = \"dynamo_query\"` (dynamo_query's stamps and upserts)",
                     ),
                 }
             }
             COMPOSITE => out.composites.push(parse_composite(meta, errors)?),
+            STRICT => {
+                if let Some(v) = parse_strict(meta, errors)? {
+                    once(&mut out.strict, v, name, span, errors);
+                }
+            }
             _ => {
                 errors.push(unknown(
                     meta,
@@ -535,6 +567,26 @@ pub(crate) fn parse_table(attrs: &[syn::Attribute], errors: &mut Errors) -> Tabl
         Ok(())
     });
     out
+}
+
+/// `strict` (refuse) or `strict = "refuse" | "warn"`: the `Strict` variant.
+fn parse_strict(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<Sp<&'static str>>> {
+    if !meta.input.peek(Token![=]) {
+        return Ok(Some(Sp::new("Refuse", meta.path.span())));
+    }
+    let v = string(meta, STRICT, "\"warn\"")?;
+    Ok(match v.value.as_str() {
+        "refuse" => Some(Sp::new("Refuse", v.span)),
+        "warn" => Some(Sp::new("Warn", v.span)),
+        other => {
+            errors.at(
+                v.span,
+                format!("unknown strict mode \"{other}\""),
+                "write `strict` (unknown attributes fail the read) or `strict = \"warn\"` (a warning event)",
+            );
+            None
+        }
+    })
 }
 
 /// `tag(key = "..", value = "..")`: both given, once each.
@@ -639,6 +691,8 @@ fn parse_gsi(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Gsi> {
         name: None,
         partition_key: None,
         sort_key: None,
+        more_partition_keys: Vec::new(),
+        more_sort_keys: Vec::new(),
         projection: None,
         read: None,
         write: None,
@@ -660,12 +714,18 @@ fn parse_gsi(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Gsi> {
                 once(&mut gsi.name, v, NAME, span, errors);
             }
             PARTITION_KEY => {
-                let v = name_value(&inner, PARTITION_KEY)?;
-                once(&mut gsi.partition_key, v, PARTITION_KEY, span, errors);
+                let (first, more) = key_names(&inner, PARTITION_KEY)?;
+                if gsi.partition_key.is_none() {
+                    gsi.more_partition_keys = more;
+                }
+                once(&mut gsi.partition_key, first, PARTITION_KEY, span, errors);
             }
             SORT_KEY => {
-                let v = name_value(&inner, SORT_KEY)?;
-                once(&mut gsi.sort_key, v, SORT_KEY, span, errors);
+                let (first, more) = key_names(&inner, SORT_KEY)?;
+                if gsi.sort_key.is_none() {
+                    gsi.more_sort_keys = more;
+                }
+                once(&mut gsi.sort_key, first, SORT_KEY, span, errors);
             }
             PROJECTION => {
                 let v = parse_projection(&inner)?;
@@ -711,6 +771,16 @@ fn parse_lsi(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Lsi> {
             NAME => {
                 let v = string(&inner, NAME, "\"by_timestamp\"")?;
                 once(&mut lsi.name, v, NAME, span, errors);
+            }
+            SORT_KEY if inner.input.peek(syn::token::Paren) => {
+                errors.at(
+                    span,
+                    "a local secondary index has a single sort-key attribute",
+                    "multi-attribute keys are for global indexes: write `gsi(name = .., partition_key = .., sort_key(a, b))`",
+                );
+                // The first is kept, so the index is not also reported as lacking a sort key.
+                let (first, _) = key_names(&inner, SORT_KEY)?;
+                once(&mut lsi.sort_key, first, SORT_KEY, span, errors);
             }
             SORT_KEY => {
                 let v = name_value(&inner, SORT_KEY)?;

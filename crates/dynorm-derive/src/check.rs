@@ -15,6 +15,8 @@ use crate::util::{
 
 /// DynamoDB's limits, also checked at run time by `TableDefinition::validate`.
 const MAX_GLOBAL_INDEXES: usize = 20;
+/// DynamoDB's limit on the attributes of a global index's partition key, and of its sort key.
+const MAX_INDEX_KEY_ATTRIBUTES: usize = 4;
 const MAX_LOCAL_INDEXES: usize = 5;
 
 pub(crate) struct Model<'a> {
@@ -43,6 +45,10 @@ pub(crate) struct Model<'a> {
     pub(crate) created_at: Option<usize>,
     /// The `#[dynorm(updated_at)]` field.
     pub(crate) updated_at: Option<usize>,
+    /// `compat = "dynamo_query"`: the table is written in dynamo_query's stored form.
+    pub(crate) dynamo_query: bool,
+    /// `#[dynorm(strict)]`: the `Strict` variant of the type's reads.
+    pub(crate) strict: Option<&'static str>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -112,6 +118,10 @@ pub(crate) struct Index {
     pub(crate) partition_key: Option<String>,
     pub(crate) sort_key: String,
     pub(crate) has_sort_key: bool,
+    /// The further attributes of a global index's multi-attribute partition key.
+    pub(crate) more_partition_keys: Vec<String>,
+    /// The further attributes of a global index's multi-attribute sort key.
+    pub(crate) more_sort_keys: Vec<String>,
     pub(crate) projection: ProjectionModel,
     pub(crate) capacity: Option<(u64, u64)>,
 }
@@ -219,6 +229,8 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         version: hooks[0],
         created_at: hooks[1],
         updated_at: hooks[2],
+        dynamo_query: table_attrs.compat.as_ref().map(|c| c.value) == Some(Compat::DynamoQuery),
+        strict: table_attrs.strict.as_ref().map(|s| s.value),
     })
 }
 
@@ -1087,11 +1099,14 @@ impl<'n, 'm, 'a> Indexes<'n, 'm, 'a> {
             .sort_key
             .as_ref()
             .and_then(|sk| self.key(sk, format!("the sort key of index `{name}`"), errors));
+        let (more_partition_keys, more_sort_keys) = self.more_keys(g, &name, errors);
         let capacity = self.capacity(g, &name, errors);
         Index {
             partition_key: Some(pk.unwrap_or_default()),
             has_sort_key: sk.is_some(),
             sort_key: sk.unwrap_or_default(),
+            more_partition_keys,
+            more_sort_keys,
             projection: self.projection(&g.projection, errors),
             capacity,
             name,
@@ -1146,6 +1161,8 @@ impl<'n, 'm, 'a> Indexes<'n, 'm, 'a> {
             name,
             partition_key: None,
             has_sort_key: true,
+            more_partition_keys: Vec::new(),
+            more_sort_keys: Vec::new(),
             sort_key: sk.unwrap_or_default(),
             projection: self.projection(&l.projection, errors),
             capacity: None,
@@ -1178,6 +1195,57 @@ impl<'n, 'm, 'a> Indexes<'n, 'm, 'a> {
     }
 
     /// An index key: a name that resolves, remembered as a key for `role`.
+    /// Rule: a multi-attribute key has at most 4 attributes each for the partition and the sort
+    /// key, each a field of its own, none named twice in the index. Returns the stored names of
+    /// the attributes after the first.
+    fn more_keys(&mut self, g: &attr::Gsi, name: &str, errors: &mut Errors) -> (Vec<String>, Vec<String>) {
+        let mut seen: Vec<String> = g
+            .partition_key
+            .iter()
+            .chain(&g.sort_key)
+            .map(|k| k.value.clone())
+            .collect();
+        if let (Some(pk), Some(sk)) = (&g.partition_key, &g.sort_key)
+            && pk.value == sk.value
+            && (!g.more_partition_keys.is_empty() || !g.more_sort_keys.is_empty())
+        {
+            errors.at(
+                sk.span,
+                format!("index `{name}` names `{}` twice", sk.value),
+                "each key attribute appears once in an index",
+            );
+        }
+        let mut resolve = |keys: &[Sp<String>], role: &str, errors: &mut Errors| -> Vec<String> {
+            let mut out = Vec::new();
+            for (n, key) in keys.iter().enumerate() {
+                if n + 1 == MAX_INDEX_KEY_ATTRIBUTES {
+                    errors.at(
+                        key.span,
+                        format!(
+                            "the {role} of index `{name}` has {} attributes, more than DynamoDB's limit of {MAX_INDEX_KEY_ATTRIBUTES}",
+                            keys.len() + 1
+                        ),
+                        "a multi-attribute key has 1 to 4 attributes",
+                    );
+                }
+                if seen.contains(&key.value) {
+                    errors.at(
+                        key.span,
+                        format!("index `{name}` names `{}` twice", key.value),
+                        "each key attribute appears once in an index",
+                    );
+                    continue;
+                }
+                seen.push(key.value.clone());
+                out.extend(self.key(key, format!("the {role} of index `{name}`"), errors));
+            }
+            out
+        };
+        let partition = resolve(&g.more_partition_keys, "partition key", errors);
+        let sort = resolve(&g.more_sort_keys, "sort key", errors);
+        (partition, sort)
+    }
+
     fn key(&mut self, name: &Sp<String>, role: String, errors: &mut Errors) -> Option<String> {
         let t = self.names.resolve(name, errors)?;
         self.key_targets.push((t, role));

@@ -54,6 +54,7 @@ fn expand(m: &Model<'_>) -> TokenStream {
     let hooks = hooks(m);
     let typed = typed_paths(m, &item);
     let key = key_functions(m, &item);
+    let index_keys = index_key_functions(m);
     let key_asserts = m
         .key_types
         .iter()
@@ -92,6 +93,8 @@ fn expand(m: &Model<'_>) -> TokenStream {
             #typed
 
             #key
+
+            #index_keys
 
             fn __dynorm_assert_key<T: ::dynorm::KeyAttribute>() {}
             #(#key_asserts)*
@@ -337,9 +340,111 @@ fn composite_partition_fn(m: &Model<'_>) -> TokenStream {
     }
 }
 
+/// For each global index with a multi-attribute key whose partition attributes are all plain
+/// fields, `Self::<index>_key(..)`: the key condition with an equality on every partition
+/// attribute, in order, each value of its field's type — so leaving one out, or passing a value
+/// of the wrong type, does not compile. Sort-key conditions are added with `and_sort_eq` and the
+/// `sort_*` methods (their order is checked when the query runs).
+fn index_key_functions(m: &Model<'_>) -> TokenStream {
+    let fields = local("fields");
+    let mut fns = Vec::new();
+    for g in m
+        .gsis
+        .iter()
+        .filter(|g| !g.more_partition_keys.is_empty() || !g.more_sort_keys.is_empty())
+    {
+        let names = g.partition_key.iter().chain(&g.more_partition_keys);
+        let found: Option<Vec<&Field<'_>>> = names
+            .map(|n| {
+                m.fields
+                    .iter()
+                    .find(|f| f.kind == FieldKind::Stored && &f.stored == n)
+            })
+            .collect();
+        // A composite attribute in the key has no single field type: no typed function.
+        let Some(found) = found else {
+            continue;
+        };
+        let name = format_ident!("{}_key", rust_name(&g.name));
+        let params = found.iter().map(|f| {
+            let (ident, ty) = (f.ident, f.ty);
+            quote!(#ident: impl ::dynorm::expr::FieldValue<#ty>)
+        });
+        let mut condition = TokenStream::new();
+        for (n, f) in found.iter().enumerate() {
+            let (ident, stored) = (f.ident, &f.stored);
+            let value = quote!(#fields.#ident.value(#ident));
+            condition = if n == 0 {
+                quote!(::dynorm::expr::KeyCondition::partition(#stored, #value))
+            } else {
+                quote!(#condition.and_partition(#stored, #value))
+            };
+        }
+        let doc = format!(
+            "A key condition on index `{}`: an equality on each of its partition-key attributes ({}). Add sort-key conditions in order with `and_sort_eq` and one `sort_*` method.",
+            g.name,
+            found
+                .iter()
+                .map(|f| format!("`{}`", f.stored))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let vis = m.vis;
+        fns.push(quote! {
+            #[doc = #doc]
+            #[allow(dead_code)]
+            #vis fn #name(#(#params),*) -> ::dynorm::expr::KeyCondition {
+                let #fields = <Self as ::dynorm::expr::HasFields>::typed_fields();
+                #condition
+            }
+        });
+    }
+    if fns.is_empty() {
+        return TokenStream::new();
+    }
+    let ident = m.ident;
+    quote! {
+        #[automatically_derived]
+        impl #ident {
+            #(#fns)*
+        }
+    }
+}
+
+/// An index name as a Rust identifier: lower case, `_` for anything but letters and digits.
+fn rust_name(name: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "index_");
+    }
+    out
+}
+
 /// The `Table` items for `version`, `created_at` and `updated_at`.
 fn hooks(m: &Model<'_>) -> TokenStream {
-    hook_items(&m.fields, [m.version, m.created_at, m.updated_at])
+    let mut out = hook_items(&m.fields, [m.version, m.created_at, m.updated_at]);
+    if m.dynamo_query {
+        out.extend(quote! {
+            const STORED_FORM: ::dynorm::StoredForm = ::dynorm::StoredForm::DYNAMO_QUERY;
+        });
+    }
+    if let Some(mode) = m.strict {
+        let mode = format_ident!("{}", mode);
+        out.extend(quote! {
+            const STRICT_READS: ::core::option::Option<::dynorm::strict::Strict> =
+                ::core::option::Option::Some(::dynorm::strict::Strict::#mode);
+        });
+    }
+    out
 }
 
 /// The `Table` items for immutable attributes and the `version`, `created_at` and `updated_at`
@@ -709,11 +814,15 @@ fn gsi_definition(g: &Index) -> TokenStream {
         }
         None => quote!(::core::option::Option::None),
     };
+    let more_partition = g.more_partition_keys.iter().map(|k| string(k));
+    let more_sort = g.more_sort_keys.iter().map(|k| string(k));
     quote! {
         ::dynorm::GlobalSecondaryIndex {
             name: #name,
             partition_key: #partition_key,
             sort_key: #sort_key,
+            additional_partition_keys: ::std::vec![#(#more_partition),*],
+            additional_sort_keys: ::std::vec![#(#more_sort),*],
             projection: #projection,
             capacity: #capacity,
         }

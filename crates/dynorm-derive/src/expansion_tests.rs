@@ -54,6 +54,23 @@ fn table_with_indexes() {
 }
 
 #[test]
+fn table_with_a_multi_attribute_index_and_strict_reads() {
+    let expanded = table(quote! {
+        #[dynorm(table = "matches", strict = "warn")]
+        #[dynorm(gsi(name = "by-region", partition_key(tournament, region), sort_key(round, match_no)))]
+        pub struct Match {
+            #[dynorm(partition_key)]
+            id: String,
+            tournament: String,
+            region: Option<String>,
+            round: u32,
+            match_no: u32,
+        }
+    });
+    insta::assert_snapshot!(expanded);
+}
+
+#[test]
 fn table_with_hooks() {
     let expanded = table(quote! {
         #[dynorm(table = "documents")]

@@ -55,6 +55,8 @@ use proc_macro::TokenStream;
 /// | `deletion_protection` | the table refuses deletion |
 /// | `tag(key = "..", value = "..")` | a resource tag (repeatable) |
 /// | `compat = "da_vinci"` | Da Vinci's stored form: PascalCase names, its datetime / optional string / JSON forms, composites joined with `-` unescaped |
+/// | `compat = "dynamo_query"` | dynamo_query's stored form (`dynorm::StoredForm::DYNAMO_QUERY`): `created_at` / `updated_at` stamps as its naive `2024-05-01T12:00:00.123456`, upserts leave a stored attribute alone where the value is `None` |
+/// | `strict` / `strict = "warn"` | reads of this type report attributes it does not name (`dynorm::strict`): the read fails, or a warning event |
 /// | `composite(name = n, fields(a, b), separator = "#", escaped = true, partition_key)` | one string attribute built from several fields; `partition_key` or `sort_key` makes it a key (repeatable) |
 ///
 /// Names in these options (`partition_key = email`) are Rust field names or composite names,

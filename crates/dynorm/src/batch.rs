@@ -9,12 +9,23 @@
 //!   limit before anything is sent ([`Error::ItemTooLarge`]), so a write request stays under
 //!   DynamoDB's 16 MB request limit (25 × 400 KB = 10 MB); a read whose answer would pass 16 MB is
 //!   cut short by DynamoDB itself, which returns the rest as unprocessed keys, retried below.
+//! - **Any number of writes, bounded memory.** Batch writes take any iterator — or, with the
+//!   `*_stream` methods, any [`Stream`](futures::Stream) — of values, and encode them one at a
+//!   time as requests go out: at most [`MAX_BATCH_WRITE`] writes being gathered and
+//!   [`concurrency`](BatchWrite::concurrency) requests in flight are held, whatever the input's
+//!   size. A value that cannot be encoded (or a stream that yields an error) ends the batch with
+//!   that error, after the requests in flight are answered; the writes sent before it stay
+//!   written.
 //! - **Duplicate keys.** DynamoDB refuses a batch that names one key twice. Gets are deduplicated
-//!   (each key is read once; results follow the order keys were first given). Writes are
-//!   *last-wins*: of several writes to one key (puts or deletes) only the last one given is sent,
-//!   which leaves the table as writing them one by one in order would; the others are counted in
-//!   [`BatchWriteOutcome::superseded`]. Keys are compared by their stored form (so the numbers
-//!   `1` and `1.0` count as two keys).
+//!   (each key is read once; results follow the order keys were first given). Writes leave the
+//!   table as writing them one by one in order would: of several writes to one key (puts or
+//!   deletes) within the chunk being gathered (until [`MAX_BATCH_WRITE`] distinct keys are
+//!   gathered) only the last one is sent, the others counted in
+//!   [`BatchWriteOutcome::superseded`]; a write to a key whose earlier write is still in flight
+//!   waits for that request to be answered, so the two land in order (a write further away is
+//!   therefore written, not superseded). An unprocessed write is superseded by a later write of
+//!   the same key. So `written + superseded + unprocessed + conflicts` counts every write given.
+//!   Keys are compared by their stored form (so the numbers `1` and `1.0` count as two keys).
 //! - **Retries.** Throttled requests and `UnprocessedItems` / `UnprocessedKeys` are retried with
 //!   exponential backoff and full jitter, as a [`RetryPolicy`] says. Work still left after the
 //!   last attempt is returned — [`BatchWriteOutcome::unprocessed`], [`BatchGetOutcome::unprocessed`] —
@@ -63,10 +74,11 @@ use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::future::IntoFuture;
 
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{self, Stream, StreamExt, TryStreamExt};
 
 use crate::engine::request::{ReadPageRequest, ReadRequest, WriteOp};
 use crate::future::BoxFuture;
+use crate::pipeline::{self, Limits, Refused, Sent, Tally, WriteStream, fingerprint};
 use crate::retry::Jitter;
 use crate::write::Stamp;
 use crate::{AttributeValue, Client, Error, Item, Key, Result, RetryPolicy, Table, TableClient};
@@ -173,37 +185,6 @@ pub(crate) fn key_names<T: Table>() -> Vec<&'static str> {
     names
 }
 
-/// A hashable form of the key attributes of `item`; an error names a key attribute that is
-/// missing or not a string, number or binary.
-pub(crate) fn fingerprint(table: &str, names: &[&str], item: &Item) -> Result<Vec<u8>> {
-    let mut out = Vec::with_capacity(32);
-    for name in names {
-        let (tag, bytes): (u8, &[u8]) = match item.get(*name) {
-            Some(AttributeValue::S(s)) => (b'S', s.as_bytes()),
-            Some(AttributeValue::N(n)) => (b'N', n.as_bytes()),
-            Some(AttributeValue::B(b)) => (b'B', b.as_ref()),
-            Some(other) => {
-                return Err(Error::Encode(
-                    crate::EncodeError::new(format!(
-                        "a key attribute must be S, N or B, found {}",
-                        crate::attribute::type_name(other)
-                    ))
-                    .at(table, name),
-                ));
-            }
-            None => {
-                return Err(Error::Encode(
-                    crate::EncodeError::new("the key attribute is missing from the item").at(table, name),
-                ));
-            }
-        };
-        out.push(tag);
-        out.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
-        out.extend_from_slice(bytes);
-    }
-    Ok(out)
-}
-
 fn encode_error(table: &str, e: crate::EncodeError) -> Error {
     Error::Encode(e.in_table(table))
 }
@@ -232,56 +213,35 @@ impl Default for Settings {
     }
 }
 
-/// Whether a request must be copied before it is sent, to resend it whole after a throttling
-/// error. The embedded engine called directly never throttles, so its requests are not copied.
-/// Whether to keep a copy of what is sent, to resend it when the engine throttles.
+/// Whether to keep a copy of what is sent, to resend it whole when the engine throttles. The
+/// embedded engine called directly never throttles, so its requests are not copied.
 fn keeps_copies(client: &Client) -> bool {
     client.engine().may_throttle()
 }
 
-/// Writes `ops` (no two with the same key), chunked and retried; returns how many were written
-/// and what was left.
 /// Told how many writes each request wrote.
 type Progress = dyn Fn(usize) + Send + Sync;
 
+/// Writes `ops` with BatchWriteItem through the bounded pipeline: chunks of [`MAX_BATCH_WRITE`],
+/// each retried, at most `settings.concurrency` in flight.
 async fn run_writes(
     client: &Client,
     table: &str,
-    ops: Vec<WriteOp>,
+    names: &[&str],
+    ops: WriteStream<'_>,
     settings: Settings,
     progress: &Progress,
-) -> Result<(usize, Vec<WriteOp>)> {
-    if ops.is_empty() {
-        return Ok((0, Vec::new()));
-    }
+) -> Result<Tally> {
     let copies = keeps_copies(client);
-    let mut chunks = Vec::with_capacity(ops.len().div_ceil(MAX_BATCH_WRITE));
-    let mut ops = ops.into_iter();
-    loop {
-        let chunk: Vec<WriteOp> = ops.by_ref().take(MAX_BATCH_WRITE).collect();
-        if chunk.is_empty() {
-            break;
-        }
-        chunks.push(chunk);
-    }
-    if settings.concurrency <= 1 || chunks.len() == 1 {
-        let mut written = 0;
-        let mut left = Vec::new();
-        for chunk in chunks {
-            let (w, mut l) = write_chunk(client, table, chunk, settings.retry, copies, progress).await?;
-            written += w;
-            left.append(&mut l);
-        }
-        return Ok((written, left));
-    }
-    stream::iter(chunks)
-        .map(|chunk| write_chunk(client, table, chunk, settings.retry, copies, progress))
-        .buffer_unordered(settings.concurrency)
-        .try_fold((0, Vec::new()), |(written, mut left), (w, mut l)| async move {
-            left.append(&mut l);
-            Ok((written + w, left))
-        })
-        .await
+    let limits = Limits {
+        chunk: MAX_BATCH_WRITE,
+        per_request: MAX_BATCH_WRITE,
+        concurrency: settings.concurrency,
+    };
+    pipeline::run(table, names, ops, limits, |chunk| {
+        write_chunk(client, table, chunk, settings.retry, copies, progress)
+    })
+    .await
 }
 
 async fn write_chunk(
@@ -291,7 +251,7 @@ async fn write_chunk(
     retry: RetryPolicy,
     copies: bool,
     progress: &Progress,
-) -> Result<(usize, Vec<WriteOp>)> {
+) -> Result<Sent> {
     let mut pending = chunk;
     let mut written = 0;
     let mut attempt = 1;
@@ -305,7 +265,7 @@ async fn write_chunk(
                 progress(sent - left.len());
                 pending = left;
                 if pending.is_empty() {
-                    return Ok((written, pending));
+                    break;
                 }
             }
             Err(e) if e.is_throttled() => match copy {
@@ -315,10 +275,37 @@ async fn write_chunk(
             Err(e) => return Err(e),
         }
         if !retry.allows_after(attempt) {
-            return Ok((written, pending));
+            break;
         }
         retry.wait(attempt, rng.get_or_insert_with(Jitter::fresh)).await;
         attempt += 1;
+    }
+    Ok(Sent {
+        written,
+        left: pending,
+        refused: Vec::new(),
+    })
+}
+
+/// The outcome a caller sees of a pipeline's tally.
+fn outcome(tally: Tally) -> BatchWriteOutcome {
+    BatchWriteOutcome {
+        written: tally.written,
+        superseded: tally.superseded,
+        unprocessed: tally
+            .unprocessed
+            .into_iter()
+            .map(UnprocessedWrite::from)
+            .collect(),
+        conflicts: tally
+            .refused
+            .into_iter()
+            .map(|r: Refused| Conflict {
+                item: r.item,
+                expected: r.expected,
+                found: r.found,
+            })
+            .collect(),
     }
 }
 
@@ -382,8 +369,6 @@ async fn get_chunk(
     }
 }
 
-/// Keeps the last write of every key, in the order of those last writes; returns the writes and
-/// how many were superseded.
 /// One page of the keys a clear reads (`read`, asking for at most `limit` items).
 async fn keys_page(
     client: &Client,
@@ -402,29 +387,6 @@ async fn keys_page(
         })
         .await?;
     Ok((page.items, page.last_key))
-}
-
-fn last_wins(table: &str, names: &[&str], ops: Vec<WriteOp>) -> Result<(Vec<WriteOp>, usize)> {
-    let mut last: HashMap<Vec<u8>, usize> = HashMap::with_capacity(ops.len());
-    let mut keep = vec![true; ops.len()];
-    for (i, op) in ops.iter().enumerate() {
-        let item = match op {
-            WriteOp::Put(item) | WriteOp::Delete(item) => item,
-        };
-        if let Some(previous) = last.insert(fingerprint(table, names, item)?, i) {
-            keep[previous] = false;
-        }
-    }
-    let superseded = ops.len() - last.len();
-    if superseded == 0 {
-        return Ok((ops, 0));
-    }
-    let ops = ops
-        .into_iter()
-        .zip(keep)
-        .filter_map(|(op, keep)| keep.then_some(op))
-        .collect();
-    Ok((ops, superseded))
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,26 +411,28 @@ macro_rules! settings_methods {
     };
 }
 
-/// A batch of puts or deletes waiting to be sent: `.send().await` or just `.await`.
+/// A batch of puts or deletes waiting to be sent: `.send().await` or just `.await`. It holds the
+/// values given (an iterator or a stream) and encodes them as requests go out.
 #[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
-pub struct BatchWrite<T> {
+pub struct BatchWrite<'a, T> {
     table: TableClient<T>,
-    ops: Result<Vec<WriteOp>>,
+    ops: WriteStream<'a>,
+    puts: bool,
     settings: Settings,
     unguarded: bool,
 }
 
-impl<T> fmt::Debug for BatchWrite<T> {
+impl<T> fmt::Debug for BatchWrite<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BatchWrite")
             .field("table", &self.table.name)
-            .field("writes", &self.ops.as_ref().map(Vec::len))
+            .field("puts", &self.puts)
             .field("settings", &self.settings)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
-impl<T: Table> BatchWrite<T> {
+impl<T: Table> BatchWrite<'_, T> {
     settings_methods!();
 
     /// Writes puts with BatchWriteItem as given, past the guards it cannot carry: on a table with
@@ -483,11 +447,7 @@ impl<T: Table> BatchWrite<T> {
     /// Sends the writes.
     pub async fn send(self) -> Result<BatchWriteOutcome> {
         let table = self.table.name.as_str();
-        let puts = self
-            .ops
-            .as_ref()
-            .is_ok_and(|ops| ops.iter().any(|op| matches!(op, WriteOp::Put(_))));
-        if puts && !T::IMMUTABLE_ATTRIBUTES.is_empty() && !self.unguarded {
+        if self.puts && !T::IMMUTABLE_ATTRIBUTES.is_empty() && !self.unguarded {
             return Err(Error::InvalidRequest {
                 table: table.to_owned(),
                 index: None,
@@ -498,19 +458,43 @@ impl<T: Table> BatchWrite<T> {
             });
         }
         let names = key_names::<T>();
-        let (ops, superseded) = last_wins(table, &names, self.ops?)?;
-        if puts && T::VERSION_ATTRIBUTE.is_some() && !self.unguarded {
-            let mut outcome = versioned_writes(&self.table, ops, self.settings).await?;
-            outcome.superseded = superseded;
-            return Ok(outcome);
+        if self.puts && T::VERSION_ATTRIBUTE.is_some() && !self.unguarded {
+            return versioned_writes(&self.table, &names, self.ops, self.settings).await;
         }
-        let (written, left) = run_writes(&self.table.client, table, ops, self.settings, &|_| {}).await?;
-        Ok(BatchWriteOutcome {
-            written,
-            superseded,
-            unprocessed: left.into_iter().map(UnprocessedWrite::from).collect(),
-            conflicts: Vec::new(),
-        })
+        let client = &self.table.client;
+        let tally = run_writes(client, table, &names, self.ops, self.settings, &|_| {}).await?;
+        Ok(outcome(tally))
+    }
+}
+
+/// One request of at most one write, sent by `send`: written, refused for its version, or left
+/// unprocessed when still throttled after the retries.
+async fn single_write<Fut>(op: WriteOp, retry: RetryPolicy, send: impl Fn(WriteOp) -> Fut) -> Result<Sent>
+where
+    Fut: std::future::Future<Output = Result<()>>,
+{
+    let mut sent = Sent::default();
+    match (retry_throttled(retry, || send(op.clone())).await, op) {
+        (Ok(()), _) => sent.written = 1,
+        (Err(Error::VersionConflict { expected, found, .. }), WriteOp::Put(item)) => {
+            sent.refused.push(Refused {
+                item,
+                expected,
+                found,
+            });
+        }
+        (Err(e), op) if e.is_throttled() => sent.left.push(op),
+        (Err(e), _) => return Err(e),
+    }
+    Ok(sent)
+}
+
+/// The pipeline's limits for writes sent one per request.
+fn single_limits(settings: Settings) -> Limits {
+    Limits {
+        chunk: MAX_BATCH_WRITE,
+        per_request: 1,
+        concurrency: settings.concurrency,
     }
 }
 
@@ -519,33 +503,19 @@ impl<T: Table> BatchWrite<T> {
 /// as [`TableClient::put`] does. Conflicts are reported, throttled writes retried.
 async fn versioned_writes<T: Table>(
     table: &TableClient<T>,
-    ops: Vec<WriteOp>,
+    names: &[&str],
+    ops: WriteStream<'_>,
     settings: Settings,
 ) -> Result<BatchWriteOutcome> {
-    let results: Vec<(WriteOp, Result<()>)> = stream::iter(ops)
-        .map(|op| async move {
-            let result = retry_throttled(settings.retry, || send_versioned(table, op.clone())).await;
-            (op, result)
-        })
-        .buffer_unordered(settings.concurrency.max(1))
-        .collect()
-        .await;
-    let mut outcome = BatchWriteOutcome::default();
-    for (op, result) in results {
-        match (result, op) {
-            (Ok(()), _) => outcome.written += 1,
-            (Err(Error::VersionConflict { expected, found, .. }), WriteOp::Put(item)) => {
-                outcome.conflicts.push(Conflict {
-                    item,
-                    expected,
-                    found,
-                });
-            }
-            (Err(e), op) if e.is_throttled() => outcome.unprocessed.push(op.into()),
-            (Err(e), _) => return Err(e),
+    let limits = single_limits(settings);
+    let tally = pipeline::run(&table.name, names, ops, limits, |mut request| async move {
+        match request.pop() {
+            Some(op) => single_write(op, settings.retry, |op| send_versioned(table, op)).await,
+            None => Ok(Sent::default()),
         }
-    }
-    Ok(outcome)
+    })
+    .await?;
+    Ok(outcome(tally))
 }
 
 /// One write of [`versioned_writes`]: a versioned put, or a delete.
@@ -582,9 +552,9 @@ where
     }
 }
 
-impl<T: Table + 'static> IntoFuture for BatchWrite<T> {
+impl<'a, T: Table + 'a> IntoFuture for BatchWrite<'a, T> {
     type Output = Result<BatchWriteOutcome>;
-    type IntoFuture = BoxFuture<'static, Result<BatchWriteOutcome>>;
+    type IntoFuture = BoxFuture<'a, Result<BatchWriteOutcome>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
@@ -682,25 +652,24 @@ impl<T: Table + Send + 'static> IntoFuture for BatchGet<T> {
 /// A batch upsert waiting to be sent: `.send().await` or just `.await`. See
 /// [`TableClient::batch_upsert`].
 #[must_use = "a request does nothing until it is sent with `.send().await` or `.await`"]
-pub struct BatchUpsert<T> {
+pub struct BatchUpsert<'a, T> {
     table: TableClient<T>,
-    items: Result<Vec<Item>>,
+    items: WriteStream<'a>,
     keep_existing: Vec<String>,
     settings: Settings,
 }
 
-impl<T> fmt::Debug for BatchUpsert<T> {
+impl<T> fmt::Debug for BatchUpsert<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("BatchUpsert")
             .field("table", &self.table.name)
-            .field("items", &self.items.as_ref().map(Vec::len))
             .field("keep_existing", &self.keep_existing)
             .field("settings", &self.settings)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
-impl<T: Table> BatchUpsert<T> {
+impl<T: Table> BatchUpsert<'_, T> {
     settings_methods!();
 
     /// Attributes set only when the stored item does not have them yet: a stored value is kept.
@@ -710,58 +679,43 @@ impl<T: Table> BatchUpsert<T> {
         self
     }
 
-    /// Sends the requests: reads the stored items, merges, writes.
+    /// Sends the requests: one upsert (a conditional UpdateItem) per item, at most
+    /// [`concurrency`](Self::concurrency) at once.
     pub async fn send(self) -> Result<BatchWriteOutcome> {
-        let table = self.table.name.as_str();
         let names = key_names::<T>();
-        let ops: Vec<WriteOp> = self.items?.into_iter().map(WriteOp::Put).collect();
-        let (ops, superseded) = last_wins(table, &names, ops)?;
         // A written immutable attribute keeps its stored value, like the attributes named.
         let mut keep: HashSet<String> = self.keep_existing.into_iter().collect();
         keep.extend(T::IMMUTABLE_ATTRIBUTES.iter().map(|a| (*a).to_owned()));
         // One clock reading for the whole call: every item gets the same stamps.
         let stamp = Stamp::now();
-        let (table_client, keep) = (&self.table, &keep);
-        let results: Vec<(Item, Result<()>)> = stream::iter(ops)
-            .filter_map(|op| async move {
-                match op {
-                    WriteOp::Put(item) => Some(item),
-                    WriteOp::Delete(_) => None,
+        let (table, keep, retry) = (&self.table, &keep, self.settings.retry);
+        let limits = single_limits(self.settings);
+        let tally = pipeline::run(
+            &table.name,
+            &names,
+            self.items,
+            limits,
+            |mut request| async move {
+                let upsert = |op| async move {
+                    match op {
+                        WriteOp::Put(item) => table.upsert_item(item, keep, stamp).await,
+                        WriteOp::Delete(_) => Ok(()),
+                    }
+                };
+                match request.pop() {
+                    Some(op) => single_write(op, retry, upsert).await,
+                    None => Ok(Sent::default()),
                 }
-            })
-            .map(|item| async move {
-                let send = || table_client.upsert_item(item.clone(), keep, stamp);
-                let result = retry_throttled(self.settings.retry, send).await;
-                (item, result)
-            })
-            .buffer_unordered(self.settings.concurrency.max(1))
-            .collect()
-            .await;
-        let mut outcome = BatchWriteOutcome {
-            superseded,
-            ..BatchWriteOutcome::default()
-        };
-        for (item, result) in results {
-            match result {
-                Ok(()) => outcome.written += 1,
-                Err(Error::VersionConflict { expected, found, .. }) => {
-                    outcome.conflicts.push(Conflict {
-                        item,
-                        expected,
-                        found,
-                    });
-                }
-                Err(e) if e.is_throttled() => outcome.unprocessed.push(UnprocessedWrite::Put(item)),
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(outcome)
+            },
+        )
+        .await?;
+        Ok(outcome(tally))
     }
 }
 
-impl<T: Table + 'static> IntoFuture for BatchUpsert<T> {
+impl<'a, T: Table + 'a> IntoFuture for BatchUpsert<'a, T> {
     type Output = Result<BatchWriteOutcome>;
-    type IntoFuture = BoxFuture<'static, Result<BatchWriteOutcome>>;
+    type IntoFuture = BoxFuture<'a, Result<BatchWriteOutcome>>;
 
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.send())
@@ -880,12 +834,12 @@ impl<T: Table> Clear<T> {
             let remaining = self.scope.limit.map(|l| l - found);
             let (keys, next) = keys_page(client, &read, remaining, start.take()).await?;
             found += keys.len();
-            let ops = keys.into_iter().map(WriteOp::Delete).collect();
-            let (written, left) = run_writes(client, table, ops, self.settings, &|_| {}).await?;
-            outcome.written += written;
+            let ops = stream::iter(keys.into_iter().map(|key| Ok(WriteOp::Delete(key)))).boxed();
+            let tally = run_writes(client, table, &names, ops, self.settings, &|_| {}).await?;
+            outcome.written += tally.written;
             outcome
                 .unprocessed
-                .extend(left.into_iter().map(UnprocessedWrite::from));
+                .extend(tally.unprocessed.into_iter().map(UnprocessedWrite::from));
             match next {
                 Some(next) if self.scope.limit.is_none_or(|l| found < l) => start = Some(next),
                 _ => return Ok(outcome),
@@ -908,22 +862,21 @@ impl<T: Table + 'static> IntoFuture for Clear<T> {
 // ---------------------------------------------------------------------------------------------
 
 impl<T: Table> TableClient<T> {
-    fn encode_puts<I>(&self, items: I) -> Result<Vec<Item>>
+    /// The values of `items` as puts, each encoded and checked when the pipeline takes it.
+    fn puts<'a, S>(&self, items: S) -> WriteStream<'a>
     where
-        I: IntoIterator,
-        I::Item: Borrow<T>,
+        S: Stream + Send + 'a,
+        S::Item: Borrow<T>,
+        T: 'a,
     {
+        let table = self.name.clone();
         items
-            .into_iter()
-            .map(|value| {
-                let item = value
-                    .borrow()
-                    .to_item()
-                    .map_err(|e| encode_error(&self.name, e))?;
-                crate::validate::check_item(&self.name, T::definition(), &item)?;
-                Ok(item)
+            .map(move |value| {
+                let item = value.borrow().to_item().map_err(|e| encode_error(&table, e))?;
+                crate::validate::check_item(&table, T::definition(), &item)?;
+                Ok(WriteOp::Put(item))
             })
-            .collect()
+            .boxed()
     }
 
     /// Reads the items with these keys, any number of them (see the [module docs](crate::batch)
@@ -937,8 +890,9 @@ impl<T: Table> TableClient<T> {
         }
     }
 
-    /// Writes these values, replacing items with the same keys; any number of them. Of several
-    /// values with one key, the last one given is written.
+    /// Writes these values, replacing items with the same keys; any number of them, encoded one
+    /// at a time as requests go out (memory stays bounded: see the [module docs](crate::batch)).
+    /// Of several values with one key in a row, the last one is written.
     ///
     /// On a versioned table (`#[dynorm(version)]`) every put expects the stored version to be
     /// the one its value carries and stores the next, as [`TableClient::put`] does; since
@@ -946,59 +900,98 @@ impl<T: Table> TableClient<T> {
     /// same concurrency and retries), and values that meet another version are reported in
     /// [`BatchWriteOutcome::conflicts`], not written. [`BatchWrite::unguarded`] writes them as
     /// given with BatchWriteItem instead.
-    pub fn batch_put<I>(&self, items: I) -> BatchWrite<T>
+    pub fn batch_put<'a, I>(&self, items: I) -> BatchWrite<'a, T>
     where
         I: IntoIterator,
+        I::IntoIter: Send + 'a,
         I::Item: Borrow<T>,
+        T: 'a,
+    {
+        self.batch_put_stream(stream::iter(items))
+    }
+
+    /// [`batch_put`](Self::batch_put) of the values a stream yields, taken as requests go out.
+    pub fn batch_put_stream<'a, S>(&self, items: S) -> BatchWrite<'a, T>
+    where
+        S: Stream + Send + 'a,
+        S::Item: Borrow<T>,
+        T: 'a,
     {
         BatchWrite {
             table: self.clone(),
-            ops: self
-                .encode_puts(items)
-                .map(|items| items.into_iter().map(WriteOp::Put).collect()),
+            ops: self.puts(items),
+            puts: true,
             settings: Settings::default(),
             unguarded: false,
         }
     }
 
     /// Deletes the items with these keys, any number of them (absent items are not an error).
-    pub fn batch_delete(&self, keys: impl IntoIterator<Item = Key<T>>) -> BatchWrite<T> {
+    pub fn batch_delete<'a, I>(&self, keys: I) -> BatchWrite<'a, T>
+    where
+        I: IntoIterator<Item = Key<T>>,
+        I::IntoIter: Send + 'a,
+        T: 'a,
+    {
+        self.batch_delete_stream(stream::iter(keys))
+    }
+
+    /// [`batch_delete`](Self::batch_delete) of the keys a stream yields, taken as requests go out.
+    pub fn batch_delete_stream<'a, S>(&self, keys: S) -> BatchWrite<'a, T>
+    where
+        S: Stream<Item = Key<T>> + Send + 'a,
+        T: 'a,
+    {
+        let table = self.name.clone();
         let ops = keys
-            .into_iter()
-            .map(|k| {
+            .map(move |k| {
                 k.into_item()
                     .map(WriteOp::Delete)
-                    .map_err(|e| encode_error(&self.name, e))
+                    .map_err(|e| encode_error(&table, e))
             })
-            .collect();
+            .boxed();
         BatchWrite {
             table: self.clone(),
             ops,
+            puts: false,
             settings: Settings::default(),
             unguarded: false,
         }
     }
 
     /// Upserts these values (as dynamo_query's `batch_upsert_records` merges each new record into
-    /// the stored one): one [`upsert`](TableClient::upsert) per item (an UpdateItem, sent
-    /// concurrently, retried when throttled), so each item keeps its stored
-    /// [`Table::CREATED_AT_ATTRIBUTE`], its [`Table::IMMUTABLE_ATTRIBUTES`], the attributes named
-    /// with [`BatchUpsert::keep_existing`] and every attribute the value does not name. Every item
-    /// gets the same stamp (one clock reading): a new item's created and updated stamps are equal.
-    /// Attributes the value leaves `None` are removed in dynorm's form and left alone in
-    /// dynamo_query's ([`StoredForm::upsert_none`](crate::StoredForm::upsert_none)). A versioned
-    /// type's version is bumped on each item.
+    /// the stored one): one [`upsert`](TableClient::upsert) per value (an UpdateItem, at most
+    /// [`concurrency`](BatchUpsert::concurrency) at once, retried when throttled), so each item
+    /// keeps its stored [`Table::CREATED_AT_ATTRIBUTE`], its [`Table::IMMUTABLE_ATTRIBUTES`], the
+    /// attributes named with [`BatchUpsert::keep_existing`] and every attribute the value does not
+    /// name. Every item gets the same stamp (one clock reading): a new item's created and updated
+    /// stamps are equal. Attributes the value leaves `None` are removed in dynorm's form and left
+    /// alone in dynamo_query's ([`StoredForm::upsert_none`](crate::StoredForm::upsert_none)). A
+    /// versioned type's version is bumped on each item. Any number of values, encoded one at a
+    /// time as requests go out.
     ///
-    /// Items that stay throttled beyond the retry bound come back in
+    /// Items still throttled after the retries come back in
     /// [`BatchWriteOutcome::unprocessed`]; version conflicts in [`BatchWriteOutcome::conflicts`].
-    pub fn batch_upsert<I>(&self, items: I) -> BatchUpsert<T>
+    pub fn batch_upsert<'a, I>(&self, items: I) -> BatchUpsert<'a, T>
     where
         I: IntoIterator,
+        I::IntoIter: Send + 'a,
         I::Item: Borrow<T>,
+        T: 'a,
+    {
+        self.batch_upsert_stream(stream::iter(items))
+    }
+
+    /// [`batch_upsert`](Self::batch_upsert) of the values a stream yields.
+    pub fn batch_upsert_stream<'a, S>(&self, items: S) -> BatchUpsert<'a, T>
+    where
+        S: Stream + Send + 'a,
+        S::Item: Borrow<T>,
+        T: 'a,
     {
         BatchUpsert {
             table: self.clone(),
-            items: self.encode_puts(items),
+            items: self.puts(items),
             keep_existing: Vec::new(),
             settings: Settings::default(),
         }
@@ -1065,7 +1058,7 @@ pub struct RawBatchPut {
     client: Client,
     table: String,
     key_names: Vec<String>,
-    items: Vec<Item>,
+    items: WriteStream<'static>,
     settings: Settings,
     progress: Box<Progress>,
 }
@@ -1075,7 +1068,6 @@ impl fmt::Debug for RawBatchPut {
         f.debug_struct("RawBatchPut")
             .field("table", &self.table)
             .field("key_names", &self.key_names)
-            .field("items", &self.items.len())
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -1083,18 +1075,37 @@ impl fmt::Debug for RawBatchPut {
 
 impl Client {
     /// Puts `items` into `table`, whose key attributes are `key_names` (partition key first):
-    /// see [`RawBatchPut`].
-    pub fn batch_put_items<S: Into<String>>(
+    /// see [`RawBatchPut`]. The items are taken as requests go out (memory stays bounded).
+    pub fn batch_put_items<S, I>(
         &self,
         table: impl Into<String>,
         key_names: impl IntoIterator<Item = S>,
-        items: Vec<Item>,
-    ) -> RawBatchPut {
+        items: I,
+    ) -> RawBatchPut
+    where
+        S: Into<String>,
+        I: IntoIterator<Item = Item>,
+        I::IntoIter: Send + 'static,
+    {
+        self.batch_put_item_stream(table, key_names, stream::iter(items.into_iter().map(Ok)))
+    }
+
+    /// [`batch_put_items`](Self::batch_put_items) of the items a stream yields; an `Err` from
+    /// the stream ends the batch with that error (after the requests in flight are answered).
+    pub fn batch_put_item_stream<S>(
+        &self,
+        table: impl Into<String>,
+        key_names: impl IntoIterator<Item = S>,
+        items: impl Stream<Item = Result<Item>> + Send + 'static,
+    ) -> RawBatchPut
+    where
+        S: Into<String>,
+    {
         RawBatchPut {
             client: self.clone(),
             table: table.into(),
             key_names: key_names.into_iter().map(Into::into).collect(),
-            items,
+            items: items.map(|item| item.map(WriteOp::Put)).boxed(),
             settings: Settings::default(),
             progress: Box::new(|_| {}),
         }
@@ -1113,16 +1124,9 @@ impl RawBatchPut {
     /// Sends the writes.
     pub async fn send(self) -> Result<BatchWriteOutcome> {
         let names: Vec<&str> = self.key_names.iter().map(String::as_str).collect();
-        let ops = self.items.into_iter().map(WriteOp::Put).collect();
-        let (ops, superseded) = last_wins(&self.table, &names, ops)?;
-        let (written, left) =
-            run_writes(&self.client, &self.table, ops, self.settings, &*self.progress).await?;
-        Ok(BatchWriteOutcome {
-            written,
-            superseded,
-            unprocessed: left.into_iter().map(UnprocessedWrite::from).collect(),
-            conflicts: Vec::new(),
-        })
+        let (client, table) = (&self.client, self.table.as_str());
+        let tally = run_writes(client, table, &names, self.items, self.settings, &*self.progress).await?;
+        Ok(outcome(tally))
     }
 }
 
@@ -1141,26 +1145,6 @@ mod tests {
 
     fn item(pairs: &[(&str, AttributeValue)]) -> Item {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), v.clone())).collect()
-    }
-
-    #[test]
-    fn last_write_of_a_key_wins() {
-        let a = |n: &str| {
-            item(&[
-                ("id", AttributeValue::S("a".into())),
-                ("n", AttributeValue::S(n.into())),
-            ])
-        };
-        let b = item(&[("id", AttributeValue::S("b".into()))]);
-        let ops = vec![
-            WriteOp::Put(a("1")),
-            WriteOp::Put(b.clone()),
-            WriteOp::Delete(item(&[("id", AttributeValue::S("a".into()))])),
-            WriteOp::Put(a("3")),
-        ];
-        let (kept, superseded) = last_wins("t", &["id"], ops).expect("dedupe");
-        assert_eq!(superseded, 2);
-        assert_eq!(kept, vec![WriteOp::Put(b), WriteOp::Put(a("3"))]);
     }
 
     #[test]

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::engine::request::{DeleteItem, GetItem, Placeholders, PutItem};
 use crate::engine::{Engine, RemoteBackend};
 use crate::future::BoxFuture;
+use crate::strict::{Strict, StrictCheck};
 use crate::write::{self, value_version};
 pub(crate) use crate::write::{Conditions, encode_error, name_table};
 use crate::{Error, Item, Key, Projection, Result, Table, expr, validate};
@@ -294,6 +295,7 @@ impl<T: Table> TableClient<T> {
             table: self.clone(),
             key,
             consistent_read: false,
+            strict: T::STRICT_READS,
         }
     }
 
@@ -324,6 +326,14 @@ impl<T: Table> TableClient<T> {
             expected_version: value_version::<T>(value),
             conditions: Conditions::default(),
         }
+    }
+}
+
+/// The strict-read check of a single item ([`crate::strict`]).
+fn check_strict<T: Table>(mode: Option<Strict>, table: &str, item: &Item) -> Result<()> {
+    match StrictCheck::new(mode, T::stored_attributes) {
+        Some(check) => check.check(T::definition(), table, item),
+        None => Ok(()),
     }
 }
 
@@ -552,6 +562,7 @@ pub struct GetBuilder<T> {
     table: TableClient<T>,
     key: Key<T>,
     consistent_read: bool,
+    strict: Option<Strict>,
 }
 
 impl<T> fmt::Debug for GetBuilder<T> {
@@ -560,11 +571,19 @@ impl<T> fmt::Debug for GetBuilder<T> {
             .field("table", &self.table.name)
             .field("key", &self.key)
             .field("consistent_read", &self.consistent_read)
+            .field("strict", &self.strict)
             .finish()
     }
 }
 
 impl<T: Table> GetBuilder<T> {
+    /// Reports the attributes of the item that the table's model does not name instead of
+    /// dropping them ([`crate::strict`]); the default is the type's [`Table::STRICT_READS`].
+    pub fn strict(mut self, mode: Strict) -> Self {
+        self.strict = Some(mode);
+        self
+    }
+
     /// Asks for a strongly consistent read (the embedded engine's reads always are).
     pub fn consistent_read(mut self, yes: bool) -> Self {
         self.consistent_read = yes;
@@ -583,8 +602,11 @@ impl<T: Table> GetBuilder<T> {
     /// Sends the request: the decoded item, or `None` when there is none with this key.
     pub async fn send(self) -> Result<Option<T>> {
         let item = get_item(&self.table, self.key, self.consistent_read, None).await?;
-        item.map(|item| decode_with(&self.table.name, item, T::from_item))
-            .transpose()
+        item.map(|item| {
+            check_strict::<T>(self.strict, &self.table.name, &item)?;
+            decode_with(&self.table.name, item, T::from_item)
+        })
+        .transpose()
     }
 }
 
@@ -604,19 +626,30 @@ impl<T: Table> GetOrFailBuilder<T> {
         self
     }
 
+    /// Reports the attributes of the item that the table's model does not name
+    /// ([`crate::strict`]).
+    pub fn strict(mut self, mode: Strict) -> Self {
+        self.get.strict = Some(mode);
+        self
+    }
+
     /// Sends the request: the decoded item, or [`Error::NotFound`] naming the key.
     pub async fn send(self) -> Result<T> {
         let GetBuilder {
             table,
             key,
             consistent_read,
+            strict,
         } = self.get;
         let shown = match key.as_item() {
             Ok(k) => validate::render_key(T::definition(), k),
             Err(_) => String::new(),
         };
         match get_item(&table, key, consistent_read, None).await? {
-            Some(item) => decode_with(&table.name, item, T::from_item),
+            Some(item) => {
+                check_strict::<T>(strict, &table.name, &item)?;
+                decode_with(&table.name, item, T::from_item)
+            }
             None => Err(Error::NotFound {
                 table: table.name.clone(),
                 key: shown,
@@ -656,8 +689,12 @@ impl<T: Table, P: Projection<Table = T>> ProjectedGetBuilder<T, P> {
             table,
             key,
             consistent_read,
+            strict,
         } = self.get;
         let item = get_item(&table, key, consistent_read, Some(P::attributes())).await?;
+        if let Some(item) = &item {
+            check_strict::<T>(strict, &table.name, item)?;
+        }
         item.map(|item| decode_with(&table.name, item, P::from_item))
             .transpose()
     }

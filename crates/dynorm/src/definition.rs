@@ -16,6 +16,9 @@ pub const MAX_LOCAL_INDEXES: usize = 5;
 pub const MAX_GLOBAL_INDEXES: usize = 20;
 /// DynamoDB's limit on non-key attributes projected (INCLUDE) across all indexes of a table.
 pub const MAX_PROJECTED_ATTRIBUTES: usize = 100;
+/// DynamoDB's limit on the attributes of a global secondary index's partition key, and of its
+/// sort key (multi-attribute keys, since November 2025).
+pub const MAX_INDEX_KEY_ATTRIBUTES: usize = 4;
 
 /// A DynamoDB table: keys, attributes, indexes and table settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,9 +163,11 @@ impl ScalarType {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum AttributeType {
-    /// UTF-8 text (S).
+    /// UTF-8 text (S). Schema files may also write DynamoDB's letter `S` (Stelvio's form).
+    #[serde(alias = "S")]
     String,
-    /// A number (N).
+    /// A number (N). Schema files may also write `N`.
+    #[serde(alias = "N")]
     Number,
     /// true or false (BOOL).
     Boolean,
@@ -188,7 +193,8 @@ pub enum AttributeType {
     StringSet,
     /// A number set (NS).
     NumberSet,
-    /// Bytes (B).
+    /// Bytes (B). Schema files may also write `B`.
+    #[serde(alias = "B")]
     Binary,
     /// A binary set (BS).
     BinarySet,
@@ -238,22 +244,185 @@ impl AttributeType {
 }
 
 /// A global secondary index.
+///
+/// Its partition key and sort key may each have up to [`MAX_INDEX_KEY_ATTRIBUTES`] attributes
+/// (DynamoDB's multi-attribute keys): `partition_key` / `sort_key` name the first, and
+/// `additional_partition_keys` / `additional_sort_keys` the others, in order. Each attribute keeps
+/// its own type; an item missing any of them is not in the index. In schema files a key with
+/// several attributes is a list: `partition_key = ["tenant", "region"]`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "GlobalIndexForm", into = "GlobalIndexForm")]
 pub struct GlobalSecondaryIndex {
     /// The index name.
     pub name: String,
-    /// The stored name of its partition key attribute.
+    /// The stored name of its partition key attribute (the first, for a multi-attribute key).
     pub partition_key: String,
-    /// The stored name of its sort key attribute.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The stored name of its sort key attribute (the first, for a multi-attribute key).
     pub sort_key: Option<String>,
+    /// The further attributes of a multi-attribute partition key, in order.
+    pub additional_partition_keys: Vec<String>,
+    /// The further attributes of a multi-attribute sort key, in order (only with a `sort_key`).
+    pub additional_sort_keys: Vec<String>,
     /// Which attributes are copied into the index.
-    #[serde(default)]
     pub projection: Projection,
     /// Provisioned capacity of the index (provisioned tables only).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub capacity: Option<Capacity>,
+}
+
+impl GlobalSecondaryIndex {
+    /// An index keyed by `partition_key` (and `sort_key`), projecting every attribute.
+    pub fn new(name: impl Into<String>, partition_key: impl Into<String>, sort_key: Option<String>) -> Self {
+        Self {
+            name: name.into(),
+            partition_key: partition_key.into(),
+            sort_key,
+            additional_partition_keys: Vec::new(),
+            additional_sort_keys: Vec::new(),
+            projection: Projection::All,
+            capacity: None,
+        }
+    }
+
+    /// An index with multi-attribute keys: `partition_keys` (1 to 4) and `sort_keys` (0 to 4),
+    /// in order, projecting every attribute.
+    ///
+    /// ```
+    /// use dynorm::GlobalSecondaryIndex;
+    /// let index = GlobalSecondaryIndex::multi("by_region", ["tenant", "region"], ["round", "match_id"]);
+    /// assert_eq!(index.partition_keys(), ["tenant", "region"]);
+    /// assert_eq!(index.sort_keys(), ["round", "match_id"]);
+    /// assert!(index.is_multi_attribute());
+    /// ```
+    pub fn multi<P, S>(name: impl Into<String>, partition_keys: P, sort_keys: S) -> Self
+    where
+        P: IntoIterator,
+        P::Item: Into<String>,
+        S: IntoIterator,
+        S::Item: Into<String>,
+    {
+        let mut partition = partition_keys.into_iter().map(Into::into);
+        let mut sort = sort_keys.into_iter().map(Into::into);
+        let mut index = Self::new(name, partition.next().unwrap_or_default(), sort.next());
+        index.additional_partition_keys = partition.collect();
+        index.additional_sort_keys = sort.collect();
+        index
+    }
+
+    /// The attributes of the partition key, in order.
+    pub fn partition_keys(&self) -> Vec<&str> {
+        std::iter::once(self.partition_key.as_str())
+            .chain(self.additional_partition_keys.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// The attributes of the sort key, in order (empty without a sort key).
+    pub fn sort_keys(&self) -> Vec<&str> {
+        self.sort_key
+            .iter()
+            .chain(&self.additional_sort_keys)
+            .map(String::as_str)
+            .collect()
+    }
+
+    /// Every key attribute of the index: the partition key's, then the sort key's.
+    pub fn key_attributes(&self) -> Vec<&str> {
+        let mut keys = self.partition_keys();
+        keys.extend(self.sort_keys());
+        keys
+    }
+
+    /// Whether its partition key or sort key has more than one attribute.
+    pub fn is_multi_attribute(&self) -> bool {
+        !self.additional_partition_keys.is_empty() || !self.additional_sort_keys.is_empty()
+    }
+}
+
+/// How a global index is written in schema files and JSON: a key with one attribute is its
+/// name, a key with several a list of names.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GlobalIndexForm {
+    name: String,
+    partition_key: KeyNames,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sort_key: Option<KeyNames>,
+    #[serde(default)]
+    projection: Projection,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    capacity: Option<Capacity>,
+}
+
+/// One key attribute's name, or the names of a multi-attribute key.
+struct KeyNames(Vec<String>);
+
+impl Serialize for KeyNames {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self.0.as_slice() {
+            [one] => serializer.serialize_str(one),
+            many => many.serialize(serializer),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for KeyNames {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Names;
+        impl<'de> serde::de::Visitor<'de> for Names {
+            type Value = KeyNames;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an attribute name, or a list of 1 to 4 attribute names")
+            }
+            fn visit_str<E: serde::de::Error>(self, name: &str) -> Result<KeyNames, E> {
+                Ok(KeyNames(vec![name.to_owned()]))
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<KeyNames, A::Error> {
+                let mut names = Vec::new();
+                while let Some(name) = seq.next_element::<String>()? {
+                    names.push(name);
+                }
+                if names.is_empty() {
+                    return Err(serde::de::Error::invalid_length(0, &self));
+                }
+                Ok(KeyNames(names))
+            }
+        }
+        deserializer.deserialize_any(Names)
+    }
+}
+
+impl From<GlobalIndexForm> for GlobalSecondaryIndex {
+    fn from(form: GlobalIndexForm) -> Self {
+        let mut partition = form.partition_key.0.into_iter();
+        let mut sort = form.sort_key.map(|s| s.0).unwrap_or_default().into_iter();
+        Self {
+            name: form.name,
+            partition_key: partition.next().unwrap_or_default(),
+            sort_key: sort.next(),
+            additional_partition_keys: partition.collect(),
+            additional_sort_keys: sort.collect(),
+            projection: form.projection,
+            capacity: form.capacity,
+        }
+    }
+}
+
+impl From<GlobalSecondaryIndex> for GlobalIndexForm {
+    fn from(index: GlobalSecondaryIndex) -> Self {
+        let mut partition = vec![index.partition_key];
+        partition.extend(index.additional_partition_keys);
+        let sort = index.sort_key.map(|first| {
+            let mut sort = vec![first];
+            sort.extend(index.additional_sort_keys);
+            KeyNames(sort)
+        });
+        Self {
+            name: index.name,
+            partition_key: KeyNames(partition),
+            sort_key: sort,
+            projection: index.projection,
+            capacity: index.capacity,
+        }
+    }
 }
 
 /// A local secondary index (same partition key, another sort key).
@@ -273,9 +442,12 @@ pub struct LocalSecondaryIndex {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Projection {
-    /// Only the table and index keys.
+    /// Only the table and index keys. Schema files may write `keys_only` or `keys-only`
+    /// (Stelvio's form).
+    #[serde(alias = "keys-only")]
     KeysOnly,
-    /// Every attribute (the default, as DynamoDB users most often mean).
+    /// Every attribute: the default when an index names no projection (as DynamoDB users most
+    /// often mean; DynamoDB's own API has no default).
     #[default]
     All,
     /// The keys plus these attributes.
@@ -381,7 +553,7 @@ impl TableDefinition {
         let gsi_keys = self
             .global_secondary_indexes
             .iter()
-            .flat_map(|g| std::iter::once(g.partition_key.as_str()).chain(g.sort_key.as_deref()));
+            .flat_map(GlobalSecondaryIndex::key_attributes);
         let all = std::iter::once(self.partition_key.as_str())
             .chain(self.sort_key.as_deref())
             .chain(gsi_keys)
@@ -546,10 +718,13 @@ impl TableDefinition {
         let provisioned = matches!(self.billing, BillingMode::Provisioned(_));
         for g in &self.global_secondary_indexes {
             let role = format!("partition key of index `{}`", g.name);
-            self.check_key(p, &role, &g.partition_key, true);
-            if let Some(sk) = &g.sort_key {
-                self.check_key(p, &format!("sort key of index `{}`", g.name), sk, true);
+            for name in g.partition_keys() {
+                self.check_key(p, &role, name, true);
             }
+            for name in g.sort_keys() {
+                self.check_key(p, &format!("sort key of index `{}`", g.name), name, true);
+            }
+            check_multi_attribute_key(p, g);
             if g.capacity.is_some() && !provisioned {
                 p.push(format!(
                     "index `{}` sets provisioned capacity, but the table is billed on demand",
@@ -623,6 +798,35 @@ impl TableDefinition {
                     p.push(format!("composite attribute `{}` has an empty separator", a.name));
                 }
             }
+        }
+    }
+}
+
+/// DynamoDB's rules for multi-attribute index keys: at most 4 + 4 attributes, none named twice,
+/// further sort-key attributes only after a first one.
+fn check_multi_attribute_key(p: &mut Vec<String>, g: &GlobalSecondaryIndex) {
+    for (role, count) in [
+        ("partition key", g.partition_keys().len()),
+        ("sort key", g.sort_keys().len()),
+    ] {
+        if count > MAX_INDEX_KEY_ATTRIBUTES {
+            p.push(format!(
+                "{role} of index `{}` has {count} attributes, more than DynamoDB's limit of {MAX_INDEX_KEY_ATTRIBUTES}",
+                g.name
+            ));
+        }
+    }
+    if g.sort_key.is_none() && !g.additional_sort_keys.is_empty() {
+        p.push(format!(
+            "sort key of index `{}` lists further attributes ({}) but no first one",
+            g.name,
+            g.additional_sort_keys.join(", ")
+        ));
+    }
+    let mut seen = BTreeSet::new();
+    for name in g.key_attributes() {
+        if !seen.insert(name) {
+            p.push(format!("index `{}` names key attribute `{name}` twice", g.name));
         }
     }
 }

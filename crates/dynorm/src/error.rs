@@ -186,6 +186,30 @@ pub enum Error {
         reason: String,
     },
 
+    /// A PartiQL statement refused before it was sent: not a `SELECT`, another table, an
+    /// attribute the model does not name, a scan not asked for, parameters not matching.
+    #[error("invalid PartiQL statement on table `{table}`{}: {message}", if *.column > 0 { format!(" at column {column}") } else { String::new() })]
+    InvalidStatement {
+        /// The table the statement was run on.
+        table: String,
+        /// Where in the statement (1-based, in characters; 0 for the whole statement).
+        column: usize,
+        /// What was wrong.
+        message: String,
+    },
+
+    /// A strict read ([`crate::strict::Strict::Refuse`]) met an item holding attributes its type
+    /// does not name.
+    #[error("item {key} of table `{table}` holds attributes its type does not name: {}", .attributes.iter().map(|a| format!("`{a}`")).collect::<Vec<_>>().join(", "))]
+    UnexpectedAttributes {
+        /// The table read.
+        table: String,
+        /// The item's key, rendered.
+        key: String,
+        /// The attributes the type does not name, sorted.
+        attributes: Vec<String>,
+    },
+
     /// Reading from a KEYS_ONLY or INCLUDE index into a type that needs attributes the index
     /// does not hold (they would otherwise come back missing or defaulted).
     #[error("index `{index}` of table `{table}` does not project {}; read a projection type or fetch the full items", .missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "))]

@@ -113,7 +113,7 @@ impl Client {
         for g in &d.global_secondary_indexes {
             let mut b = sdk::GlobalSecondaryIndex::builder()
                 .index_name(&g.name)
-                .set_key_schema(Some(key_schema(name, &g.partition_key, g.sort_key.as_deref())?))
+                .set_key_schema(Some(index_key_schema(name, g)?))
                 .projection(sdk_projection(&g.projection));
             if let Some(c) = g.capacity.or(table_capacity) {
                 b = b.provisioned_throughput(throughput(name, c)?);
@@ -302,20 +302,7 @@ impl Client {
         definition.global_secondary_indexes = t
             .global_secondary_indexes()
             .iter()
-            .map(|g| {
-                let (pk, sk) = keys(g.key_schema());
-                GlobalSecondaryIndex {
-                    name: g.index_name().unwrap_or_default().to_owned(),
-                    partition_key: pk.unwrap_or_default().to_owned(),
-                    sort_key: sk.map(str::to_owned),
-                    projection: projection(g.projection()),
-                    capacity: if provisioned {
-                        g.provisioned_throughput().and_then(capacity_of)
-                    } else {
-                        None
-                    },
-                }
-            })
+            .map(|g| global_index(g, provisioned))
             .collect();
         definition.local_secondary_indexes = t
             .local_secondary_indexes()
@@ -447,6 +434,49 @@ fn key_schema(table: &str, partition: &str, sort: Option<&str>) -> Result<Vec<sd
     Ok(schema)
 }
 
+/// A described global index as a definition: every HASH and RANGE element, in order (a
+/// multi-attribute key has several), its projection and, on a provisioned table, its capacity.
+fn global_index(g: &sdk::GlobalSecondaryIndexDescription, provisioned: bool) -> GlobalSecondaryIndex {
+    let names = |t: KeyType| -> Vec<&str> {
+        g.key_schema()
+            .iter()
+            .filter(|k| *k.key_type() == t)
+            .map(|k| k.attribute_name())
+            .collect()
+    };
+    let mut index = GlobalSecondaryIndex::multi(
+        g.index_name().unwrap_or_default(),
+        names(KeyType::Hash),
+        names(KeyType::Range),
+    );
+    index.projection = projection(g.projection());
+    index.capacity = if provisioned {
+        g.provisioned_throughput().and_then(capacity_of)
+    } else {
+        None
+    };
+    index
+}
+
+/// A global index's key schema: every partition-key attribute (HASH), then every sort-key
+/// attribute (RANGE), in order — several of each for a multi-attribute key.
+pub(crate) fn index_key_schema(
+    table: &str,
+    index: &GlobalSecondaryIndex,
+) -> Result<Vec<sdk::KeySchemaElement>> {
+    let hash = index.partition_keys().into_iter().map(|n| (n, KeyType::Hash));
+    let range = index.sort_keys().into_iter().map(|n| (n, KeyType::Range));
+    hash.chain(range)
+        .map(|(name, key_type)| {
+            sdk::KeySchemaElement::builder()
+                .attribute_name(name)
+                .key_type(key_type)
+                .build()
+                .map_err(|e| build_error(table, e))
+        })
+        .collect()
+}
+
 fn keys(schema: &[sdk::KeySchemaElement]) -> (Option<&str>, Option<&str>) {
     let find = |t: KeyType| {
         schema
@@ -540,6 +570,18 @@ fn differ(out: &mut Vec<String>, what: String, a: String, b: String) {
 }
 
 /// Every difference between a definition (`want`) and a described live table (`live`), in words.
+/// Key attribute names as a difference shows them: `` `a` ``, `` `a`, `b` `` or `none`.
+fn show_names(names: &[&str]) -> String {
+    if names.is_empty() {
+        return "none".to_owned();
+    }
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 pub(crate) fn differences(want: &TableDefinition, live: &TableDefinition) -> Vec<String> {
     let mut out = Vec::new();
     differ(
@@ -632,14 +674,14 @@ fn global_index_differences(want: &TableDefinition, live: &TableDefinition, out:
                 differ(
                     out,
                     what("partition key"),
-                    format!("`{}`", g.partition_key),
-                    format!("`{}`", l.partition_key),
+                    show_names(&g.partition_keys()),
+                    show_names(&l.partition_keys()),
                 );
                 differ(
                     out,
                     what("sort key"),
-                    show(g.sort_key.as_deref()),
-                    show(l.sort_key.as_deref()),
+                    show_names(&g.sort_keys()),
+                    show_names(&l.sort_keys()),
                 );
                 differ(
                     out,

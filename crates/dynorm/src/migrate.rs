@@ -29,7 +29,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{self as sdk, BillingMode as SdkBillingMode, KeyType};
+use aws_sdk_dynamodb::types::{self as sdk, BillingMode as SdkBillingMode};
 use serde::{Deserialize, Serialize};
 
 use crate::definition::{
@@ -209,10 +209,20 @@ impl fmt::Display for Step {
                 }
                 write!(f, "), {}", show_billing(&d.billing))?;
                 for g in &d.global_secondary_indexes {
-                    write!(f, ", GSI {}", g.name)?;
+                    write!(
+                        f,
+                        ", GSI {} (projection {})",
+                        g.name,
+                        show_projection(&g.projection)
+                    )?;
                 }
                 for l in &d.local_secondary_indexes {
-                    write!(f, ", LSI {}", l.name)?;
+                    write!(
+                        f,
+                        ", LSI {} (projection {})",
+                        l.name,
+                        show_projection(&l.projection)
+                    )?;
                 }
                 if let Some(s) = d.stream {
                     write!(f, ", stream {}", s.as_str())?;
@@ -223,9 +233,10 @@ impl fmt::Display for Step {
                 Ok(())
             }
             Step::AddGlobalIndex { index: g, .. } => {
-                write!(f, "add GSI {} ({}", g.name, g.partition_key)?;
-                if let Some(sk) = &g.sort_key {
-                    write!(f, ", {sk}")?;
+                // A multi-attribute key shows its attributes joined with `+`, in order.
+                write!(f, "add GSI {} ({}", g.name, g.partition_keys().join(" + "))?;
+                if g.sort_key.is_some() {
+                    write!(f, ", {}", g.sort_keys().join(" + "))?;
                 }
                 write!(f, ", projection {})", show_projection(&g.projection))
             }
@@ -564,9 +575,10 @@ fn change_steps(
         if let BillingMode::Provisioned(c) = want.billing {
             index.capacity = Some(g.capacity.unwrap_or(c));
         }
-        let key_types = std::iter::once(&g.partition_key)
-            .chain(g.sort_key.as_ref())
-            .map(|k| (k.clone(), key_type_name(want, k)))
+        let key_types = g
+            .key_attributes()
+            .into_iter()
+            .map(|k| (k.to_owned(), key_type_name(want, k)))
             .collect();
         steps.push(Step::AddGlobalIndex {
             table: table.clone(),
@@ -663,20 +675,20 @@ fn gsi_replaced_because(
     unknown: &mut BTreeSet<String>,
 ) -> Option<String> {
     let mut why = Vec::new();
-    if g.partition_key != l.partition_key || g.sort_key != l.sort_key {
-        why.push(format!(
-            "keys change from ({}) to ({})",
-            std::iter::once(l.partition_key.as_str())
-                .chain(l.sort_key.as_deref())
-                .collect::<Vec<_>>()
-                .join(", "),
-            std::iter::once(g.partition_key.as_str())
-                .chain(g.sort_key.as_deref())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+    // Which attributes make each key, and their order, both count (a multi-attribute key is
+    // compared attribute by attribute).
+    if g.partition_keys() != l.partition_keys() || g.sort_keys() != l.sort_keys() {
+        let show = |i: &GlobalSecondaryIndex| {
+            let mut keys = i.partition_keys().join(", ");
+            if !i.sort_keys().is_empty() {
+                keys.push_str(" | ");
+                keys.push_str(&i.sort_keys().join(", "));
+            }
+            keys
+        };
+        why.push(format!("keys change from ({}) to ({})", show(l), show(g)));
     } else {
-        for k in std::iter::once(&g.partition_key).chain(g.sort_key.as_ref()) {
+        for k in g.key_attributes() {
             why.extend(type_change("key", k, want, live, unknown));
         }
     }
@@ -947,10 +959,7 @@ async fn add_global_index(
 ) -> Result<(), Error> {
     let be = |e| build_error(table, e);
     let sdk = client.sdk();
-    let mut key_schema = vec![key_element(table, &index.partition_key, KeyType::Hash)?];
-    if let Some(sk) = &index.sort_key {
-        key_schema.push(key_element(table, sk, KeyType::Range)?);
-    }
+    let key_schema = crate::lifecycle::index_key_schema(table, index)?;
     let mut create = sdk::CreateGlobalSecondaryIndexAction::builder()
         .index_name(&index.name)
         .set_key_schema(Some(key_schema))
@@ -1018,14 +1027,6 @@ async fn change_tags(
     Ok(())
 }
 
-fn key_element(table: &str, name: &str, key_type: KeyType) -> Result<sdk::KeySchemaElement, Error> {
-    sdk::KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(key_type)
-        .build()
-        .map_err(|e| build_error(table, e))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1047,13 +1048,8 @@ mod tests {
             .push(AttributeDefinition::new("at", AttributeType::String));
         want.attributes
             .push(AttributeDefinition::new("kind", AttributeType::String));
-        want.global_secondary_indexes.push(GlobalSecondaryIndex {
-            name: "by_kind".into(),
-            partition_key: "kind".into(),
-            sort_key: None,
-            projection: Projection::All,
-            capacity: None,
-        });
+        want.global_secondary_indexes
+            .push(GlobalSecondaryIndex::new("by_kind", "kind", None));
         want.local_secondary_indexes.push(LocalSecondaryIndex {
             name: "by_kind_local".into(),
             sort_key: "kind".into(),

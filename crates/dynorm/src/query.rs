@@ -71,6 +71,7 @@ use crate::engine::request::{GetItem, ReadPageRequest, ReadRequest};
 use crate::expr::{
     Condition, ExpressionAttributes, Filter, IntoValue, KeyCondition, ProjectionExpression, Value,
 };
+use crate::strict::{Strict, StrictCheck};
 use crate::{AttributeValue, Client, DecodeError, Error, Item, Projection, Result, Table, TableClient};
 
 /// How many segments of a parallel scan are read at once unless
@@ -147,7 +148,8 @@ impl IntoFilter for Filter<'_> {
 
 #[derive(Debug, Clone)]
 enum KeySpec {
-    Condition(KeyCondition),
+    // Boxed: a key condition (with multi-attribute keys) is much larger than a value.
+    Condition(Box<KeyCondition>),
     Partition(Value),
 }
 
@@ -173,6 +175,7 @@ pub struct Read<T, O, M> {
     decode: fn(Item) -> Result<O, DecodeError>,
     attributes: Option<&'static [&'static str]>,
     fetch_full: bool,
+    strict: Option<Strict>,
     mode: PhantomData<fn() -> M>,
 }
 
@@ -192,6 +195,7 @@ impl<T, O, M: ReadMode> fmt::Debug for Read<T, O, M> {
             .field("segments", &self.segments)
             .field("attributes", &self.attributes)
             .field("fetch_full", &self.fetch_full)
+            .field("strict", &self.strict)
             .finish()
     }
 }
@@ -205,13 +209,23 @@ pub struct Page<O> {
     pub cursor: Option<Cursor>,
 }
 
+/// An item of a [`Read::page_with_cursors`] page and the cursor that resumes the read right
+/// after it (a GraphQL connection's edge).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Edge<O> {
+    /// The item.
+    pub item: O,
+    /// Resumes the same read right after this item, with [`Read::start_after`].
+    pub cursor: Cursor,
+}
+
 impl<T: Table> TableClient<T> {
     /// Queries the items matching a key condition, on the table or (with
     /// [`index`](Read::index)) one of its indexes. The key condition must name the partition key
     /// (and, if any, the sort key) of what is read; otherwise the read fails with
     /// [`Error::InvalidKeyCondition`].
     pub fn query(&self, key_condition: KeyCondition) -> Query<T> {
-        self.read(Some(KeySpec::Condition(key_condition)))
+        self.read(Some(KeySpec::Condition(Box::new(key_condition))))
     }
 
     /// Queries one partition: `value` is compared with the partition key of the table, or of the
@@ -242,6 +256,7 @@ impl<T: Table> TableClient<T> {
             decode: T::from_item,
             attributes: None,
             fetch_full: false,
+            strict: T::STRICT_READS,
             mode: PhantomData,
         }
     }
@@ -327,6 +342,7 @@ impl<T: Table, O, M: ReadMode> Read<T, O, M> {
             decode: P::from_item,
             attributes: Some(P::attributes()),
             fetch_full: self.fetch_full,
+            strict: self.strict,
             mode: PhantomData,
         }
     }
@@ -338,6 +354,22 @@ impl<T: Table, O, M: ReadMode> Read<T, O, M> {
     /// index this does nothing (the table holds the whole items).
     pub fn fetch_full_items(mut self) -> Self {
         self.fetch_full = true;
+        self
+    }
+
+    /// Reports the attributes of an item that the table's model does not name
+    /// ([`Strict::Refuse`]: the read fails with [`Error::UnexpectedAttributes`]; [`Strict::Warn`]:
+    /// a warning event) instead of dropping them silently. The default is the type's
+    /// [`Table::STRICT_READS`]. See [`crate::strict`].
+    pub fn strict(mut self, mode: Strict) -> Self {
+        self.strict = Some(mode);
+        self
+    }
+
+    /// Drops attributes the table's model does not name without a word (the default, unless the
+    /// type says otherwise with [`Table::STRICT_READS`]).
+    pub fn lenient(mut self) -> Self {
+        self.strict = None;
         self
     }
 }
@@ -368,6 +400,8 @@ impl<T: Table, O> Read<T, O, ScanMode> {
 /// Everything a read needs once checked and rendered; shared by its pages.
 struct Plan<O> {
     client: Client,
+    definition: &'static TableDefinition,
+    strict: Option<StrictCheck>,
     request: ReadRequest,
     decode: fn(Item) -> Result<O, DecodeError>,
     /// The table's key attributes, when full items are fetched by key.
@@ -378,6 +412,31 @@ struct Plan<O> {
     limit: Option<usize>,
     segments: u32,
     concurrency: usize,
+    /// What per-item cursors need, when asked for ([`Read::page_with_cursors`]).
+    item_cursors: Option<ItemCursors>,
+}
+
+/// How a cursor is made for each item: the key attributes it holds, and those of them added to
+/// the projection only for the cursor (removed again before decoding).
+struct ItemCursors {
+    index: Option<String>,
+    keys: Vec<String>,
+    added: Vec<String>,
+}
+
+impl ItemCursors {
+    /// The key a read resuming right after `item` starts from: the table's and the index's key
+    /// attributes, taken from the item as the engine returned it.
+    fn key_of(&self, table: &str, item: &Item) -> Result<Item> {
+        let mut key = Item::with_capacity(self.keys.len());
+        for name in &self.keys {
+            let value = item
+                .get(name)
+                .ok_or_else(|| decode_error(table, DecodeError::missing().at(table, name)))?;
+            key.insert(name.clone(), value.clone());
+        }
+        Ok(key)
+    }
 }
 
 fn invalid_request(table: &str, index: Option<&str>, message: impl Into<String>) -> Error {
@@ -412,6 +471,22 @@ pub(crate) fn read_keys<'a>(
     }
 }
 
+/// The key attributes of what is read: (partition key, sort key), several each for a global
+/// index with multi-attribute keys.
+fn read_key_attributes<'a>(
+    definition: &'a TableDefinition,
+    index: Option<IndexRef<'a>>,
+) -> (Vec<&'a str>, Vec<&'a str>) {
+    match index {
+        None => (
+            vec![definition.partition_key.as_str()],
+            definition.sort_key.iter().map(String::as_str).collect(),
+        ),
+        Some(IndexRef::Global(g)) => (g.partition_keys(), g.sort_keys()),
+        Some(IndexRef::Local(l)) => (vec![definition.partition_key.as_str()], vec![l.sort_key.as_str()]),
+    }
+}
+
 fn push_unique(names: &mut Vec<String>, name: &str) {
     if !names.iter().any(|n| n == name) {
         names.push(name.to_owned());
@@ -423,24 +498,25 @@ where
     T: Table,
     M: ReadMode,
 {
-    /// Checks the read against the table's definition and renders its request.
-    fn plan(self, count_only: bool) -> Result<Plan<O>> {
+    /// Checks the read against the table's definition and renders its request; `item_cursors`:
+    /// make a cursor for each item.
+    fn plan(self, count_only: bool, item_cursors: bool) -> Result<Plan<O>> {
         let definition = T::definition();
         let table = self.table.name.clone();
         let index_name = self.index.as_deref();
         let index = find_index(definition, &table, index_name)?;
         self.check_options(&table, index_name, index)?;
 
-        let (partition_key, sort_key) = read_keys(definition, index);
+        let (partition_key, sort_key) = read_key_attributes(definition, index);
         let mut attributes = ExpressionAttributes::new();
         let key_condition = match self.key.filter(|_| M::IS_QUERY) {
             None => None,
             Some(spec) => {
                 let key = match spec {
-                    KeySpec::Condition(key) => key,
-                    KeySpec::Partition(value) => KeyCondition::partition(partition_key, value),
+                    KeySpec::Condition(key) => *key,
+                    KeySpec::Partition(value) => KeyCondition::partition(partition_key[0], value),
                 };
-                check_key_condition(&table, index_name, &key, partition_key, sort_key)?;
+                check_key_condition(&table, index_name, &key, &partition_key, &sort_key)?;
                 Some(key.render(&mut attributes).map_err(|e| in_table(&table, e))?)
             }
         };
@@ -459,24 +535,39 @@ where
             .map_err(|e| in_table(&table, e))?;
 
         // Which attributes the index holds, and whether the output needs others.
-        let key_names = key_attributes(definition, partition_key, sort_key);
+        let key_names = key_attributes(definition, &partition_key, &sort_key);
         let fetch_full = self.fetch_full && index.is_some();
         if !count_only && !fetch_full {
             check_index_projection(definition, &table, index, &key_names, self.attributes)?;
         }
+        // A per-item cursor needs the key attributes even when the output type reads none.
+        let added: Vec<String> = match self.attributes {
+            Some(names) if item_cursors && !fetch_full => key_names
+                .iter()
+                .filter(|k| !names.contains(&k.as_str()))
+                .cloned()
+                .collect(),
+            _ => Vec::new(),
+        };
         let projection = match self.attributes {
             Some(names) if !count_only && !fetch_full => Some(
-                ProjectionExpression::new(names.iter().copied())
+                ProjectionExpression::new(names.iter().copied().chain(added.iter().map(String::as_str)))
                     .render(&mut attributes)
                     .map_err(|e| in_table(&table, e))?,
             ),
             _ => None,
         };
+
         let start = self
             .start
             .as_ref()
             .map(|c| c.decode(&table, index_name, definition, &key_names))
             .transpose()?;
+        let item_cursors = item_cursors.then(|| ItemCursors {
+            index: self.index.clone(),
+            keys: key_names.clone(),
+            added,
+        });
 
         let (names, values) = attributes.into_parts();
         let request = ReadRequest {
@@ -499,6 +590,8 @@ where
         });
         Ok(Plan {
             client: self.table.client,
+            definition,
+            strict: StrictCheck::new(self.strict, T::stored_attributes),
             request,
             decode: self.decode,
             full_keys,
@@ -507,6 +600,7 @@ where
             limit: self.limit,
             segments: self.segments,
             concurrency: self.concurrency,
+            item_cursors,
         })
     }
 
@@ -562,16 +656,12 @@ pub(crate) fn find_index<'a>(
 
 /// The table's key attributes and those of the index read, each once: what every index holds,
 /// and what a cursor carries.
-fn key_attributes(definition: &TableDefinition, partition_key: &str, sort_key: Option<&str>) -> Vec<String> {
+fn key_attributes(definition: &TableDefinition, partition_key: &[&str], sort_key: &[&str]) -> Vec<String> {
     let mut keys = Vec::new();
-    for key in [
-        Some(definition.partition_key.as_str()),
-        definition.sort_key.as_deref(),
-        Some(partition_key),
-        sort_key,
-    ]
-    .into_iter()
-    .flatten()
+    let table_keys = std::iter::once(definition.partition_key.as_str()).chain(definition.sort_key.as_deref());
+    for key in table_keys
+        .chain(partition_key.iter().copied())
+        .chain(sort_key.iter().copied())
     {
         push_unique(&mut keys, key);
     }
@@ -622,12 +712,15 @@ fn check_index_projection(
     })
 }
 
+/// DynamoDB's rule for a key condition: an equality on every partition-key attribute and, on the
+/// sort-key attributes in order, conditions on a leading run of them (equalities, then at most
+/// one range condition on the last, which [`KeyCondition`]'s shape guarantees) — no skipping.
 fn check_key_condition(
     table: &str,
     index: Option<&str>,
     key: &KeyCondition,
-    partition_key: &str,
-    sort_key: Option<&str>,
+    partition_key: &[&str],
+    sort_key: &[&str],
 ) -> Result<()> {
     let mismatch = |expected: String, found: String| Error::InvalidKeyCondition {
         table: table.to_owned(),
@@ -635,22 +728,47 @@ fn check_key_condition(
         expected,
         found,
     };
-    if key.partition_key() != partition_key {
-        return Err(mismatch(
-            format!("partition key `{partition_key}`"),
-            format!("`{}`", key.partition_key()),
-        ));
+    let names = |n: &[&str]| n.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+    let mut given = key.partition_keys();
+    let mut wanted = partition_key.to_vec();
+    given.sort_unstable();
+    wanted.sort_unstable();
+    if given != wanted {
+        let expected = match partition_key {
+            [one] => format!("partition key `{one}`"),
+            many => format!("an equality on each partition-key attribute {}", names(many)),
+        };
+        return Err(mismatch(expected, names(&key.partition_keys())));
     }
-    match (key.sort_key(), sort_key) {
-        (Some(found), Some(expected)) if found != expected => {
-            Err(mismatch(format!("sort key `{expected}`"), format!("`{found}`")))
-        }
-        (Some(found), None) => Err(mismatch(
+    let found = key.sort_keys();
+    if found.is_empty() {
+        return Ok(());
+    }
+    match sort_key {
+        [] => Err(mismatch(
             "no sort-key condition (there is no sort key)".to_owned(),
-            format!("`{found}`"),
+            names(&found),
+        )),
+        [one] if found.len() == 1 && found[0] != *one => {
+            Err(mismatch(format!("sort key `{one}`"), names(&found)))
+        }
+        many if !many.starts_with(&found) => Err(mismatch(
+            format!(
+                "conditions on a leading run of the sort-key attributes {}, in order, without skipping any",
+                names(many)
+            ),
+            names(&found),
         )),
         _ => Ok(()),
     }
+}
+
+/// One page as the engine returned it (see [`Plan::fetch`]).
+struct RawPage {
+    items: Vec<Item>,
+    /// One key per item when per-item cursors are asked for; empty otherwise.
+    cursor_keys: Vec<Item>,
+    last_key: Option<Item>,
 }
 
 /// A decode error naming the table read (whatever name the type declares).
@@ -693,6 +811,48 @@ impl<O> Plan<O> {
 
 impl<O: Send + 'static> Plan<O> {
     /// Reads one page (asking for no more than the items still wanted after `returned`): the
+    /// items as the engine returned them (full items when asked for), the key of each for its
+    /// cursor (when per-item cursors are asked for) and the LastEvaluatedKey.
+    async fn fetch(
+        &self,
+        start: Option<Item>,
+        segment: Option<(u32, u32)>,
+        returned: usize,
+    ) -> Result<RawPage> {
+        let page = self
+            .client
+            .engine()
+            .read_page(self.page_request(start, segment, returned))
+            .await?;
+        let table = &self.request.table;
+        let mut cursor_keys = match &self.item_cursors {
+            Some(cursors) => page
+                .items
+                .iter()
+                .map(|item| cursors.key_of(table, item))
+                .collect::<Result<Vec<Item>>>()?,
+            None => Vec::new(),
+        };
+        let items = match &self.full_keys {
+            Some(keys) => {
+                let full = self.full_items(keys, page.items).await?;
+                // Items deleted between the two reads are left out, and their cursors with them.
+                if !cursor_keys.is_empty() {
+                    let mut found = full.iter().map(Option::is_some);
+                    cursor_keys.retain(|_| found.next().unwrap_or(false));
+                }
+                full.into_iter().flatten().collect()
+            }
+            None => page.items,
+        };
+        Ok(RawPage {
+            items,
+            cursor_keys,
+            last_key: page.last_key,
+        })
+    }
+
+    /// Reads one page (asking for no more than the items still wanted after `returned`): the
     /// decoded items and the LastEvaluatedKey.
     async fn page(
         &self,
@@ -700,26 +860,54 @@ impl<O: Send + 'static> Plan<O> {
         segment: Option<(u32, u32)>,
         returned: usize,
     ) -> Result<(Vec<O>, Option<Item>)> {
-        let page = self
-            .client
-            .engine()
-            .read_page(self.page_request(start, segment, returned))
-            .await?;
-        let items = match &self.full_keys {
-            Some(keys) => self.full_items(keys, page.items).await?,
-            None => page.items,
-        };
-        let table = &self.request.table;
-        let decode = self.decode;
-        let items = items
+        let page = self.fetch(start, segment, returned).await?;
+        let items = page
+            .items
             .into_iter()
-            .map(|item| decode(item).map_err(|e| decode_error(table, e)))
+            .map(|item| self.decode(item))
             .collect::<Result<Vec<O>>>()?;
         Ok((items, page.last_key))
     }
 
-    /// The full items of index items, in order, read by their table keys.
-    async fn full_items(&self, keys: &[String], items: Vec<Item>) -> Result<Vec<Item>> {
+    /// Reads one page, each item with the cursor that resumes the read right after it.
+    async fn page_with_cursors(
+        &self,
+        start: Option<Item>,
+        returned: usize,
+    ) -> Result<(Vec<Edge<O>>, Option<Item>)> {
+        let page = self.fetch(start, None, returned).await?;
+        let table = &self.request.table;
+        let index = self.item_cursors.as_ref().and_then(|c| c.index.as_deref());
+        let edges = page
+            .items
+            .into_iter()
+            .zip(page.cursor_keys)
+            .map(|(item, key)| {
+                Ok(Edge {
+                    cursor: Cursor::encode(table, index, &key)?,
+                    item: self.decode(item)?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok((edges, page.last_key))
+    }
+
+    /// Decodes one item, without the key attributes added only for its cursor.
+    fn decode(&self, mut item: Item) -> Result<O> {
+        if let Some(cursors) = &self.item_cursors {
+            for name in &cursors.added {
+                item.remove(name);
+            }
+        }
+        if let Some(strict) = &self.strict {
+            strict.check(self.definition, &self.request.table, &item)?;
+        }
+        (self.decode)(item).map_err(|e| decode_error(&self.request.table, e))
+    }
+
+    /// The full items of index items, in order, read by their table keys (`None` for an item
+    /// deleted since the index was read).
+    async fn full_items(&self, keys: &[String], items: Vec<Item>) -> Result<Vec<Option<Item>>> {
         let table = &self.request.table;
         let requests = items
             .into_iter()
@@ -742,7 +930,6 @@ impl<O: Send + 'static> Plan<O> {
         stream::iter(requests)
             .map(|request| self.client.engine().get_item(request))
             .buffered(FULL_ITEM_CONCURRENCY)
-            .try_filter_map(|item| futures::future::ready(Ok(item)))
             .try_collect()
             .await
     }
@@ -809,6 +996,19 @@ impl<O: Send + 'static> Plan<O> {
         Ok((items, last))
     }
 
+    /// [`limited_page`](Self::limited_page) with a cursor for each item.
+    async fn limited_page_with_cursors(&self) -> Result<(Vec<Edge<O>>, Option<Item>)> {
+        let (mut items, mut last) = self.page_with_cursors(self.start.clone(), 0).await?;
+        let mut pages = 1;
+        while self.limit.is_some() && last.is_some() && self.wants_more(pages, items.len()) {
+            let (more, next) = self.page_with_cursors(last.take(), items.len()).await?;
+            items.extend(more);
+            last = next;
+            pages += 1;
+        }
+        Ok((items, last))
+    }
+
     /// Counts the matching items of one segment (or of the whole read), up to the limit.
     async fn count(&self, segment: Option<(u32, u32)>) -> Result<usize> {
         let mut start = self.start.clone();
@@ -840,7 +1040,7 @@ where
     /// Every matching item, paging transparently (up to [`max_pages`](Read::max_pages) pages).
     /// A parallel scan yields items in no particular order.
     pub fn stream(self) -> impl Stream<Item = Result<O>> + Send + Unpin + 'static {
-        match self.plan(false) {
+        match self.plan(false, false) {
             Ok(plan) => Arc::new(plan).items(),
             Err(e) => stream::once(futures::future::ready(Err(e))).boxed(),
         }
@@ -858,8 +1058,52 @@ where
             ));
         }
         let index = self.index.clone();
-        let plan = self.plan(false)?;
+        let plan = self.plan(false, false)?;
         let (items, last) = plan.limited_page().await?;
+        let cursor = last
+            .map(|key| Cursor::encode(&plan.request.table, index.as_deref(), &key))
+            .transpose()?;
+        Ok(Page { items, cursor })
+    }
+
+    /// Reads one page like [`page`](Read::page), each item paired with the [`Cursor`] that
+    /// resumes the read right after it (for GraphQL-style connections, where a client pages from
+    /// any item it was shown). The page's own cursor resumes after the last item evaluated.
+    ///
+    /// The item cursors are the same kind as the page's: checked, and refused on another table or
+    /// index. A read into a [`Projection`] also asks for the key attributes, which the cursors
+    /// need (they are not passed to the projection type). A parallel scan is refused, as for
+    /// [`page`](Read::page).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> dynorm::Result<()> {
+    /// # #[derive(Debug, PartialEq, dynorm::Table)]
+    /// # #[dynorm(table = "posts")]
+    /// # struct Post { #[dynorm(partition_key)] feed: String, #[dynorm(sort_key)] n: u32 }
+    /// let client = dynorm::Client::embedded()?;
+    /// let posts = client.table::<Post>();
+    /// posts.create().await?;
+    /// for n in 0..5 {
+    ///     posts.put(&Post { feed: "news".into(), n }).await?;
+    /// }
+    /// let page = posts.query_partition("news").page_with_cursors().await?;
+    /// // The client was shown the first two posts and asks for what follows the second.
+    /// let after = page.items[1].cursor.clone();
+    /// let rest = posts.query_partition("news").start_after(after).all().await?;
+    /// assert_eq!(rest.iter().map(|p| p.n).collect::<Vec<_>>(), [2, 3, 4]);
+    /// # Ok(()) }
+    /// ```
+    pub async fn page_with_cursors(self) -> Result<Page<Edge<O>>> {
+        if self.segments > 1 {
+            return Err(invalid_request(
+                &self.table.name,
+                self.index.as_deref(),
+                "a parallel scan has no single cursor: stream, collect or count it instead",
+            ));
+        }
+        let index = self.index.clone();
+        let plan = self.plan(false, true)?;
+        let (items, last) = plan.limited_page_with_cursors().await?;
         let cursor = last
             .map(|key| Cursor::encode(&plan.request.table, index.as_deref(), &key))
             .transpose()?;
@@ -875,7 +1119,7 @@ where
     /// pages (up to [`max_pages`](Read::max_pages)) and all segments, at most
     /// [`limit`](Read::limit).
     pub async fn count(self) -> Result<usize> {
-        let plan = Arc::new(self.plan(true)?);
+        let plan = Arc::new(self.plan(true, false)?);
         if plan.segments > 1 {
             let total = plan.segments;
             let counts: Vec<usize> = stream::iter(0..total)

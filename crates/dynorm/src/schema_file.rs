@@ -28,7 +28,7 @@
 //! [[tables.global_secondary_indexes]]
 //! name = "by-email"
 //! partition_key = "email"
-//! projection = { include = ["id"] }   # or "all" (the default) or "keys_only"
+//! projection = { include = ["id"] }   # or "all" (the default) or "keys_only" / "keys-only"
 //! ```
 //!
 //! A single table shared by several entity types also lists its `entities`, each an
@@ -718,8 +718,8 @@ const ENUM_FORMS: [(&str, &str); 2] = [
     ),
     (
         "projection",
-        "`projection` must be `all`, `keys_only`, or `include` with a list of attribute names \
-         (TOML: `projection = { include = [\"id\"] }`)",
+        "`projection` must be `all` (the default), `keys_only` (or `keys-only`), or `include` with a \
+         list of attribute names (TOML: `projection = { include = [\"id\"] }`)",
     ),
 ];
 
@@ -866,6 +866,12 @@ fn locate_message(node: &Node, message: &str) -> Location {
         return key.and_then(|k| node.get(k)).map_or(node.at, |(at, _)| *at);
     };
     if let Some((_, v)) = key.and_then(|k| map.get(k)) {
+        // In a list (a multi-attribute key), the item the message quotes.
+        if let Kind::List(items) = &v.kind
+            && let Some(item) = tokens.iter().find_map(|t| items.iter().find(|i| quotes(i, t)))
+        {
+            return item.at;
+        }
         return v.at;
     }
     let Kind::Map(entries) = &map.kind else {

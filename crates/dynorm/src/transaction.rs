@@ -59,13 +59,14 @@ use std::future::IntoFuture;
 
 pub use crate::error::{CanceledItem, TransactAction};
 
-use crate::batch::{decode, fingerprint};
+use crate::batch::decode;
 use crate::engine::request::{
     TransactGet as TransactGetRequest, TransactWrite as TransactWriteRequest, TxKind,
 };
 use crate::error::key_text;
 use crate::expr::{Condition, Update};
 use crate::future::BoxFuture;
+use crate::pipeline::fingerprint;
 use crate::validate::MAX_TRANSACTION_ITEMS;
 use crate::write::{self, Conditions, Prepared, value_version};
 use crate::{CancellationReason, Client, Error, Item, Key, Result, Table, TableClient};

@@ -202,9 +202,34 @@ fn check_key_attribute(
     Ok(())
 }
 
-/// Checks a whole item before a write: its key attributes, and its size against 400 KB.
+/// Checks the index key attributes an item holds (an absent one leaves the item out of that
+/// index): of the declared type, not empty, within the length limits. DynamoDB refuses such an
+/// item; refused here, the error names the attribute before anything is sent.
+fn check_index_keys(table: &str, definition: &TableDefinition, item: &Item) -> Result<()> {
+    let global = definition.global_secondary_indexes.iter().flat_map(|g| {
+        [
+            Some((g.partition_key.as_str(), MAX_PARTITION_KEY_SIZE)),
+            g.sort_key.as_deref().map(|s| (s, MAX_SORT_KEY_SIZE)),
+        ]
+    });
+    let local = definition
+        .local_secondary_indexes
+        .iter()
+        .map(|l| Some((l.sort_key.as_str(), MAX_SORT_KEY_SIZE)));
+    for (name, limit) in global.chain(local).flatten() {
+        let table_key = name == definition.partition_key || definition.sort_key.as_deref() == Some(name);
+        if !table_key && item.contains_key(name) {
+            check_key_attribute(table, definition, item, name, limit)?;
+        }
+    }
+    Ok(())
+}
+
+/// Checks a whole item before a write: its key attributes (the table's and the indexes' it
+/// holds), and its size against 400 KB.
 pub(crate) fn check_item(table: &str, definition: &TableDefinition, item: &Item) -> Result<()> {
     check_key(table, definition, item)?;
+    check_index_keys(table, definition, item)?;
     let size = item_size(item);
     if size > MAX_ITEM_SIZE {
         return Err(Error::ItemTooLarge {

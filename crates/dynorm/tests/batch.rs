@@ -279,6 +279,52 @@ async fn oversized_items_are_refused_before_sending() {
 }
 
 #[tokio::test]
+async fn streams_and_lazy_iterators_are_written_as_they_come() {
+    let embedded = embedded().await;
+    for (path, client) in both_paths(&embedded) {
+        let table = client.table::<User>();
+        let user = |i: usize| User::new(&format!("{path}-lazy-{i}"), "lazy", i as i64);
+        // Values made as the batch takes them: nothing collects them first.
+        let outcome = table
+            .batch_put_stream(futures::stream::iter((0..3000).map(user)))
+            .await
+            .expect("batch put stream");
+        assert_eq!((outcome.written, outcome.superseded), (3000, 0), "{path}");
+        let read = table
+            .batch_get((0..3000).map(|i| User::key(&format!("{path}-lazy-{i}"))))
+            .await
+            .expect("get");
+        assert_eq!(read.items, (0..3000).map(user).collect::<Vec<_>>(), "{path}");
+        let deleted = table
+            .batch_delete_stream(futures::stream::iter(
+                (0..3000).map(|i| User::key(&format!("{path}-lazy-{i}"))),
+            ))
+            .await
+            .expect("batch delete stream");
+        assert_eq!(deleted.written, 3000, "{path}");
+
+        // A value that cannot be written ends the batch: the chunks sent before it stay written,
+        // the chunk being gathered and everything after it is not sent.
+        let with_a_bad_one = (0..100).map(|i| match i {
+            60 => User::new(&format!("{path}-bad-{i}"), &"x".repeat(410 * 1024), 1),
+            _ => User::new(&format!("{path}-bad-{i}"), "ok", i),
+        });
+        let err = table.batch_put(with_a_bad_one).await.expect_err("too large");
+        assert!(matches!(err, Error::ItemTooLarge { .. }), "{path}: {err:?}");
+        let read = table
+            .batch_get((0..100).map(|i| User::key(&format!("{path}-bad-{i}"))))
+            .await
+            .expect("get");
+        let written: Vec<i64> = read.items.iter().map(|u| u.age).collect();
+        assert_eq!(
+            written,
+            (0..50).collect::<Vec<_>>(),
+            "{path}: two full chunks were sent"
+        );
+    }
+}
+
+#[tokio::test]
 async fn errors_name_the_table() {
     let embedded = Client::embedded().expect("embedded");
     for (path, client) in both_paths(&embedded) {

@@ -24,6 +24,8 @@ fn orders() -> TableDefinition {
         name: "status-total-index".into(),
         partition_key: "status".into(),
         sort_key: Some("total".into()),
+        additional_partition_keys: Vec::new(),
+        additional_sort_keys: Vec::new(),
         projection: Projection::All,
         capacity: None,
     });
@@ -88,6 +90,8 @@ fn index_limits() {
             name: format!("gsi{i:02}"),
             partition_key: "status".into(),
             sort_key: None,
+            additional_partition_keys: Vec::new(),
+            additional_sort_keys: Vec::new(),
             projection: Projection::KeysOnly,
             capacity: None,
         })

@@ -70,6 +70,8 @@ fn gsi(
         name: name.to_owned(),
         partition_key: partition_key.to_owned(),
         sort_key: sort_key.map(str::to_owned),
+        additional_partition_keys: Vec::new(),
+        additional_sort_keys: Vec::new(),
         projection,
         capacity: None,
     }

@@ -55,6 +55,8 @@ fn orders() -> TableDefinition {
             name: "status-total-index".into(),
             partition_key: "status".into(),
             sort_key: Some("total".into()),
+            additional_partition_keys: Vec::new(),
+            additional_sort_keys: Vec::new(),
             projection: Projection::All,
             capacity: None,
         },
@@ -62,6 +64,8 @@ fn orders() -> TableDefinition {
             name: "total-index".into(),
             partition_key: "total".into(),
             sort_key: None,
+            additional_partition_keys: Vec::new(),
+            additional_sort_keys: Vec::new(),
             projection: Projection::KeysOnly,
             capacity: None,
         },
@@ -105,6 +109,8 @@ fn users() -> TableDefinition {
             name: "email-index".into(),
             partition_key: "Email".into(),
             sort_key: None,
+            additional_partition_keys: Vec::new(),
+            additional_sort_keys: Vec::new(),
             projection: Projection::All,
             capacity: None,
         },
@@ -112,6 +118,8 @@ fn users() -> TableDefinition {
             name: "role-created-index".into(),
             partition_key: "Role".into(),
             sort_key: Some("CreatedAt".into()),
+            additional_partition_keys: Vec::new(),
+            additional_sort_keys: Vec::new(),
             projection: Projection::Include(vec!["Email".into(), "FullName".into()]),
             capacity: None,
         },
@@ -136,6 +144,8 @@ fn sessions() -> TableDefinition {
             name: "by-user".into(),
             partition_key: "user_id".into(),
             sort_key: Some("started_at".into()),
+            additional_partition_keys: Vec::new(),
+            additional_sort_keys: Vec::new(),
             projection: Projection::KeysOnly,
             capacity: Some(Capacity { read: 10, write: 1 }),
         },
@@ -143,6 +153,8 @@ fn sessions() -> TableDefinition {
             name: "by-start".into(),
             partition_key: "started_at".into(),
             sort_key: None,
+            additional_partition_keys: Vec::new(),
+            additional_sort_keys: Vec::new(),
             projection: Projection::All,
             capacity: None,
         },
@@ -171,6 +183,8 @@ fn dynamojo() -> TableDefinition {
             name: format!("gsi{i}"),
             partition_key: format!("gsi{i}_pk"),
             sort_key: Some(format!("gsi{i}_sk")),
+            additional_partition_keys: Vec::new(),
+            additional_sort_keys: Vec::new(),
             projection: Projection::All,
             capacity: None,
         });
@@ -248,12 +262,37 @@ fn shop_schema() -> Schema {
     Schema::new(vec![SHOP.definition()]).with_entities(shop_entities())
 }
 
+/// A global index with multi-attribute keys: two partition attributes, three sort attributes of
+/// mixed types, next to a single-attribute index.
+fn tournaments() -> TableDefinition {
+    let mut t = TableDefinition::new("tournaments", "match_id", AttributeType::String);
+    t.attributes.extend([
+        attr("tournament", AttributeType::String),
+        attr("region", AttributeType::String),
+        attr("round", AttributeType::Number),
+        attr("bracket", AttributeType::String),
+        attr("match_no", AttributeType::Number),
+    ]);
+    let mut by_region = GlobalSecondaryIndex::multi(
+        "by_region",
+        ["tournament", "region"],
+        ["round", "bracket", "match_no"],
+    );
+    by_region.projection = Projection::KeysOnly;
+    t.global_secondary_indexes.extend([
+        by_region,
+        GlobalSecondaryIndex::new("by_bracket", "bracket", None),
+    ]);
+    t
+}
+
 fn fixtures() -> Vec<(&'static str, Vec<TableDefinition>)> {
     vec![
         ("orders", vec![orders()]),
         ("users", vec![users()]),
         ("sessions", vec![sessions()]),
         ("dynamojo", vec![dynamojo()]),
+        ("tournaments", vec![tournaments()]),
         ("app", vec![orders(), users(), sessions()]),
     ]
 }
@@ -759,6 +798,8 @@ fn diagram_attribute_names_are_quoted_whatever_they_are() {
         name: "by-fk".into(),
         partition_key: "fk".into(),
         sort_key: None,
+        additional_partition_keys: Vec::new(),
+        additional_sort_keys: Vec::new(),
         projection: Projection::KeysOnly,
         capacity: None,
     });
@@ -789,6 +830,10 @@ fn data_model_document_matches_golden_file() {
         .expect("docs");
     golden("docs/app.md", &markdown);
     golden("docs/dynamojo.md", &docs::markdown(&[dynamojo()]).expect("docs"));
+    golden(
+        "docs/tournaments.md",
+        &docs::markdown(&[tournaments()]).expect("docs"),
+    );
     let err = docs::DataModelDoc::new(&tables)
         .table_section("nope", "x", "y")
         .render()

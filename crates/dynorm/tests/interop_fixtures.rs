@@ -284,6 +284,39 @@ fn dynamo_query_upserted_item_both_ways() {
     assert_eq!(normalised(written), normalised(expected));
 }
 
+/// dynamo_query's `types` case: every DynamoDB type through a record (`int`/`Decimal` → N,
+/// `bool`, `list`, `dict`, a set of strings, `bytes`).
+#[derive(dynorm::Entity, Debug, PartialEq)]
+#[dynorm(table = dynamo_query::Table, pk = "{project_id}", sk = "user_{email}")]
+struct TypedRecord {
+    project_id: String,
+    email: String,
+    name: String,
+    b: bool,
+    i: i64,
+    #[dynorm(json)]
+    l: Json,
+    #[dynorm(json)]
+    m: Json,
+    n: dynorm::Number,
+    raw: dynorm::Bytes,
+    s: std::collections::BTreeSet<String>,
+    #[dynorm(created_at)]
+    dt_created: Option<chrono::DateTime<chrono::Utc>>,
+    #[dynorm(updated_at)]
+    dt_modified: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[test]
+fn dynamo_query_types_both_ways() {
+    let expected = stored(&fixture("dynamo_query", "types"));
+    let read = TypedRecord::from_item_checked(expected.clone(), dynorm::entity::Ownership::Ignore).unwrap();
+    assert_eq!(read.n.to_string(), "1.25");
+    assert_eq!(read.raw.0, vec![0, 1]);
+    assert_eq!(read.l, serde_json::json!(["x", 1]));
+    assert_eq!(normalised(read.to_entity_item().unwrap()), normalised(expected));
+}
+
 // ---- single-table-orm keys from field flags ----
 
 /// STORM's own `TestModel`: two pk fields, two sk fields, two gsi fields, suffix the name.
@@ -565,4 +598,6 @@ async fn live_both_ways_with_the_python_libraries() {
     let steps = upserted["steps"].as_array().unwrap();
     let last = item(&steps.last().unwrap()["items_after"][0]);
     live_case::<UserRecord>(&client, "dq-table", "upsert_record/user_ada@example.com", last).await;
+    let typed = stored(&fixture("dynamo_query", "types"));
+    live_case::<TypedRecord>(&client, "dq-table", "types/user_t@example.com", typed).await;
 }

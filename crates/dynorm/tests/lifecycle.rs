@@ -33,6 +33,8 @@ fn orders_definition() -> TableDefinition {
             name: "by_status".into(),
             partition_key: "status".into(),
             sort_key: Some("placed_at".into()),
+            additional_partition_keys: Vec::new(),
+            additional_sort_keys: Vec::new(),
             projection: Projection::Include(vec!["total".into(), "lines".into()]),
             capacity: Some(Capacity { read: 2, write: 3 }),
         },
@@ -40,6 +42,8 @@ fn orders_definition() -> TableDefinition {
             name: "by_checksum".into(),
             partition_key: "checksum".into(),
             sort_key: None,
+            additional_partition_keys: Vec::new(),
+            additional_sort_keys: Vec::new(),
             projection: Projection::KeysOnly,
             capacity: None,
         },
@@ -145,6 +149,8 @@ async fn a_different_existing_table_is_a_mismatch_naming_each_difference() {
         name: "by_age".into(),
         partition_key: "age".into(),
         sort_key: None,
+        additional_partition_keys: Vec::new(),
+        additional_sort_keys: Vec::new(),
         projection: Projection::All,
         capacity: None,
     });
@@ -340,4 +346,74 @@ async fn table_status_is_typed_without_the_sdk() {
     );
     client.delete_table("users").await.expect("delete");
     assert_eq!(client.table_status("users").await.expect("status"), None);
+}
+
+/// What the engine says of a table, less what differs between any two creations (times, ARNs,
+/// ids), with its TTL and tags.
+async fn described(client: &Client, name: &str) -> String {
+    let sdk = client.sdk();
+    let mut table = sdk
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .expect("describe")
+        .table
+        .expect("a table");
+    table.creation_date_time = None;
+    table.table_arn = None;
+    table.table_id = None;
+    table.latest_stream_arn = None;
+    table.latest_stream_label = None;
+    for index in table.global_secondary_indexes.iter_mut().flatten() {
+        index.index_arn = None;
+    }
+    for index in table.local_secondary_indexes.iter_mut().flatten() {
+        index.index_arn = None;
+    }
+    if let Some(attributes) = table.attribute_definitions.as_mut() {
+        attributes.sort_by(|a, b| a.attribute_name.cmp(&b.attribute_name));
+    }
+    let ttl = sdk
+        .describe_time_to_live()
+        .table_name(name)
+        .send()
+        .await
+        .expect("ttl")
+        .time_to_live_description;
+    let arn = format!("arn:aws:dynamodb:us-east-1:000000000000:table/{name}");
+    let tags = sdk
+        .list_tags_of_resource()
+        .resource_arn(arn)
+        .send()
+        .await
+        .map(|t| t.tags)
+        .ok();
+    format!("{table:#?}\n{ttl:#?}\n{tags:#?}")
+}
+
+#[tokio::test]
+async fn the_test_database_creates_tables_exactly_as_create_table_does() {
+    let orders = orders_definition();
+    let users = users_definition();
+    let fixture = dynorm::testing::database(&[&orders, &users])
+        .await
+        .expect("database");
+    let reference = Client::embedded().expect("embedded");
+    for definition in [&orders, &users] {
+        reference.create_table(definition).await.expect("create");
+        let name = definition.name.as_str();
+        assert_eq!(
+            described(&fixture, name).await,
+            described(&reference, name).await,
+            "{name}"
+        );
+        // And `create_table` finds nothing to object to in the fixture's table.
+        fixture.create_table(definition).await.expect("the same table");
+    }
+    // An invalid definition is refused by name, as `create_table` refuses it.
+    let mut broken = users_definition();
+    broken.partition_key = "nowhere".into();
+    let err = dynorm::testing::database(&[&broken]).await.expect_err("invalid");
+    assert!(err.to_string().contains("nowhere"), "{err}");
 }

@@ -21,6 +21,8 @@ fn email_index(projection: Projection) -> GlobalSecondaryIndex {
         name: "email_index".into(),
         partition_key: "email".into(),
         sort_key: None,
+        additional_partition_keys: Vec::new(),
+        additional_sort_keys: Vec::new(),
         projection,
         capacity: None,
     }

@@ -139,7 +139,7 @@ global_secondary_indexes = [{ name = "by-id", partition_key = "id", projection =
         [
             "4:11: `billing` must be `on_demand`, or `provisioned` with `read` and `write` capacity units \
              (TOML: `billing = { provisioned = { read = 5, write = 5 } }`)",
-            "6:82: `projection` must be `all`, `keys_only`, or `include` with a list of attribute names \
+            "6:82: `projection` must be `all` (the default), `keys_only` (or `keys-only`), or `include` with a list of attribute names \
              (TOML: `projection = { include = [\"id\"] }`)",
         ]
     );
@@ -152,7 +152,7 @@ global_secondary_indexes = [{ name = "by-id", partition_key = "id", projection =
     );
     assert!(
         placed[1]
-            .starts_with("7:15: at `attributes[0].type`: unknown variant `strin`, expected one of `string`"),
+            .starts_with("7:15: at `attributes[0].type`: unknown variant `strin`, expected one of `S`, `string`, `N`, `number`"),
         "{placed:?}"
     );
     assert!(placed[1].ends_with("did you mean `string`?"), "{placed:?}");
@@ -367,4 +367,127 @@ consumers:
         let back = Schema::parse(&schema.to_text(format).expect("text"), format, "x").expect("parse");
         assert_eq!(back, schema, "{format}");
     }
+}
+
+const TOURNAMENTS: &str = r#"[[tables]]
+name = "tournaments"
+partition_key = "match_id"
+
+[[tables.attributes]]
+name = "match_id"
+type = "string"
+
+[[tables.attributes]]
+name = "tournament"
+type = "string"
+
+[[tables.attributes]]
+name = "round"
+type = "number"
+
+[[tables.global_secondary_indexes]]
+name = "by_region"
+partition_key = ["tournament", "region"]
+sort_key = ["round"]
+"#;
+
+#[test]
+fn a_multi_attribute_key_is_a_list_and_its_problems_point_at_the_attribute() {
+    // `region` is not declared: reported at its place in the list.
+    let p = invalid(TOURNAMENTS, SchemaFormat::Toml, "t.toml");
+    assert_eq!(
+        placed(&p),
+        ["19:32: partition key of index `by_region` `region` is not a declared attribute"]
+    );
+    let fixed = TOURNAMENTS.replace(
+        "[[tables.global_secondary_indexes]]",
+        "[[tables.attributes]]\nname = \"region\"\ntype = \"string\"\n\n[[tables.global_secondary_indexes]]",
+    );
+    let schema = Schema::parse(&fixed, SchemaFormat::Toml, "t.toml").expect("valid");
+    let index = &schema.tables[0].global_secondary_indexes[0];
+    assert_eq!(index.partition_keys(), ["tournament", "region"]);
+    assert_eq!(index.sort_keys(), ["round"]);
+    // Five attributes: DynamoDB's limit of four, at the key.
+    let wide = fixed.replace(
+        r#"["tournament", "region"]"#,
+        r#"["tournament", "region", "round", "match_id", "tournament"]"#,
+    );
+    let problems = placed(&invalid(&wide, SchemaFormat::Toml, "t.toml"));
+    assert!(
+        problems.iter().any(|p| p.ends_with(
+            "partition key of index `by_region` has 5 attributes, more than DynamoDB's limit of 4"
+        )),
+        "{problems:?}"
+    );
+}
+
+/// Stelvio's schema spelling: DynamoDB's type letters and `keys-only`.
+const STELVIO: &str = r#"
+tables:
+  - name: events
+    partition_key: tenant
+    sort_key: at
+    attributes:
+      - { name: tenant, type: S }
+      - { name: at, type: "N" }
+      - { name: digest, type: B }
+      - { name: kind, type: string }
+    global_secondary_indexes:
+      - { name: by-kind, partition_key: kind, sort_key: at, projection: keys-only }
+      - { name: by-digest, partition_key: digest, projection: keys_only }
+      - { name: by-kind-all, partition_key: kind }
+"#;
+
+#[test]
+fn stelvio_type_letters_and_keys_only_are_read() {
+    use dynorm::{AttributeType, IndexProjection};
+    let schema = Schema::parse(STELVIO, SchemaFormat::Yaml, "stelvio.yaml").expect("valid");
+    let events = schema.table("events").expect("events");
+    let types: Vec<AttributeType> = events.attributes.iter().map(|a| a.attribute_type).collect();
+    assert_eq!(
+        types,
+        [
+            AttributeType::String,
+            AttributeType::Number,
+            AttributeType::Binary,
+            AttributeType::String
+        ]
+    );
+    let projections: Vec<&IndexProjection> = events
+        .global_secondary_indexes
+        .iter()
+        .map(|g| &g.projection)
+        .collect();
+    // `keys-only` and `keys_only` alike; none given is all attributes.
+    assert_eq!(
+        projections,
+        [
+            &IndexProjection::KeysOnly,
+            &IndexProjection::KeysOnly,
+            &IndexProjection::All
+        ]
+    );
+    // YAML reads a bare `N` as `false` (YAML 1.1's booleans): quote it. The mistake is refused
+    // at the value, never read as another type.
+    let problems = invalid(
+        &STELVIO.replace("type: \"N\"", "type: N"),
+        SchemaFormat::Yaml,
+        "s.yaml",
+    );
+    assert!(placed(&problems)[0].starts_with("8:27:"), "{problems:?}");
+    // TOML and JSON spell the letters as strings.
+    let toml = r#"
+[[tables]]
+name = "events"
+partition_key = "tenant"
+attributes = [{ name = "tenant", type = "S" }, { name = "at", type = "N" }]
+global_secondary_indexes = [{ name = "by-at", partition_key = "at", projection = "keys-only" }]
+"#;
+    let schema = Schema::parse(toml, SchemaFormat::Toml, "stelvio.toml").expect("valid");
+    let events = schema.table("events").expect("events");
+    assert_eq!(events.attributes[1].attribute_type, AttributeType::Number);
+    assert_eq!(
+        events.global_secondary_indexes[0].projection,
+        IndexProjection::KeysOnly
+    );
 }

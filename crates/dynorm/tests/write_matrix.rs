@@ -301,6 +301,16 @@ async fn version_batch_put_and_upsert() {
         // A batch upsert bumps every version.
         t.batch_upsert([versioned_only("b2")]).await.unwrap();
         assert_eq!(n(&stored(&client, "b2").await, "version"), Some(2), "{path}");
+        // Two values of one key further apart than a chunk are both sent, in order: the first
+        // is written (version 0 -> 1), the second, still carrying 0, is a conflict.
+        let mut values = vec![versioned_only("far")];
+        values.extend((0..30).map(|i| versioned_only(&format!("f{i}"))));
+        values.push(versioned_only("far"));
+        let outcome = t.batch_put(values).await.unwrap();
+        assert_eq!((outcome.written, outcome.superseded), (31, 0), "{path}");
+        assert_eq!(outcome.conflicts.len(), 1, "{path}");
+        assert_eq!(outcome.conflicts[0].found, Some(1), "{path}");
+        assert_eq!(n(&stored(&client, "far").await, "version"), Some(1), "{path}");
     }
 }
 

@@ -9,9 +9,9 @@ use tracing::Instrument;
 
 use super::request::{
     Answer, BatchGet, BatchWrite, DeleteItem, GetItem, Placeholders, PutItem, ReadPage, ReadPageRequest,
-    Request, Response, TransactGet, TransactWrite, UpdateItem, WriteOp,
+    Request, Response, Statement, TransactGet, TransactWrite, UpdateItem, WriteOp,
 };
-use super::{check_expression, guard_item};
+use super::{check_expression, guard_item, guard_values};
 use crate::future::BoxFuture;
 use crate::{Error, Item, Result};
 
@@ -140,6 +140,15 @@ impl Engine {
         }
     }
 
+    /// One page of an ExecuteStatement: the items and the NextToken.
+    pub(crate) async fn execute_statement(&self, request: Statement) -> Result<(Vec<Item>, Option<String>)> {
+        let table = request.table.clone();
+        match self.send(Request::Statement(request)).await? {
+            Answer::Statement(items, next) => Ok((items, next)),
+            other => Err(unexpected(&table, "ExecuteStatement", &other)),
+        }
+    }
+
     pub(crate) async fn transact_get(&self, request: TransactGet) -> Result<Vec<Option<Item>>> {
         let table = request.gets.first().map(|g| g.0.clone()).unwrap_or_default();
         match self.send(Request::TransactGet(request)).await? {
@@ -165,6 +174,7 @@ fn unexpected(table: &str, operation: &str, answer: &Answer) -> Error {
         Answer::BatchGet(..) => "batch items",
         Answer::Page(_) => "a page",
         Answer::Items(_) => "transaction items",
+        Answer::Statement(..) => "statement items",
         Answer::Done => "nothing",
     };
     Error::Transport {
@@ -230,6 +240,11 @@ fn guard(request: Request) -> Result<Request> {
                 .map(|(t, k)| Ok((t.clone(), guard_item(&t, k)?)))
                 .collect::<Result<_>>()?;
             Request::TransactGet(r)
+        }
+        Request::Statement(mut r) => {
+            check_expression(&r.table, "Statement", &r.statement)?;
+            r.parameters = guard_values(&r.table, std::mem::take(&mut r.parameters))?;
+            Request::Statement(r)
         }
     })
 }

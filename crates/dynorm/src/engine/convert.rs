@@ -12,8 +12,24 @@ use crate::{AttributeValue, Error, Item, Result};
 /// An SDK item as a dynoxide item. Values nested deeper than [`MAX_VALUE_DEPTH`] are refused
 /// before the conversion could run out of stack.
 pub(crate) fn item_to_dynoxide(table: &str, item: Item) -> Result<HashMap<String, DynValue>> {
-    item.into_iter()
-        .map(|(k, v)| Ok((k, value_to_dynoxide(table, v, 1)?)))
+    map_to_dynoxide(table, item, 1)
+}
+
+/// Sized up front: collecting into a `Result` loses the size hint, and the map would grow (and
+/// rehash) from empty on every put, key and batch item.
+fn map_to_dynoxide(table: &str, item: Item, depth: usize) -> Result<HashMap<String, DynValue>> {
+    let mut out = HashMap::with_capacity(item.len());
+    for (k, v) in item {
+        out.insert(k, value_to_dynoxide(table, v, depth)?);
+    }
+    Ok(out)
+}
+
+/// SDK values as dynoxide values (statement parameters), nesting refused as for items.
+pub(crate) fn values_to_dynoxide(table: &str, values: Vec<AttributeValue>) -> Result<Vec<DynValue>> {
+    values
+        .into_iter()
+        .map(|v| value_to_dynoxide(table, v, 1))
         .collect()
 }
 
@@ -30,16 +46,14 @@ fn value_to_dynoxide(table: &str, value: AttributeValue, depth: usize) -> Result
         AttributeValue::Ss(v) => DynValue::SS(v),
         AttributeValue::Ns(v) => DynValue::NS(v),
         AttributeValue::Bs(v) => DynValue::BS(v.into_iter().map(Blob::into_inner).collect()),
-        AttributeValue::L(v) => DynValue::L(
-            v.into_iter()
-                .map(|v| value_to_dynoxide(table, v, depth + 1))
-                .collect::<Result<_>>()?,
-        ),
-        AttributeValue::M(m) => DynValue::M(
-            m.into_iter()
-                .map(|(k, v)| Ok((k, value_to_dynoxide(table, v, depth + 1)?)))
-                .collect::<Result<_>>()?,
-        ),
+        AttributeValue::L(v) => {
+            let mut out = Vec::with_capacity(v.len());
+            for v in v {
+                out.push(value_to_dynoxide(table, v, depth + 1)?);
+            }
+            DynValue::L(out)
+        }
+        AttributeValue::M(m) => DynValue::M(map_to_dynoxide(table, m, depth + 1)?),
         _ => {
             return Err(Error::Validation {
                 table: table.to_owned(),

@@ -5,16 +5,16 @@ use std::collections::HashMap;
 
 use dynoxide::Database;
 use dynoxide::actions::{
-    batch_get_item as bg, batch_write_item as bw, delete_item, get_item, put_item, query, scan,
-    transact_get_items as tg, transact_write_items as tw, update_item,
+    batch_get_item as bg, batch_write_item as bw, delete_item, execute_statement, get_item, put_item, query,
+    scan, transact_get_items as tg, transact_write_items as tw, update_item,
 };
 
 use super::backend::Backend;
-use super::convert::{item_from_dynoxide, item_to_dynoxide};
+use super::convert::{item_from_dynoxide, item_to_dynoxide, values_to_dynoxide};
 use super::error_map::from_dynoxide;
 use super::request::{
     Answer, BatchGet, BatchWrite, DeleteItem, GetItem, Placeholders, PutItem, ReadPage, ReadPageRequest,
-    Request, Response, TransactGet, TransactWrite, TxKind, TxWrite, UpdateItem, WriteOp,
+    Request, Response, Statement, TransactGet, TransactWrite, TxKind, TxWrite, UpdateItem, WriteOp,
 };
 use crate::future::BoxFuture;
 use crate::{Error, Result};
@@ -51,7 +51,39 @@ impl EmbeddedBackend {
             Request::Read(r) => self.read(r, capacity),
             Request::TransactWrite(r) => self.transact_write(r),
             Request::TransactGet(r) => self.transact_get(r),
+            Request::Statement(r) => self.statement(r, capacity),
         }
+    }
+
+    fn statement(&self, r: Statement, capacity: Option<String>) -> Result<Response> {
+        let table = r.table;
+        let parameters = if r.parameters.is_empty() {
+            None
+        } else {
+            Some(values_to_dynoxide(&table, r.parameters)?)
+        };
+        let out = self
+            .db
+            .execute_statement(execute_statement::ExecuteStatementRequest {
+                statement: r.statement,
+                parameters,
+                limit: r.limit.map(|l| l as usize),
+                next_token: r.next_token,
+                consistent_read: Some(r.consistent_read),
+                return_consumed_capacity: capacity,
+                ..Default::default()
+            })
+            .map_err(|e| from_dynoxide(&table, e))?;
+        let items = out
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .map(item_from_dynoxide)
+            .collect();
+        Ok(Response {
+            answer: Answer::Statement(items, out.next_token),
+            capacity: out.consumed_capacity.map(|c| c.capacity_units),
+        })
     }
 
     fn put(&self, r: PutItem, capacity: Option<String>) -> Result<Response> {

@@ -116,7 +116,12 @@ pub(crate) fn parse_too_deep_message(message: &str) -> Option<(String, usize)> {
 
 /// Refuses an item with a value nested deeper than [`MAX_VALUE_DEPTH`], without recursing.
 pub(crate) fn check_item_depth(table: &str, item: &Item) -> Result<()> {
-    let mut stack: Vec<(&AttributeValue, usize)> = item.values().map(|v| (v, 1)).collect();
+    check_item_depth_from(table, item, 1)
+}
+
+/// [`check_item_depth`] counting the item's values at depth `start`.
+fn check_item_depth_from(table: &str, item: &Item, start: usize) -> Result<()> {
+    let mut stack: Vec<(&AttributeValue, usize)> = item.values().map(|v| (v, start)).collect();
     while let Some((value, depth)) = stack.pop() {
         let children: Box<dyn Iterator<Item = &AttributeValue>> = match value {
             AttributeValue::L(list) => Box::new(list.iter()),
@@ -141,6 +146,25 @@ pub(crate) fn guard_item(table: &str, item: Item) -> Result<Item> {
             dismantle(item);
             Err(e)
         }
+    }
+}
+
+/// [`guard_item`] for a list of values (statement parameters).
+pub(crate) fn guard_values(table: &str, values: Vec<AttributeValue>) -> Result<Vec<AttributeValue>> {
+    let wrapped = AttributeValue::L(values);
+    let mut item = Item::with_capacity(1);
+    item.insert(String::new(), wrapped);
+    // One level of nesting added by the wrapping list, allowed for here.
+    let mut item = match check_item_depth_from(table, &item, 0) {
+        Ok(()) => item,
+        Err(e) => {
+            dismantle(item);
+            return Err(e);
+        }
+    };
+    match item.remove("") {
+        Some(AttributeValue::L(values)) => Ok(values),
+        _ => Ok(Vec::new()),
     }
 }
 

@@ -36,7 +36,7 @@ pub(crate) use backend::{Backend, Engine};
 #[cfg(feature = "embedded")]
 pub(crate) use embedded::EmbeddedBackend;
 pub use guard::expression_depth;
-pub(crate) use guard::{check_expression, guard_item};
+pub(crate) use guard::{check_expression, guard_item, guard_values};
 pub(crate) use remote::RemoteBackend;
 
 /// The deepest an expression may nest before dynorm refuses it (see [`expression_depth`] for

@@ -10,7 +10,7 @@ use super::backend::Backend;
 use super::error_map::{build_error, from_sdk};
 use super::request::{
     Answer, BatchGet, BatchWrite, DeleteItem, GetItem, PutItem, ReadPage, ReadPageRequest, Request, Response,
-    ReturnValues, TransactGet, TransactWrite, TxKind, TxWrite, UpdateItem, WriteOp,
+    ReturnValues, Statement, TransactGet, TransactWrite, TxKind, TxWrite, UpdateItem, WriteOp,
 };
 use crate::Result;
 use crate::future::BoxFuture;
@@ -38,6 +38,7 @@ impl RemoteBackend {
             Request::Read(r) => self.read(r, capacity).await,
             Request::TransactWrite(r) => self.transact_write(r).await,
             Request::TransactGet(r) => self.transact_get(r).await,
+            Request::Statement(r) => self.statement(r, capacity).await,
         }
     }
 
@@ -256,6 +257,25 @@ impl RemoteBackend {
                 last_key: last_key.filter(|k| !k.is_empty()),
             }),
             capacity: units,
+        })
+    }
+
+    async fn statement(&self, r: Statement, capacity: Option<ReturnConsumedCapacity>) -> Result<Response> {
+        let out = self
+            .sdk
+            .execute_statement()
+            .statement(r.statement)
+            .set_parameters((!r.parameters.is_empty()).then_some(r.parameters))
+            .set_limit(r.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)))
+            .set_next_token(r.next_token)
+            .consistent_read(r.consistent_read)
+            .set_return_consumed_capacity(capacity)
+            .send()
+            .await
+            .map_err(|e| from_sdk(&r.table, e))?;
+        Ok(Response {
+            capacity: units(out.consumed_capacity.as_ref()),
+            answer: Answer::Statement(out.items.unwrap_or_default(), out.next_token),
         })
     }
 

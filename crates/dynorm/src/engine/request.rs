@@ -188,6 +188,21 @@ pub(crate) struct TransactGet {
     pub(crate) gets: Vec<(String, Item)>,
 }
 
+/// ExecuteStatement (PartiQL), one page: the statement with its `?` parameters, never values
+/// formatted into the text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct Statement {
+    /// The table the statement names (for the span and errors).
+    pub(crate) table: String,
+    /// The index the statement names, if any.
+    pub(crate) index: Option<String>,
+    pub(crate) statement: String,
+    pub(crate) parameters: Vec<crate::AttributeValue>,
+    pub(crate) limit: Option<u32>,
+    pub(crate) next_token: Option<String>,
+    pub(crate) consistent_read: bool,
+}
+
 /// One DynamoDB call.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Request {
@@ -200,6 +215,7 @@ pub(crate) enum Request {
     Read(ReadPageRequest),
     TransactWrite(TransactWrite),
     TransactGet(TransactGet),
+    Statement(Statement),
 }
 
 impl Request {
@@ -216,6 +232,7 @@ impl Request {
             Request::Read(_) => "Scan",
             Request::TransactWrite(_) => "TransactWriteItems",
             Request::TransactGet(_) => "TransactGetItems",
+            Request::Statement(_) => "ExecuteStatement",
         }
     }
 
@@ -231,6 +248,7 @@ impl Request {
             Request::Read(r) => &r.read.table,
             Request::TransactWrite(r) => r.items.first().map_or("", |w| w.table.as_str()),
             Request::TransactGet(r) => r.gets.first().map_or("", |g| g.0.as_str()),
+            Request::Statement(r) => &r.table,
         }
     }
 
@@ -238,6 +256,7 @@ impl Request {
     pub(crate) fn index(&self) -> Option<&str> {
         match self {
             Request::Read(r) => r.read.index.as_deref(),
+            Request::Statement(r) => r.index.as_deref(),
             _ => None,
         }
     }
@@ -275,6 +294,8 @@ pub(crate) enum Answer {
     Page(ReadPage),
     /// TransactGetItems: one item (or none) per get, in order.
     Items(Vec<Option<Item>>),
+    /// ExecuteStatement: the items of one page and the NextToken.
+    Statement(Vec<Item>, Option<String>),
     /// Nothing to hand back (TransactWriteItems).
     #[default]
     Done,

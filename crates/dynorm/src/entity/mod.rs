@@ -237,13 +237,10 @@ impl Layout {
             .global_indexes
             .iter()
             .filter_map(|g| {
-                Some(GlobalSecondaryIndex {
-                    name: g.name.to_owned(),
-                    partition_key: g.partition_key?.to_owned(),
-                    sort_key: g.sort_key.map(str::to_owned),
-                    projection: Projection::All,
-                    capacity,
-                })
+                let mut index =
+                    GlobalSecondaryIndex::new(g.name, g.partition_key?, g.sort_key.map(str::to_owned));
+                index.capacity = capacity;
+                Some(index)
             })
             .collect();
         def.local_secondary_indexes = self

@@ -392,6 +392,13 @@ impl EntityDefinition {
             let allowed: Vec<&str> = match k.index.as_deref() {
                 None => table_keys.clone(),
                 Some(name) => match table.index(name) {
+                    // Its attributes are plain stored attributes, not rendered from templates.
+                    Some(IndexRef::Global(g)) if g.is_multi_attribute() => {
+                        p.push(format!(
+                            "{at}: index `{name}` has a multi-attribute key, whose attributes are stored fields, not keys an entity composes from a template"
+                        ));
+                        continue;
+                    }
                     Some(IndexRef::Global(g)) => std::iter::once(g.partition_key.as_str())
                         .chain(g.sort_key.as_deref())
                         .collect(),

@@ -414,11 +414,11 @@ fn plan_changes<E: Entity>(
             }
         };
     }
-    // The table key first: a changed key field means the item would move, whatever else.
+    // The table key first: a changed key field (or a source of a joined attribute the key
+    // reads) means the item would move, whatever else.
     planner.refuse_table_key_changes()?;
     // Joined attributes reading a changed field, rebuilt next: keys may read them.
     planner.rebuild_joins()?;
-    planner.refuse_table_key_changes()?;
     planner.rebuild_index_keys()?;
     let Planner { derived, used, .. } = planner;
     Ok(Plan {
@@ -547,14 +547,23 @@ impl<'a, E: Entity> Planner<'a, E> {
         Ok(())
     }
 
+    /// Refuses a change of a field the table's key reads, directly or through a joined
+    /// attribute (dynamojo's `sk = <user>~<date>`): the item would move. The error names the
+    /// changed field.
     fn refuse_table_key_changes(&self) -> Result<(), EntityError> {
         for k in table_keys::<E>() {
-            if let Some(field) = k.fields.iter().find(|f| self.changed.contains(f)) {
-                return Err(EntityError::KeyFieldChanged {
-                    entity: E::ENTITY_TYPE,
-                    field: (*field).to_owned(),
-                    attribute: k.attribute,
-                });
+            for source in k.fields {
+                let fields = E::JOINED
+                    .iter()
+                    .find(|j| j.attribute == *source)
+                    .map_or(std::slice::from_ref(source), |j| j.fields);
+                if let Some(field) = fields.iter().find(|f| self.changed.contains(f)) {
+                    return Err(EntityError::KeyFieldChanged {
+                        entity: E::ENTITY_TYPE,
+                        field: (*field).to_owned(),
+                        attribute: k.attribute,
+                    });
+                }
             }
         }
         Ok(())

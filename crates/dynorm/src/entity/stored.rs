@@ -73,20 +73,19 @@ pub fn restore_fields<E: Entity>(item: &mut Item) -> Result<(), DecodeError> {
         if item.contains_key(field.stored) {
             continue;
         }
-        if let Some(value) = value_from_keys::<E>(item, field.name)
-            .map_err(|(attribute, e)| DecodeError::custom(e.to_string()).at(layout.name, attribute))?
-        {
+        if let Some(value) = value_from_keys::<E>(item, field.name, layout.name)? {
             item.insert(field.stored.to_owned(), value);
         }
     }
     Ok(())
 }
 
-/// Field `name`'s value read from the item's keys; the error names the key attribute.
+/// Field `name`'s value read from the item's keys; the error names the table and key attribute.
 fn value_from_keys<E: Entity>(
     item: &Item,
     name: &str,
-) -> Result<Option<AttributeValue>, (&'static str, TemplateError)> {
+    table: &str,
+) -> Result<Option<AttributeValue>, DecodeError> {
     let mut keys: Vec<&KeyTemplate> = E::KEYS.iter().filter(|k| k.fields.contains(&name)).collect();
     // Keys holding the field whole first: they read back without any split.
     keys.sort_by_key(|k| alias_of(k).is_none());
@@ -94,7 +93,10 @@ fn value_from_keys<E: Entity>(
         let Some(AttributeValue::S(text)) = item.get(key.attribute) else {
             continue;
         };
-        let fields = key.plan().parse_key(text).map_err(|e| (key.attribute, e))?;
+        let fields = key
+            .plan()
+            .parse_key(text)
+            .map_err(|e: TemplateError| DecodeError::custom(e.to_string()).at(table, key.attribute))?;
         if let Some(value) = fields.get(name) {
             let padded = key
                 .parts

@@ -28,11 +28,37 @@ enum SortCondition {
 /// assert_eq!(key.render(&mut attributes)?, "#n0 = :v0 AND #n1 BETWEEN :v1 AND :v2");
 /// # Ok::<(), dynorm::Error>(())
 /// ```
+///
+/// A global index with a multi-attribute key takes an equality on every partition-key attribute
+/// ([`and_partition`](Self::and_partition)) and, on its sort-key attributes in order, equalities
+/// on a leading run ([`and_sort_eq`](Self::and_sort_eq)) and at most one condition on the next
+/// (the `sort_*` methods); queries check that rule against the index before sending.
+///
+/// ```
+/// use dynorm::expr::{ExpressionAttributes, KeyCondition};
+///
+/// let key = KeyCondition::partition("tenant", "acme")
+///     .and_partition("region", "eu")
+///     .and_sort_eq("round", 2)
+///     .sort_ge("match_no", 10);
+/// assert_eq!(key.partition_keys(), ["tenant", "region"]);
+/// assert_eq!(key.sort_keys(), ["round", "match_no"]);
+/// let mut attributes = ExpressionAttributes::new();
+/// assert_eq!(
+///     key.render(&mut attributes)?,
+///     "#n0 = :v0 AND #n1 = :v1 AND #n2 = :v2 AND #n3 >= :v3"
+/// );
+/// # Ok::<(), dynorm::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
 pub struct KeyCondition {
     partition_key: String,
     partition_value: Value,
+    /// Equalities on the further attributes of a multi-attribute partition key.
+    more_partition: Vec<(String, Value)>,
+    /// Equalities on the leading attributes of a multi-attribute sort key, in order.
+    sort_equal: Vec<(String, Value)>,
     sort: Option<(String, SortCondition)>,
 }
 
@@ -42,8 +68,40 @@ impl KeyCondition {
         Self {
             partition_key: partition_key.into(),
             partition_value: value.into_value(),
+            more_partition: Vec::new(),
+            sort_equal: Vec::new(),
             sort: None,
         }
+    }
+
+    /// `AND attribute = value` on a further attribute of a multi-attribute partition key.
+    pub fn and_partition(mut self, attribute: impl Into<String>, value: impl IntoValue) -> Self {
+        self.more_partition.push((attribute.into(), value.into_value()));
+        self
+    }
+
+    /// `AND attribute = value` on the next leading attribute of a multi-attribute sort key
+    /// (before the condition the `sort_*` methods set on the attribute after them).
+    pub fn and_sort_eq(mut self, attribute: impl Into<String>, value: impl IntoValue) -> Self {
+        self.sort_equal.push((attribute.into(), value.into_value()));
+        self
+    }
+
+    /// Every partition-key attribute compared, in the order given.
+    pub fn partition_keys(&self) -> Vec<&str> {
+        std::iter::once(self.partition_key.as_str())
+            .chain(self.more_partition.iter().map(|(n, _)| n.as_str()))
+            .collect()
+    }
+
+    /// Every sort-key attribute with a condition, in order: the leading equalities, then the
+    /// attribute of the `sort_*` condition.
+    pub fn sort_keys(&self) -> Vec<&str> {
+        self.sort_equal
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .chain(self.sort.as_ref().map(|(n, _)| n.as_str()))
+            .collect()
     }
 
     fn sort(mut self, sort_key: impl Into<String>, condition: SortCondition) -> Self {
@@ -114,7 +172,7 @@ impl KeyCondition {
         &self.partition_key
     }
 
-    /// The sort key attribute, when there is a sort-key condition.
+    /// The attribute of the `sort_*` condition, when there is one.
     pub fn sort_key(&self) -> Option<&str> {
         self.sort.as_ref().map(|(name, _)| name.as_str())
     }
@@ -131,6 +189,12 @@ impl KeyCondition {
             &self.partition_value,
             false,
         )?;
+        for (name, value) in self.more_partition.iter().chain(&self.sort_equal) {
+            out.push_str(" AND ");
+            write_name(&mut out, attributes, name)?;
+            out.push_str(" = ");
+            write_key_value(&mut out, attributes, name, value, false)?;
+        }
         let Some((sort_key, condition)) = &self.sort else {
             return Ok(out);
         };

@@ -122,18 +122,19 @@ fn throughput(c: Capacity) -> Node {
         .build()
 }
 
-fn key_schema(partition: &str, sort: Option<&str>) -> Node {
+/// A `KeySchema`: every partition-key attribute (HASH), then every sort-key attribute (RANGE) —
+/// several of each for a global index with multi-attribute keys, which the resource schema
+/// accepts (cfn-lint's bundled spec sets no `maxItems` on a GSI's `KeySchema`).
+fn key_schema(partition: &[&str], sort: &[&str]) -> Node {
     let element = |name: &str, key_type: &str| {
         MapBuilder::new()
             .with("AttributeName", Node::str(name))
             .with("KeyType", Node::str(key_type))
             .build()
     };
-    let mut keys = vec![element(partition, "HASH")];
-    if let Some(sort) = sort {
-        keys.push(element(sort, "RANGE"));
-    }
-    Node::Seq(keys)
+    let hash = partition.iter().map(|name| element(name, "HASH"));
+    let range = sort.iter().map(|name| element(name, "RANGE"));
+    Node::Seq(hash.chain(range).collect())
 }
 
 fn projection(p: &Projection) -> Node {
@@ -174,7 +175,10 @@ fn table_properties(table: &TableDefinition, options: &ExportOptions) -> Node {
     p.put("AttributeDefinitions", Node::Seq(attributes));
     p.put(
         "KeySchema",
-        key_schema(&table.partition_key, table.sort_key.as_deref()),
+        key_schema(
+            &[&table.partition_key],
+            &table.sort_key.as_deref().into_iter().collect::<Vec<_>>(),
+        ),
     );
     if let Some(c) = provisioned {
         p.put("ProvisionedThroughput", throughput(c));
@@ -187,7 +191,7 @@ fn table_properties(table: &TableDefinition, options: &ExportOptions) -> Node {
             .map(|g| {
                 let mut m = MapBuilder::new()
                     .with("IndexName", Node::str(g.name.clone()))
-                    .with("KeySchema", key_schema(&g.partition_key, g.sort_key.as_deref()))
+                    .with("KeySchema", key_schema(&g.partition_keys(), &g.sort_keys()))
                     .with("Projection", projection(&g.projection));
                 if let Some(table_capacity) = provisioned {
                     m.put(
@@ -207,7 +211,7 @@ fn table_properties(table: &TableDefinition, options: &ExportOptions) -> Node {
             .map(|l| {
                 MapBuilder::new()
                     .with("IndexName", Node::str(l.name.clone()))
-                    .with("KeySchema", key_schema(&table.partition_key, Some(&l.sort_key)))
+                    .with("KeySchema", key_schema(&[&table.partition_key], &[&l.sort_key]))
                     .with("Projection", projection(&l.projection))
                     .build()
             })

@@ -249,8 +249,8 @@ impl<'a> DataModelDoc<'a> {
                     o,
                     "| {} | global | {} | {} | {} | {} |",
                     code(&g.name),
-                    key_cell(t, &g.partition_key),
-                    g.sort_key.as_deref().map_or("—".to_owned(), |sk| key_cell(t, sk)),
+                    key_cells(t, &g.partition_keys()),
+                    key_cells(t, &g.sort_keys()),
                     projection(&g.projection),
                     capacity,
                 );
@@ -265,6 +265,8 @@ impl<'a> DataModelDoc<'a> {
                     projection(&l.projection),
                 );
             }
+            // A schema file's index without a projection projects every attribute.
+            let _ = writeln!(o, "\nAn index that names no projection projects all attributes.");
             o.push('\n');
         }
 
@@ -672,6 +674,30 @@ fn stored_as(a: &AttributeDefinition) -> &'static str {
     }
 }
 
+/// The attributes of a key, in order (a multi-attribute key lists several, joined with `+`:
+/// each keeps its own type, nothing is concatenated in the item); `—` for none.
+fn key_cells(t: &TableDefinition, names: &[&str]) -> String {
+    if names.is_empty() {
+        return "—".to_owned();
+    }
+    names
+        .iter()
+        .map(|n| key_cell(t, n))
+        .collect::<Vec<_>>()
+        .join(" + ")
+}
+
+/// An attribute's place in an index key: `partition key`, or `partition key 2 of 3` in a
+/// multi-attribute key.
+fn index_role(role: &str, names: &[&str], name: &str) -> Option<String> {
+    let position = names.iter().position(|n| *n == name)?;
+    Some(if names.len() == 1 {
+        role.to_owned()
+    } else {
+        format!("{role} {} of {}", position + 1, names.len())
+    })
+}
+
 /// What key roles an attribute plays: `partition key`, `sort key`, `<index> partition key`, ...
 fn key_roles(t: &TableDefinition, name: &str) -> Vec<String> {
     let mut roles = Vec::new();
@@ -682,11 +708,11 @@ fn key_roles(t: &TableDefinition, name: &str) -> Vec<String> {
         roles.push("sort key".to_owned());
     }
     for g in &t.global_secondary_indexes {
-        if g.partition_key == name {
-            roles.push(format!("{} partition key", code(&g.name)));
+        if let Some(role) = index_role("partition key", &g.partition_keys(), name) {
+            roles.push(format!("{} {role}", code(&g.name)));
         }
-        if g.sort_key.as_deref() == Some(name) {
-            roles.push(format!("{} sort key", code(&g.name)));
+        if let Some(role) = index_role("sort key", &g.sort_keys(), name) {
+            roles.push(format!("{} {role}", code(&g.name)));
         }
     }
     for l in &t.local_secondary_indexes {

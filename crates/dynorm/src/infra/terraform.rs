@@ -26,6 +26,11 @@ use super::{
 /// The name of the stage variable.
 pub const STAGE_VARIABLE: &str = "stage";
 
+/// The first AWS provider version whose `aws_dynamodb_table` takes `global_secondary_index`
+/// `key_schema` blocks (multi-attribute keys; provider CHANGELOG, 6.29.0). A module with such an
+/// index requires it, so an older provider refuses the module instead of misreading it.
+pub const MULTI_ATTRIBUTE_KEY_PROVIDER: &str = ">= 6.29.0";
+
 /// Escapes text so Terraform reads it literally (`${` and `%{` start template sequences).
 pub(crate) fn literal(s: &str) -> String {
     s.replace("${", "$${").replace("%{", "%%{")
@@ -85,8 +90,24 @@ pub fn module(tables: &[TableDefinition], options: &ExportOptions) -> Result<Doc
         }
     }
 
+    let mut document = MapBuilder::new();
+    if tables
+        .iter()
+        .flat_map(|t| &t.global_secondary_indexes)
+        .any(|g| g.is_multi_attribute())
+    {
+        let aws = MapBuilder::new()
+            .with("source", Node::str("hashicorp/aws"))
+            .with("version", Node::str(MULTI_ATTRIBUTE_KEY_PROVIDER))
+            .build();
+        let providers = MapBuilder::new().with("aws", aws).build();
+        document.put(
+            "terraform",
+            MapBuilder::new().with("required_providers", providers).build(),
+        );
+    }
     Ok(Document(
-        MapBuilder::new()
+        document
             .with("variable", stage_variable(options))
             .with(
                 "resource",
@@ -150,11 +171,27 @@ fn table_resource(table: &TableDefinition, options: &ExportOptions) -> Node {
             .global_secondary_indexes
             .iter()
             .map(|g| {
-                let mut m = MapBuilder::new()
-                    .with("name", lit(&g.name))
-                    .with("hash_key", lit(&g.partition_key));
-                if let Some(sk) = &g.sort_key {
-                    m.put("range_key", lit(sk));
+                let mut m = MapBuilder::new().with("name", lit(&g.name));
+                if g.is_multi_attribute() {
+                    // `hash_key` / `range_key` take one attribute each; several need
+                    // `key_schema` blocks, HASH ones first, in order.
+                    let hash = g.partition_keys().into_iter().map(|k| (k, "HASH"));
+                    let range = g.sort_keys().into_iter().map(|k| (k, "RANGE"));
+                    let blocks = hash
+                        .chain(range)
+                        .map(|(name, key_type)| {
+                            MapBuilder::new()
+                                .with("attribute_name", lit(name))
+                                .with("key_type", Node::str(key_type))
+                                .build()
+                        })
+                        .collect();
+                    m.put("key_schema", Node::Seq(blocks));
+                } else {
+                    m.put("hash_key", lit(&g.partition_key));
+                    if let Some(sk) = &g.sort_key {
+                        m.put("range_key", lit(sk));
+                    }
                 }
                 projection(&mut m, &g.projection);
                 if let Some(table_capacity) = provisioned {

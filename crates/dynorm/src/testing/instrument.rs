@@ -89,6 +89,10 @@ pub struct SentRequest {
     pub items: Vec<Item>,
     /// Items or keys carried (1 for single-item calls).
     pub count: usize,
+    /// The PartiQL text of an ExecuteStatement (its values are parameters, never in the text).
+    pub statement: Option<String>,
+    /// The parameters of an ExecuteStatement, in order.
+    pub parameters: Vec<crate::AttributeValue>,
     /// DynamoDB's `Limit` of a Query or Scan.
     pub limit: Option<u32>,
     /// Whether a read asked for strong consistency.
@@ -312,6 +316,8 @@ fn describe(request: &Request) -> SentRequest {
         updates: Vec::new(),
         items: Vec::new(),
         count: request.count(),
+        statement: None,
+        parameters: Vec::new(),
         limit: None,
         consistent_read: false,
     };
@@ -353,6 +359,11 @@ fn describe(request: &Request) -> SentRequest {
         }
         Request::Get(r) => sent.consistent_read = r.consistent_read,
         Request::BatchGet(_) | Request::TransactGet(_) => {}
+        // The statement as sent: its parameters are bound, never part of the text.
+        Request::Statement(r) => {
+            sent.statement = Some(r.statement.clone());
+            sent.parameters = r.parameters.clone();
+        }
     }
     sent
 }

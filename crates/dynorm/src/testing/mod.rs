@@ -13,52 +13,10 @@
 //! });
 //! ```
 
+#[cfg(feature = "embedded")]
+mod fixture;
 mod instrument;
 
+#[cfg(feature = "embedded")]
+pub use fixture::{database, run_test};
 pub use instrument::{FaultCounts, FaultPlan, Recording, SentRequest, instrument, with_faults};
-
-#[cfg(feature = "embedded")]
-use std::future::Future;
-
-#[cfg(feature = "embedded")]
-use crate::definition::TableDefinition;
-#[cfg(feature = "embedded")]
-use crate::{Client, Result};
-
-/// Runs an async test on a fresh current-thread runtime, with a fresh in-memory embedded
-/// [`Client`] whose tables `definitions` describe are already created.
-///
-/// This is what `#[dynorm::test(tables(A, B))]` expands to.
-///
-/// # Panics
-///
-/// When the runtime cannot be built, or the database opened, or a table created (an invalid
-/// definition, say): the test fails with the reason.
-#[cfg(feature = "embedded")]
-pub fn run_test<F, Fut, R>(definitions: &[&'static TableDefinition], test: F) -> R
-where
-    F: FnOnce(Client) -> Fut,
-    Fut: Future<Output = R>,
-{
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-        Ok(runtime) => runtime,
-        Err(e) => panic!("dynorm::testing: could not build a tokio runtime: {e}"),
-    };
-    runtime.block_on(async {
-        let client = match database(definitions).await {
-            Ok(client) => client,
-            Err(e) => panic!("dynorm::testing: could not set up the test database: {e}"),
-        };
-        test(client).await
-    })
-}
-
-/// A fresh in-memory embedded [`Client`] with the tables `definitions` describe created.
-#[cfg(feature = "embedded")]
-pub async fn database(definitions: &[&TableDefinition]) -> Result<Client> {
-    let client = Client::embedded()?;
-    for definition in definitions {
-        client.create_table(definition).await?;
-    }
-    Ok(client)
-}

@@ -1,0 +1,8 @@
+#[derive(dynorm::Table)]
+#[dynorm(table = "users", strict = "loud")]
+struct User {
+    #[dynorm(partition_key)]
+    id: String,
+}
+
+fn main() {}
