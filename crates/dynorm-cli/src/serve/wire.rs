@@ -7,10 +7,10 @@
 //! as soon as they grow past it (chunked), with a typed error naming the limit. Every request is
 //! answered on the blocking pool, never on an async worker, so parsing a large body never stalls
 //! the workers that accept and answer the others. Bodies over [`HEAVY_BODY`] also wait for one of
-//! a few permits ([`Wire::heavy`]) before they are parsed: at most that many large bodies are
+//! a few permits (`Wire::heavy`) before they are parsed: at most that many large bodies are
 //! parsed at once, which bounds the memory their parse trees take. A PutItem whose item is
 //! certainly over DynamoDB's 400 KB item limit is refused before the engine builds its tree
-//! ([`super::oversized`]).
+//! (`serve/oversized.rs`).
 
 use std::sync::Arc;
 
@@ -24,7 +24,7 @@ use tokio::sync::Semaphore;
 /// DynamoDB's limit on a request body: 16 MB.
 pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
-/// Bodies larger than this (1 MiB) are heavy: parsed under a [`Wire::heavy`] permit.
+/// Bodies larger than this (1 MiB) are heavy: parsed under a `Wire::heavy` permit.
 pub const HEAVY_BODY: usize = 1024 * 1024;
 
 const AMZ_JSON: &str = "application/x-amz-json-1.0";
