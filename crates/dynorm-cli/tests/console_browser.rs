@@ -250,6 +250,10 @@ async fn steps(walk: &mut Walk, server: &Server) {
         "{tables}"
     );
     walk.shot("tables").await;
+    // A narrow window: the same page, readable (screenshot for review).
+    walk.client.set_window_size(420, 800).await.unwrap();
+    walk.shot("tables-narrow").await;
+    walk.client.set_window_size(1280, 800).await.unwrap();
     walk.client
         .execute("window.confirm = () => true;", vec![])
         .await

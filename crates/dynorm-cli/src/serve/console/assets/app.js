@@ -84,7 +84,7 @@ async function tablesView() {
   main.replaceChildren(
     h("h2", {}, "Tables"),
     h("div", { class: "scroll" }, h("table", { id: "tables" },
-      h("thead", {}, h("tr", {}, ["Table", "Items", "Size", "Key schema", "Indexes (projection)", "Stream", "TTL", ""].map((c) => h("th", {}, c)))),
+      h("thead", {}, h("tr", {}, ["Table", "Items", "Size", "Key schema", "Indexes (projection)", "Stream", "TTL", ""].map((c) => h("th", c === "Size" ? { class: "hide-narrow" } : {}, c)))),
       h("tbody", {}, rows))),
     createTableForm());
 }
