@@ -25,6 +25,7 @@ pub mod migrate;
 pub mod query;
 mod retry;
 pub mod schema_file;
+pub mod stream;
 mod table;
 pub mod testing;
 pub mod transaction;

@@ -13,8 +13,12 @@
 //! });
 //! ```
 
+#[cfg(feature = "embedded")]
+mod changes;
 mod instrument;
 
+#[cfg(feature = "embedded")]
+pub use changes::ChangeLog;
 pub use instrument::{FaultCounts, FaultPlan, Recording, SentRequest, instrument, with_faults};
 
 #[cfg(feature = "embedded")]
