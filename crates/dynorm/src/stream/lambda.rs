@@ -198,7 +198,7 @@ where
 }
 
 /// The table a stream or table ARN names (`arn:aws:dynamodb:<region>:<account>:table/<name>/stream/<label>`).
-pub(crate) fn table_of_arn(arn: &str) -> Option<&str> {
+fn table_of_arn(arn: &str) -> Option<&str> {
     let rest = arn.split_once(":table/")?.1;
     let name = rest.split('/').next()?;
     (!name.is_empty()).then_some(name)
