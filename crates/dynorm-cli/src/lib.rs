@@ -29,10 +29,12 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod aws_shape;
 mod backfill;
 mod data;
 mod exact_json;
 mod progress;
+mod proxy;
 pub mod serve;
 
 pub use data::ItemFormat;
@@ -125,6 +127,9 @@ pub enum Command {
         /// The port (0 picks a free one).
         #[arg(long, default_value_t = 8000)]
         port: u16,
+        /// The region ARNs and stream records name (default: `AWS_REGION`, else `us-east-1`).
+        #[arg(long)]
+        region: Option<String>,
     },
 
     /// Load items from a JSON Lines file into a live table, 25 per request, retrying throttled
@@ -481,7 +486,7 @@ pub fn execute_schema(cli: &Cli, code: Option<&Schema>, out: &mut dyn Write) -> 
             let runtime = runtime()?;
             runtime.block_on(apply(&cli.target, &tables, *allow_destructive, out))?;
         }
-        Command::Serve { file, port } => {
+        Command::Serve { file, port, region } => {
             if cli.target.endpoint.is_some() || cli.target.aws {
                 bail!(
                     "`serve` runs its own engine: use `--db PATH` (or nothing, for memory), not --endpoint or --aws"
@@ -496,6 +501,7 @@ pub fn execute_schema(cli: &Cli, code: Option<&Schema>, out: &mut dyn Write) -> 
                 db: cli.target.db.clone(),
                 tables,
                 stop_on_ctrl_c: true,
+                region: region.clone(),
             })?;
             writeln!(
                 out,

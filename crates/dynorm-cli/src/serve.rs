@@ -23,6 +23,7 @@ use std::thread::JoinHandle;
 
 use anyhow::{Context, anyhow};
 use dynorm::definition::TableDefinition;
+use tokio::net::TcpListener;
 
 /// Stack size of the server's worker threads: 512 MiB of address space, of which a request uses
 /// what its nesting needs (measured: ~7 KiB per expression level in a debug build, so the
@@ -40,6 +41,20 @@ pub struct ServeOptions {
     pub tables: Vec<TableDefinition>,
     /// Stop on Ctrl-C (SIGINT), as the command line does.
     pub stop_on_ctrl_c: bool,
+    /// The region ARNs and stream records name (`None`: `AWS_REGION`, else `us-east-1`).
+    pub region: Option<String>,
+}
+
+impl ServeOptions {
+    /// The region served: the option, else `AWS_REGION` / `AWS_DEFAULT_REGION`, else `us-east-1`.
+    pub fn region(&self) -> String {
+        self.region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| "us-east-1".to_owned())
+    }
 }
 
 /// A running server; [`Server::stop`] stops it, dropping it stops it too.
@@ -78,54 +93,7 @@ impl Server {
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()
             .name("dynorm-serve-main".to_owned())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    let prepared = async {
-                        let client = dynorm::Client::from_database(db.clone());
-                        for table in &options.tables {
-                            client
-                                .create_table(table)
-                                .await
-                                .with_context(|| format!("cannot create table `{}`", table.name))?;
-                        }
-                        let listener = tokio::net::TcpListener::bind(("127.0.0.1", options.port))
-                            .await
-                            .with_context(|| {
-                                format!(
-                                    "cannot listen on 127.0.0.1:{}; choose another --port",
-                                    options.port
-                                )
-                            })?;
-                        let address = listener.local_addr()?;
-                        anyhow::Ok((listener, address))
-                    }
-                    .await;
-                    let listener = match prepared {
-                        Ok((listener, address)) => {
-                            let _ = ready_tx.send(Ok(address));
-                            listener
-                        }
-                        Err(e) => {
-                            let _ = ready_tx.send(Err(e));
-                            return Ok(());
-                        }
-                    };
-                    let ctrl_c = options.stop_on_ctrl_c;
-                    let shutdown = async move {
-                        if ctrl_c {
-                            tokio::select! {
-                                _ = stop_rx => {}
-                                _ = tokio::signal::ctrl_c() => {}
-                            }
-                        } else {
-                            let _ = stop_rx.await;
-                        }
-                    };
-                    dynoxide::server::serve_with_shutdown(listener, db, shutdown)
-                        .await
-                        .map_err(|e| anyhow!(e))
-                })
-            })
+            .spawn(move || runtime.block_on(serve(options, db, ready_tx, stop_rx)))
             .context("cannot start the server thread")?;
         let address = ready_rx
             .recv()
@@ -166,6 +134,85 @@ impl Server {
             None => Ok(()),
         }
     }
+}
+
+/// Creates the tables, binds the port and serves until `stop` (or Ctrl-C) tells it to stop:
+/// dynoxide answers on an internal loopback port, behind the front that clients reach
+/// ([`crate::proxy`]), which gives streams their AWS shape.
+async fn serve(
+    options: ServeOptions,
+    db: dynoxide::Database,
+    ready: mpsc::Sender<anyhow::Result<SocketAddr>>,
+    stop: tokio::sync::oneshot::Receiver<()>,
+) -> anyhow::Result<()> {
+    let prepared = async {
+        let client = dynorm::Client::from_database(db.clone());
+        for table in &options.tables {
+            client
+                .create_table(table)
+                .await
+                .with_context(|| format!("cannot create table `{}`", table.name))?;
+        }
+        let inner = TcpListener::bind(("127.0.0.1", 0))
+            .await
+            .context("cannot listen on an internal loopback port")?;
+        let front = TcpListener::bind(("127.0.0.1", options.port))
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot listen on 127.0.0.1:{}; choose another --port",
+                    options.port
+                )
+            })?;
+        anyhow::Ok((inner, front))
+    }
+    .await;
+    let addresses = |(inner, front): (TcpListener, TcpListener)| {
+        anyhow::Ok((inner.local_addr()?, front.local_addr()?, inner, front))
+    };
+    let (proxy, inner_listener, front_listener) = match prepared.and_then(addresses) {
+        Ok((inner_address, address, inner, front)) => {
+            let _ = ready.send(Ok(address));
+            (
+                crate::proxy::Proxy::new(inner_address, options.region()),
+                inner,
+                front,
+            )
+        }
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return Ok(());
+        }
+    };
+    let (inner_stop, inner_stopped) = tokio::sync::oneshot::channel::<()>();
+    let engine = tokio::spawn(dynoxide::server::serve_with_shutdown(
+        inner_listener,
+        db,
+        async move {
+            let _ = inner_stopped.await;
+        },
+    ));
+    let ctrl_c = options.stop_on_ctrl_c;
+    let shutdown = async move {
+        if ctrl_c {
+            tokio::select! {
+                _ = stop => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        } else {
+            let _ = stop.await;
+        }
+    };
+    let served = axum::serve(front_listener, crate::proxy::router(proxy))
+        .with_graceful_shutdown(shutdown)
+        .await;
+    // The front has stopped taking requests; the engine finishes what it holds, then stops.
+    let _ = inner_stop.send(());
+    let engine = engine
+        .await
+        .map_err(|e| anyhow!("the engine's server task failed: {e}"))?;
+    served?;
+    engine.map_err(|e| anyhow!(e))
 }
 
 impl Drop for Server {

@@ -346,6 +346,7 @@ fn backfill_works_against_a_dynorm_serve_endpoint() {
         db: None,
         tables: Schema::load(&schema).unwrap().tables,
         stop_on_ctrl_c: false,
+        region: None,
     })
     .unwrap();
     let endpoint = server.endpoint();
