@@ -406,3 +406,171 @@ fn embedded_backend(client: &Client, table: &str) -> Result<Arc<dyn StreamBacken
             .to_owned(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    //! What the embedded engine never does (its one shard never closes, its iterators never
+    //! expire) played by a scripted backend: a parent shard that closes, a child read after it,
+    //! an iterator that expires and is renewed from the checkpoint.
+
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::engine::stream::{RecordsPage, ShardDescription, StreamDescription};
+    use crate::future::BoxFuture;
+
+    /// Shards `parent` (records 1, 2, then closed) and `child` (record 3, open). The first
+    /// GetRecords on `parent` after record 1 meets an expired iterator.
+    #[derive(Debug, Default)]
+    struct Scripted {
+        calls: Mutex<Vec<String>>,
+        expired_once: Mutex<bool>,
+    }
+
+    fn record(shard: &str, n: u32) -> StreamRecord {
+        StreamRecord {
+            table: "t".into(),
+            event_id: format!("e{n}"),
+            event_name: "INSERT".into(),
+            sequence_number: format!("{n:021}"),
+            keys: [("id".to_owned(), crate::AttributeValue::S(format!("{shard}-{n}")))].into(),
+            new_image: None,
+            old_image: None,
+            view_type: None,
+            approximate_creation: None,
+        }
+    }
+
+    impl Scripted {
+        fn log(&self, call: String) {
+            self.calls.lock().unwrap_or_else(|e| e.into_inner()).push(call);
+        }
+
+        /// Iterators are `shard@position` (the last sequence number read, 0 for none).
+        fn page(&self, iterator: &str) -> Result<RecordsPage> {
+            let (shard, position) = iterator.split_once('@').unwrap_or_default();
+            let position: u32 = position.parse().unwrap_or_default();
+            let mut expired = self.expired_once.lock().unwrap_or_else(|e| e.into_inner());
+            if shard == "parent" && position == 1 && !*expired {
+                *expired = true;
+                return Err(Error::StreamIteratorExpired {
+                    table: "t".into(),
+                    shard: shard.into(),
+                    message: "ExpiredIteratorException".into(),
+                });
+            }
+            let (numbers, closed): (&[u32], bool) = match shard {
+                "parent" => (&[1, 2], true),
+                _ => (&[3], false),
+            };
+            // One record per call, so the renewal happens between records.
+            let next: Vec<u32> = numbers
+                .iter()
+                .copied()
+                .filter(|n| *n > position)
+                .take(1)
+                .collect();
+            let last = next.last().copied().unwrap_or(position);
+            let done = closed && numbers.last() == Some(&last);
+            Ok(RecordsPage {
+                records: next.iter().map(|n| record(shard, *n)).collect(),
+                next_iterator: (!done).then(|| format!("{shard}@{last}")),
+            })
+        }
+    }
+
+    impl StreamBackend for Scripted {
+        fn stream_arn<'a>(&'a self, _table: &'a str) -> BoxFuture<'a, Result<String>> {
+            Box::pin(async { Ok("arn".to_owned()) })
+        }
+
+        fn describe<'a>(
+            &'a self,
+            _table: &'a str,
+            _arn: &'a str,
+            start: Option<&'a str>,
+        ) -> BoxFuture<'a, Result<StreamDescription>> {
+            // Two pages: the parent, then the child.
+            let (shard, parent, next) = match start {
+                None => ("parent", None, Some("parent".to_owned())),
+                Some(_) => ("child", Some("parent".to_owned()), None),
+            };
+            Box::pin(async move {
+                Ok(StreamDescription {
+                    view_type: None,
+                    shards: vec![ShardDescription {
+                        id: shard.into(),
+                        parent,
+                    }],
+                    next_shard: next,
+                })
+            })
+        }
+
+        fn iterator<'a>(
+            &'a self,
+            _table: &'a str,
+            _arn: &'a str,
+            shard: &'a str,
+            start: IteratorStart,
+        ) -> BoxFuture<'a, Result<String>> {
+            self.log(format!("iterator {shard} {start:?}"));
+            let position = match start {
+                IteratorStart::After(s) => s.parse::<u32>().unwrap_or_default(),
+                _ => 0,
+            };
+            Box::pin(async move { Ok(format!("{shard}@{position}")) })
+        }
+
+        fn records<'a>(
+            &'a self,
+            _table: &'a str,
+            _shard: &'a str,
+            iterator: String,
+            _limit: Option<i32>,
+        ) -> BoxFuture<'a, Result<RecordsPage>> {
+            Box::pin(std::future::ready(self.page(&iterator)))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_closed_parent_is_read_to_its_end_before_its_child_and_expired_iterators_are_renewed() {
+        let backend = Arc::new(Scripted::default());
+        let mut stream = ChangeStream::with_backend(backend.clone(), "t".to_owned());
+        let mut order = Vec::new();
+        while let Some(batch) = stream.next_batch().await.unwrap() {
+            order.extend(batch.records.iter().map(|r| r.keys["id"].as_s().unwrap().clone()));
+        }
+        assert_eq!(order, ["parent-1", "parent-2", "child-3"]);
+        let calls = backend.calls.lock().unwrap().clone();
+        assert_eq!(
+            calls,
+            [
+                "iterator parent TrimHorizon",
+                // renewed just after the last record handed out
+                "iterator parent After(\"000000000000000000001\")",
+                "iterator child TrimHorizon",
+            ]
+        );
+        assert!(stream.checkpoint().finished.contains("parent"));
+        assert_eq!(
+            stream.checkpoint().sequence_number("child"),
+            Some("000000000000000000003")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_resumed_consumer_skips_finished_shards_and_starts_after_the_checkpoint() {
+        let backend = Arc::new(Scripted::default());
+        let mut checkpoint = Checkpoint::default();
+        checkpoint.finished.insert("parent".into());
+        let mut stream = ChangeStream::with_backend(backend.clone(), "t".to_owned()).resume(checkpoint);
+        let records = stream.read_available().await.unwrap();
+        assert_eq!(records.len(), 1);
+        assert_eq!(records[0].keys["id"].as_s().unwrap(), "child-3");
+        assert_eq!(
+            backend.calls.lock().unwrap().clone(),
+            ["iterator child TrimHorizon"]
+        );
+    }
+}
