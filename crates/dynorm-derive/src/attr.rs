@@ -28,6 +28,8 @@ pub(crate) const DELETION_PROTECTION: &str = "deletion_protection";
 pub(crate) const TAG: &str = "tag";
 pub(crate) const COMPAT: &str = "compat";
 pub(crate) const COMPOSITE: &str = "composite";
+pub(crate) const SCHEMA_VERSION: &str = "schema_version";
+pub(crate) const UPGRADES: &str = "upgrades";
 
 // Field options (and options inside `gsi(...)`, `lsi(...)`, `composite(...)`).
 pub(crate) const PARTITION_KEY: &str = "partition_key";
@@ -75,6 +77,8 @@ const STRUCT_OPTIONS: &[&str] = &[
     TAG,
     COMPAT,
     COMPOSITE,
+    SCHEMA_VERSION,
+    UPGRADES,
 ];
 
 const FIELD_OPTIONS: &[&str] = &[
@@ -122,6 +126,10 @@ pub(crate) struct TableAttrs {
     pub(crate) tags: Vec<Tag>,
     pub(crate) compat: Option<Sp<Compat>>,
     pub(crate) composites: Vec<CompositeAttr>,
+    /// `schema_version = N`: the version of the shape this type stores.
+    pub(crate) schema_version: Option<Sp<u32>>,
+    /// `upgrades(V1, V2, ...)`: the types of the older versions, oldest first.
+    pub(crate) upgrades: Option<Sp<Vec<syn::Path>>>,
 }
 
 pub(crate) struct Gsi {
@@ -324,6 +332,29 @@ fn number(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<u64>> {
     Ok(Sp::new(lit.base10_parse()?, lit.span()))
 }
 
+/// `schema_version = N`, a whole number from 1.
+fn schema_version(meta: &ParseNestedMeta) -> syn::Result<Sp<u32>> {
+    let help = format!("write `{SCHEMA_VERSION} = 2`, with `{UPGRADES}(..)` naming the type of version 1");
+    let input = meta.value().map_err(|_| {
+        error(
+            meta.path.span(),
+            format!("`{SCHEMA_VERSION}` needs a value"),
+            &help,
+        )
+    })?;
+    let lit: LitInt = input.parse().map_err(|e| {
+        error(
+            e.span(),
+            format!("`{SCHEMA_VERSION}` takes a whole number"),
+            &help,
+        )
+    })?;
+    match lit.base10_parse::<u32>() {
+        Ok(v) if v >= 1 => Ok(Sp::new(v, lit.span())),
+        _ => Err(error(lit.span(), "schema versions start at 1", &help)),
+    }
+}
+
 pub(crate) fn boolean(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<bool>> {
     if !meta.input.peek(Token![=]) {
         return Ok(Sp::new(true, meta.path.span()));
@@ -518,6 +549,18 @@ pub(crate) fn parse_table(attrs: &[syn::Attribute], errors: &mut Errors) -> Tabl
                 }
             }
             COMPOSITE => out.composites.push(parse_composite(meta, errors)?),
+            SCHEMA_VERSION => {
+                let v = schema_version(meta)?;
+                once(&mut out.schema_version, v, name, span, errors);
+            }
+            UPGRADES => {
+                let mut types = Vec::new();
+                meta.parse_nested_meta(|m| {
+                    types.push(m.path.clone());
+                    Ok(())
+                })?;
+                once(&mut out.upgrades, Sp::new(types, span), name, span, errors);
+            }
             _ => {
                 errors.push(unknown(
                     meta,

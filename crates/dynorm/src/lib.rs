@@ -14,6 +14,7 @@ pub mod definition;
 pub mod engine;
 pub mod entity;
 mod error;
+pub mod evolve;
 pub mod expr;
 pub mod format;
 mod future;
