@@ -65,8 +65,7 @@ use crate::error::{DecodeError, EncodeError};
 use crate::expr::{Condition, Update, Value, attr};
 use crate::{Error, Item, Key, Result, Table, TableClient};
 
-/// The attribute that holds an item's schema version (a number; absent means version 1).
-pub const SCHEMA_VERSION_ATTRIBUTE: &str = "_schema_version";
+pub use crate::schema_version::SCHEMA_VERSION_ATTRIBUTE;
 
 /// How many times one item is re-read and retried when the application changed it between
 /// the read and the rewrite.
@@ -241,7 +240,7 @@ impl<T: Table + Send + 'static> Upgrade<T> {
             let Some(fresh) = fresh else {
                 return Ok(Outcome::Deleted { retries: retries + 1 });
             };
-            let version = crate::__private::schema_version(&fresh.item, name, u32::MAX)?;
+            let version = crate::schema_version::schema_version(&fresh.item, name, u32::MAX)?;
             if Some(version) == T::SCHEMA_VERSION {
                 return Ok(Outcome::Current { retries: retries + 1 });
             }

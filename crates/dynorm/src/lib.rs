@@ -26,6 +26,7 @@ pub mod migrate;
 pub mod query;
 mod retry;
 pub mod schema_file;
+mod schema_version;
 pub mod stream;
 mod table;
 pub mod testing;

@@ -408,6 +408,7 @@ fn embedded_backend(client: &Client, table: &str) -> Result<Arc<dyn StreamBacken
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     //! What the embedded engine never does (its one shard never closes, its iterators never
     //! expire) played by a scripted backend: a parent shard that closes, a child read after it,
