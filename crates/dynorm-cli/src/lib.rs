@@ -29,6 +29,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod aws_shape;
 mod backfill;
 mod data;
 mod exact_json;
@@ -445,6 +446,9 @@ pub struct ServeArgs {
     /// printed at start).
     #[arg(long)]
     pub console_token: Option<String>,
+    /// The region stream ARNs and records name (default: `AWS_REGION`, else `us-east-1`).
+    #[arg(long)]
+    pub region: Option<String>,
 }
 
 /// Runs `dynorm serve` until Ctrl-C.
@@ -466,6 +470,7 @@ fn serve_command(
         workers: args.workers,
         console_token: args.console_token.clone(),
         stop_on_ctrl_c: true,
+        region: args.region.clone(),
     })?;
     writeln!(
         out,

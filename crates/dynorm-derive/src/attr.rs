@@ -29,6 +29,8 @@ pub(crate) const TAG: &str = "tag";
 pub(crate) const COMPAT: &str = "compat";
 pub(crate) const COMPOSITE: &str = "composite";
 pub(crate) const STRICT: &str = "strict";
+pub(crate) const SCHEMA_VERSION: &str = "schema_version";
+pub(crate) const UPGRADES: &str = "upgrades";
 
 // Field options (and options inside `gsi(...)`, `lsi(...)`, `composite(...)`).
 pub(crate) const PARTITION_KEY: &str = "partition_key";
@@ -78,6 +80,8 @@ const STRUCT_OPTIONS: &[&str] = &[
     COMPAT,
     COMPOSITE,
     STRICT,
+    SCHEMA_VERSION,
+    UPGRADES,
 ];
 
 const FIELD_OPTIONS: &[&str] = &[
@@ -128,6 +132,10 @@ pub(crate) struct TableAttrs {
     pub(crate) composites: Vec<CompositeAttr>,
     /// The `dynorm::strict::Strict` variant reads of the type use by default.
     pub(crate) strict: Option<Sp<&'static str>>,
+    /// `schema_version = N`: the version of the shape this type stores.
+    pub(crate) schema_version: Option<Sp<u32>>,
+    /// `upgrades(V1, V2, ...)`: the types of the older versions, oldest first.
+    pub(crate) upgrades: Option<Sp<Vec<syn::Path>>>,
 }
 
 pub(crate) struct Gsi {
@@ -335,6 +343,29 @@ fn number(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<u64>> {
         )
     })?;
     Ok(Sp::new(lit.base10_parse()?, lit.span()))
+}
+
+/// `schema_version = N`, a whole number from 1.
+fn schema_version(meta: &ParseNestedMeta) -> syn::Result<Sp<u32>> {
+    let help = format!("write `{SCHEMA_VERSION} = 2`, with `{UPGRADES}(..)` naming the type of version 1");
+    let input = meta.value().map_err(|_| {
+        error(
+            meta.path.span(),
+            format!("`{SCHEMA_VERSION}` needs a value"),
+            &help,
+        )
+    })?;
+    let lit: LitInt = input.parse().map_err(|e| {
+        error(
+            e.span(),
+            format!("`{SCHEMA_VERSION}` takes a whole number"),
+            &help,
+        )
+    })?;
+    match lit.base10_parse::<u32>() {
+        Ok(v) if v >= 1 => Ok(Sp::new(v, lit.span())),
+        _ => Err(error(lit.span(), "schema versions start at 1", &help)),
+    }
 }
 
 pub(crate) fn boolean(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<bool>> {
@@ -553,6 +584,18 @@ pub(crate) fn parse_table(attrs: &[syn::Attribute], errors: &mut Errors) -> Tabl
                 if let Some(v) = parse_strict(meta, errors)? {
                     once(&mut out.strict, v, name, span, errors);
                 }
+            }
+            SCHEMA_VERSION => {
+                let v = schema_version(meta)?;
+                once(&mut out.schema_version, v, name, span, errors);
+            }
+            UPGRADES => {
+                let mut types = Vec::new();
+                meta.parse_nested_meta(|m| {
+                    types.push(m.path.clone());
+                    Ok(())
+                })?;
+                once(&mut out.upgrades, Sp::new(types, span), name, span, errors);
             }
             _ => {
                 errors.push(unknown(

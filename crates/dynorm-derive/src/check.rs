@@ -49,6 +49,15 @@ pub(crate) struct Model<'a> {
     pub(crate) dynamo_query: bool,
     /// `#[dynorm(strict)]`: the `Strict` variant of the type's reads.
     pub(crate) strict: Option<&'static str>,
+    /// `schema_version = N` with `upgrades(..)`: items stored at older versions are decoded by
+    /// the older types and upgraded through `From`.
+    pub(crate) schema: Option<Schema>,
+}
+
+/// The stored shape's version and the types of the older ones, oldest first.
+pub(crate) struct Schema {
+    pub(crate) version: u32,
+    pub(crate) older: Vec<syn::Path>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -195,6 +204,7 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         .and_then(|t| names.resolve(&t, &mut errors).map(|t| names.stored(t)));
     let tags = tags(&table_attrs, &mut errors);
     let billing = billing(&table_attrs, &mut errors);
+    let schema = schema(&table_attrs, &mut errors);
     let hooks = hooks(&mut fields, &field_attrs, &keys.is_key, &mut errors);
     for (f, k) in fields.iter_mut().zip(&keys.is_key) {
         // An optional index key is left out when `None` (a sparse index).
@@ -231,6 +241,40 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         updated_at: hooks[2],
         dynamo_query: table_attrs.compat.as_ref().map(|c| c.value) == Some(Compat::DynamoQuery),
         strict: table_attrs.strict.as_ref().map(|s| s.value),
+        schema,
+    })
+}
+
+/// Rule: `schema_version = N` names one type per older version in `upgrades(..)` (N - 1 of
+/// them), and `upgrades` needs a version.
+fn schema(attrs: &attr::TableAttrs, errors: &mut Errors) -> Option<Schema> {
+    let older = attrs.upgrades.as_ref();
+    let Some(version) = &attrs.schema_version else {
+        if let Some(u) = older {
+            errors.at(
+                u.span,
+                "`upgrades(..)` needs the current version",
+                "add `schema_version = N`, N being one more than the types listed",
+            );
+        }
+        return None;
+    };
+    let types = older.map(|u| u.value.clone()).unwrap_or_default();
+    if types.len() + 1 != version.value as usize {
+        errors.at(
+            older.map_or(version.span, |u| u.span),
+            format!(
+                "`schema_version = {}` needs {} older type(s) in `upgrades(..)`, found {}",
+                version.value,
+                version.value - 1,
+                types.len()
+            ),
+            "list the type of each older version, oldest first: `upgrades(UserV1, UserV2)`, each `From` the one before",
+        );
+    }
+    Some(Schema {
+        version: version.value,
+        older: types,
     })
 }
 

@@ -52,6 +52,7 @@ fn expand(m: &Model<'_>) -> TokenStream {
         quote!(&self.#ident)
     });
     let hooks = hooks(m);
+    let (schema_put, schema_read, schema_items) = schema(m, &item);
     let typed = typed_paths(m, &item);
     let key = key_functions(m, &item);
     let index_keys = index_key_functions(m);
@@ -75,10 +76,12 @@ fn expand(m: &Model<'_>) -> TokenStream {
                 fn to_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
                     let mut #item = ::dynorm::Item::with_capacity(#capacity);
                     #(#puts)*
+                    #schema_put
                     ::core::result::Result::Ok(#item)
                 }
 
                 fn from_item(mut #item: ::dynorm::Item) -> ::core::result::Result<Self, ::dynorm::DecodeError> {
+                    #schema_read
                     #(#decodes)*
                     ::core::result::Result::Ok(Self { #(#inits),* })
                 }
@@ -88,6 +91,7 @@ fn expand(m: &Model<'_>) -> TokenStream {
                 }
 
                 #hooks
+                #schema_items
             }
 
             #typed
@@ -430,6 +434,54 @@ fn rust_name(name: &str) -> String {
 }
 
 /// The `Table` items for `version`, `created_at` and `updated_at`.
+/// For a type with `schema_version`: the statement of `to_item` storing the version, the
+/// statements of `from_item` decoding an older item with its own type and upgrading it through
+/// each `From` in turn, and the `Table` items naming the version.
+fn schema(m: &Model<'_>, item: &syn::Ident) -> (TokenStream, TokenStream, TokenStream) {
+    let Some(schema) = &m.schema else {
+        return (TokenStream::new(), TokenStream::new(), TokenStream::new());
+    };
+    let (table, current) = (&m.table, schema.version);
+    let value = local("value");
+    let arms = schema.older.iter().enumerate().map(|(i, old)| {
+        let stored = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        let mut steps = Vec::new();
+        let mut from = old;
+        for next in &schema.older[i + 1..] {
+            steps.push(quote!(let #value = <#next as ::core::convert::From<#from>>::from(#value);));
+            from = next;
+        }
+        quote! {
+            #stored => {
+                let #value = <#old as ::dynorm::Table>::from_item(#item)?;
+                #(#steps)*
+                return ::core::result::Result::Ok(<Self as ::core::convert::From<#from>>::from(#value));
+            }
+        }
+    });
+    let older = &schema.older;
+    (
+        quote!(::dynorm::__private::put_schema_version(&mut #item, #current);),
+        quote! {
+            match ::dynorm::__private::schema_version(&#item, #table, #current)? {
+                #current => {}
+                #(#arms)*
+                // `schema_version` refuses versions above the current one.
+                _ => {}
+            }
+        },
+        quote! {
+            const SCHEMA_VERSION: ::core::option::Option<u32> = ::core::option::Option::Some(#current);
+
+            fn earlier_stored_attributes() -> ::std::vec::Vec<&'static str> {
+                let mut names = ::std::vec::Vec::new();
+                #(names.extend(<#older as ::dynorm::Table>::stored_attributes());)*
+                names
+            }
+        },
+    )
+}
+
 fn hooks(m: &Model<'_>) -> TokenStream {
     let mut out = hook_items(&m.fields, [m.version, m.created_at, m.updated_at]);
     if m.dynamo_query {

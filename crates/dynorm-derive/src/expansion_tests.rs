@@ -161,3 +161,16 @@ fn dynorm_test_attribute() {
     let expanded = pretty(crate::test_attr::expand(args, item));
     insta::assert_snapshot!(expanded);
 }
+
+#[test]
+fn table_with_schema_versions() {
+    let expanded = table(quote! {
+        #[dynorm(table = "people", schema_version = 3, upgrades(PersonV1, v2::PersonV2))]
+        struct Person {
+            #[dynorm(partition_key)]
+            id: String,
+            first: String,
+        }
+    });
+    insta::assert_snapshot!(expanded);
+}

@@ -227,3 +227,5 @@ pub fn part_with<T>(
 ) -> Result<T, DecodeError> {
     decode(composite::part_value(text, attribute_type)).map_err(|e| decode_error(e.within(part), table, name))
 }
+
+pub use crate::schema_version::{put_schema_version, schema_version};

@@ -516,6 +516,28 @@ impl StreamViewType {
             StreamViewType::NewAndOldImages => "NEW_AND_OLD_IMAGES",
         }
     }
+
+    /// The view type DynamoDB names `name` (`NEW_AND_OLD_IMAGES`, ...), if it is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            Self::KeysOnly,
+            Self::NewImage,
+            Self::OldImage,
+            Self::NewAndOldImages,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == name)
+    }
+
+    /// Whether records of this view type carry the item as it is after a change.
+    pub fn has_new_image(self) -> bool {
+        matches!(self, Self::NewImage | Self::NewAndOldImages)
+    }
+
+    /// Whether records of this view type carry the item as it was before a change.
+    pub fn has_old_image(self) -> bool {
+        matches!(self, Self::OldImage | Self::NewAndOldImages)
+    }
 }
 
 impl TableDefinition {

@@ -368,6 +368,33 @@ pub enum Error {
         /// computing the value in DynamoDB shows its expression).
         attempted: Option<String>,
     },
+
+    /// A change stream record could not be decoded into its Rust type.
+    #[error("cannot decode stream record {sequence_number} of table `{table}`{}: {reason}", .attribute.as_ref().map_or_else(String::new, |a| format!(", attribute `{a}`")))]
+    StreamDecode {
+        /// The table whose stream it is.
+        table: String,
+        /// The record's sequence number (its event id when the record carries none).
+        sequence_number: String,
+        /// The attribute that could not be decoded, when one was at fault.
+        attribute: Option<String>,
+        /// What was wrong.
+        reason: String,
+    },
+
+    /// A shard iterator expired (DynamoDB's last 15 minutes) or its data was trimmed (24 hours);
+    /// a consumer renews it from its last sequence number.
+    #[error(
+        "the shard iterator of shard `{shard}` of table `{table}`'s stream can no longer be read: {message}"
+    )]
+    StreamIteratorExpired {
+        /// The table whose stream it is.
+        table: String,
+        /// The shard read.
+        shard: String,
+        /// The engine's message.
+        message: String,
+    },
 }
 
 impl Error {

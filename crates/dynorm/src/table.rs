@@ -55,6 +55,18 @@ pub trait Table: Sized {
     /// The stored name of the attribute stamped on every write (`#[dynorm(updated_at)]`), if any.
     const UPDATED_AT_ATTRIBUTE: Option<&'static str> = None;
 
+    /// The version of the shape this type stores (`#[dynorm(schema_version = N, upgrades(..))]`),
+    /// if it declares one. Its items carry it in
+    /// [`SCHEMA_VERSION_ATTRIBUTE`](crate::evolve::SCHEMA_VERSION_ATTRIBUTE); older items are
+    /// upgraded as they are read, and rewritten by [`Upgrade`](crate::evolve::Upgrade).
+    const SCHEMA_VERSION: Option<u32> = None;
+
+    /// The attributes the older versions of this type store (what an upgrade may remove).
+    #[doc(hidden)]
+    fn earlier_stored_attributes() -> Vec<&'static str> {
+        Vec::new()
+    }
+
     /// How this type's items are stored where libraries differ (stamps' text, what an upsert
     /// does with `None`, ...): an entity takes its layout's [`form`](crate::entity::Layout::form).
     const STORED_FORM: crate::format::StoredForm = crate::format::StoredForm::DYNORM;

@@ -63,6 +63,20 @@ pub struct ServeOptions {
     pub console_token: Option<String>,
     /// Stop on Ctrl-C (SIGINT), as the command line does.
     pub stop_on_ctrl_c: bool,
+    /// The region ARNs and stream records name (`None`: `AWS_REGION`, else `us-east-1`).
+    pub region: Option<String>,
+}
+
+impl ServeOptions {
+    /// The region served: the option, else `AWS_REGION` / `AWS_DEFAULT_REGION`, else `us-east-1`.
+    pub fn region(&self) -> String {
+        self.region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| "us-east-1".to_owned())
+    }
 }
 
 impl Default for ServeOptions {
@@ -76,6 +90,7 @@ impl Default for ServeOptions {
             workers: None,
             console_token: None,
             stop_on_ctrl_c: false,
+            region: None,
         }
     }
 }
@@ -141,6 +156,7 @@ fn router(db: dynoxide::Database, options: &ServeOptions, guard: safety::Guard) 
         db: db.clone(),
         // Half the workers, at least one: the others keep answering small requests.
         heavy: Arc::new(tokio::sync::Semaphore::new((options.worker_count() / 2).max(1))),
+        region: Arc::from(options.region()),
     };
     let api = Router::new()
         .route("/", any(wire::root))

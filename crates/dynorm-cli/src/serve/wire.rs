@@ -36,6 +36,8 @@ pub(crate) struct Wire {
     pub(crate) db: dynoxide::Database,
     /// Permits for parsing heavy bodies.
     pub(crate) heavy: Arc<Semaphore>,
+    /// The region stream ARNs and records name.
+    pub(crate) region: Arc<str>,
 }
 
 impl std::fmt::Debug for Wire {
@@ -119,8 +121,13 @@ async fn post(wire: Wire, request: Request) -> Response {
     } else {
         None
     };
-    let db = wire.db.clone();
-    let answered = tokio::task::spawn_blocking(move || answer(&db, target.as_deref(), &body)).await;
+    let (db, region) = (wire.db.clone(), wire.region.clone());
+    let answered = tokio::task::spawn_blocking(move || {
+        in_aws_shape(target.as_deref(), &body, &region, |body| {
+            answer(&db, target.as_deref(), body)
+        })
+    })
+    .await;
     match answered {
         Ok(answer) => from_answer(answer, content_type),
         Err(_) => amz(
@@ -184,6 +191,40 @@ fn answer(db: &dynoxide::Database, target: Option<&str>, body: &Bytes) -> WireAn
         };
     }
     dynorm::engine::answer_wire_on_large_stack(db, target, body)
+}
+
+/// Answers a streams request in AWS's shape (`crate::aws_shape`): public shard ids mapped to the
+/// engine's on the way in, shard ids, ARNs and regions as AWS writes them on the way out. Other
+/// requests are answered as they are.
+fn in_aws_shape(
+    target: Option<&str>,
+    body: &Bytes,
+    region: &str,
+    answer: impl FnOnce(&Bytes) -> WireAnswer,
+) -> WireAnswer {
+    let operation = target.and_then(|t| t.rsplit_once('.')).map_or("", |(_, op)| op);
+    let request = if crate::aws_shape::rewrites_request(operation) {
+        match crate::aws_shape::rewrite_request(operation, body) {
+            Ok(rewritten) => Bytes::from(rewritten),
+            Err(refusal) => {
+                return WireAnswer {
+                    status: 400,
+                    body: String::from_utf8_lossy(&crate::aws_shape::error_body(&refusal)).into_owned(),
+                    error_type: Some(refusal.error_type),
+                };
+            }
+        }
+    } else {
+        body.clone()
+    };
+    let mut answered = answer(&request);
+    if answered.status == 200
+        && crate::aws_shape::rewrites_response(operation)
+        && let Some(rewritten) = crate::aws_shape::rewrite_response(answered.body.as_bytes(), region)
+    {
+        answered.body = String::from_utf8_lossy(&rewritten).into_owned();
+    }
+    answered
 }
 
 fn bare(error_type: &'static str) -> WireAnswer {

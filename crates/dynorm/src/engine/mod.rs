@@ -29,6 +29,11 @@ pub(crate) mod error_map;
 mod guard;
 mod remote;
 pub(crate) mod request;
+pub(crate) mod stream;
+#[cfg(feature = "embedded")]
+pub(crate) mod stream_embedded;
+#[cfg(feature = "aws-streams")]
+pub(crate) mod stream_remote;
 
 #[cfg(feature = "embedded")]
 pub use adapter::{WireAnswer, answer_wire, answer_wire_on_large_stack};

@@ -10,6 +10,7 @@ use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::fmt;
 
+use super::classify::classify;
 use super::ops::RawItem;
 use super::{EntityError, KeyTemplate, Ownership, SingleTable};
 use crate::error::DecodeError;
@@ -353,29 +354,11 @@ impl<Tb: SingleTable + 'static> Collection<Tb> {
 
     /// The registered type of an item (by index), and how to check its ownership.
     fn classify(&self, item: &Item) -> Option<(usize, Ownership)> {
-        let layout = Tb::LAYOUT;
-        if let Some(attribute) = layout.entity_attribute
-            && let Some(AttributeValue::S(entity)) = item.get(attribute)
-        {
-            return self
-                .registered
-                .iter()
-                .position(|r| r.entity == entity)
-                .map(|i| (i, Ownership::Check));
-        }
-        // No entity type stored: the first type whose table keys read the item's keys back.
-        self.registered
-            .iter()
-            .position(|r| {
-                r.keys
-                    .iter()
-                    .filter(|k| k.index.is_none())
-                    .all(|k| match item.get(k.attribute) {
-                        Some(AttributeValue::S(text)) => k.plan().matches(text),
-                        _ => false,
-                    })
-            })
-            .map(|i| (i, Ownership::Ignore))
+        classify(
+            &Tb::LAYOUT,
+            self.registered.iter().map(|r| (r.entity, r.keys)),
+            item,
+        )
     }
 }
 

@@ -85,6 +85,7 @@ use crate::error::{DecodeError, EncodeError};
 use crate::format::{SparseKeys, StoredForm};
 
 pub mod backfill;
+pub(crate) mod classify;
 pub mod collection;
 pub mod context;
 pub mod formats;

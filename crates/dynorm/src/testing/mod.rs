@@ -14,9 +14,12 @@
 //! ```
 
 #[cfg(feature = "embedded")]
+mod changes;
 mod fixture;
 mod instrument;
 
+#[cfg(feature = "embedded")]
+pub use changes::ChangeLog;
 #[cfg(feature = "embedded")]
 pub use fixture::{database, run_test};
 pub use instrument::{FaultCounts, FaultPlan, Recording, SentRequest, instrument, with_faults};
