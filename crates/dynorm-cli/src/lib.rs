@@ -472,20 +472,20 @@ fn serve_command(
         stop_on_ctrl_c: true,
         region: args.region.clone(),
     })?;
-    writeln!(
-        out,
-        "dynorm: serving DynamoDB on {} ({in_what}); Ctrl-C stops it",
-        server.endpoint()
-    )?;
-    writeln!(out, "dynorm: console at {}", server.console_url())?;
+    let mut banner = format!(
+        "dynorm: serving DynamoDB on {} ({in_what}); Ctrl-C stops it\ndynorm: console at {}\n",
+        server.endpoint(),
+        server.console_url()
+    );
     if !args.host.is_loopback() {
-        writeln!(
-            out,
-            "dynorm: warning: bound to {}: the DynamoDB API checks no credentials",
+        banner += &format!(
+            "dynorm: warning: bound to {}: the DynamoDB API checks no credentials\n",
             args.host
-        )?;
+        );
     }
-    out.flush()?;
+    // One write, and best effort: a caller that read the first line and closed the pipe must
+    // not stop the server (a second write would fail with a broken pipe and end it).
+    let _ = out.write_all(banner.as_bytes()).and_then(|()| out.flush());
     server.wait()
 }
 
