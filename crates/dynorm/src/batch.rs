@@ -10,7 +10,7 @@
 //!   DynamoDB's 16 MB request limit (25 × 400 KB = 10 MB); a read whose answer would pass 16 MB is
 //!   cut short by DynamoDB itself, which returns the rest as unprocessed keys, retried below.
 //! - **Any number of writes, bounded memory.** Batch writes take any iterator — or, with the
-//!   `*_stream` methods, any [`Stream`](futures::Stream) — of values, and encode them one at a
+//!   `*_stream` methods, any [`Stream`] — of values, and encode them one at a
 //!   time as requests go out: at most [`MAX_BATCH_WRITE`] writes being gathered and
 //!   [`concurrency`](BatchWrite::concurrency) requests in flight are held, whatever the input's
 //!   size. A value that cannot be encoded (or a stream that yields an error) ends the batch with
