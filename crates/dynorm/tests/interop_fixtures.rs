@@ -15,6 +15,9 @@ use dynorm::{AttributeValue, Item};
 use serde::Deserialize;
 use serde_json::Value as Json;
 
+mod support;
+use support::{naive_stamp, raw_item};
+
 fn fixture(library: &str, case: &str) -> Json {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../interop/fixtures")
@@ -359,35 +362,6 @@ fn storm_keys_from_field_flags() {
     both_ways::<User>(&cases["User"]);
     same_keys::<User>(&cases["User"]);
     assert_eq!(TestModel::KEYS[0].template, "A#{a_pk}#B#{b_pk}#TestModel");
-}
-
-/// The item stored under `key`, as DynamoDB holds it.
-#[cfg(feature = "embedded")]
-async fn raw_item<T: dynorm::Table>(client: &dynorm::Client, key: dynorm::Key<T>) -> Item {
-    let got = client
-        .sdk()
-        .get_item()
-        .table_name(&T::definition().name)
-        .set_key(Some(key.into_item().unwrap().into_iter().collect()))
-        .send()
-        .await
-        .unwrap();
-    got.item.unwrap().into_iter().collect()
-}
-
-fn naive_stamp(item: &Item, attribute: &str) -> String {
-    let Some(AttributeValue::S(text)) = item.get(attribute) else {
-        panic!("{attribute} missing in {item:?}");
-    };
-    // dynamo_query's `dt_pattern`: Python's naive isoformat, microseconds only when not zero.
-    let (date, time) = text.split_once('T').unwrap();
-    assert_eq!(date.len(), 10, "{text}");
-    assert!(
-        time.len() == 8 || (time.len() == 15 && &time[8..9] == "."),
-        "{text}"
-    );
-    assert!(!text.ends_with('Z') && !text.contains('+'), "{text}");
-    text.clone()
 }
 
 /// dynamo_query's `upsert_record` / `batch_upsert_records` semantics, in its form: `None` leaves

@@ -18,6 +18,9 @@ use chrono::{DateTime, TimeZone, Utc};
 use dynorm::expr::{Filter, KeyCondition};
 use dynorm::{AttributeType, AttributeValue, Client, IndexProjection, Item, Projection, Table};
 
+mod support;
+use support::naive_stamp;
+
 fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_owned())
 }
@@ -1669,22 +1672,6 @@ impl UserRecord {
 struct NameEmail {
     name: String,
     email: String,
-}
-
-/// A stamp in dynamo_query's form (`datetime.utcnow().isoformat()`: no zone, microseconds only
-/// when not zero), returned as text.
-fn naive_stamp(item: &Item, attribute: &str) -> String {
-    let Some(AttributeValue::S(text)) = item.get(attribute) else {
-        panic!("{attribute} missing in {item:?}");
-    };
-    let (date, time) = text.split_once('T').unwrap();
-    assert_eq!(date.len(), 10, "{text}");
-    assert!(
-        time.len() == 8 || (time.len() == 15 && &time[8..9] == "."),
-        "{text}"
-    );
-    assert!(!text.ends_with('Z') && !text.contains('+'), "{text}");
-    text.clone()
 }
 
 async fn stored_user(db: &Client, email: &str) -> Option<Item> {

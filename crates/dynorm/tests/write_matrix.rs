@@ -11,6 +11,8 @@ use dynorm::entity::{IndexLayout, Layout, SingleTable};
 use dynorm::expr::Update;
 use dynorm::{AttributeValue, Client, Error, Item, Table as _};
 
+mod support;
+
 struct App;
 impl SingleTable for App {
     const LAYOUT: Layout = Layout {
@@ -674,21 +676,7 @@ async fn stored_form_on_every_route() {
             created: "2024".into(),
             owner: owner.map(str::to_owned),
         };
-        let raw = |id: &'static str| {
-            let client = client.clone();
-            async move {
-                let key = Incident::key("a", id).into_item().unwrap();
-                let got = client
-                    .sdk()
-                    .get_item()
-                    .table_name(&definition.name)
-                    .set_key(Some(key.into_iter().collect()))
-                    .send()
-                    .await
-                    .unwrap();
-                got.item.unwrap().into_iter().collect::<Item>()
-            }
-        };
+        let raw = |id: &'static str| support::raw_item(&client, Incident::key("a", id));
         t.put(&incident("put", None)).await.unwrap();
         assert_dynamojo_form(&raw("put").await, &format!("{path} put"));
         t.batch_put([incident("batch", None)]).await.unwrap();

@@ -121,3 +121,32 @@ pub fn both_paths(embedded: &dynorm::Client) -> [(&'static str, dynorm::Client);
         ("sdk", dynorm::Client::from_sdk(embedded.sdk().clone())),
     ]
 }
+
+/// The item stored under `key`, exactly as DynamoDB holds it (a raw GetItem).
+pub async fn raw_item<T: Table>(client: &dynorm::Client, key: Key<T>) -> Item {
+    let got = client
+        .sdk()
+        .get_item()
+        .table_name(&T::definition().name)
+        .set_key(Some(key.into_item().unwrap().into_iter().collect()))
+        .send()
+        .await
+        .unwrap();
+    got.item.unwrap().into_iter().collect()
+}
+
+/// A stamp in dynamo_query's form (`datetime.utcnow().isoformat()`: no zone, microseconds only
+/// when not zero), returned as text.
+pub fn naive_stamp(item: &Item, attribute: &str) -> String {
+    let Some(AttributeValue::S(text)) = item.get(attribute) else {
+        panic!("{attribute} missing in {item:?}");
+    };
+    let (date, time) = text.split_once('T').unwrap();
+    assert_eq!(date.len(), 10, "{text}");
+    assert!(
+        time.len() == 8 || (time.len() == 15 && &time[8..9] == "."),
+        "{text}"
+    );
+    assert!(!text.ends_with('Z') && !text.contains('+'), "{text}");
+    text.clone()
+}
