@@ -449,6 +449,10 @@ pub struct ServeArgs {
     /// The region stream ARNs and records name (default: `AWS_REGION`, else `us-east-1`).
     #[arg(long)]
     pub region: Option<String>,
+    /// Where the console keeps database snapshots (default: `<db file>.snapshots` beside
+    /// `--db`; for an in-memory database, a temporary directory removed at stop).
+    #[arg(long, value_name = "DIR")]
+    pub snapshots: Option<PathBuf>,
 }
 
 /// Runs `dynorm serve` until Ctrl-C.
@@ -471,6 +475,7 @@ fn serve_command(
         console_token: args.console_token.clone(),
         stop_on_ctrl_c: true,
         region: args.region.clone(),
+        snapshots: args.snapshots.clone(),
     })?;
     let mut banner = format!(
         "dynorm: serving DynamoDB on {} ({in_what}); Ctrl-C stops it\ndynorm: console at {}\n",

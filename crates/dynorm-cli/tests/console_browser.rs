@@ -117,7 +117,7 @@ async fn browser(driver: &Driver) -> Client {
 }
 
 /// Sends one DynamoDB request to the server's API.
-fn api(address: SocketAddr, operation: &str, body: serde_json::Value) {
+fn api(address: SocketAddr, operation: &str, body: serde_json::Value) -> serde_json::Value {
     use std::io::{Read, Write};
     let body = body.to_string();
     let mut stream = TcpStream::connect(address).unwrap();
@@ -134,6 +134,8 @@ fn api(address: SocketAddr, operation: &str, body: serde_json::Value) {
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{operation}: {response}");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    serde_json::from_str(body).unwrap_or_else(|e| panic!("{operation}: {e}: {body}"))
 }
 
 fn user(n: u32, team: &str) -> serde_json::Value {
@@ -283,10 +285,79 @@ async fn steps(walk: &mut Walk, server: &Server) {
     walk.shot("next-page").await;
 
     edit(walk).await;
+    typed_form(walk, server).await;
     import_export(walk).await;
     bulk_delete(walk).await;
     partiql(walk, server).await;
     stream(walk, server).await;
+    model_diagram(walk).await;
+    restore_snapshot(walk).await;
+}
+
+/// The typed editor: a string set added as a set (not a list of strings), element by element.
+async fn typed_form(walk: &mut Walk, server: &Server) {
+    walk.click("#items button.edit").await;
+    walk.set("#item-format", "form").await;
+    walk.text("#item-form", "").await;
+    walk.click("#add-attribute").await;
+    let added = "#item-form > .node:last-child";
+    walk.set(&format!("{added} > .node-name"), "tags").await;
+    walk.set(&format!("{added} > .node-type"), "SS").await;
+    walk.set(&format!("{added} .tree > span:nth-child(1) input"), "blue")
+        .await;
+    walk.click(&format!("{added} .node-add")).await;
+    walk.set(&format!("{added} .tree > span:nth-child(2) input"), "lead")
+        .await;
+    walk.shot("typed-form").await;
+    walk.click("#save").await;
+    walk.text("#editor", "Saved.").await;
+    let item = api(
+        server.address(),
+        "GetItem",
+        json!({"TableName": "app", "Key": {"pk": {"S": "T#acme"}, "sk": {"S": "U#u10"}}}),
+    );
+    assert_eq!(
+        item["Item"]["tags"],
+        json!({"SS": ["blue", "lead"]}),
+        "a string set, from the typed form: {item}"
+    );
+    assert_eq!(item["Item"]["email"], json!({"S": "u10@example.com"}), "{item}");
+}
+
+/// The data-model diagram, drawn in the page: the table and its entity.
+async fn model_diagram(walk: &mut Walk) {
+    walk.click("#nav-model").await;
+    walk.text("#main h2", "Data model").await;
+    let boxes = walk
+        .client
+        .execute(
+            "return [...document.querySelectorAll('#diagram g.box')].map((g) => g.dataset.name);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(boxes, json!(["table app", "User"]), "the diagram's boxes");
+    walk.shot("model-diagram").await;
+}
+
+/// The bulk delete took a snapshot first: restoring it brings the two deleted users back.
+async fn restore_snapshot(walk: &mut Walk) {
+    walk.click("#nav-snapshots").await;
+    walk.text("#snapshots", "delete-2-items-of-app").await;
+    walk.shot("snapshots").await;
+    walk.click("#snapshots tr.snapshot[data-name*='delete-2-items-of-app'] button.restore")
+        .await;
+    walk.text("#restored", "Restored snapshot").await;
+    walk.click("#nav-tables").await;
+    walk.click("a.table-link").await;
+    walk.click("#add-filter").await;
+    walk.set("#filters .f-attr", "team").await;
+    walk.set("#filters .f-op", "=").await;
+    walk.set("#filters .f-value", "green").await;
+    walk.set("#limit", "100").await;
+    walk.click("#run").await;
+    walk.text("#capacity", "2 item(s)").await;
+    walk.shot("restored").await;
 }
 
 /// Edit an item: a validation error from the model, then the fix, with its index keys
@@ -358,6 +429,7 @@ async fn bulk_delete(walk: &mut Walk) {
     walk.click("#items tr.item:nth-of-type(2) input.select").await;
     walk.click("#delete-selected").await;
     walk.text("#capacity", "Page 1: 0 item(s)").await;
+    walk.text("#notice", "was taken first").await;
     walk.shot("bulk-delete").await;
 }
 

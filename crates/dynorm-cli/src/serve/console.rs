@@ -24,7 +24,10 @@ use crate::data::{self, ItemFormat, Model};
 use crate::exact_json::Json;
 
 mod model;
+mod snapshots;
 mod transfer;
+
+pub use snapshots::SnapshotStore;
 
 const INDEX_HTML: &str = include_str!("console/assets/index.html");
 const APP_JS: &str = include_str!("console/assets/app.js");
@@ -57,6 +60,7 @@ pub struct Console {
     guard: Guard,
     tables: Vec<TableDefinition>,
     entities: Vec<EntityDefinition>,
+    snapshots: std::sync::Arc<SnapshotStore>,
 }
 
 impl std::fmt::Debug for Console {
@@ -76,6 +80,10 @@ impl Console {
             guard,
             tables: options.tables.clone(),
             entities: options.entities.clone(),
+            snapshots: std::sync::Arc::new(SnapshotStore::new(
+                options.snapshots.clone(),
+                options.db.as_deref(),
+            )),
         }
     }
 
@@ -136,6 +144,12 @@ pub fn router(console: Console) -> Router {
         .route("/console/api/purge", post(transfer::purge))
         .route("/console/api/import", post(transfer::import))
         .route("/console/api/export", post(transfer::export))
+        .route(
+            "/console/api/snapshots",
+            get(snapshots::list).post(snapshots::take),
+        )
+        .route("/console/api/snapshots/restore", post(snapshots::restore))
+        .route("/console/api/snapshots/delete", post(snapshots::delete))
         .with_state(console)
 }
 

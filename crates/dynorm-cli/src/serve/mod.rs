@@ -65,6 +65,9 @@ pub struct ServeOptions {
     pub stop_on_ctrl_c: bool,
     /// The region ARNs and stream records name (`None`: `AWS_REGION`, else `us-east-1`).
     pub region: Option<String>,
+    /// Where the console keeps database snapshots (`None`: `<db file>.snapshots` beside a file
+    /// database, a temporary directory removed at stop for an in-memory one).
+    pub snapshots: Option<PathBuf>,
 }
 
 impl ServeOptions {
@@ -91,6 +94,7 @@ impl Default for ServeOptions {
             console_token: None,
             stop_on_ctrl_c: false,
             region: None,
+            snapshots: None,
         }
     }
 }

@@ -106,11 +106,15 @@ function createTableForm() {
 
 async function purgeTable(name) {
   if (!confirm(`Delete every item of ${name}?`)) return;
-  const r = await api("purge", { table: name }); alert(`${r.deleted} item(s) deleted`); tablesView();
+  const snapshot = await snapshotBefore(`purge ${name}`);
+  const r = await api("purge", { table: name });
+  await tablesView(); undoNotice(snapshot, `${r.deleted} item(s) of ${name} deleted`);
 }
 async function deleteTable(name) {
   if (!confirm(`Delete table ${name}?`)) return;
-  await call("DeleteTable", { TableName: name }); tablesView();
+  const snapshot = await snapshotBefore(`delete table ${name}`);
+  await call("DeleteTable", { TableName: name });
+  await tablesView(); undoNotice(snapshot, `table ${name} deleted`);
 }
 
 // ---- browse: scan / query ----
@@ -272,17 +276,96 @@ function keyOf(item) {
   return Object.fromEntries(BROWSE.table.KeySchema.map((k) => [k.AttributeName, item[k.AttributeName]]));
 }
 
+// ---- typed editor: each attribute with its DynamoDB type; sets, lists and maps as trees ----
+const TYPES = ["S", "N", "B", "BOOL", "NULL", "SS", "NS", "BS", "L", "M"];
+const EMPTY = { S: "", N: "0", B: "", BOOL: false, NULL: true, SS: [""], NS: ["0"], BS: [""], L: [], M: {} };
+// One value's editor: a type selector and the value (children for sets, lists and maps). Reading
+// it back gives DynamoDB JSON; `named` adds the attribute or map key's name.
+function nodeEditor(value, name) {
+  const node = h("div", { class: "node row" });
+  let type = Object.keys(value)[0] || "S";
+  const nameInput = name === undefined ? null : h("input", { class: "node-name", value: name, placeholder: "name", "aria-label": "attribute name" });
+  const select = h("select", { class: "node-type", "aria-label": "type" }, TYPES.map((t) => h("option", { value: t, selected: t === type }, t)));
+  const body = h("span", { class: "node-body" });
+  const render = (v) => { body.replaceChildren(valueEditor(type, v)); };
+  select.addEventListener("change", () => { type = select.value; render(EMPTY[type]); });
+  render(value[type]);
+  node.read = () => [nameInput ? nameInput.value : null, { [type]: body.firstChild.read() }];
+  node.append(...(nameInput ? [nameInput] : []), select, body, h("button", { type: "button", class: "node-remove", "aria-label": "remove", onclick: () => node.remove() }, "×"));
+  return node;
+}
+function valueEditor(type, v) {
+  if (type === "BOOL") {
+    const sel = h("select", { class: "node-value", "aria-label": "value" }, h("option", { value: "true", selected: v === true }, "true"), h("option", { value: "false", selected: v !== true }, "false"));
+    sel.read = () => sel.value === "true"; return sel;
+  }
+  if (type === "NULL") { const el = h("span", { class: "muted" }, "null"); el.read = () => true; return el; }
+  if (["SS", "NS", "BS"].includes(type)) return listEditor(v, (x) => {
+    const input = h("input", { class: "node-value element", value: x, "aria-label": "element" });
+    const el = h("span", { class: "row" }, input, h("button", { type: "button", "aria-label": "remove element", onclick: () => el.remove() }, "×"));
+    el.read = () => input.value; return el;
+  }, EMPTY[type][0]);
+  if (type === "L") return listEditor(v, (x) => nodeEditor(x), { S: "" });
+  if (type === "M") return mapEditor(v);
+  const input = h("input", { class: "node-value", value: v ?? "", "aria-label": "value", inputmode: type === "N" ? "decimal" : "text" });
+  input.read = () => input.value; return input;
+}
+function listEditor(values, one, blank) {
+  const list = h("div", { class: "tree" }, values.map(one));
+  const add = h("button", { type: "button", class: "node-add", onclick: () => list.append(one(blank)) }, "+ element");
+  const wrap = h("span", {}, list, add);
+  wrap.read = () => [...list.children].map((c) => c.read ? c.read() : null).map((x) => Array.isArray(x) && x.length === 2 && x[0] === null ? x[1] : x);
+  return wrap;
+}
+function mapEditor(map) {
+  const tree = h("div", { class: "tree" }, Object.entries(map).map(([k, v]) => nodeEditor(v, k)));
+  const add = h("button", { type: "button", class: "node-add", onclick: () => tree.append(nodeEditor({ S: "" }, "")) }, "+ attribute");
+  const wrap = h("span", {}, tree, add);
+  wrap.read = () => readNamed(tree);
+  return wrap;
+}
+// The named nodes under `tree` as a DynamoDB JSON map; a name given twice or left empty is an error.
+function readNamed(tree) {
+  const out = {};
+  for (const node of tree.children) {
+    const [name, value] = node.read();
+    if (!name) throw { type: "ValidationError", message: "an attribute has no name" };
+    if (name in out) throw { type: "ValidationError", message: `attribute \`${name}\` is given twice` };
+    out[name] = value;
+  }
+  return out;
+}
+function formEditor(item) {
+  const tree = h("div", { id: "item-form", class: "tree" }, Object.entries(item).map(([k, v]) => nodeEditor(v, k)));
+  const add = h("button", { type: "button", id: "add-attribute", onclick: () => tree.append(nodeEditor({ S: "" }, "")) }, "+ attribute");
+  const wrap = h("div", {}, tree, add);
+  wrap.read = () => readNamed(tree);
+  return wrap;
+}
+
 function editItem(item, duplicate = false) {
   let format = "json";
   const area = h("textarea", { id: "item-json", "aria-label": "item" });
-  const show = (value) => { area.value = JSON.stringify(format === "json" ? plainItem(value) : value, null, 2); };
+  const holder = h("div", {}, area);
+  let form = null;
+  const show = (value) => {
+    if (format === "form") { form = formEditor(value); holder.replaceChildren(form); return; }
+    area.value = JSON.stringify(format === "json" ? plainItem(value) : value, null, 2);
+    holder.replaceChildren(area);
+  };
   let current = item || {};
   show(current);
-  const read = () => { const v = JSON.parse(area.value); return format === "json" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typed(x)])) : v; };
+  // The item as DynamoDB JSON, from whichever editor shows it.
+  const read = () => {
+    if (format === "form") return form.read();
+    const v = JSON.parse(area.value);
+    return format === "json" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typed(x)])) : v;
+  };
   const toggle = h("select", { id: "item-format", "aria-label": "item format", onchange: () => { current = read(); format = toggle.value; show(current); } },
-    h("option", { value: "json" }, "JSON"), h("option", { value: "dynamodb-json" }, "DynamoDB JSON"));
+    h("option", { value: "json" }, "JSON"), h("option", { value: "dynamodb-json" }, "DynamoDB JSON"), h("option", { value: "form" }, "Typed form"));
   const save = async () => {
-    await api("put", { table: BROWSE.table.TableName, format, item: JSON.parse(area.value) });
+    const body = format === "form" ? { format: "dynamodb-json", item: read() } : { format, item: JSON.parse(area.value) };
+    await api("put", { table: BROWSE.table.TableName, ...body });
     if (item && !duplicate) {
       const saved = read(); const oldKey = keyOf(item), newKey = keyOf(saved);
       if (JSON.stringify(oldKey) !== JSON.stringify(newKey) && $("#move").checked) await call("DeleteItem", { TableName: BROWSE.table.TableName, Key: oldKey });
@@ -293,7 +376,7 @@ function editItem(item, duplicate = false) {
   const del = async () => { await call("DeleteItem", { TableName: BROWSE.table.TableName, Key: keyOf(item) }); $("#editor").replaceChildren(); runBrowse(true); };
   $("#editor").replaceChildren(h("fieldset", {}, h("legend", {}, item ? (duplicate ? "Duplicate item" : "Edit item") : "New item"),
     h("div", { class: "row" }, toggle, item && !duplicate ? h("label", {}, h("input", { type: "checkbox", id: "move" }), " delete the old item if the key changes") : ""),
-    area,
+    holder,
     h("div", { class: "row" }, h("button", { class: "primary", id: "save", onclick: save }, "Save"),
       item && !duplicate ? h("button", { class: "danger", id: "delete-item", onclick: del }, "Delete") : "",
       h("button", { onclick: () => $("#editor").replaceChildren() }, "Cancel"))));
@@ -303,16 +386,20 @@ function editItem(item, duplicate = false) {
 async function deleteSelected() {
   const items = [...BROWSE.selected].map((i) => BROWSE.items[i]);
   if (!items.length || !confirm(`Delete ${items.length} item(s)?`)) return;
+  const snapshot = await snapshotBefore(`delete ${items.length} items of ${BROWSE.table.TableName}`);
   for (const item of items) await call("DeleteItem", { TableName: BROWSE.table.TableName, Key: keyOf(item) });
   $("#capacity").textContent = `${items.length} item(s) deleted`;
+  undoNotice(snapshot, `${items.length} item(s) deleted`);
   runBrowse(true);
 }
 
 async function deleteMatching() {
   const base = buildRequest();
   if (!confirm("Delete every item this read matches (all pages)?")) return;
+  const snapshot = await snapshotBefore(`delete matching in ${BROWSE.table.TableName}`);
   const r = await api("delete-matching", base);
   $("#capacity").textContent = `${r.deleted} item(s) deleted`;
+  undoNotice(snapshot, `${r.deleted} item(s) deleted`);
   runBrowse(true);
 }
 
@@ -415,19 +502,121 @@ async function modelView() {
   main.replaceChildren(h("h2", {}, "Data model"),
     MODEL.entities.length ? h("ul", {}, MODEL.entities.map((e) => h("li", {}, h("strong", {}, e.definition.name), ` in ${e.definition.table}: `,
       e.definition.keys.map((k) => `${k.index ? k.index + "." : ""}${k.attribute} = ${k.template}`).join("; ")))) : h("p", { class: "muted" }, "Started without entities: give `dynorm serve` a schema file with entities."),
-    h("h3", {}, "Diagram (Mermaid)"), h("pre", { id: "mermaid" }, MODEL.mermaid || "(no diagram)"),
-    h("p", { class: "muted" }, "The console works offline, so the diagram is shown as Mermaid source: paste it into any Mermaid viewer, or run `dynorm schema docs`."));
+    h("h3", {}, "Diagram"), h("div", { class: "scroll" }, diagram(MODEL)),
+    h("details", {}, h("summary", {}, "Mermaid source (as `dynorm schema docs` writes it)"), h("pre", { id: "mermaid" }, MODEL.mermaid || "(no diagram)")));
+}
+
+// The data model drawn as SVG here (no diagram library, no network): each table with its keys and
+// indexes, and beside it the entities stored in it with the templates of their keys.
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, v);
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+const keyNames = (k) => [].concat(k ?? []);
+function tableLines(t) {
+  const lines = [`PK ${t.partition_key}`];
+  if (t.sort_key) lines.push(`SK ${t.sort_key}`);
+  for (const g of t.global_secondary_indexes || []) {
+    const pk = [...keyNames(g.partition_key), ...(g.additional_partition_keys || [])];
+    const sk = [...keyNames(g.sort_key), ...(g.additional_sort_keys || [])];
+    lines.push(`GSI ${g.name}: ${pk.join(" + ")}${sk.length ? " / " + sk.join(" + ") : ""}`);
+  }
+  for (const l of t.local_secondary_indexes || []) lines.push(`LSI ${l.name}: ${l.sort_key}`);
+  return lines;
+}
+function entityLines(e) {
+  return e.keys.map((k) => `${k.index ? k.index + "." : ""}${k.attribute} = ${k.template}`);
+}
+// One box: a title bar and monospace lines; its height.
+const LINE = 16, CHAR = 7.3, PAD = 8;
+const boxWidth = (title, lines) => PAD * 2 + CHAR * Math.max(title.length, ...lines.map((l) => l.length));
+function box(root, x, y, width, title, lines, kind) {
+  const height = LINE * (lines.length + 1) + PAD * 2;
+  const g = svg("g", { class: `box ${kind}`, "data-name": title });
+  g.append(svg("rect", { x, y, width, height, rx: 4 }), svg("rect", { x, y, width, height: LINE + PAD, rx: 4, class: "title" }));
+  g.append(svg("text", { x: x + PAD, y: y + LINE, class: "title" }, title));
+  lines.forEach((l, i) => g.append(svg("text", { x: x + PAD, y: y + LINE * (i + 2) + PAD }, l)));
+  root.append(g);
+  return height;
+}
+function diagram(model) {
+  const tables = [...model.tables];
+  for (const e of model.entities) if (!tables.some((t) => t.name === e.definition.table)) tables.push({ name: e.definition.table, partition_key: "?" });
+  const root = svg("svg", { id: "diagram", role: "img", "aria-label": "data-model diagram" });
+  const tableW = Math.max(160, ...tables.map((t) => boxWidth("table " + t.name, tableLines(t))));
+  const entities = model.entities.map((e) => e.definition);
+  const entityX = tableW + 80, entityW = Math.max(160, ...entities.map((e) => boxWidth(e.name, entityLines(e))));
+  let y = 10;
+  for (const t of tables) {
+    const th = box(root, 10, y, tableW, "table " + t.name, tableLines(t), "table");
+    let ey = y;
+    for (const e of entities.filter((e) => e.table === t.name)) {
+      const eh = box(root, entityX, ey, entityW, e.name, entityLines(e), "entity");
+      root.prepend(svg("path", { d: `M${10 + tableW},${y + LINE} C${entityX - 40},${y + LINE} ${10 + tableW + 40},${ey + LINE} ${entityX},${ey + LINE}`, class: "edge" }));
+      ey += eh + 12;
+    }
+    y = Math.max(y + th, ey) + 24;
+  }
+  root.setAttribute("width", entityX + entityW + 10);
+  root.setAttribute("height", Math.max(y, 40));
+  if (!tables.length) root.append(svg("text", { x: 10, y: 24 }, "(no tables in the schema)"));
+  return root;
+}
+
+// ---- snapshots ----
+// Taken before every destructive action, so an accident is one click from undone.
+async function snapshotBefore(reason) {
+  return api("snapshots", { reason });
+}
+function undoNotice(snapshot, what) {
+  const notice = $("#notice");
+  notice.hidden = false;
+  notice.replaceChildren(`${what}. Snapshot ${snapshot.name} was taken first: `,
+    h("button", { id: "undo", onclick: () => restoreSnapshot(snapshot.name) }, "Restore it"), " ",
+    h("button", { onclick: () => { notice.hidden = true; } }, "Dismiss"));
+}
+async function restoreSnapshot(name) {
+  if (!confirm(`Replace the whole database with snapshot ${name}? Changes made since are lost.`)) return;
+  await api("snapshots/restore", { name });
+  const notice = $("#notice");
+  notice.hidden = false;
+  notice.replaceChildren(h("span", { id: "restored" }, `Restored snapshot ${name}.`));
+  route();
+}
+async function snapshotsView() {
+  const { directory, snapshots } = await api("snapshots");
+  const name = h("input", { id: "snapshot-name", placeholder: "name (optional)", "aria-label": "snapshot name" });
+  const take = async () => {
+    const s = await api("snapshots", name.value.trim() ? { name: name.value.trim() } : { reason: "by hand" });
+    await snapshotsView();
+    $("#notice").hidden = false; $("#notice").replaceChildren(`Snapshot ${s.name} taken.`);
+  };
+  const rows = snapshots.map((s) => h("tr", { class: "snapshot", "data-name": s.name },
+    h("td", {}, h("code", {}, s.name)), h("td", {}, s.taken), h("td", { class: "hide-narrow" }, `${s.bytes} B`),
+    h("td", {}, s.automatic ? "before a destructive action" : "by hand"),
+    h("td", {}, h("button", { class: "restore", onclick: () => restoreSnapshot(s.name) }, "Restore"), " ",
+      h("button", { class: "danger", onclick: async () => { if (confirm(`Delete snapshot ${s.name}?`)) { await api("snapshots/delete", { name: s.name }); snapshotsView(); } } }, "Delete"))));
+  main.replaceChildren(h("h2", {}, "Snapshots"),
+    h("p", { class: "muted" }, `Copies of the whole database, kept in ${directory}. One is taken before each purge, table deletion and bulk delete.`),
+    h("div", { class: "row" }, name, h("button", { class: "primary", id: "take-snapshot", onclick: take }, "Take a snapshot")),
+    snapshots.length ? h("div", { class: "scroll" }, h("table", { id: "snapshots" },
+      h("thead", {}, h("tr", {}, ["Name", "Taken", "Size", "Why", ""].map((c) => h("th", c === "Size" ? { class: "hide-narrow" } : {}, c)))),
+      h("tbody", {}, rows))) : h("p", { class: "muted", id: "snapshots" }, "No snapshots yet."));
 }
 
 // ---- routing ----
 function route() {
   const hash = decodeURIComponent(location.hash.slice(1));
-  const run = hash.startsWith("table/") ? tableView(hash.slice(6)) : hash === "partiql" ? partiqlView() : hash === "model" ? modelView() : tablesView();
+  const run = hash.startsWith("table/") ? tableView(hash.slice(6)) : hash === "partiql" ? partiqlView() : hash === "model" ? modelView() : hash === "snapshots" ? snapshotsView() : tablesView();
   Promise.resolve(run).catch((e) => showError(e));
 }
 $("#nav-tables").onclick = () => { location.hash = ""; route(); };
 $("#nav-partiql").onclick = () => { location.hash = "partiql"; };
 $("#nav-model").onclick = () => { location.hash = "model"; };
+$("#nav-snapshots").onclick = () => { location.hash = "snapshots"; };
 window.addEventListener("hashchange", route);
 window.addEventListener("unhandledrejection", (ev) => showError(ev.reason));
 route();
