@@ -292,6 +292,42 @@ async fn steps(walk: &mut Walk, server: &Server) {
     stream(walk, server).await;
     model_diagram(walk).await;
     restore_snapshot(walk).await;
+    large_import(walk).await;
+}
+
+/// A file larger than one part (500 records): sent in parts with a progress bar, the rejected
+/// line numbered from the file's start.
+async fn large_import(walk: &mut Walk) {
+    let lines: Vec<String> = (1..=1200)
+        .map(|n| {
+            let mut user =
+                json!({"__entity": "User", "tenant": "bulk", "user": format!("b{n:04}"), "team": "imported"});
+            if n != 1050 {
+                user["email"] = json!(format!("b{n}@example.com"));
+            }
+            user.to_string()
+        })
+        .collect();
+    walk.click("details:has(#import) > summary").await;
+    walk.set("#import-text", &lines.join("\n")).await;
+    walk.click("#import").await;
+    let report = walk
+        .text("#import-report", "Imported 1199 item(s); rejected 1")
+        .await;
+    assert!(
+        report.contains("line 1050") && report.contains("email"),
+        "{report}"
+    );
+    let progress = walk
+        .client
+        .execute(
+            "const p = document.querySelector('#import-progress'); return [p.value, p.max];",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(progress, json!([1200, 1200]), "the progress bar ends full");
+    walk.shot("large-import").await;
 }
 
 /// The typed editor: a string set added as a set (not a list of strings), element by element.

@@ -115,6 +115,10 @@ pub(super) struct ImportRequest {
     /// `jsonl`, `json` (an array of objects), `csv` (a header row), or `dynamodb-jsonl`.
     format: String,
     text: String,
+    /// Records before this part of a larger file (the page sends a big file in parts, to show
+    /// progress): added to the reported line numbers so they count from the file's start.
+    #[serde(default)]
+    records_before: usize,
 }
 
 /// `POST /console/api/import`: every line (or element, or row) read as `dynorm import` reads
@@ -143,7 +147,11 @@ pub(super) async fn import(
         });
         match written {
             Ok(_) => imported += 1,
-            Err(e) => rejected.push(json!({ "line": line, "type": e.kind, "message": e.message })),
+            Err(e) => rejected.push(json!({
+                "line": line + body.records_before,
+                "type": e.kind,
+                "message": e.message,
+            })),
         }
     }
     Ok(axum::Json(json!({ "imported": imported, "rejected": rejected })))

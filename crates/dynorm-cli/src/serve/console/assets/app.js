@@ -414,18 +414,65 @@ async function exportResult() {
     h("pre", { id: "export-preview" }, text.length > 4000 ? text.slice(0, 4000) + "\n…" : text)));
 }
 
+// A file in parts of at most PART_RECORDS records or PART_BYTES characters, each with the number
+// of records before it (so rejected lines are numbered from the file's start); CSV parts repeat
+// the header row.
+const PART_RECORDS = 500, PART_BYTES = 1 << 20;
+function importParts(format, text) {
+  let records, join = (rs) => rs.join("\n"), header = null;
+  if (format === "json") {
+    records = JSON.parse(text);
+    if (!Array.isArray(records)) throw { type: "InvalidJson", message: "a JSON import is an array of objects" };
+    records = records.map((r) => JSON.stringify(r)); join = (rs) => "[" + rs.join(",") + "]";
+  } else if (format === "csv") {
+    records = csvRecords(text); header = records.shift() ?? "";
+    join = (rs) => [header, ...rs].join("\n");
+  } else {
+    records = text.split("\n");
+  }
+  const parts = [];
+  for (let start = 0; start < records.length;) {
+    let end = start, bytes = 0;
+    while (end < records.length && end - start < PART_RECORDS && (end === start || bytes + records[end].length < PART_BYTES)) bytes += records[end++].length + 1;
+    parts.push({ text: join(records.slice(start, end)), recordsBefore: start, count: end - start });
+    start = end;
+  }
+  return parts;
+}
+// CSV rows (a quoted cell may hold line breaks: a row ends where its quotes balance).
+function csvRecords(text) {
+  const rows = []; let row = null, quotes = 0;
+  for (const line of text.split("\n")) {
+    row = row === null ? line : row + "\n" + line;
+    quotes += (line.match(/"/g) || []).length;
+    if (quotes % 2 === 0) { rows.push(row); row = null; quotes = 0; }
+  }
+  if (row !== null) rows.push(row);
+  return rows;
+}
+
 function importForm(table) {
   const fmt = h("select", { id: "import-format", "aria-label": "import format" }, ["jsonl", "dynamodb-jsonl", "json", "csv"].map((f) => h("option", { value: f }, f)));
   const file = h("input", { type: "file", id: "import-file", "aria-label": "file to import" });
   const text = h("textarea", { id: "import-text", "aria-label": "items to import", placeholder: "or paste lines here" });
+  const progress = h("progress", { id: "import-progress", value: 0, max: 1, hidden: true });
   const report = h("div", { class: "report", id: "import-report" });
   const run = async () => {
     const body = file.files[0] ? await file.files[0].text() : text.value;
-    const r = await api("import", { table, format: fmt.value, text: body });
-    report.replaceChildren(h("p", {}, `Imported ${r.imported} item(s); rejected ${r.rejected.length}.`),
-      h("ul", {}, r.rejected.map((x) => h("li", { class: "rejected" }, `line ${x.line}: ${x.type}: ${x.message}`))));
+    const parts = importParts(fmt.value, body);
+    const total = parts.reduce((n, p) => n + p.count, 0);
+    let imported = 0, done = 0; const rejected = [];
+    progress.hidden = false; progress.max = Math.max(total, 1);
+    for (const part of parts) {
+      const r = await api("import", { table, format: fmt.value, text: part.text, records_before: part.recordsBefore });
+      imported += r.imported; rejected.push(...r.rejected); done += part.count;
+      progress.value = done;
+      report.replaceChildren(h("p", {}, `Read ${done} of ${total} record(s)…`));
+    }
+    report.replaceChildren(h("p", {}, `Imported ${imported} item(s); rejected ${rejected.length}.`),
+      h("ul", {}, rejected.map((x) => h("li", { class: "rejected" }, `line ${x.line}: ${x.type}: ${x.message}`))));
   };
-  return h("div", {}, h("div", { class: "row" }, fmt, file), text, h("button", { class: "primary", id: "import", onclick: run }, "Import"), report);
+  return h("div", {}, h("div", { class: "row" }, fmt, file), text, h("div", { class: "row" }, h("button", { class: "primary", id: "import", onclick: run }, "Import"), progress), report);
 }
 
 function patternsPanel(entities) {
