@@ -6,6 +6,7 @@
 //! `DYNORM_BROWSER_TESTS=1` (set by `.ci/run`), where a missing browser fails it.
 
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -45,7 +46,9 @@ keys = [
 /// How long any one step may take before the test fails naming it.
 const STEP: Duration = Duration::from_secs(20);
 
-/// `chromedriver` on a free port, stopped when dropped.
+/// `chromedriver` on a free port in a process group of its own, stopped with the Chromium it
+/// started when dropped (also when a step fails: a panicking test never closes its session,
+/// and a killed chromedriver would leave Chromium running).
 struct Driver {
     child: Child,
     port: u16,
@@ -53,6 +56,8 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -79,6 +84,7 @@ fn driver() -> Result<Driver, String> {
     let path = path.ok_or_else(|| missing.to_owned())?;
     let port = free_port();
     let child = Command::new(&path)
+        .process_group(0)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -660,7 +660,9 @@ function route() {
   const run = hash.startsWith("table/") ? tableView(hash.slice(6)) : hash === "partiql" ? partiqlView() : hash === "model" ? modelView() : hash === "snapshots" ? snapshotsView() : tablesView();
   Promise.resolve(run).catch((e) => showError(e));
 }
-$("#nav-tables").onclick = () => { location.hash = ""; route(); };
+// Changing the hash routes (hashchange); route directly only when it doesn't change, so a view is
+// never rendered twice at once (the second would replace what a click was aimed at).
+$("#nav-tables").onclick = () => { if (location.hash.length > 1) location.hash = ""; else route(); };
 $("#nav-partiql").onclick = () => { location.hash = "partiql"; };
 $("#nav-model").onclick = () => { location.hash = "model"; };
 $("#nav-snapshots").onclick = () => { location.hash = "snapshots"; };
