@@ -434,6 +434,119 @@ pub(crate) struct Model<'a> {
     pub(crate) entities: &'a [EntityDefinition],
 }
 
+impl Model<'_> {
+    /// The attribute versioning this item (its entity's, else the table's), if any.
+    pub(crate) fn version_attribute(&self, item: &Item) -> Option<String> {
+        match dynorm::entity::backfill::classify(self.entities, item) {
+            Some(entity) => entity.version.clone(),
+            None => self.definition.and_then(|d| d.version_attribute.clone()),
+        }
+    }
+
+    /// Whether any item of the table may be versioned.
+    pub(crate) fn is_versioned(&self) -> bool {
+        self.definition.is_some_and(|d| d.version_attribute.is_some())
+            || self.entities.iter().any(|e| e.version.is_some())
+    }
+}
+
+impl Keys {
+    /// The table key of an item.
+    pub(crate) fn key_of(&self, item: &Item) -> Item {
+        std::iter::once(&self.partition.0)
+            .chain(self.sort.as_ref().map(|(s, _)| s))
+            .filter_map(|k| item.get(k).map(|v| (k.clone(), v.clone())))
+            .collect()
+    }
+}
+
+/// Why [`put_checked`] did not write an item: DynamoDB's error type (or `VersionConflict`) and
+/// the message.
+#[derive(Debug)]
+pub(crate) struct Refusal {
+    pub(crate) kind: String,
+    pub(crate) message: String,
+}
+
+impl Refusal {
+    fn model(e: &dynorm::Error) -> Self {
+        let kind = if e.is_version_conflict() {
+            "VersionConflict"
+        } else {
+            "ValidationError"
+        };
+        Refusal {
+            kind: kind.to_owned(),
+            message: e.to_string(),
+        }
+    }
+
+    fn sdk<E, R>(e: &dynorm::aws_sdk_dynamodb::error::SdkError<E, R>) -> Self
+    where
+        E: dynorm::aws_sdk_dynamodb::error::ProvideErrorMetadata + std::error::Error + 'static,
+        R: std::fmt::Debug,
+    {
+        use dynorm::aws_sdk_dynamodb::error::ProvideErrorMetadata as _;
+        Refusal {
+            kind: e.code().unwrap_or("Error").to_owned(),
+            message: e.message().map_or_else(|| sdk_message(e), str::to_owned),
+        }
+    }
+}
+
+/// Puts an item under the model's optimistic locking when it is versioned (expecting the
+/// version it carries, storing the next: [`dynorm::untyped::VersionedPut`]), else as it is.
+/// A refused version is a `VersionConflict` naming the table, key and both versions.
+pub(crate) async fn put_checked(
+    client: &dynorm::Client,
+    table: &str,
+    keys: &Keys,
+    version: Option<&str>,
+    item: Item,
+) -> Result<Item, Refusal> {
+    use dynorm::aws_sdk_dynamodb::operation::put_item::PutItemError;
+    use dynorm::aws_sdk_dynamodb::types::ReturnValuesOnConditionCheckFailure;
+    let Some(attribute) = version else {
+        let sent = client
+            .sdk()
+            .put_item()
+            .table_name(table)
+            .set_item(Some(item.clone()))
+            .send()
+            .await;
+        return sent.map(|_| item).map_err(|e| Refusal::sdk(&e));
+    };
+    let put = dynorm::untyped::VersionedPut::new(table, attribute, item).map_err(|e| Refusal::model(&e))?;
+    let mut attributes = dynorm::expr::ExpressionAttributes::new();
+    let condition = put
+        .condition
+        .render(&mut attributes)
+        .map_err(|e| Refusal::model(&e))?;
+    let (names, values) = attributes.into_parts();
+    let key = keys.key_of(&put.item);
+    let stored = put.item.clone();
+    let sent = client
+        .sdk()
+        .put_item()
+        .table_name(table)
+        .set_item(Some(stored))
+        .condition_expression(condition)
+        .set_expression_attribute_names(names)
+        .set_expression_attribute_values(values)
+        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+        .send()
+        .await;
+    match sent {
+        Ok(_) => Ok(put.item),
+        Err(e) => match e.as_service_error() {
+            Some(PutItemError::ConditionalCheckFailedException(failed)) => {
+                Err(Refusal::model(&put.conflict(&key, failed.item())))
+            }
+            _ => Err(Refusal::sdk(&e)),
+        },
+    }
+}
+
 /// The item with the key attributes and joined attributes its entity computes from its fields
 /// (never written stale); an item whose table key disagrees with its fields is refused (it would
 /// be another item).
@@ -533,12 +646,15 @@ impl Iterator for ItemLines {
 }
 
 /// `dynorm import`.
+/// `versioned`: items of a versioned type are written one by one under optimistic locking
+/// ([`put_checked`]); otherwise in batches, as given.
 pub(crate) async fn import(
     client: &dynorm::Client,
     table: &str,
     file: &Path,
     format: ItemFormat,
     model: Model<'_>,
+    versioned: bool,
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
     let keys = describe(client, table).await?;
@@ -548,6 +664,9 @@ pub(crate) async fn import(
     for item in ItemLines::open(file, format, model, &keys)? {
         item.map_err(|e| anyhow::anyhow!("{e}; nothing was imported: fix the line and run again"))?;
         total += 1;
+    }
+    if versioned {
+        return import_versioned(client, table, file, format, model, &keys, total, out).await;
     }
     let bar = progress::items(
         Some(total as u64),
@@ -616,6 +735,61 @@ pub(crate) async fn import(
         );
     }
     Ok(())
+}
+
+/// [`import`] of a table whose items may be versioned: one conditional put each; the items
+/// refused for their version are saved next to the file and reported.
+#[allow(clippy::too_many_arguments)]
+async fn import_versioned(
+    client: &dynorm::Client,
+    table: &str,
+    file: &Path,
+    format: ItemFormat,
+    model: Model<'_>,
+    keys: &Keys,
+    total: usize,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let bar = progress::items(
+        Some(total as u64),
+        &format!("importing into {table}"),
+        progress::visible(false),
+    );
+    let (mut written, mut refused) = (0, Vec::new());
+    for item in ItemLines::open(file, format, model, keys)? {
+        let item = item.map_err(|e| {
+            anyhow::anyhow!("{e}: the file changed during the import; {written} item(s) were written")
+        })?;
+        let version = model.version_attribute(&item);
+        match put_checked(client, table, keys, version.as_deref(), item.clone()).await {
+            Ok(_) => written += 1,
+            Err(r) if r.kind == "VersionConflict" => refused.push((item, r.message)),
+            Err(r) => bail!(
+                "{}: {}; {written} item(s) were written before it",
+                r.kind,
+                r.message
+            ),
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    writeln!(out, "imported {written} of {total} item(s) into {table}")?;
+    let Some((_, first)) = refused.first() else {
+        return Ok(());
+    };
+    let rest = leftover_path(file);
+    let text: String = refused
+        .iter()
+        .map(|(item, _)| format!("{}\n", item_to_dynamodb_json(item)))
+        .collect();
+    std::fs::write(&rest, text)
+        .with_context(|| format!("cannot write the refused items to {}", rest.display()))?;
+    bail!(
+        "{} item(s) were refused for their version (the first: {first}); they are in {}: check them, or write them as given with `dynorm import {table} {} --format dynamodb-json --unguarded`",
+        refused.len(),
+        rest.display(),
+        rest.display()
+    )
 }
 
 fn leftover_path(file: &Path) -> PathBuf {

@@ -143,6 +143,12 @@ pub enum Command {
         /// (sets, numbers given as text, binary); without it, the types follow the JSON values.
         #[arg(long, value_name = "FILE")]
         schema: Option<PathBuf>,
+        /// Write versioned items as the file gives them (restoring a dump). Without it, an item
+        /// of a type the schema versions (`version_attribute`, an entity's `version`) is written
+        /// as the typed API writes it: expecting the version it carries, storing the next, and
+        /// refused if the table holds another version.
+        #[arg(long)]
+        unguarded: bool,
     },
 
     /// Save every item of a live table as JSON Lines (on standard output, or in a file).
@@ -608,6 +614,7 @@ fn item_command(
             file,
             format,
             schema,
+            unguarded,
         } => {
             let (definition, entities) = match (schema, definitions) {
                 (Some(_), _) | (None, Some(_)) => {
@@ -624,7 +631,8 @@ fn item_command(
                     definition: definition.as_ref(),
                     entities: &entities,
                 };
-                data::import(&client, table, file, *format, model, out).await
+                let guarded = model.is_versioned() && !*unguarded;
+                data::import(&client, table, file, *format, model, guarded, out).await
             })?;
         }
         Command::Dump {

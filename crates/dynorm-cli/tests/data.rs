@@ -435,3 +435,121 @@ fn progress_shows_on_a_terminal() {
         "{screen}"
     );
 }
+
+const VERSIONED: &str = r#"
+[[tables]]
+name = "accounts"
+partition_key = "id"
+version_attribute = "version"
+
+[[tables.attributes]]
+name = "id"
+type = "string"
+
+[[tables.attributes]]
+name = "version"
+type = "number"
+"#;
+
+/// Optimistic locking on `dynorm import`: a versioned item expects the version it carries and
+/// stores the next, as the typed API writes it; a stale one is refused, saved next to the file
+/// and named; `--unguarded` writes the file as given.
+#[test]
+fn import_honours_the_version_of_a_versioned_table() {
+    let d = dir("versioned");
+    let db = d.join("data.db");
+    let schema = d.join("schema.toml");
+    std::fs::write(&schema, VERSIONED).unwrap();
+    dynorm()
+        .arg("--db")
+        .arg(&db)
+        .arg("apply")
+        .arg(&schema)
+        .assert()
+        .success();
+    let import = |file: &Path, extra: &[&str]| {
+        run(dynorm()
+            .arg("--db")
+            .arg(&db)
+            .args(["import", "accounts"])
+            .arg(file)
+            .arg("--schema")
+            .arg(&schema)
+            .args(extra))
+    };
+    let fresh = d.join("fresh.jsonl");
+    std::fs::write(
+        &fresh,
+        "{\"id\":\"a\",\"balance\":1}\n{\"id\":\"b\",\"balance\":2}\n",
+    )
+    .unwrap();
+    let (ok, out, err) = import(&fresh, &[]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "imported 2 of 2 item(s) into accounts\n");
+    let (ok, out, err) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .args(["get", "accounts", "a", "--json"]));
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("\"version\":1"),
+        "a new item is stored at version 1: {out}"
+    );
+
+    // A line written from version 1 (current) and one from version 0 (stale: `b` is at 1).
+    let edits = d.join("edits.jsonl");
+    std::fs::write(
+        &edits,
+        "{\"id\":\"a\",\"balance\":10,\"version\":1}\n{\"id\":\"b\",\"balance\":20}\n",
+    )
+    .unwrap();
+    let (ok, out, err) = import(&edits, &[]);
+    assert!(!ok, "a stale line fails the import: {out}");
+    assert_eq!(out, "imported 1 of 2 item(s) into accounts\n");
+    assert!(
+        err.contains("1 item(s) were refused for their version")
+            && err.contains("accounts")
+            && err.contains("id: \"b\"")
+            && err.contains("edits.unwritten.jsonl")
+            && err.contains("--unguarded"),
+        "{err}"
+    );
+    let (_, out, _) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .args(["get", "accounts", "a", "--json"]));
+    assert!(
+        out.contains("\"version\":2") && out.contains("\"balance\":10"),
+        "{out}"
+    );
+    let (_, out, _) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .args(["get", "accounts", "b", "--json"]));
+    assert!(
+        out.contains("\"balance\":2") && out.contains("\"version\":1"),
+        "b is untouched: {out}"
+    );
+
+    // The refused items, written as given.
+    let (ok, out, err) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .args([
+            "import",
+            "accounts",
+            "--format",
+            "dynamodb-json",
+            "--unguarded",
+            "--schema",
+        ])
+        .arg(&schema)
+        .arg(d.join("edits.unwritten.jsonl")));
+    assert!(ok, "{err}");
+    assert_eq!(out, "imported 1 of 1 item(s) into accounts\n");
+    let (_, out, _) = run(dynorm()
+        .arg("--db")
+        .arg(&db)
+        .args(["get", "accounts", "b", "--json"]));
+    assert!(out.contains("\"balance\":20"), "{out}");
+}

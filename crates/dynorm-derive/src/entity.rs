@@ -1157,6 +1157,8 @@ fn entity_impl(g: &Gen<'_>) -> TokenStream {
             const KEYS: &'static [::dynorm::entity::KeyTemplate] = __KEYS;
             const FIELDS: &'static [::dynorm::entity::FieldInfo] = &[#(#field_infos),*];
             const JOINED: &'static [::dynorm::entity::JoinedAttribute] = __JOINED;
+            const VERSIONED_BY: ::core::option::Option<&'static str> =
+                <Self as ::dynorm::Table>::VERSION_ATTRIBUTE;
             #store_aliases
 
             fn mutate_stored(

@@ -777,6 +777,7 @@ fn definition(m: &Model<'_>) -> TokenStream {
         quote!(::std::collections::BTreeMap::from([#(#pairs),*]))
     };
     let deletion_protection = m.deletion_protection;
+    let version_attribute = opt_string(m.version.map(|i| m.fields[i].stored.as_str()));
     quote! {
         ::dynorm::TableDefinition {
             name: #name,
@@ -791,6 +792,7 @@ fn definition(m: &Model<'_>) -> TokenStream {
             stream: #stream,
             tags: #tags,
             deletion_protection: #deletion_protection,
+            version_attribute: #version_attribute,
         }
     }
 }

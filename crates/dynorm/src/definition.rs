@@ -58,6 +58,11 @@ pub struct TableDefinition {
     /// Whether the table refuses deletion.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deletion_protection: bool,
+    /// The attribute holding each item's optimistic-locking version (`#[dynorm(version)]`): the
+    /// tools that write items without the Rust type (`dynorm import`, the console) expect the
+    /// version an item carries and store the next, as typed writes do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_attribute: Option<String>,
 }
 
 /// One attribute of a table.
@@ -557,6 +562,7 @@ impl TableDefinition {
             stream: None,
             tags: BTreeMap::new(),
             deletion_protection: false,
+            version_attribute: None,
         }
     }
 
@@ -626,6 +632,7 @@ impl TableDefinition {
         self.check_local_indexes(&mut p);
         self.check_billing(&mut p);
         self.check_ttl(&mut p);
+        self.check_version(&mut p);
         self.check_composites(&mut p);
         p
     }
@@ -806,6 +813,28 @@ impl TableDefinition {
                     a.attribute_type.as_str()
                 ));
             }
+            Some(_) => {}
+        }
+    }
+
+    /// The version attribute is a declared number, not a key.
+    fn check_version(&self, p: &mut Vec<String>) {
+        let Some(version) = &self.version_attribute else {
+            return;
+        };
+        if self.key_attributes().contains(&version.as_str()) {
+            p.push(format!(
+                "version attribute `{version}` is a key attribute: a version changes with every write"
+            ));
+        }
+        match self.attribute(version) {
+            None => p.push(format!(
+                "version attribute `{version}` is not a declared attribute"
+            )),
+            Some(a) if a.attribute_type != AttributeType::Number => p.push(format!(
+                "version attribute `{version}` has type `{}`, but a version is a number",
+                a.attribute_type.as_str()
+            )),
             Some(_) => {}
         }
     }

@@ -36,6 +36,7 @@ mod table;
 mod table_status;
 pub mod testing;
 pub mod transaction;
+pub mod untyped;
 mod update;
 mod upsert;
 mod validate;

@@ -248,7 +248,7 @@ impl Failure {
 }
 
 /// The version stored in an item.
-fn stored_version(attribute: &str, item: Option<&Item>) -> Option<u64> {
+pub(crate) fn stored_version(attribute: &str, item: Option<&Item>) -> Option<u64> {
     match item?.get(attribute)? {
         AttributeValue::N(n) => n.parse().ok(),
         _ => None,
@@ -256,7 +256,7 @@ fn stored_version(attribute: &str, item: Option<&Item>) -> Option<u64> {
 }
 
 /// The condition of a versioned write: the stored version is `expected` (0: none stored yet).
-fn version_condition(attribute: &str, expected: u64) -> expr::Condition {
+pub(crate) fn version_condition(attribute: &str, expected: u64) -> expr::Condition {
     if expected == 0 {
         expr::attr(attribute).not_exists()
     } else {

@@ -50,6 +50,31 @@ fn constants_name_the_stored_attributes() {
     assert_eq!(Plain::UPDATED_AT_ATTRIBUTE, None);
 }
 
+#[test]
+fn the_definition_names_the_version_for_tools_without_the_type() {
+    // `dynorm import` and the console lock optimistically from the schema file's
+    // `version_attribute`; the definition a schema file is written from carries it.
+    assert_eq!(
+        Document::definition().version_attribute.as_deref(),
+        Some("Version")
+    );
+    assert_eq!(
+        Counter::definition().version_attribute.as_deref(),
+        Some("revision")
+    );
+    assert_eq!(Plain::definition().version_attribute, None);
+    Document::definition().validate().unwrap();
+    let mut wrong = Counter::definition().clone();
+    wrong.version_attribute = Some("missing".into());
+    let problems = wrong.problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("version attribute `missing` is not a declared attribute")),
+        "{problems:?}"
+    );
+}
+
 fn document() -> Document {
     Document {
         id: "d1".into(),

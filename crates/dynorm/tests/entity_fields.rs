@@ -762,6 +762,23 @@ struct Doc {
     updated: Option<DateTime<Utc>>,
 }
 
+#[test]
+fn an_entity_definition_names_its_version() {
+    use dynorm::entity::Entity as _;
+    let definition = Doc::entity_definition();
+    assert_eq!(definition.version.as_deref(), Some("version"));
+    assert!(definition.problems().is_empty(), "{:?}", definition.problems());
+    let mut wrong = definition.clone();
+    wrong.version = Some("revision".into());
+    let problems = wrong.problems();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.contains("version attribute `revision` is not one of the entity's stored fields")),
+        "{problems:?}"
+    );
+}
+
 #[tokio::test]
 async fn entities_lock_optimistically_and_stamp_times() {
     let client = db().await;

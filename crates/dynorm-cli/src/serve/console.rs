@@ -91,6 +91,16 @@ impl Console {
         self.tables.iter().find(|t| t.name == table)
     }
 
+    /// The attribute versioning this item of `table` (its entity's, else the table's).
+    fn version_of(&self, table: &str, item: &dynorm::Item) -> Option<String> {
+        let entities = self.entities_of(table);
+        Model {
+            definition: self.definition(table),
+            entities: &entities,
+        }
+        .version_attribute(item)
+    }
+
     fn entities_of(&self, table: &str) -> Vec<EntityDefinition> {
         self.entities
             .iter()
@@ -285,31 +295,26 @@ async fn put_route(
     let format = item_format(&body.format)?;
     let keys = live_keys(&console, &body.table).await?;
     let item = model_item(&console, &body.table, &keys, format, &body.item.to_string())?;
-    let request = json!({ "TableName": body.table, "Item": data::item_to_dynamodb_json(&item) });
-    let _ = put_item(&console, &request)?;
-    Ok(axum::Json(json!({ "item": data::item_to_dynamodb_json(&item) })))
+    let stored = put_item(&console, &body.table, &keys, item, true).await?;
+    Ok(axum::Json(
+        json!({ "item": data::item_to_dynamodb_json(&stored) }),
+    ))
 }
 
-/// Writes one checked item.
-fn put_item(console: &Console, request: &Value) -> Answer {
-    let answer = dynorm::engine::answer_wire_on_large_stack(
-        &console.db,
-        "DynamoDB_20120810.PutItem",
-        request.to_string().as_bytes(),
-    );
-    if answer.status == 200 {
-        return Ok(axum::Json(Value::Null));
-    }
-    let value: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
-    Err(ConsoleError::new(
-        answer
-            .error_type
-            .map_or("Error", |t| t.rsplit('#').next().unwrap_or(t)),
-        value
-            .get("message")
-            .and_then(Value::as_str)
-            .unwrap_or("the write failed"),
-    ))
+/// Writes one checked item; a versioned one (when `guarded`) expects the version it carries and
+/// stores the next, as typed writes do. The item stored.
+async fn put_item(
+    console: &Console,
+    table: &str,
+    keys: &data::Keys,
+    item: dynorm::Item,
+    guarded: bool,
+) -> Result<dynorm::Item, ConsoleError> {
+    let version = guarded.then(|| console.version_of(table, &item)).flatten();
+    let client = dynorm::Client::from_database(console.db.clone());
+    data::put_checked(&client, table, keys, version.as_deref(), item)
+        .await
+        .map_err(|r| ConsoleError::new(&r.kind, r.message))
 }
 
 fn item_format(format: &str) -> Result<ItemFormat, ConsoleError> {

@@ -411,6 +411,11 @@ pub trait Entity: Sized {
     /// The attributes joined from several fields.
     const JOINED: &'static [JoinedAttribute] = &[];
 
+    /// The stored attribute holding the entity's optimistic-locking version (its
+    /// `#[dynorm(version)]` field, as [`Table::VERSION_ATTRIBUTE`](crate::Table::VERSION_ATTRIBUTE)
+    /// names it), for the definition that tools without the Rust type read.
+    const VERSIONED_BY: Option<&'static str> = None;
+
     /// Whether a field (or joined attribute) that a key holds whole (`pk = "{account_id}"`) is
     /// also stored as its own attribute. `false` (`#[dynorm(store_aliases = false)]`, dynamojo's
     /// `store_aliases=False`) keeps it only in the key and reads it back from there.

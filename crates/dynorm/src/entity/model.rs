@@ -30,6 +30,10 @@ pub struct EntityDefinition {
     /// absent: dynorm's own. See [`StoredForm::NAMED`](crate::StoredForm::NAMED).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub form: Option<String>,
+    /// The stored attribute of the entity's optimistic-locking version (`#[dynorm(version)]`):
+    /// `dynorm import` and the console expect the version an item carries and store the next.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
 }
 
 /// A field of an [`EntityDefinition`].
@@ -123,6 +127,7 @@ impl EntityDefinition {
                 })
                 .collect(),
             form: layout.form.name().filter(|n| *n != "dynorm").map(str::to_owned),
+            version: E::VERSIONED_BY.map(str::to_owned),
         }
     }
 
@@ -274,6 +279,13 @@ impl EntityDefinition {
             p.push(format!(
                 "unknown stored form `{form}` (known: {})",
                 known.join(", ")
+            ));
+        }
+        if let Some(version) = self.version.as_deref()
+            && !self.fields.iter().any(|f| f.stored_name() == version)
+        {
+            p.push(format!(
+                "version attribute `{version}` is not one of the entity's stored fields"
             ));
         }
         let mut stored: Vec<&str> = Vec::new();

@@ -119,6 +119,9 @@ pub(super) struct ImportRequest {
     /// progress): added to the reported line numbers so they count from the file's start.
     #[serde(default)]
     records_before: usize,
+    /// Write versioned items as given (restoring a dump), not expecting the version they carry.
+    #[serde(default)]
+    unguarded: bool,
 }
 
 /// `POST /console/api/import`: every line (or element, or row) read as `dynorm import` reads
@@ -141,10 +144,10 @@ pub(super) async fn import(
     let mut imported = 0;
     let mut rejected = Vec::new();
     for (line, text) in records {
-        let written = model_item(&console, &body.table, &keys, format, &text).and_then(|item| {
-            let request = json!({ "TableName": body.table, "Item": data::item_to_dynamodb_json(&item) });
-            put_item(&console, &request)
-        });
+        let written = match model_item(&console, &body.table, &keys, format, &text) {
+            Ok(item) => put_item(&console, &body.table, &keys, item, !body.unguarded).await,
+            Err(e) => Err(e),
+        };
         match written {
             Ok(_) => imported += 1,
             Err(e) => rejected.push(json!({

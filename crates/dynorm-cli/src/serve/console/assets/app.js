@@ -343,6 +343,18 @@ function formEditor(item) {
   return wrap;
 }
 
+// The attributes the schema versions items of `table` by (optimistic locking: a save expects the
+// version the item carries and stores the next).
+function versionAttributes(table) {
+  const t = MODEL.tables.find((t) => t.name === table);
+  return [t && t.version_attribute, ...MODEL.entities.filter((e) => e.definition.table === table).map((e) => e.definition.version)].filter(Boolean);
+}
+function withoutVersions(item, table) {
+  const copy = { ...item };
+  for (const a of versionAttributes(table)) delete copy[a];
+  return copy;
+}
+
 function editItem(item, duplicate = false) {
   let format = "json";
   const area = h("textarea", { id: "item-json", "aria-label": "item" });
@@ -353,7 +365,8 @@ function editItem(item, duplicate = false) {
     area.value = JSON.stringify(format === "json" ? plainItem(value) : value, null, 2);
     holder.replaceChildren(area);
   };
-  let current = item || {};
+  // A duplicate is a new item: it starts unversioned (the save stores version 1).
+  let current = duplicate ? withoutVersions(item, BROWSE.table.TableName) : item || {};
   show(current);
   // The item as DynamoDB JSON, from whichever editor shows it.
   const read = () => {
@@ -456,6 +469,7 @@ function importForm(table) {
   const file = h("input", { type: "file", id: "import-file", "aria-label": "file to import" });
   const text = h("textarea", { id: "import-text", "aria-label": "items to import", placeholder: "or paste lines here" });
   const progress = h("progress", { id: "import-progress", value: 0, max: 1, hidden: true });
+  const unguarded = h("input", { type: "checkbox", id: "import-unguarded" });
   const report = h("div", { class: "report", id: "import-report" });
   const run = async () => {
     const body = file.files[0] ? await file.files[0].text() : text.value;
@@ -464,7 +478,7 @@ function importForm(table) {
     let imported = 0, done = 0; const rejected = [];
     progress.hidden = false; progress.max = Math.max(total, 1);
     for (const part of parts) {
-      const r = await api("import", { table, format: fmt.value, text: part.text, records_before: part.recordsBefore });
+      const r = await api("import", { table, format: fmt.value, text: part.text, records_before: part.recordsBefore, unguarded: unguarded.checked });
       imported += r.imported; rejected.push(...r.rejected); done += part.count;
       progress.value = done;
       report.replaceChildren(h("p", {}, `Read ${done} of ${total} record(s)…`));
@@ -472,7 +486,9 @@ function importForm(table) {
     report.replaceChildren(h("p", {}, `Imported ${imported} item(s); rejected ${rejected.length}.`),
       h("ul", {}, rejected.map((x) => h("li", { class: "rejected" }, `line ${x.line}: ${x.type}: ${x.message}`))));
   };
-  return h("div", {}, h("div", { class: "row" }, fmt, file), text, h("div", { class: "row" }, h("button", { class: "primary", id: "import", onclick: run }, "Import"), progress), report);
+  const versioned = versionAttributes(table).length
+    ? h("label", { title: "Without it, each item expects the version it carries and stores the next" }, unguarded, " write versions as given (restoring a dump)") : "";
+  return h("div", {}, h("div", { class: "row" }, fmt, file, versioned), text, h("div", { class: "row" }, h("button", { class: "primary", id: "import", onclick: run }, "Import"), progress), report);
 }
 
 function patternsPanel(entities) {

@@ -1,6 +1,11 @@
-//! The console's snapshots of the whole database: taken by hand or before a destructive action,
-//! listed, restored (the data comes back as it was), deleted; bad names and missing snapshots are
-//! typed errors; an in-memory server's snapshots go when it stops, a file database's stay beside it.
+//! The console's JSON API as its page uses it.
+//!
+//! Snapshots of the whole database: taken by hand or before a destructive action, listed,
+//! restored (the data comes back as it was), deleted; bad names and missing snapshots are typed
+//! errors; an in-memory server's snapshots go when it stops, a file database's stay beside it.
+//!
+//! Optimistic locking: saving or importing an item of a versioned table expects the version it
+//! carries and stores the next, as typed writes do.
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -219,4 +224,78 @@ fn a_file_database_keeps_its_snapshots_beside_it() {
     });
     assert_eq!(count, 3);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_versioned_item_saved_from_a_stale_copy_is_refused() {
+    let mut accounts = dynorm::TableDefinition::new("accounts", "id", dynorm::AttributeType::String);
+    accounts.attributes.push(dynorm::AttributeDefinition::new(
+        "version",
+        dynorm::AttributeType::Number,
+    ));
+    accounts.version_attribute = Some("version".into());
+    let server = Server::start(ServeOptions {
+        tables: vec![accounts],
+        ..ServeOptions::default()
+    })
+    .unwrap();
+    let console = Console::open(&server);
+    let save = |item: Value| {
+        console.post(
+            "put",
+            &json!({ "table": "accounts", "format": "json", "item": item }),
+        )
+    };
+
+    let (status, saved) = save(json!({ "id": "a", "balance": 1 }));
+    assert_eq!(status, 200, "{saved}");
+    assert_eq!(
+        saved["item"]["version"],
+        json!({ "N": "1" }),
+        "a new item: version 1"
+    );
+    // Two copies loaded at version 1: the first save wins, the second is refused.
+    let (status, saved) = save(json!({ "id": "a", "balance": 5, "version": 1 }));
+    assert_eq!(
+        (status, &saved["item"]["version"]),
+        (200, &json!({ "N": "2" })),
+        "{saved}"
+    );
+    let (status, refused) = save(json!({ "id": "a", "balance": 7, "version": 1 }));
+    assert_eq!(status, 400, "{refused}");
+    assert_eq!(refused["error"]["type"], "VersionConflict", "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("accounts")
+            && message.contains("id: \"a\"")
+            && message.contains('1')
+            && message.contains('2'),
+        "{message}"
+    );
+    let stored = console.call(
+        "GetItem",
+        json!({ "TableName": "accounts", "Key": { "id": { "S": "a" } } }),
+    );
+    assert_eq!(
+        stored["Item"]["balance"],
+        json!({ "N": "5" }),
+        "the first save stands"
+    );
+
+    // Import: a stale line is rejected with its number; `unguarded` writes it as given.
+    let text = "{\"id\":\"a\",\"balance\":9,\"version\":1}\n{\"id\":\"b\",\"balance\":3}";
+    let (status, report) = console.post(
+        "import",
+        &json!({ "table": "accounts", "format": "jsonl", "text": text }),
+    );
+    assert_eq!(status, 200, "{report}");
+    assert_eq!(report["imported"], 1, "{report}");
+    assert_eq!(report["rejected"][0]["line"], 1, "{report}");
+    assert_eq!(report["rejected"][0]["type"], "VersionConflict", "{report}");
+    let (_, report) = console.post(
+        "import",
+        &json!({ "table": "accounts", "format": "jsonl", "text": text, "unguarded": true }),
+    );
+    assert_eq!(report["imported"], 2, "{report}");
+    server.stop().unwrap();
 }
