@@ -38,7 +38,7 @@ pub(crate) fn rewrites_response(operation: &str) -> bool {
 
 /// Operations whose requests name a shard.
 pub(crate) fn rewrites_request(operation: &str) -> bool {
-    matches!(operation, "DescribeStream" | "GetShardIterator")
+    matches!(operation, "DescribeStream" | "GetShardIterator" | "ListStreams")
 }
 
 /// The shard id clients see for dynoxide's shard of the stream `arn`.
@@ -87,6 +87,10 @@ pub(crate) fn rewrite_request(operation: &str, body: &[u8]) -> Result<Vec<u8>, R
     let Ok(Value::Object(mut request)) = serde_json::from_slice::<Value>(body) else {
         return Ok(body.to_vec());
     };
+    // dynoxide pages ListStreams by comparing its own ARNs: give the cursor back its region.
+    if let Some(Value::String(start)) = request.get_mut("ExclusiveStartStreamArn") {
+        internal_arn(start);
+    }
     let arn = request
         .get("StreamArn")
         .and_then(Value::as_str)
@@ -154,10 +158,25 @@ fn rename_shard(shard: &mut serde_json::Map<String, Value>, arn: &str) {
     }
 }
 
+/// A public ARN (any region) as dynoxide writes it.
+fn internal_arn(arn: &mut String) {
+    if let Some(rest) = arn.strip_prefix("arn:aws:dynamodb:")
+        && let Some((_, account_and_rest)) = rest.split_once(':')
+    {
+        *arn = format!("arn:aws:dynamodb:{DYNOXIDE_REGION}:{account_and_rest}");
+    }
+}
+
 fn is_arn_field(key: &str) -> bool {
     matches!(
         key,
-        "TableArn" | "LatestStreamArn" | "StreamArn" | "IndexArn" | "eventSourceARN" | "SourceTableArn"
+        "TableArn"
+            | "LatestStreamArn"
+            | "StreamArn"
+            | "LastEvaluatedStreamArn"
+            | "IndexArn"
+            | "eventSourceARN"
+            | "SourceTableArn"
     )
 }
 
@@ -203,6 +222,25 @@ mod tests {
         );
         assert_eq!(public_shard_id(ARN), id);
         assert_ne!(public_shard_id(&ARN.replace("1764806400", "1764806401")), id);
+    }
+
+    #[test]
+    fn list_streams_pages_with_the_public_arn_it_handed_out() {
+        let page = serde_json::json!({"Streams": [{"StreamArn": ARN}], "LastEvaluatedStreamArn": ARN});
+        let shown: Value =
+            serde_json::from_slice(&rewrite_response(page.to_string().as_bytes(), "eu-west-1").unwrap())
+                .unwrap();
+        let cursor = shown["LastEvaluatedStreamArn"].as_str().unwrap();
+        assert_eq!(cursor, shown["Streams"][0]["StreamArn"], "{shown}");
+        assert!(cursor.starts_with("arn:aws:dynamodb:eu-west-1:"), "{cursor}");
+        let next = serde_json::json!({"ExclusiveStartStreamArn": cursor, "Limit": 1});
+        let sent: Value =
+            serde_json::from_slice(&rewrite_request("ListStreams", next.to_string().as_bytes()).unwrap())
+                .unwrap();
+        assert_eq!(
+            sent["ExclusiveStartStreamArn"], ARN,
+            "dynoxide gets its own ARN back"
+        );
     }
 
     #[test]

@@ -137,11 +137,27 @@ fn answer_with(db: &Database, target: &str, body: &[u8], max_depth: Option<usize
         Err(Failure::UnknownOperation) => {
             bare_answer(400, "com.amazon.coral.service#UnknownOperationException")
         }
-        Err(Failure::Engine(e)) => WireAnswer {
-            status: e.status_code(),
-            body: e.to_json(),
-            error_type: Some(e.error_type()),
-        },
+        Err(Failure::Engine(e)) => {
+            let e = type_mismatch_as_serialization(e);
+            WireAnswer {
+                status: e.status_code(),
+                body: e.to_json(),
+                error_type: Some(e.error_type()),
+            }
+        }
+    }
+}
+
+/// A JSON value of the wrong type inside a request member dynoxide reads late (for instance
+/// `NonKeyAttributes: ["a", 123]`) reaches its validation as serde's `invalid type: …`; DynamoDB
+/// answers a wrongly typed member with a SerializationException, as dynoxide's own server does
+/// after its (private) pre-checks.
+fn type_mismatch_as_serialization(e: DynoxideError) -> DynoxideError {
+    match e {
+        DynoxideError::ValidationException(m) if m.starts_with("invalid type: ") => {
+            DynoxideError::SerializationException(m)
+        }
+        other => other,
     }
 }
 
@@ -364,5 +380,23 @@ mod tests {
             "missing field `A`"
         );
         assert_eq!(strip_position("no position"), "no position");
+    }
+
+    #[test]
+    fn a_wrongly_typed_member_is_a_serialization_exception() {
+        let db = Database::memory().unwrap_or_else(|e| panic!("{e}"));
+        let request = r#"{"TableName":"things","BillingMode":"PAY_PER_REQUEST",
+            "KeySchema":[{"AttributeName":"p","KeyType":"HASH"}],
+            "AttributeDefinitions":[{"AttributeName":"p","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],
+            "GlobalSecondaryIndexes":[{"IndexName":"by_g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],
+                "Projection":{"ProjectionType":"INCLUDE","NonKeyAttributes":["a",123]}}]}"#;
+        let answer = answer_wire(&db, "DynamoDB_20120810.CreateTable", request.as_bytes());
+        assert_eq!(answer.status, 400, "{}", answer.body);
+        assert_eq!(
+            answer.error_type,
+            Some("com.amazon.coral.service#SerializationException"),
+            "{}",
+            answer.body
+        );
     }
 }
