@@ -18,14 +18,16 @@ const AUTH: &str = "X-Amz-Date: 20260101T000000Z\r\nAuthorization: AWS4-HMAC-SHA
     Credential=dynorm/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00\r\n";
 
 /// The status, `__type` and message of one answer.
-fn send(address: SocketAddr, headers: &str, body: &str) -> (u16, String, String) {
+fn send(address: SocketAddr, headers: &str, body: impl AsRef<[u8]>) -> (u16, String, String) {
+    let body = body.as_ref();
     let mut stream = TcpStream::connect(address).unwrap();
     write!(
         stream,
-        "POST / HTTP/1.1\r\nHost: {address}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST / HTTP/1.1\r\nHost: {address}\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
     )
     .unwrap();
+    stream.write_all(body).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response[9..12].parse().unwrap();
@@ -143,4 +145,50 @@ fn dynorm_serve_answers_like_the_engines_own_server() {
         differences.len(),
         differences.join("\n")
     );
+}
+
+/// Beyond the engine's own server: request bodies compressed as SDKs with request compression
+/// send them (`Content-Encoding: gzip` or `deflate`) are inflated, as DynamoDB does; broken
+/// content or another encoding is refused with DynamoDB's 500, and nothing is written.
+#[test]
+fn compressed_request_bodies_are_inflated() {
+    use flate2::Compression;
+    use flate2::write::{GzEncoder, ZlibEncoder};
+    let server = Server::start(ServeOptions::default()).unwrap();
+    let a = server.address();
+    let create = r#"{"TableName":"users","KeySchema":[{"AttributeName":"id","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"id","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}"#;
+    assert_eq!(send(a, &op("CreateTable"), create).0, 200);
+    let put = |id: &str| format!(r#"{{"TableName":"users","Item":{{"id":{{"S":"{id}"}}}}}}"#);
+    let mut gzip = GzEncoder::new(Vec::new(), Compression::default());
+    gzip.write_all(put("gz").as_bytes()).unwrap();
+    let gzip = gzip.finish().unwrap();
+    let mut zlib = ZlibEncoder::new(Vec::new(), Compression::default());
+    zlib.write_all(put("zz").as_bytes()).unwrap();
+    let zlib = zlib.finish().unwrap();
+    let encoded = |encoding: &str| format!("{}Content-Encoding: {encoding}\r\n", op("PutItem"));
+    assert_eq!(send(a, &encoded("gzip"), &gzip).0, 200);
+    assert_eq!(send(a, &encoded("deflate"), &zlib).0, 200);
+    let (status, kind, message) = send(a, &encoded("gzip"), &gzip[..gzip.len() - 3]);
+    assert_eq!(
+        (status, kind.as_str()),
+        (500, "com.amazonaws.dynamodb.v20120810#InternalServerError"),
+        "{message}"
+    );
+    let (status, _, message) = send(a, &encoded("br"), &gzip);
+    assert_eq!(status, 500, "{message}");
+    assert!(message.contains("`br`"), "{message}");
+    // Both compressed puts wrote, the refused ones did not: two items.
+    let mut stream = TcpStream::connect(a).unwrap();
+    let count = r#"{"TableName":"users","Select":"COUNT","ConsistentRead":true}"#;
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: {a}\r\n{}Content-Length: {}\r\nConnection: close\r\n\r\n{count}",
+        op("Scan"),
+        count.len()
+    )
+    .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.contains(r#""Count":2"#), "{response}");
+    server.stop().unwrap();
 }

@@ -33,6 +33,7 @@ use dynorm::definition::TableDefinition;
 use dynorm::entity::EntityDefinition;
 
 pub mod console;
+mod encoding;
 mod oversized;
 pub mod safety;
 pub mod wire;

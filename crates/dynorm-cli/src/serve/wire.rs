@@ -115,6 +115,18 @@ async fn post(wire: Wire, request: Request) -> Response {
     if let Some(refusal) = auth_refusal(&parts.headers, &parts.uri) {
         return amz(StatusCode::BAD_REQUEST, content_type, refusal);
     }
+    let encoding = parts
+        .headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok());
+    let body = if super::encoding::is_encoded(encoding) {
+        match inflated(encoding.unwrap_or_default().to_owned(), body, content_type).await {
+            Ok(body) => body,
+            Err(response) => return response,
+        }
+    } else {
+        body
+    };
     let _permit = if body.len() > HEAVY_BODY {
         // Closed only when the server stops; then the request is simply answered.
         wire.heavy.clone().acquire_owned().await.ok()
@@ -130,12 +142,28 @@ async fn post(wire: Wire, request: Request) -> Response {
     .await;
     match answered {
         Ok(answer) => from_answer(answer, content_type),
-        Err(_) => amz(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            content_type,
-            r#"{"__type":"com.amazonaws.dynamodb.v20120810#InternalServerError","message":"the request's worker stopped"}"#.into(),
-        ),
+        Err(_) => internal_error(content_type, "the request's worker stopped"),
     }
+}
+
+/// A compressed body inflated off the async workers, or the refusal to send.
+async fn inflated(encoding: String, body: Bytes, content_type: &'static str) -> Result<Bytes, Response> {
+    use super::encoding::{Decoded, decode};
+    let decoded = tokio::task::spawn_blocking(move || decode(&encoding, &body, MAX_BODY)).await;
+    match decoded {
+        Ok(Decoded::Body(body)) => Ok(body),
+        Ok(Decoded::TooLarge) => Err(too_large(content_type, None)),
+        Ok(Decoded::Refused(message)) => Err(internal_error(content_type, &message)),
+        Err(_) => Err(internal_error(content_type, "the request's worker stopped")),
+    }
+}
+
+fn internal_error(content_type: &'static str, message: &str) -> Response {
+    let body = serde_json::json!({
+        "__type": "com.amazonaws.dynamodb.v20120810#InternalServerError",
+        "message": message,
+    });
+    amz(StatusCode::INTERNAL_SERVER_ERROR, content_type, body.to_string())
 }
 
 /// The response's content type echoes the request's (`application/x-amz-json-1.0` or
