@@ -58,6 +58,11 @@ pub struct TableDefinition {
     /// Whether the table refuses deletion.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub deletion_protection: bool,
+    /// The version of the shape the table's type stores (`#[dynorm(schema_version = N)]`):
+    /// documentation only (DynamoDB knows nothing of it; infrastructure exports leave it out).
+    /// Items carry it in [`SCHEMA_VERSION_ATTRIBUTE`](crate::evolve::SCHEMA_VERSION_ATTRIBUTE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_version: Option<u32>,
 }
 
 /// One attribute of a table.
@@ -557,6 +562,7 @@ impl TableDefinition {
             stream: None,
             tags: BTreeMap::new(),
             deletion_protection: false,
+            schema_version: None,
         }
     }
 
@@ -627,6 +633,9 @@ impl TableDefinition {
         self.check_billing(&mut p);
         self.check_ttl(&mut p);
         self.check_composites(&mut p);
+        if self.schema_version == Some(0) {
+            p.push(format!("table `{}`: schema versions start at 1, found `schema_version = 0`", self.name));
+        }
         p
     }
 

@@ -57,6 +57,7 @@ fn table(name: &str, partition_key: &str, attributes: Vec<AttributeDefinition>) 
         stream: None,
         tags: BTreeMap::new(),
         deletion_protection: false,
+        schema_version: None,
     }
 }
 

@@ -1035,6 +1035,7 @@ mod tests {
     fn user() -> EntityDefinition {
         EntityDefinition {
             form: None,
+            schema_version: None,
             name: "User".into(),
             table: "app".into(),
             entity_attribute: Some("__entity".into()),
