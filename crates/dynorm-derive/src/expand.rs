@@ -810,6 +810,13 @@ fn definition(m: &Model<'_>) -> TokenStream {
         quote!(::std::collections::BTreeMap::from([#(#pairs),*]))
     };
     let deletion_protection = m.deletion_protection;
+    let schema_version = match &m.schema {
+        Some(s) => {
+            let v = s.version;
+            quote!(::core::option::Option::Some(#v))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         ::dynorm::TableDefinition {
             name: #name,
@@ -824,6 +831,7 @@ fn definition(m: &Model<'_>) -> TokenStream {
             stream: #stream,
             tags: #tags,
             deletion_protection: #deletion_protection,
+            schema_version: #schema_version,
         }
     }
 }
