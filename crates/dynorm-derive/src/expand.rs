@@ -465,15 +465,19 @@ pub(crate) fn upgrade_on_read(
     let upgrading = local("upgrading");
     let arms = schema.older.iter().enumerate().map(|(i, old)| {
         let stored = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let steps = schema.older[i + 1..].iter().map(|next| {
-            quote!(let #value: #next = #upgrading.step(#value)?;)
+        // Each step spanned at the type it upgrades from: a missing `From` is reported there.
+        let steps = schema.older[i..].windows(2).map(|pair| {
+            let (from, next) = (&pair[0], &pair[1]);
+            quote_spanned!(from.span()=> let #value: #next = #upgrading.step(#value)?;)
         });
+        let last = schema.older.last().unwrap_or(old);
+        let finish = quote_spanned!(last.span()=> return #upgrading.step::<_, Self>(#value););
         let decode = decode_old(old);
         quote! {
             #stored => {
                 let #value: #old = #upgrading.decoded(#decode)?;
                 #(#steps)*
-                return #upgrading.step::<_, Self>(#value);
+                #finish
             }
         }
     });

@@ -1,8 +1,7 @@
 //! The route × rule matrix: every public write route against every model rule (version,
 //! computed index keys including sparse ones, immutable attributes, stamps, validation, schema
-//! version), on both
-//! engine paths (embedded direct, and through the SDK). Each case shows the rule holds or the
-//! route refuses with a typed error.
+//! version), on both engine paths (embedded direct, and through the SDK). Each case shows the
+//! rule holds or the route refuses with a typed error.
 
 #![cfg(feature = "embedded")]
 #![allow(clippy::unwrap_used)]
