@@ -53,7 +53,17 @@
 //! ```
 //!
 //! An item without the version attribute is version 1; one stored by a newer build (a higher
-//! version) is refused with a decode error rather than read with what it added dropped.
+//! version) is refused with a decode error rather than read with what it added dropped. A step
+//! may be fallible (`TryFrom` instead of `From`); a failed step, or an older item that does not
+//! decode as its type, is a [`DecodeErrorKind::SchemaVersion`](crate::DecodeErrorKind::SchemaVersion)
+//! naming the type (or entity), the key and both versions.
+//!
+//! Single-table entities (`#[derive(Entity)]`) take the same `schema_version = N, upgrades(..)`,
+//! the older types being entities of the same name; their reads (gets, queries, collections,
+//! change streams) upgrade the same way, and an [`Upgrade`] of an entity rewrites only its own
+//! items. An update that writes attributes an older version does not store is refused on an
+//! older item with [`Error::OutdatedSchemaVersion`] rather than leave it half upgraded (see the
+//! rules in the README).
 
 use std::marker::PhantomData;
 use std::time::Duration;
