@@ -634,7 +634,7 @@ impl TableDefinition {
         self.check_ttl(&mut p);
         self.check_composites(&mut p);
         if self.schema_version == Some(0) {
-            p.push(format!("table `{}`: schema versions start at 1, found `schema_version = 0`", self.name));
+            p.push("schema versions start at 1, found `schema_version = 0`".to_owned());
         }
         p
     }
