@@ -142,7 +142,13 @@ fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
                 span,
                 errors,
             ),
-            UPGRADES => set(&mut a.upgrades, crate::attr::upgrades(meta, span)?, name, span, errors),
+            UPGRADES => set(
+                &mut a.upgrades,
+                crate::attr::upgrades(meta, span)?,
+                name,
+                span,
+                errors,
+            ),
             _ => {
                 errors.push(unknown(meta, "entity", STRUCT_OPTIONS));
                 skip_value(meta)?;
@@ -361,7 +367,11 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
     // Version and timestamps, checked as on tables; a field a key reads never changes.
     let is_key = read_by_keys(&keys, &joins, fields.len());
     let hooks = check::hooks(&mut fields, &field_attrs, &is_key, &mut errors);
-    let schema = check::schema(attrs.schema_version.as_ref(), attrs.upgrades.as_ref(), &mut errors);
+    let schema = check::schema(
+        attrs.schema_version.as_ref(),
+        attrs.upgrades.as_ref(),
+        &mut errors,
+    );
     errors.finish()?;
     let (Some(table), Some(_)) = (&attrs.table, &attrs.pk) else {
         return Err(syn::Error::new(Span::call_site(), "unreachable: checked above"));
@@ -1174,9 +1184,11 @@ fn entity_impl(g: &Gen<'_>) -> TokenStream {
     let to_entity_item = to_entity_item(g);
     let decodes = decodes(g);
     let upgrade = g.schema.map(|schema| {
-        crate::expand::upgrade_on_read(schema, &g.item_ident, |old| {
-            quote!(<#old as ::dynorm::entity::Entity>::from_item_checked(#item, ownership))
-        })
+        crate::expand::upgrade_on_read(
+            schema,
+            &g.item_ident,
+            |old| quote!(<#old as ::dynorm::entity::Entity>::from_item_checked(#item, ownership)),
+        )
     });
     let store_aliases = g.attrs.store_aliases.as_ref().filter(|s| !s.value).map(|_| {
         quote!(

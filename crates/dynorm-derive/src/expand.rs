@@ -443,9 +443,11 @@ fn schema(m: &Model<'_>, item: &syn::Ident) -> (TokenStream, TokenStream, TokenS
     let current = schema.version;
     (
         quote!(::dynorm::__private::put_schema_version(&mut #item, #current);),
-        upgrade_on_read(schema, item, |old| {
-            quote!(<#old as ::dynorm::Table>::from_item(#item))
-        }),
+        upgrade_on_read(
+            schema,
+            item,
+            |old| quote!(<#old as ::dynorm::Table>::from_item(#item)),
+        ),
         schema_table_items(schema),
     )
 }

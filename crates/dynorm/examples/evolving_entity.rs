@@ -155,7 +155,11 @@ async fn orders(db: &Client) -> dynorm::Result<()> {
 async fn users(db: &Client) -> Result<(), Box<dyn std::error::Error>> {
     db.create_table(User::definition()).await?;
     let old = db.table::<UserV1>();
-    for (id, name) in [("ada", "Ada Lovelace"), ("alan", "Alan Turing"), ("grace", "Grace Hopper")] {
+    for (id, name) in [
+        ("ada", "Ada Lovelace"),
+        ("alan", "Alan Turing"),
+        ("grace", "Grace Hopper"),
+    ] {
         let user = UserV1 {
             tenant: "acme".into(),
             id: id.into(),
@@ -218,7 +222,12 @@ async fn users(db: &Client) -> Result<(), Box<dyn std::error::Error>> {
         done.retried,
         Upgrade::new(&users).remaining().await?
     );
-    let found = users.entity_query().on_index("gsi1").field("last", "Hopper").all().await?;
+    let found = users
+        .entity_query()
+        .on_index("gsi1")
+        .field("last", "Hopper")
+        .all()
+        .await?;
     println!("found by last name through the new index: {found:?}");
     assert_eq!(found.first().map(|u| u.logins), Some(5));
     Ok(())

@@ -104,18 +104,23 @@ impl Upgrading {
     {
         B::try_from(value).map_err(|e| {
             let to = std::any::type_name::<B>();
-            self.refused(format!("the upgrade to `{}` failed: {e}", to.rsplit("::").next().unwrap_or(to)))
+            self.refused(format!(
+                "the upgrade to `{}` failed: {e}",
+                to.rsplit("::").next().unwrap_or(to)
+            ))
         })
     }
 
     fn refused(&self, reason: String) -> DecodeError {
-        let mut e = DecodeError::new(crate::error::DecodeErrorKind::SchemaVersion {
-            what: self.what.clone(),
-            key: self.key.clone(),
-            stored: self.stored,
-            current: self.current,
-            reason,
-        });
+        let mut e = DecodeError::new(crate::error::DecodeErrorKind::SchemaVersion(Box::new(
+            crate::error::SchemaVersionError {
+                what: self.what.clone(),
+                key: self.key.clone(),
+                stored: self.stored,
+                current: self.current,
+                reason,
+            },
+        )));
         e.table = Some(self.table.clone());
         e.attribute = Some(SCHEMA_VERSION_ATTRIBUTE.to_owned());
         e

@@ -302,8 +302,8 @@ fn schema_guard<T: Table>(update: Update) -> (Update, Option<(SchemaGuard, expr:
         return (update, None);
     }
     let attribute = crate::schema_version::SCHEMA_VERSION_ATTRIBUTE;
-    let condition = expr::attr(T::definition().partition_key.as_str()).not_exists()
-        | expr::attr(attribute).eq(current);
+    let condition =
+        expr::attr(T::definition().partition_key.as_str()).not_exists() | expr::attr(attribute).eq(current);
     let guard = SchemaGuard {
         current,
         what: crate::schema_version::what::<T>(),

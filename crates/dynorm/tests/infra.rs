@@ -1093,7 +1093,10 @@ fn schema_versions_are_documented_for_tables_and_entities() {
     }
     impl From<UserV1> for User {
         fn from(old: UserV1) -> Self {
-            User { tenant: old.tenant, id: old.id }
+            User {
+                tenant: old.tenant,
+                id: old.id,
+            }
         }
     }
     assert_eq!(Person::definition().schema_version, Some(2));
@@ -1116,8 +1119,16 @@ fn schema_versions_are_documented_for_tables_and_entities() {
     // Version 0 is a problem, named, for a table and for an entity.
     let zero = text.replace("\"schema_version\": 2", "\"schema_version\": 0");
     let err = Schema::parse(&zero, SchemaFormat::Json, "s.json").expect_err("version 0");
-    assert!(err.to_string().contains("table `people`: schema versions start at 1"), "{err}");
-    assert!(err.to_string().contains("entity `User`: schema versions start at 1"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("table `people`: schema versions start at 1"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("entity `User`: schema versions start at 1"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -802,7 +802,14 @@ async fn schema_version_updates_of_old_items() {
             .await
             .unwrap_err();
         assert!(
-            matches!(e, Error::OutdatedSchemaVersion { stored: 1, current: 2, .. }),
+            matches!(
+                e,
+                Error::OutdatedSchemaVersion {
+                    stored: 1,
+                    current: 2,
+                    ..
+                }
+            ),
             "{path}: update {e}"
         );
         let e = t
@@ -811,7 +818,10 @@ async fn schema_version_updates_of_old_items() {
             .send()
             .await
             .unwrap_err();
-        assert!(e.to_string().contains("schema version 1"), "{path}: entity update {e}");
+        assert!(
+            e.to_string().contains("schema version 1"),
+            "{path}: entity update {e}"
+        );
         let tx = client
             .transact_write()
             .update(&t, Profile::key("acme", "old"), Update::new().set("tags", 2u32))
@@ -826,7 +836,11 @@ async fn schema_version_updates_of_old_items() {
             .await
             .unwrap();
         let item = profile_item(&client, "old").await;
-        assert_eq!((n(&item, "hits"), n(&item, "_schema_version")), (Some(1), None), "{path}");
+        assert_eq!(
+            (n(&item, "hits"), n(&item, "_schema_version")),
+            (Some(1), None),
+            "{path}"
+        );
         // An upsert upgrades it whole: current version, the old-only attribute removed.
         t.upsert(&profile("old")).await.unwrap();
         let item = profile_item(&client, "old").await;

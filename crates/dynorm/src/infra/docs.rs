@@ -23,8 +23,8 @@ use std::fmt::Write as _;
 
 use crate::definition::{AttributeDefinition, BillingMode, IndexRef, Projection, TableDefinition};
 use crate::entity::model::{EntityDefinition, EntityKey, EntityProblems};
-use crate::evolve::SCHEMA_VERSION_ATTRIBUTE;
 use crate::entity::{Segment, Template};
+use crate::evolve::SCHEMA_VERSION_ATTRIBUTE;
 use crate::schema_file::Schema;
 
 use super::{InfraError, check_tables};
@@ -602,7 +602,9 @@ fn versions(current: u32) -> String {
     let stored = code(&format!("{SCHEMA_VERSION_ATTRIBUTE} = {current}"));
     match current {
         0 | 1 => format!("{current}, stored in every item as {stored}"),
-        2 => format!("{current}, stored in every item as {stored}; items stored at version 1 are upgraded as they are read"),
+        2 => format!(
+            "{current}, stored in every item as {stored}; items stored at version 1 are upgraded as they are read"
+        ),
         _ => format!(
             "{current}, stored in every item as {stored}; items stored at versions 1 to {} are upgraded as they are read",
             current - 1
