@@ -424,3 +424,50 @@ fn consumers_and_stream_read_policies_are_exported() {
         "{stderr}"
     );
 }
+
+/// A table and an entity declaring schema versions in a schema file: `schema docs` shows both.
+#[test]
+fn schema_docs_shows_table_and_entity_versions() {
+    let d = dir("versions");
+    let file = d.join("schema.toml");
+    let text = r#"
+[[tables]]
+name = "people"
+partition_key = "id"
+schema_version = 3
+attributes = [{ name = "id", type = "string" }]
+
+[[tables]]
+name = "app"
+partition_key = "pk"
+sort_key = "sk"
+attributes = [{ name = "pk", type = "string" }, { name = "sk", type = "string" }]
+
+[[entities]]
+name = "User"
+table = "app"
+entity_attribute = "__entity"
+schema_version = 2
+fields = [{ name = "tenant" }, { name = "id" }]
+keys = [
+    { attribute = "pk", template = "T#{tenant}" },
+    { attribute = "sk", template = "U#{id}" },
+]
+"#;
+    std::fs::write(&file, text).unwrap();
+    let (ok, out, err) = run(dynorm().args(["schema", "docs"]).arg(&file));
+    assert!(ok, "{err}");
+    let schema = Schema::load(&file).unwrap();
+    assert_eq!(out, docs::schema_markdown(&schema).unwrap());
+    for needle in [
+        "- Schema version: 3, stored in every item as `_schema_version = 3`; items stored at versions 1 to 2 are upgraded as they are read",
+        "#### Entity `User`\n\nIts items hold `__entity` = `User`.\n\nSchema version: 2, stored in every item as `_schema_version = 2`; items stored at version 1 are upgraded as they are read.",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in:\n{out}");
+    }
+    // Version 0 is refused, located.
+    std::fs::write(&file, text.replace("schema_version = 2", "schema_version = 0")).unwrap();
+    let (ok, _, err) = run(dynorm().args(["schema", "docs"]).arg(&file));
+    assert!(!ok);
+    assert!(err.contains("entity `User`: schema versions start at 1"), "{err}");
+}

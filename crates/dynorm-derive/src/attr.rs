@@ -345,8 +345,18 @@ fn number(meta: &ParseNestedMeta, name: &str) -> syn::Result<Sp<u64>> {
     Ok(Sp::new(lit.base10_parse()?, lit.span()))
 }
 
+/// `upgrades(V1, V2, ..)`: the types of the older versions, oldest first.
+pub(crate) fn upgrades(meta: &ParseNestedMeta, span: Span) -> syn::Result<Sp<Vec<syn::Path>>> {
+    let mut types = Vec::new();
+    meta.parse_nested_meta(|m| {
+        types.push(m.path.clone());
+        Ok(())
+    })?;
+    Ok(Sp::new(types, span))
+}
+
 /// `schema_version = N`, a whole number from 1.
-fn schema_version(meta: &ParseNestedMeta) -> syn::Result<Sp<u32>> {
+pub(crate) fn schema_version(meta: &ParseNestedMeta) -> syn::Result<Sp<u32>> {
     let help = format!("write `{SCHEMA_VERSION} = 2`, with `{UPGRADES}(..)` naming the type of version 1");
     let input = meta.value().map_err(|_| {
         error(
@@ -589,14 +599,7 @@ pub(crate) fn parse_table(attrs: &[syn::Attribute], errors: &mut Errors) -> Tabl
                 let v = schema_version(meta)?;
                 once(&mut out.schema_version, v, name, span, errors);
             }
-            UPGRADES => {
-                let mut types = Vec::new();
-                meta.parse_nested_meta(|m| {
-                    types.push(m.path.clone());
-                    Ok(())
-                })?;
-                once(&mut out.upgrades, Sp::new(types, span), name, span, errors);
-            }
+            UPGRADES => once(&mut out.upgrades, upgrades(meta, span)?, name, span, errors),
             _ => {
                 errors.push(unknown(
                     meta,

@@ -204,7 +204,11 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
         .and_then(|t| names.resolve(&t, &mut errors).map(|t| names.stored(t)));
     let tags = tags(&table_attrs, &mut errors);
     let billing = billing(&table_attrs, &mut errors);
-    let schema = schema(&table_attrs, &mut errors);
+    let schema = schema(
+        table_attrs.schema_version.as_ref(),
+        table_attrs.upgrades.as_ref(),
+        &mut errors,
+    );
     let hooks = hooks(&mut fields, &field_attrs, &keys.is_key, &mut errors);
     for (f, k) in fields.iter_mut().zip(&keys.is_key) {
         // An optional index key is left out when `None` (a sparse index).
@@ -247,9 +251,12 @@ pub(crate) fn check(input: &syn::DeriveInput) -> syn::Result<Model<'_>> {
 
 /// Rule: `schema_version = N` names one type per older version in `upgrades(..)` (N - 1 of
 /// them), and `upgrades` needs a version.
-fn schema(attrs: &attr::TableAttrs, errors: &mut Errors) -> Option<Schema> {
-    let older = attrs.upgrades.as_ref();
-    let Some(version) = &attrs.schema_version else {
+pub(crate) fn schema(
+    version: Option<&Sp<u32>>,
+    older: Option<&Sp<Vec<syn::Path>>>,
+    errors: &mut Errors,
+) -> Option<Schema> {
+    let Some(version) = version else {
         if let Some(u) = older {
             errors.at(
                 u.span,

@@ -32,9 +32,21 @@ const FIELDS: &str = "fields";
 const SEPARATOR: &str = "separator";
 const STORE_ALIASES: &str = "store_aliases";
 const STORM: &str = "storm";
+use crate::attr::{SCHEMA_VERSION, UPGRADES};
 const SUFFIX: &str = "suffix";
 
-const STRUCT_OPTIONS: &[&str] = &[TABLE, ENTITY, PK, SK, INDEX, JOIN, STORE_ALIASES, STORM];
+const STRUCT_OPTIONS: &[&str] = &[
+    TABLE,
+    ENTITY,
+    PK,
+    SK,
+    INDEX,
+    JOIN,
+    STORE_ALIASES,
+    STORM,
+    SCHEMA_VERSION,
+    UPGRADES,
+];
 const INDEX_OPTIONS: &[&str] = &[NAME, PK, SK];
 const JOIN_OPTIONS: &[&str] = &[ATTRIBUTE, FIELDS, SEPARATOR];
 
@@ -49,6 +61,10 @@ struct Attrs {
     store_aliases: Option<Sp<bool>>,
     /// `storm` / `storm(suffix = "..")`: keys from single-table-orm's field flags.
     storm: Option<Sp<Option<Sp<String>>>>,
+    /// `schema_version = N`: the version of the shape this entity stores.
+    schema_version: Option<Sp<u32>>,
+    /// `upgrades(V1, V2, ..)`: the entity types of the older versions, oldest first.
+    upgrades: Option<Sp<Vec<syn::Path>>>,
 }
 
 /// `join(attribute = "..", fields(a, b), separator = "~")`.
@@ -115,6 +131,20 @@ fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
             STORM => set(
                 &mut a.storm,
                 Sp::new(storm_suffix(meta, errors)?, span),
+                name,
+                span,
+                errors,
+            ),
+            SCHEMA_VERSION => set(
+                &mut a.schema_version,
+                crate::attr::schema_version(meta)?,
+                name,
+                span,
+                errors,
+            ),
+            UPGRADES => set(
+                &mut a.upgrades,
+                crate::attr::upgrades(meta, span)?,
                 name,
                 span,
                 errors,
@@ -337,12 +367,18 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
     // Version and timestamps, checked as on tables; a field a key reads never changes.
     let is_key = read_by_keys(&keys, &joins, fields.len());
     let hooks = check::hooks(&mut fields, &field_attrs, &is_key, &mut errors);
+    let schema = check::schema(
+        attrs.schema_version.as_ref(),
+        attrs.upgrades.as_ref(),
+        &mut errors,
+    );
     errors.finish()?;
     let (Some(table), Some(_)) = (&attrs.table, &attrs.pk) else {
         return Err(syn::Error::new(Span::call_site(), "unreachable: checked above"));
     };
 
-    Ok(expand(input, table, &attrs, &fields, &joins, &keys, hooks))
+    let model = (fields.as_slice(), joins.as_slice(), keys.as_slice());
+    Ok(expand(input, table, &attrs, model, hooks, schema.as_ref()))
 }
 
 /// `storm` or `storm(suffix = "Integrations")`: the suffix, if given.
@@ -806,6 +842,8 @@ struct Gen<'a> {
     /// The name of the item being built or read, as tokens and as an ident.
     item: TokenStream,
     item_ident: syn::Ident,
+    /// `schema_version` and `upgrades`, checked.
+    schema: Option<&'a check::Schema>,
 }
 
 impl Gen<'_> {
@@ -829,10 +867,9 @@ fn expand(
     input: &syn::DeriveInput,
     table: &syn::Path,
     attrs: &Attrs,
-    fields: &[Field<'_>],
-    joins: &[JoinModel],
-    keys: &[KeyModel],
+    (fields, joins, keys): (&[Field<'_>], &[JoinModel], &[KeyModel]),
     hooks: [Option<usize>; 3],
+    schema: Option<&check::Schema>,
 ) -> TokenStream {
     let entity = attrs
         .entity
@@ -849,6 +886,7 @@ fn expand(
         stored: fields.iter().filter(|f| f.kind == FieldKind::Stored).collect(),
         item: quote!(__dynorm_item),
         item_ident: syn::Ident::new("__dynorm_item", Span::call_site()),
+        schema,
     };
     let typed = typed_paths_of(
         &input.ident,
@@ -1145,6 +1183,13 @@ fn entity_impl(g: &Gen<'_>) -> TokenStream {
     let mutate_arms = mutate_arms(g);
     let to_entity_item = to_entity_item(g);
     let decodes = decodes(g);
+    let upgrade = g.schema.map(|schema| {
+        crate::expand::upgrade_on_read(
+            schema,
+            &g.item_ident,
+            |old| quote!(<#old as ::dynorm::entity::Entity>::from_item_checked(#item, ownership)),
+        )
+    });
     let store_aliases = g.attrs.store_aliases.as_ref().filter(|s| !s.value).map(|_| {
         quote!(
             const STORE_ALIASES: bool = false;
@@ -1173,11 +1218,18 @@ fn entity_impl(g: &Gen<'_>) -> TokenStream {
 
             #to_entity_item
 
+            fn entity_definition() -> ::dynorm::entity::EntityDefinition {
+                let mut definition = ::dynorm::entity::EntityDefinition::of::<Self>();
+                definition.schema_version = <Self as ::dynorm::Table>::SCHEMA_VERSION;
+                definition
+            }
+
             fn from_item_checked(
                 mut #item: ::dynorm::Item,
                 ownership: ::dynorm::entity::Ownership,
             ) -> ::core::result::Result<Self, ::dynorm::DecodeError> {
                 ::dynorm::entity::check_entity_type(&#item, &__LAYOUT, #entity, ownership)?;
+                #upgrade
                 ::dynorm::entity::restore_fields::<Self>(&mut #item)?;
                 ::core::result::Result::Ok(Self { #(#decodes)* })
             }
@@ -1231,6 +1283,10 @@ fn to_entity_item(g: &Gen<'_>) -> TokenStream {
         .iter()
         .filter(|f| f.kind == FieldKind::Extra)
         .map(|f| crate::expand::put_extra(f, &g.item_ident, quote!(__LAYOUT.name)));
+    let stamp = g.schema.map(|s| {
+        let current = s.version;
+        quote!(::dynorm::__private::put_schema_version(&mut #item, #current);)
+    });
     quote! {
         fn to_entity_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
             // Fields, joins, keys and the entity type: sized once.
@@ -1247,6 +1303,7 @@ fn to_entity_item(g: &Gen<'_>) -> TokenStream {
                 #item.insert(::std::borrow::ToOwned::to_owned(a), ::dynorm::AttributeValue::S(::std::borrow::ToOwned::to_owned(#entity)));
             }
             #(#extra)*
+            #stamp
             ::dynorm::entity::finish_item::<Self>(&mut #item);
             ::core::result::Result::Ok(#item)
         }
@@ -1320,10 +1377,18 @@ fn table_impl(g: &Gen<'_>, hooks: [Option<usize>; 3]) -> TokenStream {
     let item = &g.item;
     let table_hooks = crate::expand::hook_items(g.fields, hooks);
     let key_self_puts = key_field_puts(g, &key_fields(g), |fi, _| quote!(&self.#fi));
+    let schema_items = g.schema.map(crate::expand::schema_table_items);
+    let entity = &g.entity;
     quote! {
         impl ::dynorm::Table for #ident {
             #table_hooks
+            #schema_items
             const STORED_FORM: ::dynorm::StoredForm = __LAYOUT.form;
+            const ENTITY_NAME: ::core::option::Option<&'static str> = ::core::option::Option::Some(#entity);
+
+            fn owns_stored(item: &::dynorm::Item) -> bool {
+                ::dynorm::entity::owns_item::<Self>(item)
+            }
 
             fn definition() -> &'static ::dynorm::TableDefinition {
                 static DEFINITION: ::dynorm::__private::OnceLock<::dynorm::TableDefinition> =

@@ -435,51 +435,90 @@ fn rust_name(name: &str) -> String {
 
 /// The `Table` items for `version`, `created_at` and `updated_at`.
 /// For a type with `schema_version`: the statement of `to_item` storing the version, the
-/// statements of `from_item` decoding an older item with its own type and upgrading it through
-/// each `From` in turn, and the `Table` items naming the version.
+/// statements of `from_item` upgrading an older item, and the `Table` items naming the version.
 fn schema(m: &Model<'_>, item: &syn::Ident) -> (TokenStream, TokenStream, TokenStream) {
     let Some(schema) = &m.schema else {
         return (TokenStream::new(), TokenStream::new(), TokenStream::new());
     };
-    let (table, current) = (&m.table, schema.version);
+    let current = schema.version;
+    (
+        quote!(::dynorm::__private::put_schema_version(&mut #item, #current);),
+        upgrade_on_read(
+            schema,
+            item,
+            |old| quote!(<#old as ::dynorm::Table>::from_item(#item)),
+        ),
+        schema_table_items(schema),
+    )
+}
+
+/// The statements of a decoding that read an item stored at an older version: its version
+/// (newer than `schema.version`: refused), and for an older one, the item decoded with the
+/// older type (`decode_old`) and upgraded through each step (`TryFrom`, so `From` too) to
+/// `Self`, returned; each failure names the type, the key and both versions. Shared by
+/// `#[derive(Table)]` and `#[derive(Entity)]`.
+pub(crate) fn upgrade_on_read(
+    schema: &crate::check::Schema,
+    item: &syn::Ident,
+    decode_old: impl Fn(&syn::Path) -> TokenStream,
+) -> TokenStream {
+    let current = schema.version;
     let value = local("value");
+    let upgrading = local("upgrading");
     let arms = schema.older.iter().enumerate().map(|(i, old)| {
         let stored = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let mut steps = Vec::new();
-        let mut from = old;
-        for next in &schema.older[i + 1..] {
-            steps.push(quote!(let #value = <#next as ::core::convert::From<#from>>::from(#value);));
-            from = next;
-        }
+        // Each step spanned at the type it upgrades from: a missing `From` is reported there.
+        let steps = schema.older[i..].windows(2).map(|pair| {
+            let (from, next) = (&pair[0], &pair[1]);
+            quote_spanned!(from.span()=> let #value: #next = #upgrading.step(#value)?;)
+        });
+        let last = schema.older.last().unwrap_or(old);
+        let finish = quote_spanned!(last.span()=> return #upgrading.step::<_, Self>(#value););
+        let decode = decode_old(old);
         quote! {
             #stored => {
-                let #value = <#old as ::dynorm::Table>::from_item(#item)?;
+                let #value: #old = #upgrading.decoded(#decode)?;
                 #(#steps)*
-                return ::core::result::Result::Ok(<Self as ::core::convert::From<#from>>::from(#value));
+                #finish
             }
         }
     });
-    let older = &schema.older;
-    (
-        quote!(::dynorm::__private::put_schema_version(&mut #item, #current);),
-        quote! {
-            match ::dynorm::__private::schema_version(&#item, #table, #current)? {
-                #current => {}
+    quote! {
+        let __dynorm_stored_version = ::dynorm::__private::stored_schema_version::<Self>(&#item, #current)?;
+        if __dynorm_stored_version != #current {
+            let #upgrading = ::dynorm::__private::Upgrading::new::<Self>(&#item, __dynorm_stored_version, #current);
+            match __dynorm_stored_version {
                 #(#arms)*
-                // `schema_version` refuses versions above the current one.
+                // `stored_schema_version` refuses versions above the current one.
                 _ => {}
             }
-        },
-        quote! {
-            const SCHEMA_VERSION: ::core::option::Option<u32> = ::core::option::Option::Some(#current);
+        }
+    }
+}
 
-            fn earlier_stored_attributes() -> ::std::vec::Vec<&'static str> {
-                let mut names = ::std::vec::Vec::new();
-                #(names.extend(<#older as ::dynorm::Table>::stored_attributes());)*
-                names
-            }
-        },
-    )
+/// The `Table` items of a type with `schema_version`: the version, and the attributes its
+/// older versions store (what an upgrade may remove).
+pub(crate) fn schema_table_items(schema: &crate::check::Schema) -> TokenStream {
+    let current = schema.version;
+    let older = &schema.older;
+    quote! {
+        const SCHEMA_VERSION: ::core::option::Option<u32> = ::core::option::Option::Some(#current);
+
+        fn earlier_stored_attributes() -> ::std::vec::Vec<&'static str> {
+            let mut names = ::std::vec::Vec::new();
+            #(names.extend(<#older as ::dynorm::Table>::stored_attributes());)*
+            names
+        }
+
+        fn attributes_of_every_version() -> ::std::vec::Vec<&'static str> {
+            let mut names = <Self as ::dynorm::Table>::stored_attributes();
+            #(
+                let older = <#older as ::dynorm::Table>::stored_attributes();
+                names.retain(|n| older.contains(n));
+            )*
+            names
+        }
+    }
 }
 
 fn hooks(m: &Model<'_>) -> TokenStream {
@@ -778,6 +817,13 @@ fn definition(m: &Model<'_>) -> TokenStream {
     };
     let deletion_protection = m.deletion_protection;
     let version_attribute = opt_string(m.version.map(|i| m.fields[i].stored.as_str()));
+    let schema_version = match &m.schema {
+        Some(s) => {
+            let v = s.version;
+            quote!(::core::option::Option::Some(#v))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         ::dynorm::TableDefinition {
             name: #name,
@@ -793,6 +839,7 @@ fn definition(m: &Model<'_>) -> TokenStream {
             tags: #tags,
             deletion_protection: #deletion_protection,
             version_attribute: #version_attribute,
+            schema_version: #schema_version,
         }
     }
 }

@@ -174,3 +174,19 @@ fn table_with_schema_versions() {
     });
     insta::assert_snapshot!(expanded);
 }
+
+#[test]
+fn entity_with_schema_versions() {
+    let input = syn::parse2(quote! {
+        #[dynorm(table = App, entity = "User", pk = "T#{tenant}", sk = "U#{id}")]
+        #[dynorm(schema_version = 2, upgrades(UserV1))]
+        struct User {
+            tenant: String,
+            id: String,
+            first: String,
+        }
+    })
+    .expect("a struct");
+    let expanded = pretty(crate::entity::derive_entity(&input));
+    insta::assert_snapshot!(expanded);
+}

@@ -147,6 +147,7 @@ pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
 /// | `pk = "..."`, `sk = "..."` | templates of the table's keys (`sk` exactly when the table has one) |
 /// | `index(name = "..", pk = "..", sk = "..")` | templates of an index's keys (a local index has no `pk`) |
 /// | `join(attribute = "..", fields(a, b), separator = "~")` | dynamojo's joined attribute, stored and readable by templates (`{attribute}`) |
+/// | `schema_version = N, upgrades(V1, ..)` | the version of the shape it stores and the entity types of the older ones, oldest first, each `From` (or `TryFrom`) the one before: older items are upgraded as they are read |
 ///
 /// Field options are those of `#[derive(Table)]` except the key options and `ttl` (keys come
 /// from templates): `rename`, `description`, `default`, `skip`, codecs, `version`, `created_at`,

@@ -228,4 +228,4 @@ pub fn part_with<T>(
     decode(composite::part_value(text, attribute_type)).map_err(|e| decode_error(e.within(part), table, name))
 }
 
-pub use crate::schema_version::{put_schema_version, schema_version};
+pub use crate::schema_version::{Upgrading, put_schema_version, schema_version, stored_schema_version};

@@ -63,6 +63,11 @@ pub struct TableDefinition {
     /// version an item carries and store the next, as typed writes do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version_attribute: Option<String>,
+    /// The version of the shape the table's type stores (`#[dynorm(schema_version = N)]`):
+    /// documentation only (DynamoDB knows nothing of it; infrastructure exports leave it out).
+    /// Items carry it in [`SCHEMA_VERSION_ATTRIBUTE`](crate::evolve::SCHEMA_VERSION_ATTRIBUTE).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_version: Option<u32>,
 }
 
 /// One attribute of a table.
@@ -563,6 +568,7 @@ impl TableDefinition {
             tags: BTreeMap::new(),
             deletion_protection: false,
             version_attribute: None,
+            schema_version: None,
         }
     }
 
@@ -634,6 +640,9 @@ impl TableDefinition {
         self.check_ttl(&mut p);
         self.check_version(&mut p);
         self.check_composites(&mut p);
+        if self.schema_version == Some(0) {
+            p.push("schema versions start at 1, found `schema_version = 0`".to_owned());
+        }
         p
     }
 

@@ -259,6 +259,26 @@ pub enum Error {
         found: Option<u64>,
     },
 
+    /// An update of a type with a schema version (`#[dynorm(schema_version = N)]`) found the
+    /// item stored at an older version, and writes attributes that version does not store:
+    /// applied in place it would leave a half-upgraded item. Read the item (it is upgraded on
+    /// read) and put it, or run [`Upgrade`](crate::evolve::Upgrade) first.
+    #[error(
+        "{what} item {key} in table `{table}` is stored at schema version {stored}, older than this build's {current}: an update writing attributes version {stored} does not store would half-upgrade it; read and put it, or run the upgrade first"
+    )]
+    OutdatedSchemaVersion {
+        /// The table written to.
+        table: String,
+        /// What the item is: ``entity `User` `` or ``type `Person` ``.
+        what: String,
+        /// The key, rendered readably.
+        key: String,
+        /// The version the item is stored at.
+        stored: u32,
+        /// The version this build stores.
+        current: u32,
+    },
+
     /// An item is larger than DynamoDB accepts (400 KB, counted with DynamoDB's size rules:
     /// attribute name bytes plus value sizes).
     #[error("item with key {key} in table `{table}` is {size} bytes, over the {limit}-byte limit")]
@@ -536,6 +556,27 @@ pub enum DecodeErrorKind {
     /// Anything else (custom codecs).
     #[error("{0}")]
     Custom(String),
+    /// An item of a type with a schema version could not be read as the current version: it
+    /// claims a version newer than this build's, or its older shape did not decode or upgrade.
+    #[error("{0}")]
+    SchemaVersion(Box<SchemaVersionError>),
+}
+
+/// Why an item of a type with a schema version could not be read at the current version
+/// ([`DecodeErrorKind::SchemaVersion`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} item {key} is stored at schema version {stored} and this build's is {current}: {reason}")]
+pub struct SchemaVersionError {
+    /// What the item is: ``entity `User` `` or ``type `Person` ``.
+    pub what: String,
+    /// The item's key, rendered readably.
+    pub key: String,
+    /// The version the item claims.
+    pub stored: u32,
+    /// The version this build stores.
+    pub current: u32,
+    /// What went wrong.
+    pub reason: String,
 }
 
 impl DecodeError {

@@ -53,7 +53,17 @@
 //! ```
 //!
 //! An item without the version attribute is version 1; one stored by a newer build (a higher
-//! version) is refused with a decode error rather than read with what it added dropped.
+//! version) is refused with a decode error rather than read with what it added dropped. A step
+//! may be fallible (`TryFrom` instead of `From`); a failed step, or an older item that does not
+//! decode as its type, is a [`DecodeErrorKind::SchemaVersion`](crate::DecodeErrorKind::SchemaVersion)
+//! naming the type (or entity), the key and both versions.
+//!
+//! Single-table entities (`#[derive(Entity)]`) take the same `schema_version = N, upgrades(..)`,
+//! the older types being entities of the same name; their reads (gets, queries, collections,
+//! change streams) upgrade the same way, and an [`Upgrade`] of an entity rewrites only its own
+//! items. An update that writes attributes an older version does not store is refused on an
+//! older item with [`Error::OutdatedSchemaVersion`] rather than leave it half upgraded (see the
+//! rules in the README).
 
 use std::marker::PhantomData;
 use std::time::Duration;
@@ -150,32 +160,46 @@ impl<T: Table + Send + 'static> Upgrade<T> {
 
     /// The items still stored at an older version (the verification pass).
     pub async fn remaining(&self) -> Result<usize> {
-        let current = self.current()?;
-        self.stored()
-            .scan()
-            .filter(older_than(current))
-            .segments(self.segments)
-            .count()
-            .await
+        let mut items = self.older()?;
+        let mut left = 0;
+        while let Some(stored) = items.next().await {
+            stored?;
+            left += 1;
+        }
+        Ok(left)
     }
 
-    /// Runs the upgrade.
-    pub async fn run(self) -> Result<UpgradeReport> {
+    /// The items of `T` stored below the current version, scanned in parallel segments: for an
+    /// entity, only the items of its entity type.
+    fn older(&self) -> Result<futures::stream::BoxStream<'static, Result<Item>>> {
         let current = self.current()?;
-        let pause = self.per_second.map(|n| Duration::from_secs(1) / n);
-        let mut items = self
+        let items = self
             .stored()
             .scan()
             .filter(older_than(current))
             .segments(self.segments)
-            .stream();
+            .stream()
+            .filter_map(|stored| async move {
+                match stored {
+                    Ok(s) if T::owns_stored(&s.item) => Some(Ok(s.item)),
+                    Ok(_) => None,
+                    Err(e) => Some(Err(e)),
+                }
+            });
+        Ok(Box::pin(items))
+    }
+
+    /// Runs the upgrade.
+    pub async fn run(self) -> Result<UpgradeReport> {
+        let pause = self.per_second.map(|n| Duration::from_secs(1) / n);
+        let mut items = self.older()?;
         let mut report = UpgradeReport {
             dry_run: self.dry_run,
             ..UpgradeReport::default()
         };
         while let Some(stored) = items.next().await {
             report.scanned += 1;
-            match self.upgrade_one(stored?.item).await? {
+            match self.upgrade_one(stored?).await? {
                 Outcome::Upgraded { retries } => {
                     report.upgraded += 1;
                     report.retried += retries;

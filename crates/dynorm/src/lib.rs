@@ -55,7 +55,8 @@ pub use definition::{
     Projection as IndexProjection, ScalarType, StreamViewType, TableDefinition,
 };
 pub use error::{
-    CancellationReason, DecodeError, DecodeErrorKind, DefinitionErrors, EncodeError, Error, Result, TypeName,
+    CancellationReason, DecodeError, DecodeErrorKind, DefinitionErrors, EncodeError, Error, Result,
+    SchemaVersionError, TypeName,
 };
 pub use format::StoredForm;
 pub use future::BoxFuture;

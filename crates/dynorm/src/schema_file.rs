@@ -41,6 +41,7 @@
 //! name = "Integration"
 //! table = "app"
 //! entity_attribute = "__entity"
+//! schema_version = 2   # optional: the version of the shape it stores (`schema docs` shows it)
 //! fields = [
 //!     { name = "tenant_name" },
 //!     { name = "integration_id", stored = "IntegrationId" },
@@ -894,8 +895,9 @@ fn label(value: &serde_json::Value, i: usize) -> String {
 
 /// A table's top-level keys that no check of the rest of the table reads: when one of them is
 /// refused, the rest of the table is still checked.
-const INDEPENDENT_TABLE_KEYS: [&str; 5] = [
+const INDEPENDENT_TABLE_KEYS: [&str; 6] = [
     "description",
+    "schema_version",
     "stream",
     "tags",
     "deletion_protection",

@@ -67,6 +67,27 @@ pub trait Table: Sized {
         Vec::new()
     }
 
+    /// The attributes every schema version of this type stores (the current one's and each
+    /// older one's): an update writing only these applies to an item of any version.
+    #[doc(hidden)]
+    fn attributes_of_every_version() -> Vec<&'static str> {
+        Self::stored_attributes()
+    }
+
+    /// The entity type of a `#[derive(Entity)]` type (`None` for a plain table type): errors
+    /// about its schema version name it.
+    const ENTITY_NAME: Option<&'static str> = None;
+
+    /// Whether a stored item of the table is one of this type's: always for a plain table type;
+    /// for an entity, an item of its entity type (by the entity attribute, or by its key
+    /// templates when the layout stores none). An [`Upgrade`](crate::evolve::Upgrade) rewrites
+    /// only these.
+    #[doc(hidden)]
+    fn owns_stored(item: &Item) -> bool {
+        let _ = item;
+        true
+    }
+
     /// How this type's items are stored where libraries differ (stamps' text, what an upsert
     /// does with `None`, ...): an entity takes its layout's [`form`](crate::entity::Layout::form).
     const STORED_FORM: crate::format::StoredForm = crate::format::StoredForm::DYNORM;

@@ -10,7 +10,15 @@
 //!   `raw_*` methods are the escape hatch);
 //! - **immutable attributes**: guarded by a condition DynamoDB checks;
 //! - **stamps**: `created_at` / `updated_at` from one clock reading per call ([`Stamp`]);
-//! - **validation**: keys and item size, before anything is sent.
+//! - **validation**: keys and item size, before anything is sent;
+//! - **schema version** (`#[dynorm(schema_version = N)]`): every whole-item write (put, batch
+//!   put, transaction put, upsert) stores the current version, an upsert also removes the
+//!   attributes only older versions stored; an update that writes an attribute some older
+//!   version does not store is conditioned on the item being absent or current (and stores the
+//!   current version), so it never leaves a half-upgraded item ([`Error::OutdatedSchemaVersion`]
+//!   otherwise). An update writing only attributes every version stores (a counter) applies to
+//!   an item of any version and leaves its version as it is. An update that sets the version
+//!   attribute itself (the upgrade's rewrite, through `raw_apply`) is trusted.
 //!
 //! A failed condition is explained by [`Failure::explain`]: a version conflict, an immutable
 //! attribute, or the caller's own condition.
@@ -202,12 +210,25 @@ pub(crate) struct Failure {
     guards: Guards,
     user_wants_item: bool,
     must_exist: bool,
+    /// The current schema version an update required of the item, and what the item is.
+    schema: Option<SchemaGuard>,
+}
+
+/// An update's requirement that the item be absent or stored at the current schema version.
+#[derive(Debug, Clone)]
+pub(crate) struct SchemaGuard {
+    current: u32,
+    what: String,
 }
 
 impl Failure {
     /// Whether the stored item must come back with a failed condition to explain it.
     pub(crate) fn needs_item(&self) -> bool {
-        self.user_wants_item || self.must_exist || self.version.is_some() || !self.guards.is_empty()
+        self.user_wants_item
+            || self.must_exist
+            || self.version.is_some()
+            || !self.guards.is_empty()
+            || self.schema.is_some()
     }
 
     /// A failed condition as [`Error::NotFound`] when a write that needs the item finds none
@@ -237,6 +258,9 @@ impl Failure {
             }
         }
         let shown = validate::render_key(self.definition, &self.key);
+        if let Some(outdated) = self.outdated(&table, &shown, item.as_deref()) {
+            return outdated;
+        }
         if let Some(violation) = self.guards.violation(&table, &shown, item.as_deref()) {
             return violation;
         }
@@ -245,6 +269,46 @@ impl Failure {
             item: if self.user_wants_item { item } else { None },
         }
     }
+}
+
+impl Failure {
+    /// [`Error::OutdatedSchemaVersion`] when the update required the current schema version and
+    /// the item is stored at an older one.
+    fn outdated(&self, table: &str, key: &str, item: Option<&Item>) -> Option<Error> {
+        let guard = self.schema.as_ref()?;
+        let stored = crate::schema_version::schema_version(item?, table, u32::MAX).ok()?;
+        (stored < guard.current).then(|| Error::OutdatedSchemaVersion {
+            table: table.to_owned(),
+            what: guard.what.clone(),
+            key: key.to_owned(),
+            stored,
+            current: guard.current,
+        })
+    }
+}
+
+/// For an update of a type with a schema version that writes an attribute some older version
+/// does not store (and does not set the version itself): the guard, the condition that the
+/// item is absent or current, and the update storing the current version.
+fn schema_guard<T: Table>(update: Update) -> (Update, Option<(SchemaGuard, expr::Condition)>) {
+    let Some(current) = T::SCHEMA_VERSION else {
+        return (update, None);
+    };
+    let targets = update.top_level_targets();
+    let every = T::attributes_of_every_version();
+    if targets.contains(&crate::schema_version::SCHEMA_VERSION_ATTRIBUTE)
+        || targets.iter().all(|t| every.contains(t))
+    {
+        return (update, None);
+    }
+    let attribute = crate::schema_version::SCHEMA_VERSION_ATTRIBUTE;
+    let condition =
+        expr::attr(T::definition().partition_key.as_str()).not_exists() | expr::attr(attribute).eq(current);
+    let guard = SchemaGuard {
+        current,
+        what: crate::schema_version::what::<T>(),
+    };
+    (update.set(attribute, current), Some((guard, condition)))
 }
 
 /// The version stored in an item.
@@ -297,7 +361,8 @@ fn finish<T: Table>(
     mut attributes: ExpressionAttributes,
     version: Option<(&'static str, u64)>,
     guards: Guards,
-    conditions: Conditions,
+    mut conditions: Conditions,
+    schema: Option<(SchemaGuard, expr::Condition)>,
 ) -> Result<Prepared> {
     let user_wants_item = conditions.return_item;
     let must_exist = conditions.must_exist;
@@ -306,9 +371,13 @@ fn finish<T: Table>(
         (Some(e), Some(s)) => Some(e.and(s)),
         (e, s) => e.or(s),
     };
+    let (schema, schema_condition) = schema.unzip();
+    if let Some(c) = schema_condition {
+        conditions.and(c);
+    }
     let (condition, raw) = conditions.render(table, system, &mut attributes)?;
     // The key is shown only in the errors of a missing item, a version or an immutable attribute.
-    let shown_key = if must_exist || version.is_some() || !guards.is_empty() {
+    let shown_key = if must_exist || version.is_some() || !guards.is_empty() || schema.is_some() {
         key.clone()
     } else {
         Item::new()
@@ -332,6 +401,7 @@ fn finish<T: Table>(
             guards,
             user_wants_item,
             must_exist,
+            schema,
         },
         key,
         item,
@@ -374,6 +444,7 @@ pub(crate) fn put<T: Table>(
         version,
         guards,
         conditions,
+        None,
     )?;
     prepared.written_version = written;
     Ok(prepared)
@@ -398,6 +469,7 @@ pub(crate) fn update<T: Table>(
     if let Some(attribute) = T::VERSION_ATTRIBUTE {
         update = update.add(attribute, 1u64);
     }
+    let (update, schema) = schema_guard::<T>(update);
     let mut attributes = ExpressionAttributes::new();
     let text = update.render(&mut attributes).map_err(|e| name_table(table, e))?;
     check_no_key_targets(table, definition, &update)?;
@@ -412,7 +484,29 @@ pub(crate) fn update<T: Table>(
         version,
         guards,
         conditions,
+        schema,
     )
+}
+
+/// An upsert's removal of the attributes only older schema versions of `T` stored (none
+/// present in the value, none a key): the upsert stores the current version, so it upgrades
+/// the item whole.
+fn remove_older_only<T: Table>(
+    mut update: Update,
+    present: &std::collections::HashSet<String>,
+    if_not_exists: &std::collections::HashSet<String>,
+) -> Update {
+    let current = T::stored_attributes();
+    let mut older: Vec<&str> = T::earlier_stored_attributes()
+        .into_iter()
+        .filter(|a| !current.contains(a) && !present.contains(*a) && !if_not_exists.contains(*a))
+        .collect();
+    older.sort_unstable();
+    older.dedup();
+    for a in older {
+        update = update.remove(a);
+    }
+    update
 }
 
 /// Names the table in an error a model hook raised without one.
@@ -487,6 +581,7 @@ pub(crate) fn delete<T: Table>(
         version,
         Guards::none(),
         conditions,
+        None,
     )
 }
 
@@ -554,6 +649,7 @@ pub(crate) fn upsert<T: Table>(
             update.set(attribute, Value::from(value))
         };
     }
+    update = remove_older_only::<T>(update, &present, if_not_exists);
     let remove_empty = T::STORED_FORM.upsert_none == crate::format::UpsertNone::Remove;
     for a in T::stored_attributes() {
         // Left out of the encoded item: empty in the value.
@@ -574,6 +670,7 @@ pub(crate) fn upsert<T: Table>(
         version,
         guards,
         conditions,
+        None,
     )?;
     prepared.written_version = version.map(|(_, v)| v.saturating_add(1));
     Ok(prepared)

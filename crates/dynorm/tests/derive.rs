@@ -58,6 +58,7 @@ fn table(name: &str, partition_key: &str, attributes: Vec<AttributeDefinition>) 
         tags: BTreeMap::new(),
         deletion_protection: false,
         version_attribute: None,
+        schema_version: None,
     }
 }
 

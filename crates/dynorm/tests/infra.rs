@@ -1047,6 +1047,90 @@ fn entity_definitions_from_derived_entities_are_valid_for_their_table() {
     );
 }
 
+/// Schema versions, from the derives and from a schema file, in the data-model document: the
+/// table's and each entity's.
+#[test]
+fn schema_versions_are_documented_for_tables_and_entities() {
+    use dynorm::Table as _;
+    use dynorm::entity::Entity as _;
+    struct App;
+    impl dynorm::entity::SingleTable for App {
+        const LAYOUT: Layout = Layout::new("app", "pk", Some("sk"));
+    }
+    #[derive(dynorm::Table)]
+    #[dynorm(table = "people")]
+    #[allow(dead_code)]
+    struct PersonV1 {
+        #[dynorm(partition_key)]
+        id: String,
+    }
+    #[derive(dynorm::Table)]
+    #[dynorm(table = "people", schema_version = 2, upgrades(PersonV1))]
+    #[allow(dead_code)]
+    struct Person {
+        #[dynorm(partition_key)]
+        id: String,
+    }
+    impl From<PersonV1> for Person {
+        fn from(old: PersonV1) -> Self {
+            Person { id: old.id }
+        }
+    }
+    #[derive(dynorm::Entity)]
+    #[dynorm(table = App, entity = "User", pk = "T#{tenant}", sk = "U#{id}")]
+    #[allow(dead_code)]
+    struct UserV1 {
+        tenant: String,
+        id: String,
+    }
+    #[derive(dynorm::Entity)]
+    #[dynorm(table = App, entity = "User", pk = "T#{tenant}", sk = "U#{id}")]
+    #[dynorm(schema_version = 2, upgrades(UserV1))]
+    #[allow(dead_code)]
+    struct User {
+        tenant: String,
+        id: String,
+    }
+    impl From<UserV1> for User {
+        fn from(old: UserV1) -> Self {
+            User {
+                tenant: old.tenant,
+                id: old.id,
+            }
+        }
+    }
+    assert_eq!(Person::definition().schema_version, Some(2));
+    assert_eq!(PersonV1::definition().schema_version, None);
+    let schema = Schema::new(vec![Person::definition().clone(), User::layout().definition()])
+        .with_entities([User::entity_definition()]);
+    let markdown = docs::schema_markdown(&schema).expect("docs");
+    golden("docs/versions.md", &markdown);
+    for needle in [
+        "- Schema version: 2, stored in every item as `_schema_version = 2`; items stored at version 1 are upgraded as they are read",
+        "Schema version: 2, stored in every item as `_schema_version = 2`; items stored at version 1 are upgraded as they are read.",
+    ] {
+        assert!(markdown.contains(needle), "missing {needle:?} in:\n{markdown}");
+    }
+    // Through a schema file, the same document.
+    let text = schema.to_text(SchemaFormat::Json).expect("json");
+    assert_eq!(text.matches("\"schema_version\": 2").count(), 2, "{text}");
+    let parsed = Schema::parse(&text, SchemaFormat::Json, "s.json").expect("parse");
+    assert_eq!(docs::schema_markdown(&parsed).expect("docs"), markdown);
+    // Version 0 is a problem, named, for a table and for an entity.
+    let zero = text.replace("\"schema_version\": 2", "\"schema_version\": 0");
+    let err = Schema::parse(&zero, SchemaFormat::Json, "s.json").expect_err("version 0");
+    assert!(
+        err.to_string()
+            .contains("table `people`: schema versions start at 1"),
+        "{err}"
+    );
+    assert!(
+        err.to_string()
+            .contains("entity `User`: schema versions start at 1"),
+        "{err}"
+    );
+}
+
 #[test]
 fn an_index_sharing_the_tables_sort_key_is_documented_with_the_tables_template() {
     use dynorm::entity::Entity as _;

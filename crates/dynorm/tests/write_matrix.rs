@@ -1,7 +1,7 @@
 //! The route × rule matrix: every public write route against every model rule (version,
-//! computed index keys including sparse ones, immutable attributes, stamps, validation), on both
-//! engine paths (embedded direct, and through the SDK). Each case shows the rule holds or the
-//! route refuses with a typed error.
+//! computed index keys including sparse ones, immutable attributes, stamps, validation, schema
+//! version), on both engine paths (embedded direct, and through the SDK). Each case shows the
+//! rule holds or the route refuses with a typed error.
 
 #![cfg(feature = "embedded")]
 #![allow(clippy::unwrap_used)]
@@ -698,5 +698,153 @@ async fn stored_form_on_every_route() {
             .await
             .unwrap();
         assert_dynamojo_form(&raw("update").await, &format!("{path} entity update"));
+    }
+}
+
+// ---- schema version --------------------------------------------------------------------------
+
+/// An entity's first shape: a counter and one label.
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = App, entity = "Profile", pk = "T#{tenant}", sk = "P#{id}")]
+struct ProfileV1 {
+    tenant: String,
+    id: String,
+    label: String,
+    hits: u32,
+}
+
+/// Its current shape: the label renamed `title`, and a new `tags` count.
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = App, entity = "Profile", pk = "T#{tenant}", sk = "P#{id}")]
+#[dynorm(schema_version = 2, upgrades(ProfileV1))]
+struct Profile {
+    tenant: String,
+    id: String,
+    title: String,
+    hits: u32,
+    tags: u32,
+}
+
+impl From<ProfileV1> for Profile {
+    fn from(old: ProfileV1) -> Self {
+        Profile {
+            tenant: old.tenant,
+            id: old.id,
+            title: old.label,
+            hits: old.hits,
+            tags: 0,
+        }
+    }
+}
+
+fn profile(id: &str) -> Profile {
+    Profile {
+        tenant: "acme".into(),
+        id: id.into(),
+        title: "t".into(),
+        hits: 0,
+        tags: 1,
+    }
+}
+
+async fn profile_item(client: &Client, id: &str) -> Item {
+    support::raw_item(client, Profile::key("acme", id)).await
+}
+
+async fn old_profile(client: &Client, id: &str) {
+    let old = ProfileV1 {
+        tenant: "acme".into(),
+        id: id.into(),
+        label: "old".into(),
+        hits: 0,
+    };
+    client.table::<ProfileV1>().put(&old).await.unwrap();
+}
+
+#[tokio::test]
+async fn schema_version_on_every_route() {
+    for (path, client) in paths().await {
+        let t = client.table::<Profile>();
+        t.put(&profile("put")).await.unwrap();
+        t.upsert(&profile("upsert")).await.unwrap();
+        t.batch_put([profile("batch")]).await.unwrap();
+        t.batch_upsert([profile("batch_upsert")]).await.unwrap();
+        client
+            .transact_write()
+            .put(&t, &profile("tx"))
+            .send()
+            .await
+            .unwrap();
+        // An update creating the item stores the current version.
+        t.update(Profile::key("acme", "update"))
+            .set("tags", 3u32)
+            .send()
+            .await
+            .unwrap();
+        for id in ["put", "upsert", "batch", "batch_upsert", "tx", "update"] {
+            let item = profile_item(&client, id).await;
+            assert_eq!(n(&item, "_schema_version"), Some(2), "{path} {id}: {item:?}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn schema_version_updates_of_old_items() {
+    for (path, client) in paths().await {
+        let t = client.table::<Profile>();
+        old_profile(&client, "old").await;
+        let before = profile_item(&client, "old").await;
+        // Writing what version 1 does not store: refused on every update route, nothing written.
+        let e = t
+            .update(Profile::key("acme", "old"))
+            .set("tags", 2u32)
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::OutdatedSchemaVersion {
+                    stored: 1,
+                    current: 2,
+                    ..
+                }
+            ),
+            "{path}: update {e}"
+        );
+        let e = t
+            .entity_update(Profile::key("acme", "old"))
+            .set("title", "new")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(
+            e.to_string().contains("schema version 1"),
+            "{path}: entity update {e}"
+        );
+        let tx = client
+            .transact_write()
+            .update(&t, Profile::key("acme", "old"), Update::new().set("tags", 2u32))
+            .send()
+            .await;
+        assert!(tx.is_err(), "{path}: transaction update");
+        assert_eq!(profile_item(&client, "old").await, before, "{path}");
+        // Writing what every version stores: applied, the version left as it is.
+        t.update(Profile::key("acme", "old"))
+            .increment("hits", 1u32)
+            .send()
+            .await
+            .unwrap();
+        let item = profile_item(&client, "old").await;
+        assert_eq!(
+            (n(&item, "hits"), n(&item, "_schema_version")),
+            (Some(1), None),
+            "{path}"
+        );
+        // An upsert upgrades it whole: current version, the old-only attribute removed.
+        t.upsert(&profile("old")).await.unwrap();
+        let item = profile_item(&client, "old").await;
+        assert_eq!(n(&item, "_schema_version"), Some(2), "{path}");
+        assert!(!item.contains_key("label"), "{path}: {item:?}");
     }
 }

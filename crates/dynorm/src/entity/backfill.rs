@@ -23,6 +23,12 @@
 //!   backfill is idempotent: items rewritten before an interruption count as unchanged when their
 //!   page is read again.
 //!
+//! This backfill rewrites key attributes from data ([`EntityDefinition`]), without the Rust
+//! types. An entity whose *shape* changed declares `schema_version` and `upgrades(..)`, and
+//! [`evolve::Upgrade`](crate::evolve::Upgrade) rewrites its old items to the current version (the
+//! same upgrade as tables: resumable, parallel segments, rate-limited, dry run, verification
+//! count, conditioned on the item not having changed), touching only that entity's items.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use std::ops::ControlFlow;
@@ -1036,6 +1042,7 @@ mod tests {
         EntityDefinition {
             form: None,
             version: None,
+            schema_version: None,
             name: "User".into(),
             table: "app".into(),
             entity_attribute: Some("__entity".into()),

@@ -541,3 +541,11 @@ pub fn put_keys<'v>(
     }
     Ok(())
 }
+
+/// Whether a stored item of the shared table is of entity `E`: by the layout's entity
+/// attribute, or by `E`'s table key templates when the layout stores none (used by generated
+/// code for [`Table::owns_stored`](crate::Table::owns_stored)).
+#[doc(hidden)]
+pub fn owns_item<E: Entity>(item: &Item) -> bool {
+    classify::classify(E::layout(), [(E::ENTITY_TYPE, E::KEYS)], item).is_some()
+}

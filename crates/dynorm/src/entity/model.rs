@@ -34,6 +34,11 @@ pub struct EntityDefinition {
     /// `dynorm import` and the console expect the version an item carries and store the next.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
+    /// The version of the shape the entity stores (`#[dynorm(schema_version = N)]`): its items
+    /// carry it, and those stored at versions 1 to N - 1 are upgraded as they are read.
+    /// `None`: the entity declares no version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schema_version: Option<u32>,
 }
 
 /// A field of an [`EntityDefinition`].
@@ -94,6 +99,9 @@ fn is_false(b: &bool) -> bool {
 
 impl EntityDefinition {
     /// The definition of a derived entity.
+    ///
+    /// Without the schema version, which [`Entity::entity_definition`] adds (it is the
+    /// [`Table`](crate::Table) side of the type that declares it).
     pub fn of<E: Entity>() -> Self {
         let layout = E::layout();
         Self {
@@ -128,6 +136,7 @@ impl EntityDefinition {
                 .collect(),
             form: layout.form.name().filter(|n| *n != "dynorm").map(str::to_owned),
             version: E::VERSIONED_BY.map(str::to_owned),
+            schema_version: None,
         }
     }
 
@@ -271,6 +280,9 @@ impl EntityDefinition {
         }
         if self.table.is_empty() {
             p.push("the entity names no table".to_owned());
+        }
+        if self.schema_version == Some(0) {
+            p.push("schema versions start at 1, found `schema_version = 0`".to_owned());
         }
         if let Some(form) = self.form.as_deref()
             && crate::StoredForm::named(form).is_none()

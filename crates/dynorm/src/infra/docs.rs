@@ -24,6 +24,7 @@ use std::fmt::Write as _;
 use crate::definition::{AttributeDefinition, BillingMode, IndexRef, Projection, TableDefinition};
 use crate::entity::model::{EntityDefinition, EntityKey, EntityProblems};
 use crate::entity::{Segment, Template};
+use crate::evolve::SCHEMA_VERSION_ATTRIBUTE;
 use crate::schema_file::Schema;
 
 use super::{InfraError, check_tables};
@@ -199,6 +200,9 @@ impl<'a> DataModelDoc<'a> {
         }
         if t.deletion_protection {
             let _ = writeln!(o, "- Deletion protection: enabled");
+        }
+        if let Some(v) = t.schema_version {
+            let _ = writeln!(o, "- Schema version: {}", versions(v));
         }
         if !t.tags.is_empty() {
             let tags: Vec<String> = t.tags.iter().map(|(k, v)| code(&format!("{k}={v}"))).collect();
@@ -484,6 +488,9 @@ fn entities_part(t: &TableDefinition, entities: &[&EntityDefinition], o: &mut St
                 );
             }
         }
+        if let Some(v) = e.schema_version {
+            let _ = writeln!(o, "Schema version: {}.\n", versions(v));
+        }
         let _ = writeln!(o, "| Key | Attribute | Template |");
         let _ = writeln!(o, "|---|---|---|");
         for k in &e.keys {
@@ -586,6 +593,22 @@ fn entities_part(t: &TableDefinition, entities: &[&EntityDefinition], o: &mut St
             );
         }
         o.push('\n');
+    }
+}
+
+/// A schema version and the older ones its items may still be stored at: `3 (items stored
+/// at versions 1-2 are upgraded as they are read)`.
+fn versions(current: u32) -> String {
+    let stored = code(&format!("{SCHEMA_VERSION_ATTRIBUTE} = {current}"));
+    match current {
+        0 | 1 => format!("{current}, stored in every item as {stored}"),
+        2 => format!(
+            "{current}, stored in every item as {stored}; items stored at version 1 are upgraded as they are read"
+        ),
+        _ => format!(
+            "{current}, stored in every item as {stored}; items stored at versions 1 to {} are upgraded as they are read",
+            current - 1
+        ),
     }
 }
 
