@@ -58,6 +58,7 @@ use proc_macro::TokenStream;
 /// | `compat = "dynamo_query"` | dynamo_query's stored form (`dynorm::StoredForm::DYNAMO_QUERY`): `created_at` / `updated_at` stamps as its naive `2024-05-01T12:00:00.123456`, upserts leave a stored attribute alone where the value is `None` |
 /// | `strict` / `strict = "warn"` | reads of this type report attributes it does not name (`dynorm::strict`): the read fails, or a warning event |
 /// | `composite(name = n, fields(a, b), separator = "#", escaped = true, partition_key)` | one string attribute built from several fields; `partition_key` or `sort_key` makes it a key (repeatable) |
+/// | `schema_version = N, upgrades(V1, ..)` | the version of the shape it stores (kept in `_schema_version`) and the types of the older ones, oldest first, each `From` (or `TryFrom`) the one before: older items are upgraded as they are read (`dynorm::evolve`) |
 ///
 /// Names in these options (`partition_key = email`) are Rust field names or composite names,
 /// written as identifiers or strings.

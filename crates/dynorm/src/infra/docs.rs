@@ -471,26 +471,31 @@ fn access_rows(e: &EntityDefinition, target: &Target<'_>, o: &mut String) {
     }
 }
 
+/// An entity's heading: its name, how its items are told apart, its schema version.
+fn entity_heading(e: &EntityDefinition, o: &mut String) {
+    let _ = writeln!(o, "#### Entity {}\n", code(&e.name));
+    match &e.entity_attribute {
+        Some(a) => {
+            let _ = writeln!(o, "Its items hold {} = {}.\n", code(a), code(&e.name));
+        }
+        None => {
+            let _ = writeln!(
+                o,
+                "The table stores no entity type: its items are told apart by their keys.\n"
+            );
+        }
+    }
+    if let Some(v) = e.schema_version {
+        let _ = writeln!(o, "Schema version: {}.\n", versions(v));
+    }
+}
+
 /// The entities of one table: each with its keys, fields, joined attributes and access patterns;
 /// then the collections (entities sharing a partition).
 fn entities_part(t: &TableDefinition, entities: &[&EntityDefinition], o: &mut String) {
     let _ = writeln!(o, "### Entities\n");
     for e in entities {
-        let _ = writeln!(o, "#### Entity {}\n", code(&e.name));
-        match &e.entity_attribute {
-            Some(a) => {
-                let _ = writeln!(o, "Its items hold {} = {}.\n", code(a), code(&e.name));
-            }
-            None => {
-                let _ = writeln!(
-                    o,
-                    "The table stores no entity type: its items are told apart by their keys.\n"
-                );
-            }
-        }
-        if let Some(v) = e.schema_version {
-            let _ = writeln!(o, "Schema version: {}.\n", versions(v));
-        }
+        entity_heading(e, o);
         let _ = writeln!(o, "| Key | Attribute | Template |");
         let _ = writeln!(o, "|---|---|---|");
         for k in &e.keys {
