@@ -1034,6 +1034,7 @@ mod tests {
 
     fn user() -> EntityDefinition {
         EntityDefinition {
+            indexes: Vec::new(),
             form: None,
             name: "User".into(),
             table: "app".into(),

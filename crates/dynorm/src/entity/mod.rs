@@ -89,15 +89,21 @@ pub(crate) mod classify;
 pub mod collection;
 pub mod context;
 pub mod formats;
+pub mod index;
 pub mod model;
 pub mod ops;
 mod records;
+pub mod shared;
 mod stored;
 pub mod template;
 
 pub use collection::{Collection, CollectionItems, EnumCollection, EnumItems};
 pub use context::TableContext;
-pub use model::{EntityDefinition, EntityField, EntityJoin, EntityKey, EntityProblems};
+pub use index::{IndexField, MultiAttributeIndex};
+pub use model::{
+    EntityDefinition, EntityField, EntityIndex, EntityIndexKey, EntityJoin, EntityKey, EntityProblems,
+};
+pub use shared::{IndexConflict, definition_of, table_definition};
 pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem, complete_update, stored_attributes};
 #[doc(hidden)]
 pub use stored::{finish_item, restore_fields};
@@ -410,6 +416,11 @@ pub trait Entity: Sized {
 
     /// The attributes joined from several fields.
     const JOINED: &'static [JoinedAttribute] = &[];
+
+    /// The global indexes whose keys are the entity's own fields, several attributes each
+    /// (`#[dynorm(index(name = "..", pk(a, b), sk(c)))]`); the entity's table definition
+    /// ([`definition_of`]) carries them.
+    const INDEXES: &'static [MultiAttributeIndex] = &[];
 
     /// Whether a field (or joined attribute) that a key holds whole (`pk = "{account_id}"`) is
     /// also stored as its own attribute. `false` (`#[dynorm(store_aliases = false)]`, dynamojo's
