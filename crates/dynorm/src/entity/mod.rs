@@ -103,8 +103,8 @@ pub use index::{IndexField, MultiAttributeIndex};
 pub use model::{
     EntityDefinition, EntityField, EntityIndex, EntityIndexKey, EntityJoin, EntityKey, EntityProblems,
 };
-pub use shared::{IndexConflict, definition_of, table_definition};
 pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem, complete_update, stored_attributes};
+pub use shared::{IndexConflict, definition_of, table_definition};
 #[doc(hidden)]
 pub use stored::{finish_item, restore_fields};
 pub use template::{Segment, Template, TemplateError, TemplatePart, TemplatePlan};
@@ -227,6 +227,38 @@ impl Layout {
             i += 1;
         }
         None
+    }
+
+    /// Whether `name` is one of the layout's key attributes (the table's or an index's).
+    pub const fn is_key_attribute(&self, name: &str) -> bool {
+        if str_eq(self.partition_key, name) {
+            return true;
+        }
+        if let Some(sk) = self.sort_key
+            && str_eq(sk, name)
+        {
+            return true;
+        }
+        let mut i = 0;
+        while i < self.global_indexes.len() + self.local_indexes.len() {
+            let index = if i < self.global_indexes.len() {
+                &self.global_indexes[i]
+            } else {
+                &self.local_indexes[i - self.global_indexes.len()]
+            };
+            if let Some(a) = index.partition_key
+                && str_eq(a, name)
+            {
+                return true;
+            }
+            if let Some(a) = index.sort_key
+                && str_eq(a, name)
+            {
+                return true;
+            }
+            i += 1;
+        }
+        false
     }
 
     /// The table definition: every key attribute a string, every index projecting all

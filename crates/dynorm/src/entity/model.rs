@@ -187,7 +187,9 @@ impl EntityDefinition {
         let stored = |keys: &[EntityIndexKey]| {
             keys.iter()
                 .map(|k| {
-                    let name = self.field(&k.field).map_or(k.field.as_str(), EntityField::stored_name);
+                    let name = self
+                        .field(&k.field)
+                        .map_or(k.field.as_str(), EntityField::stored_name);
                     (name.to_owned(), k.key_type)
                 })
                 .collect()

@@ -1299,7 +1299,10 @@ where
 
     /// The index and key condition of a read through one of the entity's multi-attribute
     /// indexes (see [`index_key`](Self::index_key)).
-    fn index_condition(&self, key: &KeyCondition) -> Result<(Option<&'static str>, KeyCondition), EntityError> {
+    fn index_condition(
+        &self,
+        key: &KeyCondition,
+    ) -> Result<(Option<&'static str>, KeyCondition), EntityError> {
         let wanted = match &self.index {
             IndexChoice::Named(n) => Some(n.as_str()),
             _ => None,
@@ -1313,7 +1316,11 @@ where
             let names: Vec<&str> = E::INDEXES.iter().map(|i| i.name).collect();
             return Err(bad(format!(
                 "a key condition reads one of the entity's multi-attribute indexes (its indexes: {})",
-                if names.is_empty() { "none".to_owned() } else { list(&names) }
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    list(&names)
+                }
             )));
         };
         if !self.fields.is_empty() || self.range.is_some() {

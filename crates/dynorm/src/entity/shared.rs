@@ -4,7 +4,9 @@
 
 use super::model::{EntityDefinition, EntityIndex};
 use super::{Entity, Layout};
-use crate::definition::{AttributeDefinition, AttributeType, GlobalSecondaryIndex, ScalarType, TableDefinition};
+use crate::definition::{
+    AttributeDefinition, AttributeType, GlobalSecondaryIndex, ScalarType, TableDefinition,
+};
 
 /// Two declarations of one multi-attribute index (or of one of its attributes) that disagree:
 /// the entity that declared it first (or the layout) and the one that declared it differently.
@@ -52,10 +54,14 @@ pub struct IndexConflict {
 /// struct Bye { tournament: String, id: String, region: String, round: u32 }
 ///
 /// let table = table_definition(&Games::LAYOUT, &[Game::entity_definition(), Bye::entity_definition()])?;
-/// assert_eq!(table.index("by_region").map(|i| i.partition_keys()), Some(vec!["tournament", "region"]));
+/// let by_region = table.global_secondary_indexes.iter().find(|g| g.name == "by_region").unwrap();
+/// assert_eq!(by_region.partition_keys(), ["tournament", "region"]);
 /// # Ok::<(), dynorm::entity::IndexConflict>(())
 /// ```
-pub fn table_definition(layout: &Layout, entities: &[EntityDefinition]) -> Result<TableDefinition, IndexConflict> {
+pub fn table_definition(
+    layout: &Layout,
+    entities: &[EntityDefinition],
+) -> Result<TableDefinition, IndexConflict> {
     let mut merged = Merged {
         definition: layout.definition(),
         owners: Vec::new(),
@@ -120,7 +126,12 @@ impl Merged {
         [typed(g.partition_keys()), typed(g.sort_keys())]
     }
 
-    fn add(&mut self, layout: &Layout, entity: &EntityDefinition, index: &EntityIndex) -> Result<(), IndexConflict> {
+    fn add(
+        &mut self,
+        layout: &Layout,
+        entity: &EntityDefinition,
+        index: &EntityIndex,
+    ) -> Result<(), IndexConflict> {
         let shape = entity.index_attributes(index);
         let conflict = |first: String, expected: String| IndexConflict {
             table: self.definition.name.clone(),
@@ -134,7 +145,12 @@ impl Merged {
             let expected = "an index of key templates".to_owned();
             return Err(conflict("the layout".to_owned(), expected));
         }
-        if let Some(g) = self.definition.global_secondary_indexes.iter().find(|g| g.name == index.name) {
+        if let Some(g) = self
+            .definition
+            .global_secondary_indexes
+            .iter()
+            .find(|g| g.name == index.name)
+        {
             let existing = self.shape_of(g);
             return if existing == shape {
                 Ok(())
@@ -145,7 +161,10 @@ impl Merged {
         for (attribute, key_type) in shape.iter().flatten() {
             if let Some(found) = self.definition.key_type(attribute).filter(|t| t != key_type) {
                 let first = self.attribute_owner(attribute);
-                return Err(conflict(first, format!("attribute `{attribute}` of type {}", found.as_str())));
+                return Err(conflict(
+                    first,
+                    format!("attribute `{attribute}` of type {}", found.as_str()),
+                ));
             }
         }
         self.insert(layout, &index.name, shape);
@@ -177,7 +196,9 @@ impl Merged {
         }
         let names = |keys: Vec<(String, ScalarType)>| keys.into_iter().map(|(n, _)| n).collect::<Vec<_>>();
         let mut index = GlobalSecondaryIndex::multi(name, names(partition), names(sort));
-        index.capacity = layout.provisioned.map(|(read, write)| crate::Capacity { read, write });
+        index.capacity = layout
+            .provisioned
+            .map(|(read, write)| crate::Capacity { read, write });
         self.definition.global_secondary_indexes.push(index);
     }
 }
