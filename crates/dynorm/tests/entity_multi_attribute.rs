@@ -317,3 +317,57 @@ fn schema_file_entities_are_validated_against_their_table() {
         ],
     );
 }
+
+#[test]
+fn infra_and_documents_show_the_entity_index() {
+    use dynorm::infra::{ExportOptions, cloudformation, docs};
+    let entities = [Game::entity_definition(), Bye::entity_definition()];
+    let tables = [table_definition(&Games::LAYOUT, &entities).expect("merge")];
+    let template = cloudformation::template(&tables, &ExportOptions::default())
+        .expect("cfn")
+        .to_json();
+    let json: serde_json::Value = serde_json::from_str(&template).expect("json");
+    let (_, table) = json["Resources"]
+        .as_object()
+        .expect("resources")
+        .iter()
+        .next()
+        .expect("table");
+    let index = table["Properties"]["GlobalSecondaryIndexes"]
+        .as_array()
+        .expect("gsis")
+        .iter()
+        .find(|g| g["IndexName"] == "by_region")
+        .expect("by_region");
+    let schema: Vec<(&str, &str)> = index["KeySchema"]
+        .as_array()
+        .expect("key schema")
+        .iter()
+        .map(|k| {
+            (
+                k["AttributeName"].as_str().unwrap_or(""),
+                k["KeyType"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        schema,
+        [
+            ("tournament", "HASH"),
+            ("region", "HASH"),
+            ("round", "RANGE"),
+            ("match_no", "RANGE")
+        ]
+    );
+    let markdown = docs::DataModelDoc::new(&tables)
+        .entities(&entities)
+        .render()
+        .expect("docs");
+    for row in [
+        "| `by_region` partition key (2 of 2) | `region` | field `region` (S) |",
+        "| `by_region` sort key (1 of 2) | `round` | field `round` (N) |",
+        "| query | `by_region` (sparse: items with `region`) | `tournament`, `region` | an equality on each partition attribute; then equalities on a leading run of `round`, `match_no` and at most one range on the next |",
+    ] {
+        assert!(markdown.contains(row), "{row} not in\n{markdown}");
+    }
+}
