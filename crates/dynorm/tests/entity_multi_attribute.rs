@@ -371,3 +371,34 @@ fn infra_and_documents_show_the_entity_index() {
         assert!(markdown.contains(row), "{row} not in\n{markdown}");
     }
 }
+
+/// A schema file's entity with a multi-attribute index is checked against the file's table;
+/// each problem names the entity, the index and the attribute, at its place in the file.
+#[cfg(feature = "schema-files")]
+#[test]
+fn schema_files_read_and_check_entity_indexes() {
+    use dynorm::schema_file::{Schema, SchemaFormat};
+    let table =
+        serde_json::to_value(table_definition(&Games::LAYOUT, &[Game::entity_definition()]).expect("merge"))
+            .expect("table");
+    let good = serde_json::json!({ "tables": [table], "entities": [Game::entity_definition()] });
+    let schema = Schema::parse(&good.to_string(), SchemaFormat::Json, "good.json").expect("valid");
+    assert_eq!(schema.entities[0].indexes[0].name, "by_region");
+
+    let mut entity = serde_json::to_value(Game::entity_definition()).expect("entity");
+    entity["indexes"][0]["sort_key"][1]["type"] = "S".into();
+    let bad = serde_json::json!({ "tables": [table], "entities": [entity] });
+    let message = Schema::parse(
+        &serde_json::to_string_pretty(&bad).expect("json"),
+        SchemaFormat::Json,
+        "bad.json",
+    )
+    .expect_err("must fail")
+    .to_string();
+    assert!(
+        message.contains(
+            "entity `Match`: index `by_region` attribute `match_no`: the entity stores S, table `games` declares N"
+        ),
+        "{message}"
+    );
+}
