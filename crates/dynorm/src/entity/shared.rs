@@ -33,7 +33,8 @@ pub struct IndexConflict {
 /// `entities` added (their attributes declared with their key types, optional: an item missing
 /// one is not in the index). Entities may share an index if they declare the same attributes,
 /// of the same types, in the same order; otherwise, or when the layout already has an index of
-/// that name, or one attribute is given two types, the error names both declarations.
+/// that name, or one attribute is given two types, the error (boxed: it is large) names both
+/// declarations.
 ///
 /// ```
 /// use dynorm::entity::{Entity as _, Layout, SingleTable, table_definition};
@@ -61,7 +62,7 @@ pub struct IndexConflict {
 pub fn table_definition(
     layout: &Layout,
     entities: &[EntityDefinition],
-) -> Result<TableDefinition, IndexConflict> {
+) -> Result<TableDefinition, Box<IndexConflict>> {
     let mut merged = Merged {
         definition: layout.definition(),
         owners: Vec::new(),
@@ -131,15 +132,17 @@ impl Merged {
         layout: &Layout,
         entity: &EntityDefinition,
         index: &EntityIndex,
-    ) -> Result<(), IndexConflict> {
+    ) -> Result<(), Box<IndexConflict>> {
         let shape = entity.index_attributes(index);
-        let conflict = |first: String, expected: String| IndexConflict {
-            table: self.definition.name.clone(),
-            index: index.name.clone(),
-            entity: entity.name.clone(),
-            first,
-            expected,
-            found: describe(&shape),
+        let conflict = |first: String, expected: String| {
+            Box::new(IndexConflict {
+                table: self.definition.name.clone(),
+                index: index.name.clone(),
+                entity: entity.name.clone(),
+                first,
+                expected,
+                found: describe(&shape),
+            })
         };
         if layout.index(&index.name).is_some() {
             let expected = "an index of key templates".to_owned();
