@@ -57,7 +57,7 @@ pub struct IndexConflict {
 /// let table = table_definition(&Games::LAYOUT, &[Game::entity_definition(), Bye::entity_definition()])?;
 /// let by_region = table.global_secondary_indexes.iter().find(|g| g.name == "by_region").unwrap();
 /// assert_eq!(by_region.partition_keys(), ["tournament", "region"]);
-/// # Ok::<(), dynorm::entity::IndexConflict>(())
+/// # Ok::<(), Box<dynorm::entity::IndexConflict>>(())
 /// ```
 pub fn table_definition(
     layout: &Layout,
