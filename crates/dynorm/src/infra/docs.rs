@@ -529,6 +529,26 @@ fn multi_index_reads(e: &EntityDefinition, o: &mut String) {
     }
 }
 
+/// The table of an entity's joined attributes, if it has any.
+fn joined_rows(e: &EntityDefinition, o: &mut String) {
+    if e.joined.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "| Joined attribute | Joins | Separator |");
+    let _ = writeln!(o, "|---|---|---|");
+    for j in &e.joined {
+        let fields: Vec<&str> = j.fields.iter().map(String::as_str).collect();
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} |",
+            code(&j.attribute),
+            code_list(&fields),
+            code(&j.separator)
+        );
+    }
+    o.push('\n');
+}
+
 /// The entities of one table: each with its keys, fields, joined attributes and access patterns;
 /// then the collections (entities sharing a partition).
 fn entities_part(t: &TableDefinition, entities: &[&EntityDefinition], o: &mut String) {
@@ -587,21 +607,7 @@ fn entities_part(t: &TableDefinition, entities: &[&EntityDefinition], o: &mut St
         }
         o.push('\n');
 
-        if !e.joined.is_empty() {
-            let _ = writeln!(o, "| Joined attribute | Joins | Separator |");
-            let _ = writeln!(o, "|---|---|---|");
-            for j in &e.joined {
-                let fields: Vec<&str> = j.fields.iter().map(String::as_str).collect();
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {} |",
-                    code(&j.attribute),
-                    code_list(&fields),
-                    code(&j.separator)
-                );
-            }
-            o.push('\n');
-        }
+        joined_rows(e, o);
 
         let _ = writeln!(o, "| Read | On | Give | Key condition |");
         let _ = writeln!(o, "|---|---|---|---|");
