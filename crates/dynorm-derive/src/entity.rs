@@ -57,6 +57,8 @@ struct Attrs {
     pk: Option<Sp<String>>,
     sk: Option<Sp<String>>,
     indexes: Vec<IndexAttr>,
+    /// Indexes whose keys are field lists (`pk(a, b)`): multi-attribute global indexes.
+    multi: Vec<IndexAttr>,
     joins: Vec<JoinAttr>,
     store_aliases: Option<Sp<bool>>,
     /// `storm` / `storm(suffix = "..")`: keys from single-table-orm's field flags.
@@ -87,6 +89,17 @@ struct IndexAttr {
     name: Option<Sp<String>>,
     pk: Option<Sp<String>>,
     sk: Option<Sp<String>>,
+    /// `pk(a, b)`: the fields of a multi-attribute partition key.
+    pk_fields: Option<Sp<Vec<Sp<String>>>>,
+    /// `sk(c, d)`: the fields of a multi-attribute sort key.
+    sk_fields: Option<Sp<Vec<Sp<String>>>>,
+}
+
+/// A multi-attribute index, checked: its key fields (by index, with the token naming each).
+struct MultiModel {
+    name: Sp<String>,
+    pk: Vec<(usize, Span)>,
+    sk: Vec<(usize, Span)>,
 }
 
 fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
@@ -125,7 +138,14 @@ fn parse_attrs(input: &syn::DeriveInput, errors: &mut Errors) -> Attrs {
                 span,
                 errors,
             ),
-            INDEX => a.indexes.push(parse_index(meta, span, errors)?),
+            INDEX => {
+                let index = parse_index(meta, span, errors)?;
+                if index.pk_fields.is_some() || index.sk_fields.is_some() {
+                    a.multi.push(index);
+                } else {
+                    a.indexes.push(index);
+                }
+            }
             JOIN => a.joins.push(parse_join(meta, span, errors)?),
             STORE_ALIASES => set(&mut a.store_aliases, boolean(meta, name)?, name, span, errors),
             STORM => set(
@@ -166,6 +186,8 @@ fn parse_index(meta: &ParseNestedMeta, span: Span, errors: &mut Errors) -> syn::
         name: None,
         pk: None,
         sk: None,
+        pk_fields: None,
+        sk_fields: None,
     };
     meta.parse_nested_meta(|inner| {
         let n = option_name(&inner);
@@ -178,6 +200,12 @@ fn parse_index(meta: &ParseNestedMeta, span: Span, errors: &mut Errors) -> syn::
                 s,
                 errors,
             ),
+            PK if inner.input.peek(syn::token::Paren) => {
+                set(&mut index.pk_fields, name_list(&inner, PK)?, PK, s, errors);
+            }
+            SK if inner.input.peek(syn::token::Paren) => {
+                set(&mut index.sk_fields, name_list(&inner, SK)?, SK, s, errors);
+            }
             PK => set(
                 &mut index.pk,
                 lit_string(&inner, PK, "\"USER#{user_id}\"")?,
@@ -364,6 +392,7 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         .chain(joins.iter().map(|j| j.attribute.as_str()))
         .collect();
     let keys = check_keys(&attrs, (&fields, &joins, &names), &mut errors);
+    let multi = check_multi_indexes(&attrs, &fields, &stored_fields, &mut errors);
     // Version and timestamps, checked as on tables; a field a key reads never changes.
     let is_key = read_by_keys(&keys, &joins, fields.len());
     let hooks = check::hooks(&mut fields, &field_attrs, &is_key, &mut errors);
@@ -377,8 +406,15 @@ pub(crate) fn derive_entity(input: &syn::DeriveInput) -> syn::Result<TokenStream
         return Err(syn::Error::new(Span::call_site(), "unreachable: checked above"));
     };
 
-    let model = (fields.as_slice(), joins.as_slice(), keys.as_slice());
-    Ok(expand(input, table, &attrs, model, hooks, schema.as_ref()))
+    Ok(expand(
+        input,
+        table,
+        &attrs,
+        (&fields, &joins),
+        (&keys, &multi),
+        hooks,
+        schema.as_ref(),
+    ))
 }
 
 /// `storm` or `storm(suffix = "Integrations")`: the suffix, if given.
@@ -479,6 +515,8 @@ fn storm_templates(
             name: Some(Sp::new("GSI1".to_owned(), span)),
             pk: Some(Sp::new(with_suffix(gsi), span)),
             sk: None,
+            pk_fields: None,
+            sk_fields: None,
         });
     }
 }
@@ -799,6 +837,124 @@ fn check_index(
     }
 }
 
+/// The multi-attribute indexes, checked: each named, once (templates' indexes included), with
+/// field lists only, `pk(..)` of 1 to 4 stored fields and `sk(..)` of at most 4, none twice.
+fn check_multi_indexes(
+    attrs: &Attrs,
+    fields: &[Field<'_>],
+    stored_fields: &[&str],
+    errors: &mut Errors,
+) -> Vec<MultiModel> {
+    let mut out: Vec<MultiModel> = Vec::new();
+    for index in &attrs.multi {
+        let Some(name) = &index.name else {
+            errors.at(
+                index.span,
+                "an index needs its `name`",
+                "write `index(name = \"by_region\", pk(tenant, region), sk(created))`",
+            );
+            continue;
+        };
+        let taken = attrs
+            .indexes
+            .iter()
+            .filter_map(|i| i.name.as_ref().map(|n| n.value.as_str()))
+            .chain(out.iter().map(|m| m.name.value.as_str()))
+            .any(|n| n == name.value);
+        if taken {
+            errors.at(
+                name.span,
+                format!("index `{}` is given twice", name.value),
+                "give each index once",
+            );
+            continue;
+        }
+        if index.pk.is_some() || index.sk.is_some() {
+            errors.at(
+                index.span,
+                format!("index `{}` mixes key templates and field lists", name.value),
+                "a multi-attribute index stores its fields whole: write `pk(a, b)` and `sk(c)`, no templates",
+            );
+            continue;
+        }
+        let mut seen: Vec<usize> = Vec::new();
+        let mut part = |list: Option<&Sp<Vec<Sp<String>>>>, role: &str, errors: &mut Errors| {
+            key_field_list(
+                list,
+                (&name.value, role),
+                (fields, stored_fields),
+                &mut seen,
+                errors,
+            )
+        };
+        let pk = part(index.pk_fields.as_ref(), "pk", errors);
+        let sk = part(index.sk_fields.as_ref(), "sk", errors);
+        if index.pk_fields.is_none() {
+            errors.at(
+                index.span,
+                format!("index `{}` gives `sk(..)` but no `pk(..)`", name.value),
+                "list the fields of its partition key: `pk(tenant, region)`",
+            );
+        }
+        out.push(MultiModel {
+            name: name.clone(),
+            pk,
+            sk,
+        });
+    }
+    out
+}
+
+/// One key's field list, checked: 1 to 4 stored fields (DynamoDB's limit), none already used by
+/// the index; each with the token naming it.
+fn key_field_list(
+    list_: Option<&Sp<Vec<Sp<String>>>>,
+    (index, role): (&str, &str),
+    (fields, stored_fields): (&[Field<'_>], &[&str]),
+    seen: &mut Vec<usize>,
+    errors: &mut Errors,
+) -> Vec<(usize, Span)> {
+    let Some(list_) = list_ else { return Vec::new() };
+    if list_.value.is_empty() || list_.value.len() > 4 {
+        errors.at(
+            list_.span,
+            format!(
+                "`{role}` of index `{index}` lists {} fields; DynamoDB allows 1 to 4",
+                list_.value.len()
+            ),
+            "a multi-attribute key has one to four attributes",
+        );
+    }
+    let mut out = Vec::new();
+    for part in &list_.value {
+        let Some(i) = fields
+            .iter()
+            .position(|f| f.name == part.value && f.kind == FieldKind::Stored)
+        else {
+            let hint = closest(&part.value, stored_fields.iter().copied())
+                .map(|s| format!("did you mean `{s}`?"))
+                .unwrap_or_else(|| format!("the stored fields are: {}", list(stored_fields)));
+            errors.at(
+                part.span,
+                format!("index `{index}` names no stored field `{}`", part.value),
+                hint,
+            );
+            continue;
+        };
+        if seen.contains(&i) {
+            errors.at(
+                part.span,
+                format!("index `{index}` names field `{}` twice", part.value),
+                "each field is one attribute of the key, once",
+            );
+            continue;
+        }
+        seen.push(i);
+        out.push((i, part.span));
+    }
+    out
+}
+
 /// Which fields a key reads, directly or through a join.
 fn read_by_keys(keys: &[KeyModel], joins: &[JoinModel], len: usize) -> Vec<bool> {
     let mut is_key = vec![false; len];
@@ -835,6 +991,7 @@ struct Gen<'a> {
     fields: &'a [Field<'a>],
     joins: &'a [JoinModel],
     keys: &'a [KeyModel],
+    multi: &'a [MultiModel],
     /// The entity type's name as stored.
     entity: String,
     /// The stored fields, in order.
@@ -867,7 +1024,8 @@ fn expand(
     input: &syn::DeriveInput,
     table: &syn::Path,
     attrs: &Attrs,
-    (fields, joins, keys): (&[Field<'_>], &[JoinModel], &[KeyModel]),
+    (fields, joins): (&[Field<'_>], &[JoinModel]),
+    (keys, multi): (&[KeyModel], &[MultiModel]),
     hooks: [Option<usize>; 3],
     schema: Option<&check::Schema>,
 ) -> TokenStream {
@@ -882,6 +1040,7 @@ fn expand(
         fields,
         joins,
         keys,
+        multi,
         entity,
         stored: fields.iter().filter(|f| f.kind == FieldKind::Stored).collect(),
         item: quote!(__dynorm_item),
@@ -925,11 +1084,14 @@ fn expand(
 fn layout_items(g: &Gen<'_>) -> TokenStream {
     let table = g.table;
     let key_consts = g.keys.iter().map(|k| key_const(g, k));
-    let checks = layout_checks(g);
+    let index_consts = g.multi.iter().map(|m| multi_index_const(g, m));
+    let mut checks = layout_checks(g);
+    checks.extend(g.multi.iter().flat_map(|m| multi_index_checks(g, m)));
     let asserts = key_asserts(g);
     quote! {
         const __LAYOUT: ::dynorm::entity::Layout = <#table as ::dynorm::entity::SingleTable>::LAYOUT;
         const __KEYS: &[::dynorm::entity::KeyTemplate] = &[#(#key_consts),*];
+        const __INDEXES: &[::dynorm::entity::MultiAttributeIndex] = &[#(#index_consts),*];
         const _: () = { #(#checks)* };
 
         fn __dynorm_assert_key<T: ::dynorm::KeyAttribute>() {}
@@ -980,6 +1142,70 @@ fn layout_checks(g: &Gen<'_>) -> Vec<TokenStream> {
         if index.pk.is_none() && index.sk.is_none() {
             let msg = format!("entity `{entity}`: `{n}` is not an index of the table's layout");
             checks.push(quote_spanned!(span=> if __LAYOUT.index(#n).is_none() { ::core::panic!(#msg) }));
+        }
+    }
+    checks
+}
+
+/// One `MultiAttributeIndex` constant; each attribute's key type is evaluated at compile time,
+/// a const panic at the field's token when the field is not stored as a string, number or binary.
+fn multi_index_const(g: &Gen<'_>, m: &MultiModel) -> TokenStream {
+    let n = &m.name.value;
+    let entity = &g.entity;
+    let part = |keys: &[(usize, Span)]| -> Vec<TokenStream> {
+        keys.iter()
+            .map(|&(i, span)| {
+                let f = &g.fields[i];
+                let (field, stored) = (&f.name, &f.stored);
+                let attribute_type = crate::expand::attribute_type(f);
+                let msg = format!(
+                    "entity `{entity}`: index `{n}` reads field `{field}`, which is not stored as a string, number or binary (a key attribute's types)"
+                );
+                quote_spanned! {span=>
+                    ::dynorm::entity::IndexField {
+                        field: #field,
+                        attribute: #stored,
+                        key_type: match (#attribute_type).scalar_type() {
+                            ::core::option::Option::Some(t) => t,
+                            ::core::option::Option::None => ::core::panic!(#msg),
+                        },
+                    }
+                }
+            })
+            .collect()
+    };
+    let (pk, sk) = (part(&m.pk), part(&m.sk));
+    quote! {
+        ::dynorm::entity::MultiAttributeIndex { name: #n, partition_key: &[#(#pk),*], sort_key: &[#(#sk),*] }
+    }
+}
+
+/// Const checks of a multi-attribute index against the layout, each at its token: the name is
+/// not one of the layout's indexes (global with templates, or local), no attribute is a key
+/// attribute of the layout, and no `Option` field is read when the layout stores `None` as NULL
+/// (DynamoDB refuses NULL in an index key).
+fn multi_index_checks(g: &Gen<'_>, m: &MultiModel) -> Vec<TokenStream> {
+    let entity = &g.entity;
+    let n = &m.name.value;
+    let taken = format!(
+        "entity `{entity}`: `{n}` is an index of the table's layout (keys from templates, or a local index); multi-attribute keys are global indexes of the entity's own: give it another name"
+    );
+    let mut checks =
+        vec![quote_spanned!(m.name.span=> if __LAYOUT.index(#n).is_some() { ::core::panic!(#taken) })];
+    for &(i, span) in m.pk.iter().chain(&m.sk) {
+        let f = &g.fields[i];
+        let stored = &f.stored;
+        let key = format!(
+            "entity `{entity}`: index `{n}` reads field `{}`, stored as `{stored}`, a key attribute of the table's layout (written from templates)",
+            f.name
+        );
+        checks.push(quote_spanned!(span=> if __LAYOUT.is_key_attribute(#stored) { ::core::panic!(#key) }));
+        if f.option {
+            let null = format!(
+                "entity `{entity}`: index `{n}` reads `Option` field `{}`, but the layout's stored form writes `None` as NULL, which DynamoDB refuses in an index key",
+                f.name
+            );
+            checks.push(quote_spanned!(span=> if matches!(__LAYOUT.form.none, ::dynorm::format::NoneForm::Null) { ::core::panic!(#null) }));
         }
     }
     checks
@@ -1204,6 +1430,7 @@ fn entity_impl(g: &Gen<'_>) -> TokenStream {
             const JOINED: &'static [::dynorm::entity::JoinedAttribute] = __JOINED;
             const VERSIONED_BY: ::core::option::Option<&'static str> =
                 <Self as ::dynorm::Table>::VERSION_ATTRIBUTE;
+            const INDEXES: &'static [::dynorm::entity::MultiAttributeIndex] = __INDEXES;
             #store_aliases
 
             fn mutate_stored(
@@ -1393,7 +1620,7 @@ fn table_impl(g: &Gen<'_>, hooks: [Option<usize>; 3]) -> TokenStream {
             fn definition() -> &'static ::dynorm::TableDefinition {
                 static DEFINITION: ::dynorm::__private::OnceLock<::dynorm::TableDefinition> =
                     ::dynorm::__private::OnceLock::new();
-                DEFINITION.get_or_init(|| __LAYOUT.definition())
+                DEFINITION.get_or_init(::dynorm::entity::definition_of::<Self>)
             }
 
             fn to_item(&self) -> ::core::result::Result<::dynorm::Item, ::dynorm::EncodeError> {
@@ -1450,8 +1677,14 @@ fn key_impl(g: &Gen<'_>) -> TokenStream {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let index_keys = g.multi.iter().map(|m| {
+        let found: Vec<&Field<'_>> = m.pk.iter().map(|&(i, _)| &g.fields[i]).collect();
+        crate::expand::index_key_function(vis, &m.name.value, &found)
+    });
     quote! {
         impl #ident {
+            #(#index_keys)*
+
             #[doc = #key_doc]
             #[allow(dead_code)]
             #vis fn key(#(#params),*) -> ::dynorm::Key<Self> {

@@ -350,7 +350,6 @@ fn composite_partition_fn(m: &Model<'_>) -> TokenStream {
 /// of the wrong type, does not compile. Sort-key conditions are added with `and_sort_eq` and the
 /// `sort_*` methods (their order is checked when the query runs).
 fn index_key_functions(m: &Model<'_>) -> TokenStream {
-    let fields = local("fields");
     let mut fns = Vec::new();
     for g in m
         .gsis
@@ -369,39 +368,7 @@ fn index_key_functions(m: &Model<'_>) -> TokenStream {
         let Some(found) = found else {
             continue;
         };
-        let name = format_ident!("{}_key", rust_name(&g.name));
-        let params = found.iter().map(|f| {
-            let (ident, ty) = (f.ident, f.ty);
-            quote!(#ident: impl ::dynorm::expr::FieldValue<#ty>)
-        });
-        let mut condition = TokenStream::new();
-        for (n, f) in found.iter().enumerate() {
-            let (ident, stored) = (f.ident, &f.stored);
-            let value = quote!(#fields.#ident.value(#ident));
-            condition = if n == 0 {
-                quote!(::dynorm::expr::KeyCondition::partition(#stored, #value))
-            } else {
-                quote!(#condition.and_partition(#stored, #value))
-            };
-        }
-        let doc = format!(
-            "A key condition on index `{}`: an equality on each of its partition-key attributes ({}). Add sort-key conditions in order with `and_sort_eq` and one `sort_*` method.",
-            g.name,
-            found
-                .iter()
-                .map(|f| format!("`{}`", f.stored))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-        let vis = m.vis;
-        fns.push(quote! {
-            #[doc = #doc]
-            #[allow(dead_code)]
-            #vis fn #name(#(#params),*) -> ::dynorm::expr::KeyCondition {
-                let #fields = <Self as ::dynorm::expr::HasFields>::typed_fields();
-                #condition
-            }
-        });
+        fns.push(index_key_function(m.vis, &g.name, &found));
     }
     if fns.is_empty() {
         return TokenStream::new();
@@ -411,6 +378,45 @@ fn index_key_functions(m: &Model<'_>) -> TokenStream {
         #[automatically_derived]
         impl #ident {
             #(#fns)*
+        }
+    }
+}
+
+/// `Self::<index>_key(..)` of a global index with a multi-attribute key whose partition
+/// attributes are the fields `found`, in order: the key condition with an equality on each,
+/// each value of its field's type (tables and entities alike).
+pub(crate) fn index_key_function(vis: &syn::Visibility, index: &str, found: &[&Field<'_>]) -> TokenStream {
+    let fields = local("fields");
+    let name = format_ident!("{}_key", rust_name(index));
+    let params = found.iter().map(|f| {
+        let (ident, ty) = (f.ident, f.ty);
+        quote!(#ident: impl ::dynorm::expr::FieldValue<#ty>)
+    });
+    let mut condition = TokenStream::new();
+    for (n, f) in found.iter().enumerate() {
+        let (ident, stored) = (f.ident, &f.stored);
+        let value = quote!(#fields.#ident.value(#ident));
+        condition = if n == 0 {
+            quote!(::dynorm::expr::KeyCondition::partition(#stored, #value))
+        } else {
+            quote!(#condition.and_partition(#stored, #value))
+        };
+    }
+    let doc = format!(
+        "A key condition on index `{}`: an equality on each of its partition-key attributes ({}). Add sort-key conditions in order with `and_sort_eq` and one `sort_*` method.",
+        index,
+        found
+            .iter()
+            .map(|f| format!("`{}`", f.stored))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    quote! {
+        #[doc = #doc]
+        #[allow(dead_code)]
+        #vis fn #name(#(#params),*) -> ::dynorm::expr::KeyCondition {
+            let #fields = <Self as ::dynorm::expr::HasFields>::typed_fields();
+            #condition
         }
     }
 }
@@ -844,14 +850,19 @@ fn definition(m: &Model<'_>) -> TokenStream {
     }
 }
 
+/// A field's stored `AttributeType`, as a constant expression: its codec's, or its type's.
+pub(crate) fn attribute_type(f: &Field<'_>) -> TokenStream {
+    let ty = f.ty;
+    match &f.codec {
+        Some(CodecModel { path, .. }) => quote!(#path::ATTRIBUTE_TYPE),
+        None => quote_spanned!(ty.span()=> <#ty as ::dynorm::Attribute>::TYPE),
+    }
+}
+
 fn field_definition(f: &Field<'_>) -> TokenStream {
     let name = string(&f.stored);
     let field = opt_string((f.name != f.stored).then_some(f.name.as_str()));
-    let ty = f.ty;
-    let attribute_type = match &f.codec {
-        Some(CodecModel { path, .. }) => quote!(#path::ATTRIBUTE_TYPE),
-        None => quote_spanned!(ty.span()=> <#ty as ::dynorm::Attribute>::TYPE),
-    };
+    let attribute_type = attribute_type(f);
     let description = opt_string(f.description.as_deref());
     let optional = f.option || f.default.is_some();
     let default = opt_string(f.default.as_ref().map(|d| d.text.as_str()));

@@ -1,11 +1,13 @@
 //! A tournament service on the embedded engine, using DynamoDB's newest modelling features
 //! through dynorm: a global index with multi-attribute keys, per-item cursors for a GraphQL-style
-//! connection, strict reads, and a typed PartiQL statement.
+//! connection, strict reads, and a typed PartiQL statement — and the same index declared by a
+//! single-table entity over its own fields, shared by two entity types.
 //!
 //! ```sh
 //! cargo run --example tournament
 //! ```
 
+use dynorm::entity::{Entity as _, Layout, SingleTable, table_definition};
 use dynorm::strict::Strict;
 use dynorm::{AttributeValue, Client, Table};
 
@@ -27,6 +29,82 @@ struct Match {
     round: u32,
     match_no: u32,
     winner: Option<String>,
+}
+
+/// The single table of the event service: fixtures and byes, keyed by tournament.
+struct Events;
+impl SingleTable for Events {
+    const LAYOUT: Layout = Layout::new("events", "pk", Some("sk"));
+}
+
+/// A fixture of the event service; its `by_region` index is its own fields, stored whole.
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = Events, pk = "T#{tournament}", sk = "F#{id}")]
+#[dynorm(index(name = "by_region", pk(tournament, region), sk(round)))]
+struct Fixture {
+    tournament: String,
+    id: String,
+    region: Option<String>,
+    round: u32,
+}
+
+/// A bye shares the index (same fields, types and order).
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = Events, pk = "T#{tournament}", sk = "B#{team}")]
+#[dynorm(index(name = "by_region", pk(tournament, region), sk(round)))]
+struct Bye {
+    tournament: String,
+    team: String,
+    region: Option<String>,
+    round: u32,
+}
+
+/// The entity side: one table for both entity types, the index merged from their declarations,
+/// read as one entity type at a time.
+async fn entities(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
+    let shared = table_definition(
+        &Events::LAYOUT,
+        &[Fixture::entity_definition(), Bye::entity_definition()],
+    )?;
+    client.create_table(&shared).await?;
+    let fixtures = client.table::<Fixture>();
+    for (n, round) in [(1, 1), (2, 1), (3, 2)] {
+        let region = Some("eu".to_owned());
+        fixtures
+            .put(&Fixture {
+                tournament: "worlds".into(),
+                id: format!("f{n}"),
+                region,
+                round,
+            })
+            .await?;
+    }
+    let bye = Bye {
+        tournament: "worlds".into(),
+        team: "g2".into(),
+        region: Some("eu".into()),
+        round: 1,
+    };
+    client.table::<Bye>().put(&bye).await?;
+    // The bye is in the same index partition; a fixture query keeps fixtures only.
+    let key = Fixture::by_region_key("worlds", "eu").and_sort_eq("round", 1u32);
+    let round_one = fixtures.entity_query().index_key("by_region", key).all().await?;
+    println!(
+        "entity fixtures in round 1: {:?}",
+        round_one.iter().map(|f| &f.id).collect::<Vec<_>>()
+    );
+    let key = Bye::by_region_key("worlds", "eu").and_sort_eq("round", 1u32);
+    let byes = client
+        .table::<Bye>()
+        .entity_query()
+        .index_key("by_region", key)
+        .all()
+        .await?;
+    println!(
+        "entity byes in round 1: {:?}",
+        byes.iter().map(|b| &b.team).collect::<Vec<_>>()
+    );
+    Ok(())
 }
 
 #[tokio::main(flavor = "current_thread")]
@@ -106,5 +184,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         "not yet drawn: {:?}",
         unplaced.iter().map(|m| &m.id).collect::<Vec<_>>()
     );
-    Ok(())
+
+    entities(&client).await
 }

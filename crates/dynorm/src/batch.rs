@@ -1026,6 +1026,50 @@ impl<T: Table> TableClient<T> {
             settings: Settings::default(),
         }
     }
+
+    /// Deletes every item matching a whole key condition — through a global index with a
+    /// multi-attribute key, an equality on each of its partition attributes and conditions on a
+    /// leading run of its sort attributes (checked by DynamoDB's rule before anything is sent,
+    /// as a query's) — with [`index`](Clear::index) naming the index; then batch deletes by
+    /// table key. `written` in the outcome counts the items deleted.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> dynorm::Result<()> {
+    /// use dynorm::expr::KeyCondition;
+    ///
+    /// #[derive(dynorm::Table)]
+    /// #[dynorm(table = "matches")]
+    /// #[dynorm(gsi(name = "by_region", partition_key(tournament, region), sort_key(round)))]
+    /// struct Match {
+    ///     #[dynorm(partition_key)]
+    ///     id: String,
+    ///     tournament: String,
+    ///     region: String,
+    ///     round: u32,
+    /// }
+    /// let client = dynorm::Client::embedded()?;
+    /// let matches = client.table::<Match>();
+    /// matches.create().await?;
+    /// for (id, region, round) in [("m1", "eu", 1), ("m2", "eu", 2), ("m3", "na", 1)] {
+    ///     let (id, region) = (id.into(), region.into());
+    ///     matches.put(&Match { id, tournament: "worlds".into(), region, round }).await?;
+    /// }
+    /// let key = KeyCondition::partition("tournament", "worlds").and_partition("region", "eu");
+    /// let cleared = matches.clear_key(key.sort_eq("round", 1u32)).index("by_region").await?;
+    /// assert_eq!(cleared.written, 1);
+    /// # Ok(()) }
+    /// ```
+    pub fn clear_key(&self, key: crate::expr::KeyCondition) -> Clear<T> {
+        Clear {
+            table: self.clone(),
+            partition: Ok(None),
+            scope: crate::clear::ClearScope {
+                key: Some(key),
+                ..crate::clear::ClearScope::default()
+            },
+            settings: Settings::default(),
+        }
+    }
 }
 
 /// Items already encoded, put into a table named at run time (a tool loading files has no Rust

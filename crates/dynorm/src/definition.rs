@@ -216,7 +216,7 @@ pub enum AttributeType {
 
 impl AttributeType {
     /// The key type, for the types a key attribute can have.
-    pub fn scalar_type(self) -> Option<ScalarType> {
+    pub const fn scalar_type(self) -> Option<ScalarType> {
         match self {
             AttributeType::String
             | AttributeType::Datetime

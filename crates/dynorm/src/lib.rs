@@ -25,6 +25,7 @@ mod item;
 mod lifecycle;
 pub mod migrate;
 pub mod partiql;
+pub mod partiql_batch;
 mod pipeline;
 pub mod query;
 mod retry;

@@ -177,16 +177,18 @@ impl<T: Table, O> PartiqlRead<T, O> {
 }
 
 /// A checked statement ready to send page by page.
-struct Plan<O> {
+pub(crate) struct Plan<O> {
     client: crate::Client,
-    request: Statement,
+    pub(crate) request: Statement,
     definition: &'static TableDefinition,
     strict: Option<StrictCheck>,
     decode: fn(Item) -> Result<O, DecodeError>,
 }
 
 impl<T: Table, O: Send + 'static> PartiqlRead<T, O> {
-    fn plan(self) -> Result<Plan<O>> {
+    /// The statement checked against the model, its parameters encoded (what every way of
+    /// running it sends: one statement, or a batch or transaction of them).
+    pub(crate) fn plan(self) -> Result<Plan<O>> {
         let definition = T::definition();
         let table = self.table.name.clone();
         let known = T::stored_attributes();
@@ -265,22 +267,25 @@ impl<T: Table, O: Send + 'static> PartiqlRead<T, O> {
 }
 
 impl<O> Plan<O> {
+    /// One item the statement read, checked (strict reads) and decoded.
+    pub(crate) fn decode(&self, item: Item) -> Result<O> {
+        let table = &self.request.table;
+        if let Some(strict) = &self.strict {
+            strict.check(self.definition, table, &item)?;
+        }
+        (self.decode)(item).map_err(|mut e| {
+            e.table.get_or_insert_with(|| table.clone());
+            Error::Decode(e)
+        })
+    }
+
     async fn page(&self, start: Option<String>) -> Result<StatementPage<O>> {
         let mut request = self.request.clone();
         request.next_token = start;
         let (items, next_token) = self.client.engine().execute_statement(request).await?;
-        let table = &self.request.table;
         let items = items
             .into_iter()
-            .map(|item| {
-                if let Some(strict) = &self.strict {
-                    strict.check(self.definition, table, &item)?;
-                }
-                (self.decode)(item).map_err(|mut e| {
-                    e.table.get_or_insert_with(|| table.clone());
-                    Error::Decode(e)
-                })
-            })
+            .map(|item| self.decode(item))
             .collect::<Result<Vec<O>>>()?;
         Ok(StatementPage { items, next_token })
     }

@@ -459,21 +459,9 @@ fn in_table(table: &str, error: Error) -> Error {
     }
 }
 
-/// The key attributes of what is read: (partition key, sort key).
-pub(crate) fn read_keys<'a>(
-    definition: &'a TableDefinition,
-    index: Option<IndexRef<'a>>,
-) -> (&'a str, Option<&'a str>) {
-    match index {
-        None => (definition.partition_key.as_str(), definition.sort_key.as_deref()),
-        Some(IndexRef::Global(g)) => (g.partition_key.as_str(), g.sort_key.as_deref()),
-        Some(IndexRef::Local(l)) => (definition.partition_key.as_str(), Some(l.sort_key.as_str())),
-    }
-}
-
 /// The key attributes of what is read: (partition key, sort key), several each for a global
 /// index with multi-attribute keys.
-fn read_key_attributes<'a>(
+pub(crate) fn read_key_attributes<'a>(
     definition: &'a TableDefinition,
     index: Option<IndexRef<'a>>,
 ) -> (Vec<&'a str>, Vec<&'a str>) {
@@ -715,7 +703,7 @@ fn check_index_projection(
 /// DynamoDB's rule for a key condition: an equality on every partition-key attribute and, on the
 /// sort-key attributes in order, conditions on a leading run of them (equalities, then at most
 /// one range condition on the last, which [`KeyCondition`]'s shape guarantees) — no skipping.
-fn check_key_condition(
+pub(crate) fn check_key_condition(
     table: &str,
     index: Option<&str>,
     key: &KeyCondition,

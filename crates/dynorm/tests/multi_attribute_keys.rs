@@ -503,3 +503,73 @@ async fn the_generated_index_key_takes_every_partition_attribute_with_its_type()
     assert_eq!(found.len(), 6);
     assert!(found.iter().all(|m| m.round == 2));
 }
+
+#[tokio::test]
+async fn clear_through_a_multi_attribute_index_takes_every_key_attribute() {
+    let client = matches().await;
+    let t = client.table::<Match>();
+    // Round 1 of the upper bracket in eu: three matches; nothing else is touched.
+    let cleared = t
+        .clear_key(
+            region_key()
+                .and_sort_eq("round", 1u32)
+                .sort_eq("bracket", "upper"),
+        )
+        .index("by_region")
+        .await
+        .expect("clear");
+    assert_eq!(cleared.written, 3);
+    assert_eq!(
+        t.query(region_key())
+            .index("by_region")
+            .all()
+            .await
+            .expect("eu")
+            .len(),
+        9
+    );
+    assert!(t.get(Match::key("m100")).await.expect("get").is_some());
+    assert!(t.get(Match::key("m101")).await.expect("get").is_some());
+
+    // One partition attribute is not the partition: refused by the query rule, nothing sent.
+    let (recorded, recording) = dynorm::testing::instrument(&client);
+    let loose = recorded.table::<Match>();
+    match loose.clear_partition("worlds").index("by_region").await {
+        Err(Error::InvalidKeyCondition { index, expected, .. }) => {
+            assert_eq!(index.as_deref(), Some("by_region"));
+            assert_eq!(
+                expected,
+                "an equality on each partition-key attribute `tournament`, `region`"
+            );
+        }
+        other => panic!("expected InvalidKeyCondition, found {other:?}"),
+    }
+    match loose
+        .clear()
+        .partition_begins_with("wor")
+        .index("by_region")
+        .await
+    {
+        Err(Error::InvalidRequest { index, message, .. }) => {
+            assert_eq!(index.as_deref(), Some("by_region"));
+            assert!(message.contains("several"), "{message}");
+        }
+        other => panic!("expected InvalidRequest, found {other:?}"),
+    }
+    // A skipped sort attribute, as for a query.
+    assert!(matches!(
+        loose
+            .clear_key(region_key().sort_eq("bracket", "lower"))
+            .index("by_region")
+            .await,
+        Err(Error::InvalidKeyCondition { .. })
+    ));
+    assert!(recording.requests().is_empty());
+    // The whole eu partition.
+    let rest = loose
+        .clear_key(region_key())
+        .index("by_region")
+        .await
+        .expect("clear");
+    assert_eq!(rest.written, 9);
+}

@@ -266,3 +266,158 @@ async fn strict_statements_report_attributes_the_model_does_not_name() {
         other => panic!("expected UnexpectedAttributes, found {other:?}"),
     }
 }
+
+fn by_key(t: &dynorm::TableClient<Order>, number: i64) -> dynorm::partiql::PartiqlRead<Order> {
+    t.partiql(r#"SELECT * FROM "orders" WHERE customer = ? AND "number" = ?"#)
+        .bind("ada")
+        .bind(number)
+}
+
+#[tokio::test]
+async fn a_batch_decodes_each_statement_into_its_type_and_reports_each_error_on_its_own() {
+    let embedded = orders("ada", 5).await;
+    for (path, client) in both_paths(&embedded) {
+        let t = client.table::<Order>();
+        let mut results = client
+            .partiql_batch()
+            .statement(by_key(&t, 2))
+            .statement(by_key(&t, 3).project::<OrderKeys>())
+            .statement(by_key(&t, 99))
+            // Not by the whole primary key: DynamoDB refuses this statement only.
+            .statement(
+                t.partiql(r#"SELECT * FROM "orders" WHERE customer = ?"#)
+                    .bind("ada"),
+            )
+            .send()
+            .await
+            .expect("batch");
+        assert_eq!(results.len(), 4);
+        assert_eq!(
+            results.take::<Order>(0).expect("order"),
+            Some(Order::new("ada", 2)),
+            "{path}"
+        );
+        assert_eq!(
+            results.take::<OrderKeys>(1).expect("keys").map(|k| k.number),
+            Some(3)
+        );
+        assert_eq!(results.take::<Order>(2).expect("absent"), None);
+        match results.take::<Order>(3) {
+            Err(Error::Validation { table, .. }) => assert_eq!(table, "orders"),
+            other => panic!("{path}: expected the statement's own Validation error, found {other:?}"),
+        }
+        // Another type, or an answer taken twice: typed refusals.
+        assert!(matches!(
+            results.take::<Order>(0),
+            Err(Error::InvalidRequest { .. })
+        ));
+        match results.take::<Order>(1) {
+            Err(Error::InvalidRequest { message, .. }) => assert!(message.contains("OrderKeys"), "{message}"),
+            other => panic!("expected InvalidRequest, found {other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn batches_and_transactions_are_checked_against_the_model_and_the_limits() {
+    let client = orders("ada", 3).await;
+    let t = client.table::<Order>();
+    // The statement check of a single statement, first refusal returned.
+    let unknown = client
+        .partiql_batch()
+        .statement(by_key(&t, 1))
+        .statement(
+            t.partiql(r#"SELECT * FROM "orders" WHERE customer = ? AND colour = ?"#)
+                .bind("ada")
+                .bind("red"),
+        )
+        .send()
+        .await
+        .expect_err("unknown attribute");
+    let (_, message) = refused(unknown);
+    assert!(message.contains("colour"), "{message}");
+    let unbound = client
+        .partiql_transaction()
+        .statement(by_key(&t, 1).bind(3i64))
+        .send()
+        .await;
+    assert!(matches!(unbound, Err(Error::InvalidStatement { .. })));
+    // DynamoDB's limits: 25 statements for a batch, 100 for a transaction, at least one.
+    let limit = |result: dynorm::Result<dynorm::partiql_batch::StatementResults>| match result {
+        Err(Error::InvalidRequest { message, .. }) => message,
+        other => panic!("expected InvalidRequest, found {other:?}"),
+    };
+    let batch = (0..26).fold(client.partiql_batch(), |b, n| b.statement(by_key(&t, n)));
+    assert_eq!(
+        limit(batch.send().await),
+        "a PartiQL batch (BatchExecuteStatement) takes 1 to 25 statements; 26 given"
+    );
+    let transaction = (0..101).fold(client.partiql_transaction(), |b, n| b.statement(by_key(&t, n)));
+    assert_eq!(
+        limit(transaction.send().await),
+        "a PartiQL transaction (ExecuteTransaction) takes 1 to 100 statements; 101 given"
+    );
+    assert!(limit(client.partiql_batch().send().await).contains("0 given"));
+    let paged = client
+        .partiql_batch()
+        .statement(by_key(&t, 1).page_size(1))
+        .send()
+        .await;
+    assert!(matches!(paged, Err(Error::InvalidStatement { .. })));
+}
+
+#[tokio::test]
+async fn a_transaction_reads_typed_items_and_its_refusal_is_typed() {
+    let embedded = orders("ada", 3).await;
+    for (path, client) in both_paths(&embedded) {
+        let t = client.table::<Order>();
+        let mut results = client
+            .partiql_transaction()
+            .statement(by_key(&t, 0))
+            .statement(by_key(&t, 2).project::<OrderKeys>())
+            .statement(by_key(&t, 7))
+            .send()
+            .await
+            .expect("transaction");
+        assert_eq!(
+            results.take::<Order>(0).expect("order"),
+            Some(Order::new("ada", 0)),
+            "{path}"
+        );
+        assert_eq!(
+            results.take::<OrderKeys>(1).expect("keys").map(|k| k.number),
+            Some(2)
+        );
+        assert_eq!(results.take::<Order>(2).expect("absent"), None);
+        // One item twice is refused as a whole, before any statement runs.
+        let twice = client
+            .partiql_transaction()
+            .statement(by_key(&t, 1))
+            .statement(by_key(&t, 1))
+            .send()
+            .await;
+        assert!(
+            matches!(twice, Err(Error::Validation { .. })),
+            "{path}: {twice:?}"
+        );
+        // A key of the wrong type cancels the transaction: the typed cancellation, one reason
+        // per statement.
+        let wrong_type = t
+            .partiql(r#"SELECT * FROM "orders" WHERE customer = ? AND "number" = ?"#)
+            .bind(7i64)
+            .bind(1i64);
+        match client
+            .partiql_transaction()
+            .statement(by_key(&t, 0))
+            .statement(wrong_type)
+            .send()
+            .await
+        {
+            Err(Error::TransactionCanceled { reasons }) => {
+                let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_str()).collect();
+                assert_eq!(codes, ["None", "ValidationError"], "{path}");
+            }
+            other => panic!("{path}: expected TransactionCanceled, found {other:?}"),
+        }
+    }
+}

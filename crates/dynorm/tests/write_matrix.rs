@@ -25,11 +25,13 @@ impl SingleTable for App {
 }
 
 /// A versioned, stamped entity: an index over fields (one key reads two of them, both outside
-/// the table key) and a sparse index over an optional field.
+/// the table key), a sparse index over an optional field, and a multi-attribute index over
+/// fields stored whole (sparse over the same optional field).
 #[derive(dynorm::Entity, Debug, Clone, PartialEq)]
 #[dynorm(table = App, entity = "Integration", pk = "T#{tenant}", sk = "I#{id}")]
 #[dynorm(index(name = "gsi1", pk = "P#{provider}", sk = "S#{status}#K#{kind}"))]
 #[dynorm(index(name = "gsi2", pk = "R#{region}", sk = "T#{tenant}#I#{id}"))]
+#[dynorm(index(name = "by_kind", pk(tenant, region), sk(kind, status)))]
 struct Integration {
     tenant: String,
     id: String,
@@ -492,6 +494,99 @@ async fn every_put_route_renders_keys() {
             !stored(&client, "p1").await.contains_key("gsi2pk"),
             "{path}: sparse"
         );
+    }
+}
+
+/// The ids in the entity's multi-attribute index `by_kind` under (acme, eu) with this kind.
+async fn by_kind(client: &Client, kind: &str) -> Vec<String> {
+    let key = Integration::by_kind_key("acme", "eu").sort_eq("kind", kind);
+    let found = client
+        .table::<Integration>()
+        .entity_query()
+        .index_key("by_kind", key)
+        .all()
+        .await
+        .unwrap();
+    let mut ids: Vec<String> = found.into_iter().map(|i| i.id).collect();
+    ids.sort();
+    ids
+}
+
+fn of_kind(id: &str, kind: &str, region: Option<&str>) -> Integration {
+    let mut i = integration(id, "jira");
+    i.kind = kind.into();
+    i.region = region.map(str::to_owned);
+    i
+}
+
+/// The multi-attribute index reads fields stored whole: every route keeps it right by storing
+/// them (nothing to rebuild), and an item without `region` is not in it.
+#[tokio::test]
+async fn every_route_keeps_the_multi_attribute_index() {
+    for (path, client) in paths().await {
+        let t = client.table::<Integration>();
+        t.put(&of_kind("m1", "a", Some("eu"))).await.unwrap();
+        t.put(&of_kind("m2", "a", None)).await.unwrap();
+        t.upsert(&of_kind("m3", "a", Some("eu"))).await.unwrap();
+        t.batch_put([of_kind("m4", "a", Some("eu"))])
+            .unguarded()
+            .await
+            .unwrap();
+        t.batch_upsert([of_kind("m5", "a", Some("eu"))]).await.unwrap();
+        let tx = client.transact_write().put(&t, &of_kind("m6", "a", Some("eu")));
+        tx.send().await.unwrap();
+        t.put(&of_kind("m7", "a", Some("eu")))
+            .create_only()
+            .await
+            .unwrap();
+        assert_eq!(
+            by_kind(&client, "a").await,
+            ["m1", "m3", "m4", "m5", "m6", "m7"],
+            "{path}: puts"
+        );
+
+        // Moving a sort attribute, on each update route.
+        // (`gsi1sk` reads `kind` and `status` through a template: give both.)
+        let moved = Update::new().set("kind", "b").set("status", "active");
+        t.update(Integration::key("acme", "m1"))
+            .apply(moved.clone())
+            .await
+            .unwrap();
+        let m3 = t.entity_update(Integration::key("acme", "m3")).set("kind", "b");
+        m3.known("status", "active").send().await.unwrap();
+        let tx = client
+            .transact_write()
+            .update(&t, Integration::key("acme", "m4"), moved);
+        tx.send().await.unwrap();
+        // Gaining the missing attribute brings an item in; losing it takes one out.
+        t.entity_update(Integration::key("acme", "m2"))
+            .set("region", "eu")
+            .send()
+            .await
+            .unwrap();
+        t.upsert(&of_kind("m5", "a", None)).await.unwrap();
+        t.batch_put([of_kind("m6", "b", Some("eu"))])
+            .unguarded()
+            .await
+            .unwrap();
+        assert_eq!(
+            by_kind(&client, "a").await,
+            ["m2", "m7"],
+            "{path}: a after updates"
+        );
+        assert_eq!(
+            by_kind(&client, "b").await,
+            ["m1", "m3", "m4", "m6"],
+            "{path}: b after updates"
+        );
+        t.delete(Integration::key("acme", "m1")).await.unwrap();
+        client
+            .transact_write()
+            .delete(&t, Integration::key("acme", "m3"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(by_kind(&client, "b").await, ["m4", "m6"], "{path}: deletes");
     }
 }
 

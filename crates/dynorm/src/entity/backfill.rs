@@ -1040,6 +1040,7 @@ mod tests {
 
     fn user() -> EntityDefinition {
         EntityDefinition {
+            indexes: Vec::new(),
             form: None,
             version: None,
             schema_version: None,

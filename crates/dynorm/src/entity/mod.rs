@@ -89,16 +89,22 @@ pub(crate) mod classify;
 pub mod collection;
 pub mod context;
 pub mod formats;
+pub mod index;
 pub mod model;
 pub mod ops;
 mod records;
+pub mod shared;
 mod stored;
 pub mod template;
 
 pub use collection::{Collection, CollectionItems, EnumCollection, EnumItems};
 pub use context::TableContext;
-pub use model::{EntityDefinition, EntityField, EntityJoin, EntityKey, EntityProblems};
+pub use index::{IndexField, MultiAttributeIndex};
+pub use model::{
+    EntityDefinition, EntityField, EntityIndex, EntityIndexKey, EntityJoin, EntityKey, EntityProblems,
+};
 pub use ops::{EntityError, EntityQuery, EntityUpdate, RawItem, complete_update, stored_attributes};
+pub use shared::{IndexConflict, definition_of, table_definition};
 #[doc(hidden)]
 pub use stored::{finish_item, restore_fields};
 pub use template::{Segment, Template, TemplateError, TemplatePart, TemplatePlan};
@@ -221,6 +227,38 @@ impl Layout {
             i += 1;
         }
         None
+    }
+
+    /// Whether `name` is one of the layout's key attributes (the table's or an index's).
+    pub const fn is_key_attribute(&self, name: &str) -> bool {
+        if str_eq(self.partition_key, name) {
+            return true;
+        }
+        if let Some(sk) = self.sort_key
+            && str_eq(sk, name)
+        {
+            return true;
+        }
+        let mut i = 0;
+        while i < self.global_indexes.len() + self.local_indexes.len() {
+            let index = if i < self.global_indexes.len() {
+                &self.global_indexes[i]
+            } else {
+                &self.local_indexes[i - self.global_indexes.len()]
+            };
+            if let Some(a) = index.partition_key
+                && str_eq(a, name)
+            {
+                return true;
+            }
+            if let Some(a) = index.sort_key
+                && str_eq(a, name)
+            {
+                return true;
+            }
+            i += 1;
+        }
+        false
     }
 
     /// The table definition: every key attribute a string, every index projecting all
@@ -415,6 +453,10 @@ pub trait Entity: Sized {
     /// `#[dynorm(version)]` field, as [`Table::VERSION_ATTRIBUTE`](crate::Table::VERSION_ATTRIBUTE)
     /// names it), for the definition that tools without the Rust type read.
     const VERSIONED_BY: Option<&'static str> = None;
+    /// The global indexes whose keys are the entity's own fields, several attributes each
+    /// (`#[dynorm(index(name = "..", pk(a, b), sk(c)))]`); the entity's table definition
+    /// ([`definition_of`]) carries them.
+    const INDEXES: &'static [MultiAttributeIndex] = &[];
 
     /// Whether a field (or joined attribute) that a key holds whole (`pk = "{account_id}"`) is
     /// also stored as its own attribute. `false` (`#[dynorm(store_aliases = false)]`, dynamojo's

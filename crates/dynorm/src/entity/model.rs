@@ -26,6 +26,9 @@ pub struct EntityDefinition {
     /// Attributes joined from several fields.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub joined: Vec<EntityJoin>,
+    /// The entity's own global indexes with multi-attribute keys: fields stored whole, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<EntityIndex>,
     /// The table's stored form by name (`single_table_orm`, `dynamojo`, `dynamo_query`);
     /// absent: dynorm's own. See [`StoredForm::NAMED`](crate::StoredForm::NAMED).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,6 +84,57 @@ pub struct EntityKey {
     pub sparse: bool,
 }
 
+/// A global index of an [`EntityDefinition`] whose keys are its fields (DynamoDB's
+/// multi-attribute keys): written in schema files as
+/// `{"name": "by_region", "partition_key": [{"field": "tournament", "type": "S"}], ...}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityIndex {
+    /// The index name.
+    pub name: String,
+    /// The partition-key attributes, in order (1 to 4).
+    pub partition_key: Vec<EntityIndexKey>,
+    /// The sort-key attributes, in order (0 to 4).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sort_key: Vec<EntityIndexKey>,
+}
+
+/// One attribute of an [`EntityIndex`]'s key: a field and its key type.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntityIndexKey {
+    /// The field (by name; the index reads its stored attribute).
+    pub field: String,
+    /// The key type: `S`, `N` or `B`.
+    #[serde(rename = "type")]
+    pub key_type: ScalarType,
+}
+
+impl EntityIndex {
+    /// The index a derived entity declares.
+    pub fn of(index: &super::MultiAttributeIndex) -> Self {
+        let keys = |fields: &[super::IndexField]| {
+            fields
+                .iter()
+                .map(|f| EntityIndexKey {
+                    field: f.field.to_owned(),
+                    key_type: f.key_type,
+                })
+                .collect()
+        };
+        Self {
+            name: index.name.to_owned(),
+            partition_key: keys(index.partition_key),
+            sort_key: keys(index.sort_key),
+        }
+    }
+
+    /// Every key attribute: the partition key's, then the sort key's.
+    pub fn keys(&self) -> impl Iterator<Item = &EntityIndexKey> {
+        self.partition_key.iter().chain(&self.sort_key)
+    }
+}
+
 /// A joined attribute of an [`EntityDefinition`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -134,10 +188,27 @@ impl EntityDefinition {
                     separator: j.separator.to_owned(),
                 })
                 .collect(),
+            indexes: E::INDEXES.iter().map(EntityIndex::of).collect(),
             form: layout.form.name().filter(|n| *n != "dynorm").map(str::to_owned),
             version: E::VERSIONED_BY.map(str::to_owned),
             schema_version: None,
         }
+    }
+
+    /// The attribute names and key types of an index's partition key and sort key, as stored;
+    /// a field that is not declared is named as it is.
+    pub fn index_attributes(&self, index: &EntityIndex) -> [Vec<(String, ScalarType)>; 2] {
+        let stored = |keys: &[EntityIndexKey]| {
+            keys.iter()
+                .map(|k| {
+                    let name = self
+                        .field(&k.field)
+                        .map_or(k.field.as_str(), EntityField::stored_name);
+                    (name.to_owned(), k.key_type)
+                })
+                .collect()
+        };
+        [stored(&index.partition_key), stored(&index.sort_key)]
     }
 
     /// The stored form its keys are rendered in (dynorm's when the name is absent or unknown,
@@ -392,7 +463,98 @@ impl EntityDefinition {
                 "the entity-type attribute `{a}` is also a field's or joined attribute's name"
             ));
         }
+        self.index_problems(&mut p);
         p
+    }
+
+    /// The problems of the entity's multi-attribute indexes on their own: each named once and
+    /// not also given key templates, 1 to 4 partition and 0 to 4 sort attributes (DynamoDB's
+    /// limits), each a field, none twice.
+    fn index_problems(&self, p: &mut Vec<String>) {
+        for (i, index) in self.indexes.iter().enumerate() {
+            let name = &index.name;
+            if self.indexes[..i].iter().any(|o| o.name == *name) {
+                p.push(format!("index `{name}` is declared twice"));
+            }
+            if self.keys_of(Some(name)).next().is_some() {
+                p.push(format!(
+                    "index `{name}` has both key templates and field keys; a multi-attribute index reads fields only"
+                ));
+            }
+            for (role, keys, min) in [
+                ("partition key", &index.partition_key, 1),
+                ("sort key", &index.sort_key, 0),
+            ] {
+                if keys.len() < min || keys.len() > 4 {
+                    p.push(format!(
+                        "{role} of index `{name}` has {} attributes; DynamoDB allows {min} to 4",
+                        keys.len()
+                    ));
+                }
+            }
+            let mut seen: Vec<&str> = Vec::new();
+            for key in index.keys() {
+                if self.field(&key.field).is_none() {
+                    p.push(format!(
+                        "index `{name}` reads `{}`, which is not a field (fields: {})",
+                        key.field,
+                        list(self.fields.iter().map(|f| &f.name))
+                    ));
+                } else if seen.contains(&key.field.as_str()) {
+                    p.push(format!("index `{name}` names field `{}` twice", key.field));
+                }
+                seen.push(&key.field);
+            }
+        }
+    }
+
+    /// The problems of the entity's multi-attribute indexes against its table: each a global
+    /// index of the table with the same attributes, in the same order, of the same types.
+    fn index_problems_in(&self, table: &TableDefinition, p: &mut Vec<String>) {
+        for index in &self.indexes {
+            let name = &index.name;
+            let g = match table.index(name) {
+                Some(IndexRef::Global(g)) => g,
+                Some(IndexRef::Local(_)) => {
+                    p.push(format!(
+                        "index `{name}` is a local index of table `{}`; multi-attribute keys are for global indexes only",
+                        table.name
+                    ));
+                    continue;
+                }
+                None => {
+                    p.push(format!("table `{}` has no global index `{name}`", table.name));
+                    continue;
+                }
+            };
+            let [partition, sort] = self.index_attributes(index);
+            for (role, declared, live) in [
+                ("partition key", partition, g.partition_keys()),
+                ("sort key", sort, g.sort_keys()),
+            ] {
+                let names: Vec<&str> = declared.iter().map(|(n, _)| n.as_str()).collect();
+                if names != live {
+                    p.push(format!(
+                        "{role} of index `{name}`: the entity reads {}, table `{}` declares {}",
+                        list(&names),
+                        table.name,
+                        list(&live)
+                    ));
+                    continue;
+                }
+                for (attribute, key_type) in &declared {
+                    let found = table.key_type(attribute);
+                    if found != Some(*key_type) {
+                        p.push(format!(
+                            "index `{name}` attribute `{attribute}`: the entity stores {}, table `{}` declares {}",
+                            key_type.as_str(),
+                            table.name,
+                            found.map_or("no key type", ScalarType::as_str)
+                        ));
+                    }
+                }
+            }
+        }
     }
 
     /// [`problems`](Self::problems), and every problem against the definition of its table:
@@ -487,6 +649,7 @@ impl EntityDefinition {
                 }
             }
         }
+        self.index_problems_in(table, &mut p);
         p
     }
 

@@ -230,6 +230,36 @@ impl<Tb: SingleTable + 'static> Table for RawItem<Tb> {
     }
 }
 
+/// An item of entity `E`'s table as stored, read by an entity query: checked against `E`'s table
+/// definition (its layout's, with the entity's own multi-attribute indexes).
+struct EntityRead<E> {
+    item: Item,
+    entity: PhantomData<fn() -> E>,
+}
+
+impl<E: Entity + Table> Table for EntityRead<E> {
+    fn definition() -> &'static TableDefinition {
+        E::definition()
+    }
+
+    fn to_item(&self) -> Result<Item, EncodeError> {
+        Ok(self.item.clone())
+    }
+
+    fn from_item(item: Item) -> Result<Self, DecodeError> {
+        Ok(Self {
+            item,
+            entity: PhantomData,
+        })
+    }
+
+    fn key_item(&self) -> Result<Item, EncodeError> {
+        E::from_item_checked(self.item.clone(), Ownership::Ignore)
+            .map_err(|e| EncodeError::new(e.to_string()))?
+            .key_item()
+    }
+}
+
 /// The value a template reads for a field parsed back from a key: a padded field's text is a
 /// number, any other renders the same as a string.
 fn parsed_values(template: &KeyTemplate, key: &str) -> Result<Vec<(String, AttributeValue)>, TemplateError> {
@@ -311,6 +341,7 @@ impl<E: Entity + Table> TableClient<E> {
             start: None,
             filter: None,
             range: None,
+            key: None,
             error: None,
         }
     }
@@ -990,6 +1021,8 @@ pub struct EntityQuery<E> {
     start: Option<crate::query::Cursor>,
     filter: Option<expr::Condition>,
     range: Option<(String, Range)>,
+    /// A key condition on one of the entity's multi-attribute indexes ([`EntityQuery::index_key`]).
+    key: Option<KeyCondition>,
     error: Option<EncodeError>,
 }
 
@@ -1250,10 +1283,62 @@ where
         (leading == sk.fields.len(), leading)
     }
 
+    /// Reads the entity's own index `name` with a multi-attribute key (declared with
+    /// `#[dynorm(index(name = "..", pk(a, b), sk(c)))]`) by a key condition on its attributes,
+    /// as the generated `Self::<index>_key(..)` starts one: an equality on each partition
+    /// attribute, then conditions on a leading run of the sort attributes — DynamoDB's rule,
+    /// checked before anything is sent ([`Error::InvalidKeyCondition`](crate::Error::InvalidKeyCondition)
+    /// otherwise). Items of other entity types are filtered out as in every entity query. The
+    /// template conditions ([`field`](Self::field), [`field_gt`](Self::field_gt), ...) do not
+    /// apply to such an index; use [`filter`](Self::filter) for anything else.
+    pub fn index_key(mut self, name: impl Into<String>, key: KeyCondition) -> Self {
+        self.index = IndexChoice::Named(name.into());
+        self.key = Some(key);
+        self
+    }
+
+    /// The index and key condition of a read through one of the entity's multi-attribute
+    /// indexes (see [`index_key`](Self::index_key)).
+    fn index_condition(
+        &self,
+        key: &KeyCondition,
+    ) -> Result<(Option<&'static str>, KeyCondition), EntityError> {
+        let wanted = match &self.index {
+            IndexChoice::Named(n) => Some(n.as_str()),
+            _ => None,
+        };
+        let bad = |reason: String| EntityError::BadIndex {
+            entity: E::ENTITY_TYPE,
+            index: wanted.map(str::to_owned),
+            reason,
+        };
+        let Some(index) = E::INDEXES.iter().find(|i| Some(i.name) == wanted) else {
+            let names: Vec<&str> = E::INDEXES.iter().map(|i| i.name).collect();
+            return Err(bad(format!(
+                "a key condition reads one of the entity's multi-attribute indexes (its indexes: {})",
+                if names.is_empty() {
+                    "none".to_owned()
+                } else {
+                    list(&names)
+                }
+            )));
+        };
+        if !self.fields.is_empty() || self.range.is_some() {
+            return Err(bad(
+                "field values and ranges compose template keys; give every condition of a multi-attribute index in its key condition"
+                    .to_owned(),
+            ));
+        }
+        Ok((Some(index.name), key.clone()))
+    }
+
     /// The index chosen (`None`: the table) and the key condition, without sending anything.
     pub fn key_condition(&self) -> Result<(Option<&'static str>, KeyCondition), EntityError> {
         if let Some(e) = &self.error {
             return Err(e.clone().into());
+        }
+        if let Some(key) = &self.key {
+            return self.index_condition(key);
         }
         let entity = E::ENTITY_TYPE;
         let given = self.given();
@@ -1464,12 +1549,12 @@ where
         })
     }
 
-    fn read(&self) -> Result<crate::query::Query<RawItem<E::Table>>, EntityError> {
+    fn read(&self) -> Result<crate::query::Query<EntityRead<E>>, EntityError> {
         let (index, condition) = self.key_condition()?;
         let raw = self
             .table
             .client()
-            .table_named::<RawItem<E::Table>>(self.table.name());
+            .table_named::<EntityRead<E>>(self.table.name());
         let mut read = raw.query(condition);
         if let Some(i) = index {
             read = read.index(i);
@@ -1502,7 +1587,7 @@ where
         Ok(read)
     }
 
-    fn decode(&self, raw: RawItem<E::Table>) -> Result<E, EntityError> {
+    fn decode(&self, raw: EntityRead<E>) -> Result<E, EntityError> {
         E::from_item_checked(raw.item, self.ownership)
             .map_err(|e| EntityError::from(e.in_table(self.table.name())))
     }

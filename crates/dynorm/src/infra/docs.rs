@@ -490,6 +490,88 @@ fn entity_heading(e: &EntityDefinition, o: &mut String) {
     }
 }
 
+/// The key rows of an entity's multi-attribute indexes: each attribute a field stored whole,
+/// with its place in the key and its type.
+fn multi_index_keys(e: &EntityDefinition, o: &mut String) {
+    for index in &e.indexes {
+        let [partition, sort] = e.index_attributes(index);
+        for (role, attributes, keys) in [
+            ("partition key", &partition, &index.partition_key),
+            ("sort key", &sort, &index.sort_key),
+        ] {
+            for (n, ((attribute, key_type), key)) in attributes.iter().zip(keys).enumerate() {
+                let _ = writeln!(
+                    o,
+                    "| {} {role} ({} of {}) | {} | field {} ({}) |",
+                    code(&index.name),
+                    n + 1,
+                    attributes.len(),
+                    code(attribute),
+                    code(&key.field),
+                    key_type.as_str()
+                );
+            }
+        }
+    }
+}
+
+/// The fields of a multi-attribute key, in order.
+fn key_fields(keys: &[crate::entity::model::EntityIndexKey]) -> Vec<&str> {
+    keys.iter().map(|k| k.field.as_str()).collect()
+}
+
+/// The access pattern of each multi-attribute index of an entity: every partition field given,
+/// then a leading run of the sort fields (DynamoDB's rule); sparse over its optional fields.
+fn multi_index_reads(e: &EntityDefinition, o: &mut String) {
+    for index in &e.indexes {
+        let optional: Vec<&str> = index
+            .keys()
+            .map(|k| k.field.as_str())
+            .filter(|f| e.field(f).is_some_and(|f| f.optional))
+            .collect();
+        let on = if optional.is_empty() {
+            code(&index.name)
+        } else {
+            format!(
+                "{} (sparse: items with {})",
+                code(&index.name),
+                code_list(&optional)
+            )
+        };
+        let sort = key_fields(&index.sort_key);
+        let condition = if sort.is_empty() {
+            "an equality on each partition attribute".to_owned()
+        } else {
+            format!(
+                "an equality on each partition attribute; then equalities on a leading run of {} and at most one range on the next",
+                code_list(&sort)
+            )
+        };
+        let give = code_list(&key_fields(&index.partition_key));
+        let _ = writeln!(o, "| query | {on} | {give} | {condition} |");
+    }
+}
+
+/// The table of an entity's joined attributes, if it has any.
+fn joined_rows(e: &EntityDefinition, o: &mut String) {
+    if e.joined.is_empty() {
+        return;
+    }
+    let _ = writeln!(o, "| Joined attribute | Joins | Separator |");
+    let _ = writeln!(o, "|---|---|---|");
+    for j in &e.joined {
+        let fields: Vec<&str> = j.fields.iter().map(String::as_str).collect();
+        let _ = writeln!(
+            o,
+            "| {} | {} | {} |",
+            code(&j.attribute),
+            code_list(&fields),
+            code(&j.separator)
+        );
+    }
+    o.push('\n');
+}
+
 /// The entities of one table: each with its keys, fields, joined attributes and access patterns;
 /// then the collections (entities sharing a partition).
 fn entities_part(t: &TableDefinition, entities: &[&EntityDefinition], o: &mut String) {
@@ -520,6 +602,7 @@ fn entities_part(t: &TableDefinition, entities: &[&EntityDefinition], o: &mut St
                 code(&k.template)
             );
         }
+        multi_index_keys(e, o);
         o.push('\n');
 
         let _ = writeln!(o, "| Field | Stored as | Required | Immutable |");
@@ -536,27 +619,14 @@ fn entities_part(t: &TableDefinition, entities: &[&EntityDefinition], o: &mut St
         }
         o.push('\n');
 
-        if !e.joined.is_empty() {
-            let _ = writeln!(o, "| Joined attribute | Joins | Separator |");
-            let _ = writeln!(o, "|---|---|---|");
-            for j in &e.joined {
-                let fields: Vec<&str> = j.fields.iter().map(String::as_str).collect();
-                let _ = writeln!(
-                    o,
-                    "| {} | {} | {} |",
-                    code(&j.attribute),
-                    code_list(&fields),
-                    code(&j.separator)
-                );
-            }
-            o.push('\n');
-        }
+        joined_rows(e, o);
 
         let _ = writeln!(o, "| Read | On | Give | Key condition |");
         let _ = writeln!(o, "|---|---|---|---|");
         for target in targets(t, e) {
             access_rows(e, &target, o);
         }
+        multi_index_reads(e, o);
         o.push('\n');
     }
 
