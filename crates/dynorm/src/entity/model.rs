@@ -346,31 +346,7 @@ impl EntityDefinition {
     /// when the field is absent). Empty when it is valid.
     pub fn problems(&self) -> Vec<String> {
         let mut p = Vec::new();
-        if self.name.is_empty() {
-            p.push("the entity has no name".to_owned());
-        }
-        if self.table.is_empty() {
-            p.push("the entity names no table".to_owned());
-        }
-        if self.schema_version == Some(0) {
-            p.push("schema versions start at 1, found `schema_version = 0`".to_owned());
-        }
-        if let Some(form) = self.form.as_deref()
-            && crate::StoredForm::named(form).is_none()
-        {
-            let known: Vec<&str> = crate::StoredForm::NAMED.iter().map(|(n, _)| *n).collect();
-            p.push(format!(
-                "unknown stored form `{form}` (known: {})",
-                known.join(", ")
-            ));
-        }
-        if let Some(version) = self.version.as_deref()
-            && !self.fields.iter().any(|f| f.stored_name() == version)
-        {
-            p.push(format!(
-                "version attribute `{version}` is not one of the entity's stored fields"
-            ));
-        }
+        self.heading_problems(&mut p);
         let mut stored: Vec<&str> = Vec::new();
         for (i, f) in self.fields.iter().enumerate() {
             if f.name.is_empty() {
@@ -465,6 +441,36 @@ impl EntityDefinition {
         }
         self.index_problems(&mut p);
         p
+    }
+
+    /// The problems of what the entity says of itself: its name, table, schema version, stored
+    /// form and optimistic-locking version attribute.
+    fn heading_problems(&self, p: &mut Vec<String>) {
+        if self.name.is_empty() {
+            p.push("the entity has no name".to_owned());
+        }
+        if self.table.is_empty() {
+            p.push("the entity names no table".to_owned());
+        }
+        if self.schema_version == Some(0) {
+            p.push("schema versions start at 1, found `schema_version = 0`".to_owned());
+        }
+        if let Some(form) = self.form.as_deref()
+            && crate::StoredForm::named(form).is_none()
+        {
+            let known: Vec<&str> = crate::StoredForm::NAMED.iter().map(|(n, _)| *n).collect();
+            p.push(format!(
+                "unknown stored form `{form}` (known: {})",
+                known.join(", ")
+            ));
+        }
+        if let Some(version) = self.version.as_deref()
+            && !self.fields.iter().any(|f| f.stored_name() == version)
+        {
+            p.push(format!(
+                "version attribute `{version}` is not one of the entity's stored fields"
+            ));
+        }
     }
 
     /// The problems of the entity's multi-attribute indexes on their own: each named once and
