@@ -74,7 +74,7 @@ impl Client {
                     .map_err(|e| build_error(name, e))?;
                 self.sdk()
                     .update_time_to_live()
-                    .table_name(name)
+                    .table_name(self.physical_table_name(name))
                     .time_to_live_specification(spec)
                     .send()
                     .await
@@ -134,7 +134,7 @@ impl Client {
         let mut request = self
             .sdk()
             .create_table()
-            .table_name(name)
+            .table_name(self.physical_table_name(name))
             .set_key_schema(Some(key_schema(name, &d.partition_key, d.sort_key.as_deref())?))
             .set_attribute_definitions(Some(attribute_definitions))
             .set_global_secondary_indexes((!gsis.is_empty()).then_some(gsis))
@@ -169,7 +169,13 @@ impl Client {
     /// gone.
     pub async fn delete_table(&self, name: &str) -> Result<()> {
         for _ in 0..2 {
-            match self.sdk().delete_table().table_name(name).send().await {
+            match self
+                .sdk()
+                .delete_table()
+                .table_name(self.physical_table_name(name))
+                .send()
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(e) => match from_sdk(name, e) {
                     Error::TableNotFound { .. } => return Ok(()),
@@ -237,7 +243,13 @@ impl Client {
     }
 
     async fn raw_describe(&self, name: &str) -> Result<Option<sdk::TableDescription>> {
-        match self.sdk().describe_table().table_name(name).send().await {
+        match self
+            .sdk()
+            .describe_table()
+            .table_name(self.physical_table_name(name))
+            .send()
+            .await
+        {
             Ok(out) => Ok(out.table),
             Err(e) => match from_sdk(name, e) {
                 Error::TableNotFound { .. } => Ok(None),
@@ -323,7 +335,7 @@ impl Client {
         let ttl = self
             .sdk()
             .describe_time_to_live()
-            .table_name(name)
+            .table_name(self.physical_table_name(name))
             .send()
             .await
             .map_err(|e| from_sdk(name, e))?;

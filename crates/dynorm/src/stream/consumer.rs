@@ -140,6 +140,8 @@ struct Shard {
 pub struct ChangeStream {
     backend: Arc<dyn StreamBackend>,
     table: String,
+    /// The table's name on the engine (the client's [`TableNames`](crate::TableNames)).
+    physical: String,
     arn: Option<String>,
     start: StartAt,
     limit: Option<i32>,
@@ -158,7 +160,9 @@ impl ChangeStream {
     pub fn new(client: &Client, table: impl Into<String>) -> Result<Self> {
         let table = table.into();
         let backend = embedded_backend(client, &table)?;
-        Ok(Self::with_backend(backend, table))
+        let mut stream = Self::with_backend(backend, table);
+        stream.physical = client.physical_table_name(&stream.table);
+        Ok(stream)
     }
 
     /// The stream of `T`'s table on the client's engine.
@@ -177,6 +181,7 @@ impl ChangeStream {
     fn with_backend(backend: Arc<dyn StreamBackend>, table: String) -> Self {
         Self {
             backend,
+            physical: table.clone(),
             table,
             arn: None,
             start: StartAt::default(),
@@ -321,7 +326,7 @@ impl ChangeStream {
         let first = self.arn.is_none();
         let arn = match &self.arn {
             Some(arn) => arn.clone(),
-            None => self.backend.stream_arn(&self.table).await?,
+            None => self.backend.stream_arn(&self.physical).await?,
         };
         let mut start_shard: Option<String> = None;
         loop {
