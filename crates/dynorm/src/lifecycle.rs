@@ -164,6 +164,32 @@ impl Client {
         Ok(())
     }
 
+    /// The logical names of the tables this client's [`TableNames`](crate::TableNames) reach,
+    /// sorted: every table for a client without a prefix, only its prefix's tables (the prefix
+    /// taken off) for one with. Reads every ListTables page.
+    pub async fn list_tables(&self) -> Result<Vec<String>> {
+        let names = self.table_names();
+        let mut found = Vec::new();
+        let mut start: Option<String> = None;
+        loop {
+            let page = self
+                .sdk()
+                .list_tables()
+                .set_exclusive_start_table_name(start.take())
+                .send()
+                .await
+                .map_err(|e| from_sdk(names.prefix(), e))?;
+            let own = page.table_names().iter().filter_map(|t| names.logical(t));
+            found.extend(own.map(str::to_owned));
+            match page.last_evaluated_table_name() {
+                Some(last) => start = Some(last.to_owned()),
+                None => break,
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
     /// Deletes a table. A table that does not exist is not an error; one still being created is
     /// waited for first. Use [`wait_until_deleted`](Self::wait_until_deleted) to wait until it is
     /// gone.

@@ -6,6 +6,7 @@
 //! holds. Tests that need what only the embedded engine has declare a [`Capability`] and are
 //! skipped elsewhere with a printed reason ([`require`]).
 
+use std::io::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -48,7 +49,7 @@ pub fn has(capability: Capability) -> bool {
 }
 
 /// Whether the current test may run: `true` when the engine has `capability`; otherwise it
-/// prints (to stderr) that the test is skipped, naming the test (its thread's name) and the
+/// prints (to the process's stderr, past the test harness's capture) that the test is skipped, naming the test (its thread's name) and the
 /// capability, and returns `false`: `if !require(Capability::Embedded) { return; }`.
 pub fn require(capability: Capability) -> bool {
     let thread = std::thread::current();
@@ -60,7 +61,9 @@ pub fn require_for(test: &str, capabilities: &[Capability]) -> bool {
     match capabilities.iter().find(|c| !has(**c)) {
         None => true,
         Some(missing) => {
-            eprintln!(
+            // Written to stderr itself, not through `eprintln!`, which the test harness captures.
+            let _ = writeln!(
+                std::io::stderr(),
                 "skipped {test}: it requires the `{}` capability, which {ENDPOINT_VAR}={} does not have",
                 missing.name(),
                 endpoint().unwrap_or_default()
@@ -107,47 +110,41 @@ pub(super) async fn client(endpoint: &str) -> Result<Client> {
 }
 
 /// Deletes every table under `client`'s prefix (what a test made, whatever it created), without
-/// waiting for them to go. A client without a prefix is refused: it would delete every table.
+/// waiting for them to go, and says how many. A client without a prefix is refused: it would
+/// delete every table.
 pub async fn drop_tables(client: &Client) -> Result<usize> {
-    let names = client.table_names().clone();
-    if names.is_identity() {
+    if client.table_names().is_identity() {
         return Err(Error::InvalidTablePrefix {
             prefix: String::new(),
             message: "drop_tables deletes a prefix's tables; this client has none".to_owned(),
         });
     }
-    let mut deleted = 0;
-    for physical in list_tables(client, names.prefix()).await? {
-        if let Some(logical) = names.logical(&physical) {
-            client.delete_table(logical).await?;
-            deleted += 1;
+    let tables = client.list_tables().await?;
+    let mut first_error = None;
+    for logical in &tables {
+        if let Err(e) = delete_test_table(client, logical).await {
+            first_error.get_or_insert(e);
         }
     }
-    Ok(deleted)
+    first_error.map_or(Ok(tables.len()), Err)
 }
 
-/// Every table whose name starts with `prefix`, through as many ListTables pages as it takes.
-async fn list_tables(client: &Client, prefix: &str) -> Result<Vec<String>> {
-    let mut found = Vec::new();
-    let mut start: Option<String> = None;
-    loop {
-        let page = client
-            .sdk()
-            .list_tables()
-            .set_exclusive_start_table_name(start.take())
-            .send()
-            .await
-            .map_err(|e| from_sdk(prefix, e))?;
-        found.extend(
-            page.table_names()
-                .iter()
-                .filter(|t| t.starts_with(prefix))
-                .cloned(),
-        );
-        match page.last_evaluated_table_name() {
-            Some(last) => start = Some(last.to_owned()),
-            None => return Ok(found),
+/// Deletes a test's table, switching its deletion protection off first when it has it (a
+/// test's own table, made from a definition that asks for protection).
+async fn delete_test_table(client: &Client, logical: &str) -> Result<()> {
+    match client.delete_table(logical).await {
+        Err(e) if e.is_validation() => {
+            client
+                .sdk()
+                .update_table()
+                .table_name(client.physical_table_name(logical))
+                .deletion_protection_enabled(false)
+                .send()
+                .await
+                .map_err(|e| from_sdk(logical, e))?;
+            client.delete_table(logical).await
         }
+        other => other,
     }
 }
 
