@@ -636,4 +636,23 @@ mod tests {
         let error = tokenize("t", "SELECT * FROM t WHERE a = 'open").expect_err("unterminated");
         assert!(error.to_string().contains("column 27"), "{error}");
     }
+
+    #[test]
+    fn only_the_from_token_is_renamed() {
+        let definition = TableDefinition::new("orders", "id", crate::AttributeType::String);
+        for (statement, renamed) in [
+            (
+                r#"SELECT * FROM orders WHERE id = 'orders'"#,
+                r#"SELECT * FROM "ci-orders" WHERE id = 'orders'"#,
+            ),
+            (
+                r#"SELECT "orders" FROM "orders" WHERE id = ?"#,
+                r#"SELECT "orders" FROM "ci-orders" WHERE id = ?"#,
+            ),
+        ] {
+            let known = ["id", "orders"];
+            let checked = check_select(statement, "orders", &definition, &known, false).expect("checked");
+            assert_eq!(with_table(statement, checked.source, "ci-orders"), renamed);
+        }
+    }
 }

@@ -120,6 +120,7 @@ fn check_prefix(prefix: &str) -> Result<()> {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -350,7 +350,7 @@ async fn described(client: &Client, name: &str) -> String {
     let sdk = client.sdk();
     let mut table = sdk
         .describe_table()
-        .table_name(client.physical_table_name(&name))
+        .table_name(client.physical_table_name(name))
         .send()
         .await
         .expect("describe")
@@ -372,7 +372,7 @@ async fn described(client: &Client, name: &str) -> String {
     }
     let ttl = sdk
         .describe_time_to_live()
-        .table_name(client.physical_table_name(&name))
+        .table_name(client.physical_table_name(name))
         .send()
         .await
         .expect("ttl")

@@ -42,7 +42,7 @@ async fn stored(client: &Client, table: &str, key: Item) -> Option<Item> {
     let got = client
         .sdk()
         .get_item()
-        .table_name(client.physical_table_name(&table))
+        .table_name(client.physical_table_name(table))
         .set_key(Some(key.into_iter().collect()))
         .consistent_read(true)
         .send()
@@ -56,7 +56,7 @@ async fn stored_items(client: &Client, table: &str) -> Vec<BTreeMap<String, Attr
     let out = client
         .sdk()
         .scan()
-        .table_name(client.physical_table_name(&table))
+        .table_name(client.physical_table_name(table))
         .send()
         .await
         .unwrap();
