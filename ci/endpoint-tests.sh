@@ -9,6 +9,8 @@
 #   bash ci/endpoint-tests.sh
 #   ENDPOINT_TEST_BUILD="-p dynorm" bash ci/endpoint-tests.sh      # a dynorm-only build
 #   bash ci/endpoint-tests.sh --skip some_test                      # arguments go to each binary
+#
+# Then the examples that follow endpoint mode run against the same server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -65,6 +67,15 @@ for t in "${tests[@]}"; do
     echo "     Running $(basename "$t") against $DYNORM_TEST_ENDPOINT"
     "$t" "$@" || failed+=("$(basename "$t")")
 done
+cd ../..
+# The examples that build their client with `dynorm::testing::client()`, as `.ci/run`'s examples
+# stage runs them (same command, so that stage reuses the build); skipped with extra arguments.
+if [ $# -eq 0 ]; then
+    for example in quickstart single_table evolving_entity; do
+        echo "     Running example $example against $DYNORM_TEST_ENDPOINT"
+        cargo run --quiet --example "$example" > /dev/null || failed+=("example $example")
+    done
+fi
 if [ ${#failed[@]} -gt 0 ]; then
     echo "failed against dynorm serve: ${failed[*]}" >&2
     exit 1

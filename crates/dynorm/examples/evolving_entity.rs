@@ -2,8 +2,8 @@
 //! them as version 2 (upgraded in memory), writes version 2, and an upgrade rewrites the old
 //! items while the service keeps writing.
 
+use dynorm::Table;
 use dynorm::evolve::Upgrade;
-use dynorm::{Client, Table};
 
 /// How orders were stored first: one free-text amount.
 #[derive(Table, Debug, Clone)]
@@ -41,7 +41,9 @@ impl From<OrderV1> for Order {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> dynorm::Result<()> {
-    let db = Client::embedded()?;
+    // The embedded engine; with DYNORM_TEST_ENDPOINT set, that endpoint under a table prefix of
+    // its own (how CI runs the examples against `dynorm serve`).
+    let db = dynorm::testing::client().await?;
     let orders = db.table::<Order>();
     orders.create().await?;
     // Items written by the old build.

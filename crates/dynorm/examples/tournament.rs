@@ -31,7 +31,9 @@ struct Match {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = Client::embedded()?;
+    // The embedded engine; with DYNORM_TEST_ENDPOINT set, that endpoint under a table prefix of
+    // its own (how CI runs the examples against `dynorm serve`).
+    let client = dynorm::testing::client().await?;
     let matches = client.table::<Match>();
     matches.create().await?;
     for n in 1..=8 {
@@ -85,7 +87,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client
         .sdk()
         .update_item()
-        .table_name("matches")
+        .table_name(client.physical_table_name("matches"))
         .key("id", AttributeValue::S("m1".into()))
         .update_expression("SET streamed_on = :s")
         .expression_attribute_values(":s", AttributeValue::S("tv".into()))
