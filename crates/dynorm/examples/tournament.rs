@@ -7,7 +7,7 @@
 //! ```
 
 use dynorm::strict::Strict;
-use dynorm::{AttributeValue, Client, Table};
+use dynorm::{AttributeValue, Table};
 
 /// A match; `by_region` finds the matches of a tournament in a region, in round and match order,
 /// with no concatenated key attribute to keep in step.

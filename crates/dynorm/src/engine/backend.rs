@@ -86,13 +86,12 @@ impl Engine {
         if self.names.is_identity() {
             return self.send_physical(request).await;
         }
-        let logical = request.table().to_owned();
         request.map_tables(|t| self.names.physical(t).into_owned());
         self.send_physical(request).await.map_err(|mut e| {
             if let Some(table) = e.engine_table_mut()
-                && self.names.logical(table) == Some(logical.as_str())
+                && let Some(logical) = self.names.logical(table)
             {
-                *table = logical;
+                *table = logical.to_owned();
             }
             e
         })

@@ -171,7 +171,9 @@ impl ChangeStream {
     }
 
     /// The stream of table `table` read through a DynamoDB Streams client (DynamoDB, `dynorm
-    /// serve` or any compatible endpoint).
+    /// serve` or any compatible endpoint). `table` is the physical name: there is no
+    /// [`Client`] whose [`TableNames`](crate::TableNames) could map it
+    /// ([`Client::physical_table_name`] gives it).
     #[cfg(feature = "aws-streams")]
     pub fn from_sdk(sdk: aws_sdk_dynamodbstreams::Client, table: impl Into<String>) -> Self {
         let backend = Arc::new(crate::engine::stream_remote::RemoteStreams::new(sdk));
