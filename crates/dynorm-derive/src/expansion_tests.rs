@@ -163,6 +163,18 @@ fn dynorm_test_attribute() {
 }
 
 #[test]
+fn dynorm_test_attribute_with_a_required_capability() {
+    let args = quote!(tables(User), requires(embedded));
+    let item = quote! {
+        async fn reads_the_database(db: dynorm::Client) {
+            assert!(db.database().is_some());
+        }
+    };
+    let expanded = pretty(crate::test_attr::expand(args, item));
+    insta::assert_snapshot!(expanded);
+}
+
+#[test]
 fn table_with_schema_versions() {
     let expanded = table(quote! {
         #[dynorm(table = "people", schema_version = 3, upgrades(PersonV1, v2::PersonV2))]

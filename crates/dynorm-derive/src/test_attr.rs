@@ -1,4 +1,6 @@
-//! `#[dynorm::test(tables(User, Order))]`: an async test with its own embedded database.
+//! `#[dynorm::test(tables(User, Order))]`: an async test with its own embedded database (or, in
+//! endpoint mode, its own prefixed tables on the endpoint). `requires(embedded)` declares a
+//! capability the test needs; without it the test is skipped with the reason printed.
 //!
 //! ```text
 //! #[dynorm::test(tables(User))]
@@ -15,18 +17,31 @@
 
 use proc_macro2::TokenStream;
 use quote::quote;
+use syn::parse::Parse;
 use syn::spanned::Spanned;
 
 use crate::util::{Errors, error};
 
 const TABLES: &str = "tables";
+const REQUIRES: &str = "requires";
+/// The capabilities `requires(...)` accepts, each a `dynorm::testing::Capability` variant.
+const CAPABILITIES: &[(&str, &str)] = &[("embedded", "Embedded")];
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
     let mut tables: Vec<syn::Path> = Vec::new();
     let mut seen_tables = false;
+    let mut requires: Vec<syn::Ident> = Vec::new();
     let parser = syn::meta::parser(|meta| {
-        if meta.path.is_ident(TABLES) {
+        if meta.path.is_ident(REQUIRES) {
+            let content;
+            syn::parenthesized!(content in meta.input);
+            let list = content.parse_terminated(syn::Ident::parse, syn::Token![,])?;
+            for name in list {
+                requires.push(capability(&name)?);
+            }
+            Ok(())
+        } else if meta.path.is_ident(TABLES) {
             if seen_tables {
                 errors.at(
                     meta.path.span(),
@@ -42,15 +57,13 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
             Ok(())
         } else {
             let name = meta.path.get_ident().map(ToString::to_string).unwrap_or_default();
-            let hint = if crate::util::closest(&name, [TABLES]).is_some() {
-                "; did you mean `tables`?"
-            } else {
-                ""
-            };
+            let hint = crate::util::closest(&name, [TABLES, REQUIRES])
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
             Err(error(
                 meta.path.span(),
                 format!("unknown option `{name}` of `#[dynorm::test]`{hint}"),
-                "write `#[dynorm::test]` or `#[dynorm::test(tables(User, Order))]`",
+                "write `#[dynorm::test]`, `#[dynorm::test(tables(User, Order))]` or `#[dynorm::test(tables(User), requires(embedded))]`",
             ))
         }
     });
@@ -108,15 +121,38 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
     } else {
         quote!(#name)
     };
+    let run = if requires.is_empty() {
+        quote!(::dynorm::testing::run_test(
+            &[#(<#tables as ::dynorm::Table>::definition()),*],
+            #call,
+        ))
+    } else {
+        quote!(::dynorm::testing::run_test_requiring(
+            ::core::concat!(::core::module_path!(), "::", ::core::stringify!(#name)),
+            &[#(::dynorm::testing::Capability::#requires),*],
+            &[#(<#tables as ::dynorm::Table>::definition()),*],
+            #call,
+        ))
+    };
     Ok(quote! {
         #[::core::prelude::v1::test]
         #(#attrs)*
         #vis fn #name() #output {
             async fn #name(#inputs) #output #body
-            ::dynorm::testing::run_test(
-                &[#(<#tables as ::dynorm::Table>::definition()),*],
-                #call,
-            )
+            #run
         }
     })
+}
+
+/// The `Capability` variant a name in `requires(...)` stands for.
+fn capability(name: &syn::Ident) -> syn::Result<syn::Ident> {
+    let text = name.to_string();
+    match CAPABILITIES.iter().find(|(spelled, _)| *spelled == text) {
+        Some((_, variant)) => Ok(syn::Ident::new(variant, name.span())),
+        None => Err(error(
+            name.span(),
+            format!("unknown capability `{text}` in `requires(...)`"),
+            "the capabilities are: embedded",
+        )),
+    }
 }

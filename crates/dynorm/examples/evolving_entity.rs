@@ -103,7 +103,9 @@ impl From<OrderV1> for Order {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let db = Client::embedded()?;
+    // The embedded engine; with DYNORM_TEST_ENDPOINT set, that endpoint under a table prefix of
+    // its own (how CI runs the examples against `dynorm serve`).
+    let db = dynorm::testing::client().await?;
     orders(&db).await?;
     users(&db).await
 }

@@ -204,7 +204,9 @@ async fn round_trip<T: Table + std::fmt::Debug + PartialEq + Send + Sync + 'stat
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> dynorm::Result<()> {
-    let db = Client::embedded()?;
+    // The embedded engine; with DYNORM_TEST_ENDPOINT set, that endpoint under a table prefix of
+    // its own (how CI runs the examples against `dynorm serve`).
+    let db = dynorm::testing::client().await?;
     let at = |secs| Utc.timestamp_opt(secs, 0).single().unwrap_or_default();
 
     round_trip(
@@ -291,11 +293,12 @@ async fn main() -> dynorm::Result<()> {
     )
     .await?;
 
-    // What is really stored for the secret: ciphertext, read with the plain AWS SDK client.
+    // What is really stored for the secret: ciphertext, read with the plain AWS SDK client (which
+    // takes physical table names).
     let raw = db
         .sdk()
         .get_item()
-        .table_name("secure_data")
+        .table_name(db.physical_table_name("secure_data"))
         .key("id", dynorm::AttributeValue::S("s-1".into()))
         .send()
         .await
@@ -310,7 +313,7 @@ async fn main() -> dynorm::Result<()> {
     // A ConfigTable item written by another tool without `enabled` reads with the default.
     db.sdk()
         .put_item()
-        .table_name("config")
+        .table_name(db.physical_table_name("config"))
         .item("key", dynorm::AttributeValue::S("legacy".into()))
         .item("value", dynorm::AttributeValue::S("1".into()))
         .send()

@@ -132,7 +132,9 @@ async fn print_table(client: &Client) -> dynorm::Result<()> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = Client::embedded()?;
+    // The embedded engine; with DYNORM_TEST_ENDPOINT set, that endpoint under a table prefix of
+    // its own (how CI runs the examples against `dynorm serve`).
+    let client = dynorm::testing::client().await?;
     // The table name comes from the context: DB_TABLE_NAME, or a stage prefix/suffix.
     let context = TableContext::from_env();
     let mut definition = Tenant::definition().clone();

@@ -9,7 +9,7 @@
 
 use dynorm::entity::{Entity as _, Layout, SingleTable, table_definition};
 use dynorm::strict::Strict;
-use dynorm::{AttributeValue, Client, Table};
+use dynorm::{AttributeValue, Table};
 
 /// A match; `by_region` finds the matches of a tournament in a region, in round and match order,
 /// with no concatenated key attribute to keep in step.
@@ -109,7 +109,9 @@ async fn entities(client: &Client) -> Result<(), Box<dyn std::error::Error>> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let client = Client::embedded()?;
+    // The embedded engine; with DYNORM_TEST_ENDPOINT set, that endpoint under a table prefix of
+    // its own (how CI runs the examples against `dynorm serve`).
+    let client = dynorm::testing::client().await?;
     let matches = client.table::<Match>();
     matches.create().await?;
     for n in 1..=8 {
@@ -163,7 +165,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     client
         .sdk()
         .update_item()
-        .table_name("matches")
+        .table_name(client.physical_table_name("matches"))
         .key("id", AttributeValue::S("m1".into()))
         .update_expression("SET streamed_on = :s")
         .expression_attribute_values(":s", AttributeValue::S("tv".into()))

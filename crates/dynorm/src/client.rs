@@ -12,7 +12,7 @@ use crate::future::BoxFuture;
 use crate::strict::{Strict, StrictCheck};
 use crate::write::{self, value_version};
 pub(crate) use crate::write::{Conditions, encode_error, name_table};
-use crate::{Error, Item, Key, Projection, Result, Table, expr, validate};
+use crate::{Error, Item, Key, Projection, Result, Table, TableNames, expr, validate};
 
 /// A connection to DynamoDB: the embedded engine (in memory or in a file) or a remote endpoint.
 ///
@@ -145,12 +145,61 @@ impl Client {
         false
     }
 
+    /// A client sharing this one's engine whose tables are named by `names`: every logical table
+    /// name (a type's, an entity layout's, one given to [`table_named`](Self::table_named),
+    /// [`create_table`](Self::create_table) or a stream) is sent as `names` maps it. Errors
+    /// keep naming the logical table.
+    ///
+    /// [`Client::sdk`] is not mapped: requests built on it name physical tables
+    /// ([`physical_table_name`](Self::physical_table_name)).
+    pub fn with_table_names(&self, names: TableNames) -> Self {
+        self.with_engine(self.inner.engine.with_names(names))
+    }
+
+    /// [`with_table_names`](Self::with_table_names) with every table under `prefix`
+    /// (`ci-1234-users` for `users`): two clients with different prefixes on one database never
+    /// see each other's tables. A prefix DynamoDB's table names cannot start with is
+    /// [`Error::InvalidTablePrefix`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() -> dynorm::Result<()> {
+    /// use dynorm::{AttributeType, TableDefinition};
+    ///
+    /// let client = dynorm::Client::embedded()?;
+    /// let ci = client.with_table_prefix("ci-1-")?;
+    /// ci.create_table(&TableDefinition::new("users", "id", AttributeType::String)).await?;
+    /// assert!(ci.describe_table("users").await?.is_some());
+    /// assert!(client.describe_table("ci-1-users").await?.is_some());
+    /// assert!(client.describe_table("users").await?.is_none());
+    /// # Ok(()) }
+    /// ```
+    pub fn with_table_prefix(&self, prefix: impl Into<String>) -> Result<Self> {
+        Ok(self.with_table_names(TableNames::prefixed(prefix)?))
+    }
+
+    /// A client for stage `stage`'s tables, named as infrastructure names them:
+    /// `<stage>-<table>` ([`crate::infra::physical_name`]).
+    pub fn for_stage(&self, stage: &str) -> Result<Self> {
+        Ok(self.with_table_names(TableNames::for_stage(stage)?))
+    }
+
+    /// How this client names tables.
+    pub fn table_names(&self) -> &TableNames {
+        self.inner.engine.names()
+    }
+
+    /// The name requests for logical table `logical` carry.
+    pub fn physical_table_name(&self, logical: &str) -> String {
+        self.table_names().physical(logical).into_owned()
+    }
+
     /// Typed operations on `T`'s table, under the name its definition gives.
     pub fn table<T: Table>(&self) -> TableClient<T> {
         self.table_named(T::definition().name.clone())
     }
 
-    /// Typed operations on a table of `T` items under another name (a stage prefix, say).
+    /// Typed operations on a table of `T` items under another logical name (a copy, say); the
+    /// client's [`TableNames`] still apply.
     pub fn table_named<T: Table>(&self, name: impl Into<String>) -> TableClient<T> {
         TableClient {
             client: self.clone(),

@@ -142,6 +142,16 @@ pub enum Error {
         message: String,
     },
 
+    /// A table prefix or stage ([`TableNames`](crate::TableNames)) that cannot start a
+    /// DynamoDB table name.
+    #[error("invalid table prefix `{prefix}`: {message}")]
+    InvalidTablePrefix {
+        /// The prefix that was given.
+        prefix: String,
+        /// What is wrong with it.
+        message: String,
+    },
+
     /// The embedded engine could not be opened.
     #[error("could not open the embedded database{}: {message}", .path.as_deref().map(|p| format!(" at `{p}`")).unwrap_or_default())]
     EmbeddedOpen {
@@ -418,6 +428,23 @@ pub enum Error {
 }
 
 impl Error {
+    /// The table an engine's error names, for the variants an engine answers with.
+    pub(crate) fn engine_table_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Error::TableNotFound { table, .. }
+            | Error::TableInUse { table, .. }
+            | Error::ConditionalCheckFailed { table, .. }
+            | Error::Validation { table, .. }
+            | Error::Throttled { table, .. }
+            | Error::ExpressionTooDeep { table, .. }
+            | Error::InvalidExpression { table, .. }
+            | Error::Timeout { table, .. }
+            | Error::Service { table, .. }
+            | Error::Transport { table, .. } => Some(table),
+            _ => None,
+        }
+    }
+
     /// Whether a condition expression failed.
     pub fn is_conditional_check_failed(&self) -> bool {
         matches!(self, Error::ConditionalCheckFailed { .. })

@@ -74,7 +74,7 @@ impl Client {
                     .map_err(|e| build_error(name, e))?;
                 self.sdk()
                     .update_time_to_live()
-                    .table_name(name)
+                    .table_name(self.physical_table_name(name))
                     .time_to_live_specification(spec)
                     .send()
                     .await
@@ -134,7 +134,7 @@ impl Client {
         let mut request = self
             .sdk()
             .create_table()
-            .table_name(name)
+            .table_name(self.physical_table_name(name))
             .set_key_schema(Some(key_schema(name, &d.partition_key, d.sort_key.as_deref())?))
             .set_attribute_definitions(Some(attribute_definitions))
             .set_global_secondary_indexes((!gsis.is_empty()).then_some(gsis))
@@ -164,12 +164,44 @@ impl Client {
         Ok(())
     }
 
+    /// The logical names of the tables this client's [`TableNames`](crate::TableNames) reach,
+    /// sorted: every table for a client without a prefix, only its prefix's tables (the prefix
+    /// taken off) for one with. Reads every ListTables page.
+    pub async fn list_tables(&self) -> Result<Vec<String>> {
+        let names = self.table_names();
+        let mut found = Vec::new();
+        let mut start: Option<String> = None;
+        loop {
+            let page = self
+                .sdk()
+                .list_tables()
+                .set_exclusive_start_table_name(start.take())
+                .send()
+                .await
+                .map_err(|e| from_sdk(names.prefix(), e))?;
+            let own = page.table_names().iter().filter_map(|t| names.logical(t));
+            found.extend(own.map(str::to_owned));
+            match page.last_evaluated_table_name() {
+                Some(last) => start = Some(last.to_owned()),
+                None => break,
+            }
+        }
+        found.sort();
+        Ok(found)
+    }
+
     /// Deletes a table. A table that does not exist is not an error; one still being created is
     /// waited for first. Use [`wait_until_deleted`](Self::wait_until_deleted) to wait until it is
     /// gone.
     pub async fn delete_table(&self, name: &str) -> Result<()> {
         for _ in 0..2 {
-            match self.sdk().delete_table().table_name(name).send().await {
+            match self
+                .sdk()
+                .delete_table()
+                .table_name(self.physical_table_name(name))
+                .send()
+                .await
+            {
                 Ok(_) => return Ok(()),
                 Err(e) => match from_sdk(name, e) {
                     Error::TableNotFound { .. } => return Ok(()),
@@ -237,7 +269,13 @@ impl Client {
     }
 
     async fn raw_describe(&self, name: &str) -> Result<Option<sdk::TableDescription>> {
-        match self.sdk().describe_table().table_name(name).send().await {
+        match self
+            .sdk()
+            .describe_table()
+            .table_name(self.physical_table_name(name))
+            .send()
+            .await
+        {
             Ok(out) => Ok(out.table),
             Err(e) => match from_sdk(name, e) {
                 Error::TableNotFound { .. } => Ok(None),
@@ -323,7 +361,7 @@ impl Client {
         let ttl = self
             .sdk()
             .describe_time_to_live()
-            .table_name(name)
+            .table_name(self.physical_table_name(name))
             .send()
             .await
             .map_err(|e| from_sdk(name, e))?;

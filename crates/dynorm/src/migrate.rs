@@ -842,7 +842,7 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
         }
         Step::RemoveGlobalIndex { index, .. } => {
             sdk.update_table()
-                .table_name(table)
+                .table_name(client.physical_table_name(table))
                 .global_secondary_index_updates(
                     sdk::GlobalSecondaryIndexUpdate::builder()
                         .delete(
@@ -863,7 +863,7 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
             index_capacity,
             ..
         } => {
-            let mut request = sdk.update_table().table_name(table);
+            let mut request = sdk.update_table().table_name(client.physical_table_name(table));
             // Only the indexes' capacity may change: DynamoDB refuses a table throughput equal
             // to the current one ("will not change").
             if from != to {
@@ -896,7 +896,7 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
                     .build()
                     .map_err(be)?;
                 sdk.update_table()
-                    .table_name(table)
+                    .table_name(client.physical_table_name(table))
                     .stream_specification(off)
                     .send()
                     .await
@@ -910,7 +910,7 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
                     .build()
                     .map_err(be)?;
                 sdk.update_table()
-                    .table_name(table)
+                    .table_name(client.physical_table_name(table))
                     .stream_specification(on)
                     .send()
                     .await
@@ -929,7 +929,7 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
                     .build()
                     .map_err(be)?;
                 sdk.update_time_to_live()
-                    .table_name(table)
+                    .table_name(client.physical_table_name(table))
                     .time_to_live_specification(spec)
                     .send()
                     .await
@@ -939,7 +939,7 @@ async fn apply_step(client: &Client, step: &Step, wait: Duration) -> Result<(), 
         Step::ChangeTags { set, remove, .. } => change_tags(client, table, set, remove).await?,
         Step::ChangeDeletionProtection { enabled, .. } => {
             sdk.update_table()
-                .table_name(table)
+                .table_name(client.physical_table_name(table))
                 .deletion_protection_enabled(*enabled)
                 .send()
                 .await
@@ -969,7 +969,7 @@ async fn add_global_index(
     }
     let mut request = sdk
         .update_table()
-        .table_name(table)
+        .table_name(client.physical_table_name(table))
         .global_secondary_index_updates(
             sdk::GlobalSecondaryIndexUpdate::builder()
                 .create(create.build().map_err(be)?)
@@ -999,7 +999,7 @@ async fn change_tags(
     let sdk = client.sdk();
     let arn = sdk
         .describe_table()
-        .table_name(table)
+        .table_name(client.physical_table_name(table))
         .send()
         .await
         .map_err(|e| from_sdk(table, e))?

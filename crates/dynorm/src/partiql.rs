@@ -212,12 +212,18 @@ impl<T: Table, O: Send + 'static> PartiqlRead<T, O> {
         if self.page_size == Some(0) {
             return Err(invalid(&table, 0, "the page size must be at least 1"));
         }
+        let names = self.table.client.table_names();
+        let statement = if names.is_identity() {
+            self.statement
+        } else {
+            with_table(&self.statement, checked.source, &names.physical(&table))
+        };
         Ok(Plan {
             client: self.table.client.clone(),
             request: Statement {
                 table,
                 index: checked.index,
-                statement: self.statement,
+                statement,
                 parameters,
                 limit: self.page_size,
                 next_token: self.start,
@@ -414,6 +420,8 @@ const KEYWORDS: &[&str] = &[
 struct CheckedSelect {
     index: Option<String>,
     parameters: usize,
+    /// Where the table's name stands in the statement: its first character and how many.
+    source: (usize, usize),
 }
 
 /// Checks a statement against the model: a `SELECT` from `table` (and a known index), every
@@ -450,6 +458,7 @@ fn check_select(
         .position(|(t, _)| matches!(t, Token::Word(w) if w.eq_ignore_ascii_case("FROM")))
         .ok_or_else(|| invalid(table, 1, "a SELECT needs FROM and the table"))?;
     let (index, after_source) = check_source(&tokens, from, table, definition)?;
+    let source = source_span(&tokens[from + 1], table);
     for (position, (_, column)) in tokens.iter().enumerate() {
         if position > from && position < after_source {
             continue;
@@ -471,7 +480,25 @@ fn check_select(
         check_reads_by_partition(&tokens, after_source, table, definition, index.as_deref())?;
     }
     let parameters = tokens.iter().filter(|(t, _)| *t == Token::Parameter).count();
-    Ok(CheckedSelect { index, parameters })
+    Ok(CheckedSelect {
+        index,
+        parameters,
+        source,
+    })
+}
+
+/// The characters of the statement the table's name token covers (a quoted name with its
+/// quotes; table names hold no quotes, so nothing inside is escaped).
+fn source_span(token: &(Token, usize), table: &str) -> (usize, usize) {
+    let quotes = if matches!(token.0, Token::Quoted(_)) { 2 } else { 0 };
+    (token.1 - 1, table.chars().count() + quotes)
+}
+
+/// `statement` with the table's name at `source` replaced by `physical`, quoted.
+fn with_table(statement: &str, source: (usize, usize), physical: &str) -> String {
+    let before: String = statement.chars().take(source.0).collect();
+    let after: String = statement.chars().skip(source.0 + source.1).collect();
+    format!("{before}\"{physical}\"{after}")
 }
 
 /// The table (and index) after `FROM`: the table must be the one read, the index one of its
@@ -613,5 +640,24 @@ mod tests {
         assert_eq!(tokens.iter().filter(|(t, _)| *t == Token::Parameter).count(), 1);
         let error = tokenize("t", "SELECT * FROM t WHERE a = 'open").expect_err("unterminated");
         assert!(error.to_string().contains("column 27"), "{error}");
+    }
+
+    #[test]
+    fn only_the_from_token_is_renamed() {
+        let definition = TableDefinition::new("orders", "id", crate::AttributeType::String);
+        for (statement, renamed) in [
+            (
+                r#"SELECT * FROM orders WHERE id = 'orders'"#,
+                r#"SELECT * FROM "ci-orders" WHERE id = 'orders'"#,
+            ),
+            (
+                r#"SELECT "orders" FROM "orders" WHERE id = ?"#,
+                r#"SELECT "orders" FROM "ci-orders" WHERE id = ?"#,
+            ),
+        ] {
+            let known = ["id", "orders"];
+            let checked = check_select(statement, "orders", &definition, &known, false).expect("checked");
+            assert_eq!(with_table(statement, checked.source, "ci-orders"), renamed);
+        }
     }
 }

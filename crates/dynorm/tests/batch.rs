@@ -31,7 +31,7 @@ fn event(stream: &str, seq: i64) -> Event {
 }
 
 async fn embedded() -> Client {
-    let client = Client::embedded().expect("embedded database");
+    let client = dynorm::testing::client().await.expect("test client");
     client
         .create_table(&users_definition())
         .await
@@ -326,7 +326,7 @@ async fn streams_and_lazy_iterators_are_written_as_they_come() {
 
 #[tokio::test]
 async fn errors_name_the_table() {
-    let embedded = Client::embedded().expect("embedded");
+    let embedded = dynorm::testing::client().await.expect("test client");
     for (path, client) in both_paths(&embedded) {
         let err = client
             .table::<User>()

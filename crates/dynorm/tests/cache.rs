@@ -8,7 +8,7 @@ use dynorm::{Client, Table};
 use support::{User, both_paths, users_definition};
 
 async fn embedded() -> Client {
-    let client = Client::embedded().expect("embedded database");
+    let client = dynorm::testing::client().await.expect("test client");
     client
         .create_table(&users_definition())
         .await

@@ -125,7 +125,7 @@ async fn keys_now(client: &Client) -> BTreeSet<(String, String)> {
 
 /// A client with the fixture's seeded items (step `seed`).
 async fn seeded(fixture: &serde_json::Value) -> Client {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     client.create_table(Loose::definition()).await.unwrap();
     let items: Vec<Item> = step(fixture, "seed")["items_after"]
         .as_array()

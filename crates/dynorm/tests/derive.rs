@@ -475,7 +475,7 @@ fn composite_round_trips_values_containing_the_separator() {
 
 #[tokio::test]
 async fn a_composite_partition_is_queried_from_its_parts() {
-    let client = dynorm::Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     let lines = client.table::<OrderItem>();
     lines.create().await.unwrap();
     for (order_id, item_id) in [("o#1", "a"), ("o#1", "b"), ("o", "c")] {

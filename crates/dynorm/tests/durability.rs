@@ -41,6 +41,10 @@ async fn durability_child_writer() {
 
 #[tokio::test]
 async fn killed_writer_loses_no_acknowledged_write() {
+    // A file-backed embedded database and a killed writer process.
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let dir = std::env::temp_dir().join(format!("dynorm-durability-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
     let path = dir.join("db.sqlite");

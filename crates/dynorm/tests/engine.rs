@@ -8,7 +8,7 @@ use dynorm::{AttributeValue, Client, Error, Table};
 use support::{NumericUser, User, both_paths, users_definition};
 
 async fn embedded_with_users() -> Client {
-    let client = Client::embedded().expect("embedded database");
+    let client = dynorm::testing::client().await.expect("test client");
     client
         .create_table(&users_definition())
         .await
@@ -49,7 +49,7 @@ async fn put_get_delete_on_both_paths() {
     }
     // Both paths wrote to the same database.
     let direct = embedded.table::<User>();
-    let via_sdk = Client::from_sdk(embedded.sdk().clone());
+    let via_sdk = Client::from_sdk(embedded.sdk().clone()).with_table_names(embedded.table_names().clone());
     direct.put(&User::new("shared", "S", 1)).await.expect("put");
     assert!(
         via_sdk
@@ -63,7 +63,7 @@ async fn put_get_delete_on_both_paths() {
 
 #[tokio::test]
 async fn table_named_uses_its_own_name() {
-    let embedded = Client::embedded().expect("embedded");
+    let embedded = dynorm::testing::client().await.expect("test client");
     let staged = embedded.table_named::<User>("dev-users");
     staged.create().await.expect("create dev-users");
     staged.put(&User::new("a", "A", 1)).await.expect("put");
@@ -130,7 +130,7 @@ async fn stored_items_that_do_not_decode_are_decode_errors() {
     embedded
         .sdk()
         .put_item()
-        .table_name("users")
+        .table_name(embedded.physical_table_name("users"))
         .item("id", AttributeValue::S("bad".into()))
         .item("name", AttributeValue::S("B".into()))
         .item("age", AttributeValue::S("old".into()))
@@ -259,21 +259,30 @@ async fn errors_are_identical_on_both_paths() {
 /// The in-process SDK client answers tables, items, query/scan, PartiQL, transactions and TTL.
 #[tokio::test]
 async fn sdk_client_answers_every_kind_of_operation() {
+    // The embedded engine's in-process SDK client, with its exact table list.
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let embedded = embedded_with_users().await;
     let sdk = embedded.sdk();
     let tables = sdk.list_tables().send().await.expect("list tables");
     assert_eq!(tables.table_names(), ["users"]);
     sdk.put_item()
-        .table_name("users")
+        .table_name(embedded.physical_table_name("users"))
         .item("id", AttributeValue::S("q".into()))
         .send()
         .await
         .expect("put");
-    let scanned = sdk.scan().table_name("users").send().await.expect("scan");
+    let scanned = sdk
+        .scan()
+        .table_name(embedded.physical_table_name("users"))
+        .send()
+        .await
+        .expect("scan");
     assert_eq!(scanned.count(), 1);
     let queried = sdk
         .query()
-        .table_name("users")
+        .table_name(embedded.physical_table_name("users"))
         .key_condition_expression("id = :id")
         .expression_attribute_values(":id", AttributeValue::S("q".into()))
         .send()
@@ -293,7 +302,7 @@ async fn sdk_client_answers_every_kind_of_operation() {
             aws_sdk_dynamodb::types::TransactWriteItem::builder()
                 .condition_check(
                     aws_sdk_dynamodb::types::ConditionCheck::builder()
-                        .table_name("users")
+                        .table_name(embedded.physical_table_name("users"))
                         .key("id", AttributeValue::S("q".into()))
                         .condition_expression("attribute_not_exists(id)")
                         .build()

@@ -48,7 +48,7 @@ fn user(name: &str, id: &str) -> User {
 }
 
 async fn db() -> Client {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     client.create_table(User::definition()).await.unwrap();
     let users = client.table::<User>();
     for (name, id) in [

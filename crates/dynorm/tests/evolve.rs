@@ -78,7 +78,7 @@ async fn stored_version(client: &Client, id: &str) -> Option<String> {
     let item = client
         .sdk()
         .get_item()
-        .table_name("people")
+        .table_name(client.physical_table_name("people"))
         .key("id", AttributeValue::S(id.into()))
         .send()
         .await
@@ -91,7 +91,7 @@ async fn stored_version(client: &Client, id: &str) -> Option<String> {
 
 #[tokio::test]
 async fn older_items_are_upgraded_on_read_and_writes_store_the_current_version() {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     let people = client.table::<Person>();
     people.create().await.unwrap();
     client
@@ -113,7 +113,7 @@ async fn older_items_are_upgraded_on_read_and_writes_store_the_current_version()
     client
         .sdk()
         .update_item()
-        .table_name("people")
+        .table_name(client.physical_table_name("people"))
         .key("id", AttributeValue::S("p2".into()))
         .update_expression("SET #v = :v")
         .expression_attribute_names("#v", SCHEMA_VERSION_ATTRIBUTE)
@@ -155,12 +155,12 @@ async fn older_items_are_upgraded_on_read_and_writes_store_the_current_version()
 
 #[tokio::test]
 async fn an_item_of_a_newer_version_is_refused_naming_the_attribute() {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     client.table::<Person>().create().await.unwrap();
     client
         .sdk()
         .put_item()
-        .table_name("people")
+        .table_name(client.physical_table_name("people"))
         .item("id", AttributeValue::S("p9".into()))
         .item(SCHEMA_VERSION_ATTRIBUTE, AttributeValue::N("4".into()))
         .send()
@@ -177,7 +177,7 @@ async fn an_item_of_a_newer_version_is_refused_naming_the_attribute() {
 
 #[tokio::test]
 async fn the_upgrade_dry_runs_rewrites_verifies_and_keeps_attributes_no_version_declares() {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     let people = client.table::<Person>();
     people.create().await.unwrap();
     for i in 0..10 {
@@ -191,7 +191,7 @@ async fn the_upgrade_dry_runs_rewrites_verifies_and_keeps_attributes_no_version_
     client
         .sdk()
         .update_item()
-        .table_name("people")
+        .table_name(client.physical_table_name("people"))
         .key("id", AttributeValue::S("p0".into()))
         .update_expression("SET audit = :a")
         .expression_attribute_values(":a", AttributeValue::S("kept".into()))
@@ -217,7 +217,7 @@ async fn the_upgrade_dry_runs_rewrites_verifies_and_keeps_attributes_no_version_
     let raw = client
         .sdk()
         .get_item()
-        .table_name("people")
+        .table_name(client.physical_table_name("people"))
         .key("id", AttributeValue::S("p0".into()))
         .send()
         .await
@@ -234,7 +234,7 @@ async fn the_upgrade_dry_runs_rewrites_verifies_and_keeps_attributes_no_version_
 
 #[tokio::test]
 async fn a_type_without_a_schema_version_cannot_be_upgraded() {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     let v1s = client.table::<PersonV1>();
     v1s.create().await.unwrap();
     let error = Upgrade::new(&v1s).run().await.unwrap_err();
@@ -250,7 +250,7 @@ async fn a_type_without_a_schema_version_cannot_be_upgraded() {
 async fn an_upgrade_running_beside_the_application_loses_no_write() {
     const ITEMS: usize = 60;
     const ROUNDS: u32 = 5;
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     let people = client.table::<Person>();
     people.create().await.unwrap();
     for i in 0..ITEMS {

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use dynorm::entity::{IndexLayout, Layout, RawItem, SingleTable};
-use dynorm::{AttributeValue, Client, EncodeError, Error, Item, Table};
+use dynorm::{AttributeValue, EncodeError, Error, Item, Table};
 
 #[derive(Table, Debug, Clone, PartialEq)]
 #[dynorm(table = "records")]
@@ -47,7 +47,7 @@ fn s(text: &str) -> AttributeValue {
 
 #[tokio::test]
 async fn a_table_keeps_the_attributes_it_does_not_name() {
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     db.create_table(Record::definition()).await.unwrap();
     let records = db.table::<Record>();
     // An item another tool wrote, with attributes the type does not name.
@@ -59,7 +59,7 @@ async fn a_table_keeps_the_attributes_it_does_not_name() {
     ]);
     db.sdk()
         .put_item()
-        .table_name("records")
+        .table_name(db.physical_table_name("records"))
         .set_item(Some(raw.clone()))
         .send()
         .await
@@ -106,7 +106,7 @@ async fn a_table_keeps_the_attributes_it_does_not_name() {
 
 #[tokio::test]
 async fn an_entity_keeps_them_apart_from_its_keys_and_computed_attributes() {
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     db.create_table(User::definition()).await.unwrap();
     let users = db.table::<User>();
     let user = User {

@@ -58,6 +58,10 @@ async fn round_trip(client: &Client, path: &str, n: usize) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_hundred_thousand_items_survive_faults_on_the_direct_path() {
+    // The embedded engine's direct path, and 100 000 items: an embedded-only load.
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let client = Client::embedded().expect("embedded");
     client.create_table(&users_definition()).await.expect("create");
     round_trip(&client, "direct", 100_000).await;
@@ -65,14 +69,22 @@ async fn a_hundred_thousand_items_survive_faults_on_the_direct_path() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn items_survive_faults_on_the_sdk_path() {
+    // The embedded engine's direct path, and 100 000 items: an embedded-only load.
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let embedded = Client::embedded().expect("embedded");
     embedded.create_table(&users_definition()).await.expect("create");
-    let sdk = Client::from_sdk(embedded.sdk().clone());
+    let sdk = Client::from_sdk(embedded.sdk().clone()).with_table_names(embedded.table_names().clone());
     round_trip(&sdk, "sdk", 20_000).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_a_tiny_bound_leftovers_are_returned_not_dropped() {
+    // The embedded engine's direct path, and 100 000 items: an embedded-only load.
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let embedded = Client::embedded().expect("embedded");
     embedded.create_table(&users_definition()).await.expect("create");
     for (path, client) in both_paths(&embedded) {

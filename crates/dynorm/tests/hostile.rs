@@ -64,6 +64,10 @@ fn sdk_error_message<E: ProvideErrorMetadata>(e: &E) -> (String, String) {
 
 #[test]
 fn condition_expressions_nested_too_deeply_are_refused_on_every_path() {
+    // The embedded engine's expression parser on a small stack.
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     on_small_stack(|| async {
         let embedded = embedded_with_users().await;
         for expression in [nested_not(650), and_chain(300)] {
@@ -115,6 +119,10 @@ fn condition_expressions_nested_too_deeply_are_refused_on_every_path() {
 
 #[test]
 fn expressions_inside_transactions_scans_and_updates_are_guarded() {
+    // The embedded engine's expression parser on a small stack.
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     on_small_stack(|| async {
         let embedded = embedded_with_users().await;
         let sdk = embedded.sdk();
@@ -192,6 +200,10 @@ fn expressions_inside_transactions_scans_and_updates_are_guarded() {
 
 #[test]
 fn expressions_at_the_limit_still_reach_the_engine_on_a_small_stack() {
+    // The embedded engine's expression parser on a small stack.
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     on_small_stack(|| async {
         let embedded = embedded_with_users().await;
         let levels = MAX_EXPRESSION_DEPTH / 2;
@@ -282,6 +294,10 @@ mod deep {
 
 #[test]
 fn deeply_nested_values_are_refused_on_every_path() {
+    // The embedded engine's expression parser on a small stack.
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     on_small_stack(|| async {
         let embedded = embedded_with_users().await;
         for (path, client) in both_paths(&embedded) {

@@ -59,7 +59,7 @@ impl Projection for NameOnly {
 }
 
 async fn embedded() -> Client {
-    let client = Client::embedded().expect("embedded database");
+    let client = dynorm::testing::client().await.expect("test client");
     client
         .create_table(Thing::definition())
         .await

@@ -46,7 +46,7 @@ async fn migrate(client: &Client, want: &TableDefinition) -> Plan {
 
 #[tokio::test]
 async fn creates_then_changes_every_in_place_setting() {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     let mut want = users();
 
     let p = migrate(&client, &want).await;
@@ -92,7 +92,7 @@ async fn creates_then_changes_every_in_place_setting() {
 
 #[tokio::test]
 async fn billing_changes_to_provisioned_and_back() {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     let mut want = users();
     want.global_secondary_indexes.push(email_index(Projection::All));
     migrate(&client, &want).await;
@@ -114,7 +114,7 @@ async fn billing_changes_to_provisioned_and_back() {
 
 #[tokio::test]
 async fn destructive_steps_are_refused_unless_allowed() {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     let mut want = users();
     want.global_secondary_indexes.push(email_index(Projection::All));
     want.stream = Some(StreamViewType::KeysOnly);
@@ -143,7 +143,7 @@ async fn destructive_steps_are_refused_unless_allowed() {
 
 #[tokio::test]
 async fn key_changes_need_a_new_table_and_are_never_attempted() {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     let before = users();
     migrate(&client, &before).await;
 
@@ -172,7 +172,7 @@ async fn key_changes_need_a_new_table_and_are_never_attempted() {
 
 #[tokio::test]
 async fn plans_serialise_to_json_and_back() {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     let mut want = users();
     want.global_secondary_indexes
         .push(email_index(Projection::Include(vec!["id".into()])));
@@ -188,7 +188,7 @@ async fn plans_serialise_to_json_and_back() {
 /// the table afterwards and says so instead of reporting success alone.
 #[tokio::test]
 async fn apply_reports_changes_the_engine_did_not_take() {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     let mut want = users();
     want.billing = BillingMode::Provisioned(Capacity { read: 5, write: 3 });
     let mut index = email_index(Projection::All);
@@ -222,7 +222,7 @@ async fn apply_reports_changes_the_engine_did_not_take() {
 
 #[tokio::test]
 async fn a_local_index_change_names_the_old_and_the_new_definition() {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     let mut before = TableDefinition::new("events", "user", AttributeType::String);
     before.sort_key = Some("at".into());
     before

@@ -39,7 +39,7 @@ fn game(id: u32, region: Option<&str>, round: u32, bracket: &str, match_no: u32)
 }
 
 async fn matches() -> Client {
-    let client = Client::embedded().expect("embedded");
+    let client = dynorm::testing::client().await.expect("test client");
     let t = client.table::<Match>();
     t.create().await.expect("create");
     let mut id = 0;
@@ -120,7 +120,10 @@ async fn created_indexes_read_back_the_same_and_compare_equal() {
 #[tokio::test]
 async fn queries_follow_dynamodbs_rule_on_both_paths() {
     let embedded = matches().await;
-    for client in [embedded.clone(), Client::from_sdk(embedded.sdk().clone())] {
+    for client in [
+        embedded.clone(),
+        Client::from_sdk(embedded.sdk().clone()).with_table_names(embedded.table_names().clone()),
+    ] {
         let t = client.table::<Match>();
         let q = |key: KeyCondition| t.query(key).index("by_region").all();
         // Every partition attribute: the whole partition, sorted by round, bracket, match_no.
@@ -382,7 +385,7 @@ fn schema_files_write_a_multi_attribute_key_as_a_list() {
 async fn a_concatenated_index_is_replaced_by_a_multi_attribute_one_with_plan_and_apply() {
     use dynorm::migrate::{ApplyOptions, apply, plan};
 
-    let client = Client::embedded().expect("embedded");
+    let client = dynorm::testing::client().await.expect("test client");
     // Before: `by_region_old` on a concatenated `tournament_region` attribute ("worlds#eu").
     let mut before = Match::definition().clone();
     before.global_secondary_indexes.clear();

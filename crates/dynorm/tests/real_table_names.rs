@@ -21,7 +21,7 @@ const REAL: &str = "incidents-prod";
 
 /// An item with the keys right but `severity` of the wrong type, as another tool might write.
 async fn seeded() -> Client {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.expect("test client");
     client
         .create_table(&dynamojo::table_definition(REAL))
         .await

@@ -42,7 +42,7 @@ async fn stored(client: &Client, table: &str, key: Item) -> Option<Item> {
     let got = client
         .sdk()
         .get_item()
-        .table_name(table)
+        .table_name(client.physical_table_name(table))
         .set_key(Some(key.into_iter().collect()))
         .consistent_read(true)
         .send()
@@ -53,7 +53,13 @@ async fn stored(client: &Client, table: &str, key: Item) -> Option<Item> {
 
 /// Every stored item of a table, sorted by its key attributes' text, read with the plain SDK.
 async fn stored_items(client: &Client, table: &str) -> Vec<BTreeMap<String, AttributeValue>> {
-    let out = client.sdk().scan().table_name(table).send().await.unwrap();
+    let out = client
+        .sdk()
+        .scan()
+        .table_name(client.physical_table_name(table))
+        .send()
+        .await
+        .unwrap();
     let mut items: Vec<BTreeMap<String, AttributeValue>> = out
         .items
         .unwrap_or_default()
@@ -364,7 +370,7 @@ async fn da_vinci_optional_attributes_and_defaults(db: Client) -> dynorm::Result
     let config = db.table::<DvConfig>();
     db.sdk()
         .put_item()
-        .table_name("config")
+        .table_name(db.physical_table_name("config"))
         .set_item(Some(
             item([("key", s("theme")), ("value", s("dark"))])
                 .into_iter()
@@ -450,7 +456,7 @@ async fn da_vinci_custom_import_export(db: Client) -> dynorm::Result<()> {
 
     db.sdk()
         .put_item()
-        .table_name("secure_data")
+        .table_name(db.physical_table_name("secure_data"))
         .set_item(Some(
             item([("id", s("2")), ("sensitive_data", s("not hex"))])
                 .into_iter()
@@ -679,7 +685,7 @@ async fn live_keys(db: &Client, table: &str) -> (String, Option<String>, Vec<(St
 #[tokio::test]
 async fn stelvio_create_table_friendly_field_types() {
     let orders = schema(STELVIO_ORDERS).tables.remove(0);
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     db.create_table(&orders).await.unwrap();
     let (pk, sk, types) = live_keys(&db, "orders").await;
     assert_eq!((pk.as_str(), sk.as_deref()), ("customer_id", Some("order_date")));
@@ -701,7 +707,7 @@ async fn stelvio_create_table_friendly_field_types() {
 async fn stelvio_create_table_field_type_enum() {
     let from_file = schema(STELVIO_ORDERS).tables.remove(0);
     assert_eq!(stelvio_orders_enum(), from_file);
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     db.create_table(&stelvio_orders_enum()).await.unwrap();
     assert!(db.compare_table(&from_file).await.unwrap().is_empty());
 }
@@ -830,7 +836,7 @@ async fn stelvio_secondary_indexes_dictionary_syntax() {
   ],"#,
     );
     let orders = schema(&text).tables.remove(0);
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     db.create_table(&orders).await.unwrap();
     let live = db.describe_table("orders").await.unwrap().unwrap();
     assert_eq!(
@@ -874,7 +880,7 @@ async fn stelvio_attribute_projections() {
         ),
     ];
     orders.validate().unwrap();
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     db.create_table(&orders).await.unwrap();
     let live = db.describe_table("orders").await.unwrap().unwrap();
     let mut projections: Vec<(String, IndexProjection)> = live
@@ -1005,7 +1011,7 @@ async fn stelvio_index_limitations() {
     assert!(problems.contains("6 local secondary indexes"), "{problems}");
     assert!(problems.contains("21 global secondary indexes"), "{problems}");
 
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     db.create_table(&stelvio_orders_enum()).await.unwrap();
     let mut wanted = stelvio_orders_enum();
     wanted.global_secondary_indexes = crowded.global_secondary_indexes[..1].to_vec();
@@ -1050,7 +1056,7 @@ async fn stelvio_field_types() {
         let table = schema(&text(friendly)).tables.remove(0);
         assert_eq!(table.attributes[0].attribute_type, expected);
         assert_eq!(schema(&text(letter)).tables.remove(0), table, "{letter}");
-        let db = Client::embedded().unwrap();
+        let db = dynorm::testing::client().await.expect("test client");
         db.create_table(&table).await.unwrap();
         let (_, _, types) = live_keys(&db, "things").await;
         assert_eq!(types, [("id".into(), expected)]);
@@ -1073,7 +1079,7 @@ async fn storm_table_setup() {
     let env = TableContext::from_lookup(|k| (k == "DB_TABLE_NAME").then(|| "storm-table".to_owned()));
     let name = env.resolve(&storm::LAYOUT.definition().name);
     assert_eq!(name, "storm-table");
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     db.create_table(&storm::table_definition(&name)).await.unwrap();
     let live = db.describe_table("storm-table").await.unwrap().unwrap();
     assert_eq!(
@@ -1323,11 +1329,11 @@ async fn storm_sort_keys_without_suffix(db: Client) -> dynorm::Result<()> {
 /// is refused before any request; `another_table` is used instead.
 #[tokio::test]
 async fn storm_temporarily_using_a_different_table() {
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     let declared = Integration::definition().clone();
     db.create_table(&declared).await.unwrap();
     assert!(storm::table_definition("another table").validate().is_err());
-    let scratch = Client::embedded().unwrap();
+    let scratch = dynorm::testing::client().await.expect("test client");
     scratch
         .create_table(&storm::table_definition("another_table"))
         .await
@@ -1366,7 +1372,7 @@ use dynorm::entity::formats::dynamojo;
 /// projecting ALL, `PAY_PER_REQUEST`. Created on the embedded engine and described back.
 #[tokio::test]
 async fn dynamojo_terraform_table() {
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     db.create_table(&dynamojo::table_definition("test-dynamojo"))
         .await
         .unwrap();
@@ -1712,7 +1718,7 @@ type GsiShape<'a> = (
 /// both indexes projecting ALL with the table's capacity.
 #[tokio::test]
 async fn dynamo_query_user_table_definition() {
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     let user_table = db.table::<UserRecord>();
     user_table.create().await.unwrap();
     let live = db.describe_table("my_table").await.unwrap().unwrap();
@@ -1770,7 +1776,7 @@ async fn dynamo_query_user_table_definition() {
 /// does nothing (dynamo_query only describes the ACTIVE table and returns `None`).
 #[tokio::test]
 async fn dynamo_query_create_table() {
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     let user_table = db.table::<UserRecord>();
     user_table.create().await.unwrap();
     user_table.create().await.unwrap();
@@ -1922,7 +1928,7 @@ async fn dynamo_query_delete_table(db: Client) -> dynorm::Result<()> {
 /// `None` before the table exists, `ACTIVE` once created.
 #[tokio::test]
 async fn dynamo_query_get_table_status() {
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.expect("test client");
     let user_table = db.table::<UserRecord>();
     assert_eq!(user_table.status().await.unwrap(), None);
     user_table.create().await.unwrap();
@@ -2068,7 +2074,7 @@ async fn group_users(db: &Client) -> dynorm::Result<()> {
         .await?;
     db.sdk()
         .put_item()
-        .table_name(GroupUser::definition().name.as_str())
+        .table_name(db.physical_table_name(&GroupUser::definition().name))
         .set_item(Some(
             item([("pk", s("new_users")), ("sk", s("group_admins"))])
                 .into_iter()

@@ -152,6 +152,10 @@ fn order(id: &str, status: &str, total: u64) -> Order {
 
 #[tokio::test]
 async fn the_example_handler_runs_on_the_local_engines_stream_output() {
+    // The embedded engine's stream output, read directly.
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let event = local_event(&[
         order("o-1", "open", 40),
         order("o-1", "paid", 40),
@@ -179,6 +183,10 @@ async fn the_example_handler_runs_on_the_local_engines_stream_output() {
 
 #[tokio::test]
 async fn the_example_handler_reports_the_record_it_refuses() {
+    // The embedded engine's stream output, read directly.
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let event = local_event(&[order("o-1", "open", 40), order("o-1", "open", 0)]).await;
     let refused = lambda::records(&event)[1].sequence_number.clone();
     let (sent, response) = handler::handle(&event).await;

@@ -71,6 +71,10 @@ fn key() -> Image<Note> {
 
 #[tokio::test]
 async fn new_and_old_images_give_both_items() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let (v1, v2) = (note("a", "first", 1), note("a", "second", 2));
     assert_eq!(
         lifecycle_changes(StreamViewType::NewAndOldImages).await,
@@ -87,6 +91,10 @@ async fn new_and_old_images_give_both_items() {
 
 #[tokio::test]
 async fn new_image_gives_the_new_item_and_keys_for_the_old() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let (v1, v2) = (note("a", "first", 1), note("a", "second", 2));
     assert_eq!(
         lifecycle_changes(StreamViewType::NewImage).await,
@@ -103,6 +111,10 @@ async fn new_image_gives_the_new_item_and_keys_for_the_old() {
 
 #[tokio::test]
 async fn old_image_gives_the_old_item_and_keys_for_the_new() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let (v1, v2) = (note("a", "first", 1), note("a", "second", 2));
     assert_eq!(
         lifecycle_changes(StreamViewType::OldImage).await,
@@ -119,6 +131,10 @@ async fn old_image_gives_the_old_item_and_keys_for_the_new() {
 
 #[tokio::test]
 async fn keys_only_gives_typed_keys() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let changes = lifecycle_changes(StreamViewType::KeysOnly).await;
     assert_eq!(
         changes,
@@ -142,6 +158,10 @@ async fn keys_only_gives_typed_keys() {
 
 #[tokio::test]
 async fn a_record_that_does_not_decode_names_table_sequence_number_and_attribute() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let client = Client::embedded().unwrap();
     client.table::<Note>().create().await.unwrap();
     client
@@ -216,6 +236,10 @@ fn malformed_records_are_refused_with_what_is_missing() {
 
 #[tokio::test]
 async fn a_consumer_resumes_after_its_checkpoint() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let client = Client::embedded().unwrap();
     let notes = client.table::<Note>();
     notes.create().await.unwrap();
@@ -249,6 +273,10 @@ async fn a_consumer_resumes_after_its_checkpoint() {
 
 #[tokio::test]
 async fn start_at_latest_skips_what_was_written_before() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let client = Client::embedded().unwrap();
     let notes = client.table::<Note>();
     notes.create().await.unwrap();
@@ -265,6 +293,10 @@ async fn start_at_latest_skips_what_was_written_before() {
 
 #[tokio::test]
 async fn batches_wait_for_writes_made_while_the_stream_is_quiet() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let client = Client::embedded().unwrap();
     let notes = client.table::<Note>();
     notes.create().await.unwrap();
@@ -293,6 +325,10 @@ async fn batches_wait_for_writes_made_while_the_stream_is_quiet() {
 
 #[tokio::test]
 async fn a_table_without_a_stream_is_a_typed_error() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     #[derive(Table, Debug, Clone, PartialEq)]
     #[dynorm(table = "quiet")]
     struct Quiet {
@@ -377,6 +413,10 @@ async fn app_writes(client: &Client) -> (User, Run) {
 
 #[tokio::test]
 async fn a_single_table_stream_decodes_into_one_enum_keeping_unknown_records() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let client = Client::embedded().unwrap();
     app_table(&client, StreamViewType::NewAndOldImages).await;
     let (user, run) = app_writes(&client).await;
@@ -404,6 +444,10 @@ async fn a_single_table_stream_decodes_into_one_enum_keeping_unknown_records() {
 
 #[tokio::test]
 async fn a_keys_only_single_table_stream_is_classified_by_key_templates() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let client = Client::embedded().unwrap();
     app_table(&client, StreamViewType::KeysOnly).await;
     app_writes(&client).await;
@@ -434,6 +478,10 @@ async fn a_keys_only_single_table_stream_is_classified_by_key_templates() {
 
 #[tokio::test]
 async fn a_registered_entity_that_does_not_decode_is_an_error_naming_the_attribute() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let client = Client::embedded().unwrap();
     app_table(&client, StreamViewType::NewImage).await;
     client
@@ -472,6 +520,10 @@ async fn a_registered_entity_that_does_not_decode_is_an_error_naming_the_attribu
 
 #[tokio::test]
 async fn change_log_sees_only_what_happened_after_it_started_in_order() {
+    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
+    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+        return;
+    }
     let client = Client::embedded().unwrap();
     let notes = client.table::<Note>();
     notes.create().await.unwrap();

@@ -42,7 +42,7 @@ struct UserName {
 
 /// Two users, `u2` holding `plan` and `tier`, which no type names (another service wrote them).
 async fn users() -> Client {
-    let client = Client::embedded().expect("embedded");
+    let client = dynorm::testing::client().await.expect("test client");
     client.table::<User>().create().await.expect("create");
     let users = client.table::<User>();
     users
@@ -55,7 +55,7 @@ async fn users() -> Client {
     client
         .sdk()
         .put_item()
-        .table_name("users")
+        .table_name(client.physical_table_name("users"))
         .item("id", AttributeValue::S("u2".into()))
         .item("name", AttributeValue::S("Bob".into()))
         .item("tier", AttributeValue::N("3".into()))
@@ -256,7 +256,7 @@ struct Member {
 
 #[tokio::test]
 async fn collections_return_items_of_unknown_entity_types_instead_of_skipping_them() {
-    let client = Client::embedded().expect("embedded");
+    let client = dynorm::testing::client().await.expect("test client");
     client.create_table(Member::definition()).await.expect("create");
     client
         .table::<Member>()
@@ -270,7 +270,7 @@ async fn collections_return_items_of_unknown_entity_types_instead_of_skipping_th
     client
         .sdk()
         .put_item()
-        .table_name("app")
+        .table_name(client.physical_table_name("app"))
         .item("pk", AttributeValue::S("T#acme".into()))
         .item("sk", AttributeValue::S("INVOICE#1".into()))
         .item("_type", AttributeValue::S("Invoice".into()))

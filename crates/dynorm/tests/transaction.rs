@@ -18,7 +18,7 @@ struct Order {
 }
 
 async fn embedded() -> Client {
-    let client = Client::embedded().expect("embedded database");
+    let client = dynorm::testing::client().await.expect("test client");
     client
         .create_table(&users_definition())
         .await
@@ -261,7 +261,7 @@ async fn transact_get_returns_typed_items_in_order() {
 
 #[tokio::test]
 async fn missing_tables_are_reported() {
-    let embedded = Client::embedded().expect("embedded");
+    let embedded = dynorm::testing::client().await.expect("test client");
     for (path, client) in both_paths(&embedded) {
         let users = client.table::<User>();
         let err = client

@@ -63,7 +63,7 @@ fn long_ago(year: i32) -> DateTime<Utc> {
 }
 
 async fn embedded() -> Client {
-    let client = Client::embedded().expect("embedded database");
+    let client = dynorm::testing::client().await.expect("test client");
     client
         .create_table(Profile::definition())
         .await
@@ -87,7 +87,7 @@ async fn created_is_stamped_once_and_updated_always() {
         let raw = client
             .sdk()
             .get_item()
-            .table_name("profiles")
+            .table_name(client.physical_table_name("profiles"))
             .key("id", AttributeValue::S(path.into()))
             .send()
             .await
@@ -167,7 +167,7 @@ async fn items_written_by_other_tools_are_read_and_upserted() {
         client
             .sdk()
             .put_item()
-            .table_name("profiles")
+            .table_name(client.physical_table_name("profiles"))
             .item("id", AttributeValue::S(path.into()))
             .item("name", AttributeValue::S("Legacy".into()))
             .item("extra", AttributeValue::S("kept".into()))
@@ -187,7 +187,7 @@ async fn items_written_by_other_tools_are_read_and_upserted() {
         let raw = client
             .sdk()
             .get_item()
-            .table_name("profiles")
+            .table_name(client.physical_table_name("profiles"))
             .key("id", AttributeValue::S(path.into()))
             .send()
             .await
@@ -264,7 +264,7 @@ impl Table for Event {
 
 #[tokio::test]
 async fn renamed_epoch_second_stamps_are_numbers() {
-    let embedded = Client::embedded().expect("embedded");
+    let embedded = dynorm::testing::client().await.expect("test client");
     embedded.create_table(Event::definition()).await.expect("create");
     for (path, client) in both_paths(&embedded) {
         let events = client.table::<Event>();
@@ -278,7 +278,7 @@ async fn renamed_epoch_second_stamps_are_numbers() {
         let raw = client
             .sdk()
             .get_item()
-            .table_name("events")
+            .table_name(client.physical_table_name("events"))
             .key("id", AttributeValue::S(path.into()))
             .send()
             .await

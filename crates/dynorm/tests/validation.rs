@@ -17,7 +17,7 @@ struct Doc {
 }
 
 async fn embedded() -> Client {
-    let client = Client::embedded().expect("embedded database");
+    let client = dynorm::testing::client().await.expect("test client");
     client
         .create_table(&users_definition())
         .await
@@ -169,7 +169,7 @@ async fn key_types_numbers_and_missing_parts_are_checked() {
     }
 
     // Number keys: valid DynamoDB numbers only.
-    let numbers = Client::embedded().expect("embedded");
+    let numbers = dynorm::testing::client().await.expect("test client");
     numbers
         .create_table(support::NumericUser::definition())
         .await

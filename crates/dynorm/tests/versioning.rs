@@ -66,7 +66,7 @@ impl Table for Counter {
 }
 
 async fn embedded() -> Client {
-    let client = Client::embedded().expect("embedded database");
+    let client = dynorm::testing::client().await.expect("test client");
     client
         .create_table(Counter::definition())
         .await
@@ -290,7 +290,7 @@ fn concurrent_versioned_writes_through_the_sdk_path_lose_nothing() {
         .build()
         .expect("runtime")
         .block_on(embedded());
-    let client = Client::from_sdk(embedded.sdk().clone());
+    let client = Client::from_sdk(embedded.sdk().clone()).with_table_names(embedded.table_names().clone());
     let (value, version, _) = concurrent_counter(client, 8, 25);
     assert_eq!(value, 200);
     assert_eq!(version, 201);

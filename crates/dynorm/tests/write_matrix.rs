@@ -64,15 +64,18 @@ fn integration(id: &str, provider: &str) -> Integration {
     }
 }
 
-/// Both engine paths, each on a database of its own.
+/// Both engine paths, each on a database of its own (both SDK paths in endpoint mode).
 async fn paths() -> Vec<(&'static str, Client)> {
-    let direct = Client::embedded().unwrap();
+    let direct = dynorm::testing::client().await.unwrap();
     direct.create_table(Integration::definition()).await.unwrap();
-    let remote = Client::embedded().unwrap();
+    let remote = dynorm::testing::client().await.unwrap();
     remote.create_table(Integration::definition()).await.unwrap();
     vec![
         ("direct", direct),
-        ("sdk", Client::from_sdk(remote.sdk().clone())),
+        (
+            "sdk",
+            Client::from_sdk(remote.sdk().clone()).with_table_names(remote.table_names().clone()),
+        ),
     ]
 }
 
@@ -755,13 +758,16 @@ fn assert_dynamojo_form(item: &Item, route: &str) {
 #[tokio::test]
 async fn stored_form_on_every_route() {
     let definition = Incident::definition();
-    let direct = Client::embedded().unwrap();
+    let direct = dynorm::testing::client().await.unwrap();
     direct.create_table(definition).await.unwrap();
-    let remote = Client::embedded().unwrap();
+    let remote = dynorm::testing::client().await.unwrap();
     remote.create_table(definition).await.unwrap();
     for (path, client) in [
         ("direct", direct),
-        ("sdk", Client::from_sdk(remote.sdk().clone())),
+        (
+            "sdk",
+            Client::from_sdk(remote.sdk().clone()).with_table_names(remote.table_names().clone()),
+        ),
     ] {
         let t = client.table::<Incident>();
         let incident = |id: &str, owner: Option<&str>| Incident {

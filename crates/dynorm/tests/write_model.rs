@@ -306,7 +306,7 @@ proptest! {
         runtime.block_on(async {
             let embedded = Client::embedded().unwrap();
             embedded.create_table(Prop::definition()).await.unwrap();
-            let client = if through_sdk { Client::from_sdk(embedded.sdk().clone()) } else { embedded };
+            let client = if through_sdk { Client::from_sdk(embedded.sdk().clone()).with_table_names(embedded.table_names().clone()) } else { embedded };
             let mut model = BTreeMap::new();
             for op in &ops {
                 step(&client, &mut model, op).await;

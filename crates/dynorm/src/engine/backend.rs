@@ -13,7 +13,7 @@ use super::request::{
 };
 use super::{check_expression, guard_item, guard_values};
 use crate::future::BoxFuture;
-use crate::{Error, Item, Result};
+use crate::{Error, Item, Result, TableNames};
 
 /// An engine that answers DynamoDB requests: the embedded database called directly, DynamoDB
 /// through the SDK, or a wrapper around another backend (fault injection, recording).
@@ -36,11 +36,36 @@ pub(crate) trait Backend: Send + Sync + fmt::Debug {
 #[derive(Clone, Debug)]
 pub(crate) struct Engine {
     backend: Arc<dyn Backend>,
+    names: TableNames,
 }
 
 impl Engine {
     pub(crate) fn new(backend: Arc<dyn Backend>) -> Self {
-        Self { backend }
+        Self {
+            backend,
+            names: TableNames::identity(),
+        }
+    }
+
+    /// This engine's backend under other table names.
+    pub(crate) fn with_names(&self, names: TableNames) -> Self {
+        Self {
+            backend: self.backend.clone(),
+            names,
+        }
+    }
+
+    /// The same table names around another backend (a wrapper around this one's).
+    pub(crate) fn with_backend(&self, backend: Arc<dyn Backend>) -> Self {
+        Self {
+            backend,
+            names: self.names.clone(),
+        }
+    }
+
+    /// How this engine's requests name tables.
+    pub(crate) fn names(&self) -> &TableNames {
+        &self.names
     }
 
     /// The backend, for wrappers that build a new engine around it.
@@ -54,8 +79,25 @@ impl Engine {
     }
 
     /// Checks `request`, sends it in a `dynamodb` span and records the capacity it consumed.
+    /// Requests name logical tables; the backend sees the physical names ([`TableNames`]) and an
+    /// error it answers names the logical table again.
     pub(crate) async fn send(&self, request: Request) -> Result<Answer> {
-        let request = guard(request)?;
+        let mut request = guard(request)?;
+        if self.names.is_identity() {
+            return self.send_physical(request).await;
+        }
+        request.map_tables(|t| self.names.physical(t).into_owned());
+        self.send_physical(request).await.map_err(|mut e| {
+            if let Some(table) = e.engine_table_mut()
+                && let Some(logical) = self.names.logical(table)
+            {
+                *table = logical.to_owned();
+            }
+            e
+        })
+    }
+
+    async fn send_physical(&self, request: Request) -> Result<Answer> {
         let span = tracing::debug_span!(
             "dynamodb",
             operation = request.operation(),

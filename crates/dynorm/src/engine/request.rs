@@ -252,6 +252,29 @@ impl Request {
         }
     }
 
+    /// Renames every table the request names (logical to physical names).
+    pub(crate) fn map_tables(&mut self, rename: impl Fn(&str) -> String) {
+        let table = match self {
+            Request::Put(r) => &mut r.table,
+            Request::Get(r) => &mut r.table,
+            Request::Delete(r) => &mut r.table,
+            Request::Update(r) => &mut r.table,
+            Request::BatchWrite(r) => &mut r.table,
+            Request::BatchGet(r) => &mut r.table,
+            Request::Read(r) => &mut r.read.table,
+            Request::Statement(r) => &mut r.table,
+            Request::TransactWrite(r) => {
+                r.items.iter_mut().for_each(|w| w.table = rename(&w.table));
+                return;
+            }
+            Request::TransactGet(r) => {
+                r.gets.iter_mut().for_each(|g| g.0 = rename(&g.0));
+                return;
+            }
+        };
+        *table = rename(table);
+    }
+
     /// The index a read names.
     pub(crate) fn index(&self) -> Option<&str> {
         match self {

@@ -148,7 +148,7 @@ impl ExportOptions {
 /// assert_eq!(dynorm::infra::physical_name("prod", "users"), "prod-users");
 /// ```
 pub fn physical_name(stage: &str, table: &str) -> String {
-    format!("{stage}-{table}")
+    crate::table_names::stage_prefix(stage) + table
 }
 
 /// A CloudFormation logical ID for a table name: PascalCase letters and digits plus `Table`

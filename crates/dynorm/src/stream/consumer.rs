@@ -140,6 +140,8 @@ struct Shard {
 pub struct ChangeStream {
     backend: Arc<dyn StreamBackend>,
     table: String,
+    /// The table's name on the engine (the client's [`TableNames`](crate::TableNames)).
+    physical: String,
     arn: Option<String>,
     start: StartAt,
     limit: Option<i32>,
@@ -158,7 +160,9 @@ impl ChangeStream {
     pub fn new(client: &Client, table: impl Into<String>) -> Result<Self> {
         let table = table.into();
         let backend = embedded_backend(client, &table)?;
-        Ok(Self::with_backend(backend, table))
+        let mut stream = Self::with_backend(backend, table);
+        stream.physical = client.physical_table_name(&stream.table);
+        Ok(stream)
     }
 
     /// The stream of `T`'s table on the client's engine.
@@ -167,7 +171,9 @@ impl ChangeStream {
     }
 
     /// The stream of table `table` read through a DynamoDB Streams client (DynamoDB, `dynorm
-    /// serve` or any compatible endpoint).
+    /// serve` or any compatible endpoint). `table` is the physical name: there is no
+    /// [`Client`] whose [`TableNames`](crate::TableNames) could map it
+    /// ([`Client::physical_table_name`] gives it).
     #[cfg(feature = "aws-streams")]
     pub fn from_sdk(sdk: aws_sdk_dynamodbstreams::Client, table: impl Into<String>) -> Self {
         let backend = Arc::new(crate::engine::stream_remote::RemoteStreams::new(sdk));
@@ -177,6 +183,7 @@ impl ChangeStream {
     fn with_backend(backend: Arc<dyn StreamBackend>, table: String) -> Self {
         Self {
             backend,
+            physical: table.clone(),
             table,
             arn: None,
             start: StartAt::default(),
@@ -321,7 +328,7 @@ impl ChangeStream {
         let first = self.arn.is_none();
         let arn = match &self.arn {
             Some(arn) => arn.clone(),
-            None => self.backend.stream_arn(&self.table).await?,
+            None => self.backend.stream_arn(&self.physical).await?,
         };
         let mut start_shard: Option<String> = None;
         loop {

@@ -8,9 +8,14 @@
 //! (`tests/fixture.rs`) checks that every table comes out exactly as `create_table` makes it.
 
 use std::future::Future;
+use std::io::Write as _;
+use std::panic::AssertUnwindSafe;
+
+use futures::FutureExt;
 
 use serde_json::{Map, Value, json};
 
+use super::endpoint::{Capability, drop_tables, endpoint, require_for};
 use crate::definition::{BillingMode, Capacity, Projection, TableDefinition};
 use crate::engine::error_map::from_dynoxide;
 use crate::{Client, Error, Result};
@@ -31,10 +36,12 @@ fn fresh_database(definitions: &[&TableDefinition]) -> Result<Client> {
     Ok(client)
 }
 
-/// Runs an async test on a fresh current-thread runtime, with a fresh in-memory embedded
-/// [`Client`] whose tables `definitions` describe are already created.
+/// Runs an async test on a fresh current-thread runtime, with a [`database`] holding the tables
+/// `definitions` describe.
 ///
-/// This is what `#[dynorm::test(tables(A, B))]` expands to.
+/// This is what `#[dynorm::test(tables(A, B))]` expands to. In endpoint mode
+/// ([`ENDPOINT_VAR`](super::ENDPOINT_VAR)) the test's tables are deleted afterwards, also when
+/// it fails ([`drop_tables`]).
 ///
 /// # Panics
 ///
@@ -54,17 +61,81 @@ where
             Ok(client) => client,
             Err(e) => panic!("dynorm::testing: could not set up the test database: {e}"),
         };
-        test(client).await
+        if endpoint().is_none() {
+            return test(client).await;
+        }
+        let outcome = AssertUnwindSafe(test(client.clone())).catch_unwind().await;
+        if let Err(e) = drop_tables(&client).await {
+            // Past the harness's capture: a leftover table is worth seeing even when the test passed.
+            let _ = writeln!(
+                std::io::stderr(),
+                "dynorm::testing: could not delete the test's tables: {e}"
+            );
+        }
+        outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
     })
 }
 
-/// A fresh in-memory embedded [`Client`] with the tables `definitions` describe created.
+/// What a test returns when it is skipped: `()`, or `Ok` of a default value.
+pub trait Skippable {
+    /// The value a skipped test returns.
+    fn skipped() -> Self;
+}
+
+impl Skippable for () {
+    fn skipped() -> Self {}
+}
+
+impl<T: Default, E> Skippable for Result<T, E> {
+    fn skipped() -> Self {
+        Ok(T::default())
+    }
+}
+
+/// [`run_test`] for a test that needs `requires`: skipped, with the reason printed
+/// ([`require_for`]), when the engine lacks one. `#[dynorm::test(tables(..), requires(embedded))]`
+/// expands to it.
+pub fn run_test_requiring<F, Fut, R>(
+    test_name: &str,
+    requires: &[Capability],
+    definitions: &[&'static TableDefinition],
+    test: F,
+) -> R
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: Future<Output = R>,
+    R: Skippable,
+{
+    if !require_for(test_name, requires) {
+        return R::skipped();
+    }
+    run_test(definitions, test)
+}
+
+/// A fresh [`Client`] with the tables `definitions` describe created.
 ///
-/// The database is new, so the tables are created directly on the engine, each in one call
-/// (validated first, as [`Client::create_table`] does), not through the SDK route that
-/// `create_table` takes to find, compare and wait for tables.
+/// By default an in-memory embedded database: the database is new, so the tables are created
+/// directly on the engine, each in one call (validated first, as [`Client::create_table`]
+/// does), not through the SDK route that `create_table` takes to find, compare and wait for
+/// tables.
+///
+/// In endpoint mode ([`ENDPOINT_VAR`](super::ENDPOINT_VAR)): a client of that endpoint under a
+/// table prefix of its own, its tables made with [`Client::create_table`] (waiting until they
+/// are ACTIVE). Delete them with [`drop_tables`] ([`run_test`] does).
 pub async fn database(definitions: &[&TableDefinition]) -> Result<Client> {
-    fresh_database(definitions)
+    let Some(endpoint) = endpoint() else {
+        return fresh_database(definitions);
+    };
+    let client = super::endpoint::client(&endpoint).await?;
+    for definition in definitions {
+        client.create_table(definition).await?;
+    }
+    Ok(client)
+}
+
+/// A fresh [`Client`] with no tables: [`database`] with none, for tests that create their own.
+pub async fn client() -> Result<Client> {
+    database(&[]).await
 }
 
 fn create(db: &dynoxide::Database, d: &TableDefinition) -> Result<()> {

@@ -37,8 +37,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use crate::engine::Backend;
 use crate::engine::request::{Answer, Request, Response, TxKind, WriteOp};
-use crate::engine::{Backend, Engine};
 use crate::future::BoxFuture;
 use crate::retry::Jitter;
 use crate::{Client, Error, Item, Result};
@@ -194,7 +194,10 @@ fn wrap(client: &Client, plan: Option<FaultPlan>) -> (Client, Recording) {
         inner: client.engine().backend().clone(),
         recording: recording.clone(),
     };
-    (client.with_engine(Engine::new(Arc::new(backend))), recording)
+    (
+        client.with_engine(client.engine().with_backend(Arc::new(backend))),
+        recording,
+    )
 }
 
 #[derive(Debug)]

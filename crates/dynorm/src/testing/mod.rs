@@ -1,6 +1,12 @@
 //! Test support: each test gets its own in-memory embedded database with its tables created, so
 //! tests run in parallel without setup or clean-up.
 //!
+//! **Endpoint mode**: with [`ENDPOINT_VAR`] (`DYNORM_TEST_ENDPOINT=http://127.0.0.1:8000`) set,
+//! [`run_test`], [`database`], [`client`] and `#[dynorm::test]` use that endpoint instead, each
+//! test under a table prefix of its own, and [`run_test`] deletes the test's tables afterwards.
+//! A test that needs the embedded engine declares it (`#[dynorm::test(requires(embedded))]`, or
+//! [`require`]`(Capability::Embedded)`) and is skipped elsewhere with the reason printed.
+//!
 //! ```
 //! use dynorm::{AttributeType, TableDefinition};
 //!
@@ -15,11 +21,14 @@
 
 #[cfg(feature = "embedded")]
 mod changes;
+mod endpoint;
+#[cfg(feature = "embedded")]
 mod fixture;
 mod instrument;
 
 #[cfg(feature = "embedded")]
 pub use changes::ChangeLog;
+pub use endpoint::{Capability, ENDPOINT_VAR, drop_tables, endpoint, has, require, require_for};
 #[cfg(feature = "embedded")]
-pub use fixture::{database, run_test};
+pub use fixture::{Skippable, client, database, run_test, run_test_requiring};
 pub use instrument::{FaultCounts, FaultPlan, Recording, SentRequest, instrument, with_faults};

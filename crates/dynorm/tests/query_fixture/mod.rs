@@ -107,7 +107,7 @@ impl Projection for OrderTotal {
 
 /// An embedded client with `orders` created and `count` orders of customer `customer` written.
 pub async fn orders(customer: &str, count: i64) -> Client {
-    let client = Client::embedded().expect("embedded database");
+    let client = dynorm::testing::client().await.expect("test client");
     let table = client.table::<Order>();
     table.create().await.expect("create orders");
     for n in 0..count {
@@ -121,7 +121,10 @@ pub async fn orders(customer: &str, count: i64) -> Client {
 pub fn both_paths(embedded: &Client) -> [(&'static str, Client); 2] {
     [
         ("direct", embedded.clone()),
-        ("sdk", Client::from_sdk(embedded.sdk().clone())),
+        (
+            "sdk",
+            Client::from_sdk(embedded.sdk().clone()).with_table_names(embedded.table_names().clone()),
+        ),
     ]
 }
 

@@ -118,7 +118,10 @@ impl Table for NumericUser {
 pub fn both_paths(embedded: &dynorm::Client) -> [(&'static str, dynorm::Client); 2] {
     [
         ("direct", embedded.clone()),
-        ("sdk", dynorm::Client::from_sdk(embedded.sdk().clone())),
+        (
+            "sdk",
+            dynorm::Client::from_sdk(embedded.sdk().clone()).with_table_names(embedded.table_names().clone()),
+        ),
     ]
 }
 
@@ -127,7 +130,7 @@ pub async fn raw_item<T: Table>(client: &dynorm::Client, key: Key<T>) -> Item {
     let got = client
         .sdk()
         .get_item()
-        .table_name(&T::definition().name)
+        .table_name(client.physical_table_name(&T::definition().name))
         .set_key(Some(key.into_item().unwrap().into_iter().collect()))
         .send()
         .await

@@ -15,4 +15,9 @@ async fn bad_option(db: dynorm::Client) {
     let _ = db;
 }
 
+#[dynorm::test(tables(User), requires(streams))]
+async fn unknown_capability(db: dynorm::Client) {
+    let _ = db;
+}
+
 fn main() {}
