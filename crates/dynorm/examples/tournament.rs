@@ -9,7 +9,7 @@
 
 use dynorm::entity::{Entity as _, Layout, SingleTable, table_definition};
 use dynorm::strict::Strict;
-use dynorm::{AttributeValue, Table};
+use dynorm::{AttributeValue, Client, Table};
 
 /// A match; `by_region` finds the matches of a tournament in a region, in round and match order,
 /// with no concatenated key attribute to keep in step.
