@@ -15,6 +15,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
 read -r -a build <<< "${ENDPOINT_TEST_BUILD:---workspace}"
 artifacts=$(mktemp)
 trap 'rm -f "$artifacts"' EXIT
@@ -38,7 +39,7 @@ mapfile -t tests < <(pick tests | sort -u)
 serve=$(pick serve | head -n 1)
 if [ -z "$serve" ]; then
     cargo build -q -p dynorm-cli --bin dynorm
-    serve="$PWD/$target/debug/dynorm"
+    serve="$target/debug/dynorm"
 fi
 if [ ${#tests[@]} -eq 0 ]; then
     echo "no dynorm test binaries in the build ${build[*]}" >&2

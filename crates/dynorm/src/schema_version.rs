@@ -80,7 +80,7 @@ impl Upgrading {
     /// The upgrade of `item`, stored at version `stored`, to `current`.
     pub fn new<T: crate::Table>(item: &Item, stored: u32, current: u32) -> Self {
         let definition = T::definition();
-        let key = crate::write::key_of_item::<T>(item);
+        let key = crate::validate::key_of_item::<T>(item);
         Self {
             table: definition.name.clone(),
             what: what::<T>(),

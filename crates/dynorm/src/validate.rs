@@ -267,6 +267,15 @@ pub(crate) fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a s
         .map(|(_, c)| c)
 }
 
+/// The key attributes of an item of `T`.
+pub(crate) fn key_of_item<T: crate::Table>(item: &Item) -> Item {
+    let d = T::definition();
+    std::iter::once(d.partition_key.as_str())
+        .chain(d.sort_key.as_deref())
+        .filter_map(|k| item.get(k).map(|v| (k.to_owned(), v.clone())))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

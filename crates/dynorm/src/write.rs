@@ -337,14 +337,7 @@ fn system_condition(version: Option<(&str, u64)>, guards: &Guards) -> Option<exp
     }
 }
 
-/// The key attributes of an item of `T`.
-pub(crate) fn key_of_item<T: Table>(item: &Item) -> Item {
-    let d = T::definition();
-    std::iter::once(d.partition_key.as_str())
-        .chain(d.sort_key.as_deref())
-        .filter_map(|k| item.get(k).map(|v| (k.to_owned(), v.clone())))
-        .collect()
-}
+pub(crate) use crate::validate::key_of_item;
 
 /// The version a value of `T` carries, when `T` is versioned.
 pub(crate) fn value_version<T: Table>(value: &T) -> Option<u64> {
