@@ -402,3 +402,53 @@ fn schema_files_read_and_check_entity_indexes() {
         "{message}"
     );
 }
+
+/// dynamojo's `store_aliases = false` keeps a field a key holds whole only in that key; a field
+/// a multi-attribute index reads is still stored (the index's key is its own attribute), so the
+/// item stays in the index and reads back whole.
+#[derive(dynorm::Entity, Debug, Clone, PartialEq)]
+#[dynorm(table = Games, entity = "Seat", pk = "{venue}", sk = "S#{seat}", store_aliases = false)]
+#[dynorm(index(name = "by_venue", pk(venue), sk(seat)))]
+struct Seat {
+    venue: String,
+    seat: u32,
+    holder: String,
+}
+
+#[tokio::test]
+async fn a_field_a_multi_attribute_index_reads_is_stored_even_without_aliases() {
+    let client = Client::embedded().expect("embedded");
+    let shared = table_definition(&Games::LAYOUT, &[Seat::entity_definition()]).expect("merge");
+    client.create_table(&shared).await.expect("create");
+    let seats = client.table::<Seat>();
+    let seat = Seat {
+        venue: "arena".into(),
+        seat: 7,
+        holder: "ann".into(),
+    };
+    seats.put(&seat).await.expect("put");
+    let stored = client
+        .sdk()
+        .scan()
+        .table_name("games")
+        .send()
+        .await
+        .expect("scan")
+        .items
+        .unwrap_or_default();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(
+        stored[0].get("venue"),
+        Some(&dynorm::AttributeValue::S("arena".into())),
+        "the index reads `venue` as its own attribute: {:?}",
+        stored[0]
+    );
+    assert_eq!(stored[0].get("pk"), Some(&dynorm::AttributeValue::S("arena".into())));
+    let found = seats
+        .entity_query()
+        .index_key("by_venue", Seat::by_venue_key("arena"))
+        .all()
+        .await
+        .expect("query");
+    assert_eq!(found, [seat]);
+}

@@ -30,11 +30,20 @@ pub fn finish_item<E: Entity + Table>(item: &mut Item) {
         }
     }
     if !E::STORE_ALIASES {
-        for name in aliases::<E>() {
+        for name in aliases::<E>().filter(|name| !in_multi_attribute_index::<E>(name)) {
             let stored = E::field(name).map_or(name, |f| f.stored);
             item.remove(stored);
         }
     }
+}
+
+/// Whether a multi-attribute index reads the field: its own attribute is the index's key, so it
+/// is stored even where a key also holds it whole (else the item would silently leave the index).
+fn in_multi_attribute_index<E: Entity>(name: &str) -> bool {
+    E::INDEXES
+        .iter()
+        .flat_map(|i| i.partition_key.iter().chain(i.sort_key))
+        .any(|f| f.field == name)
 }
 
 /// Rewrites a stamp encoded as ISO 8601 UTC text in `form`.
