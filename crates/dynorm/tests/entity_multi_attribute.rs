@@ -443,7 +443,10 @@ async fn a_field_a_multi_attribute_index_reads_is_stored_even_without_aliases() 
         "the index reads `venue` as its own attribute: {:?}",
         stored[0]
     );
-    assert_eq!(stored[0].get("pk"), Some(&dynorm::AttributeValue::S("arena".into())));
+    assert_eq!(
+        stored[0].get("pk"),
+        Some(&dynorm::AttributeValue::S("arena".into()))
+    );
     let found = seats
         .entity_query()
         .index_key("by_venue", Seat::by_venue_key("arena"))
