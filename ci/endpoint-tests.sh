@@ -31,7 +31,8 @@ for line in open(sys.argv[1]):
     t = m["target"]
     if sys.argv[2] == "tests" and t["kind"] == ["test"] and m["manifest_path"].endswith("/crates/dynorm/Cargo.toml"):
         print(m["executable"])
-    elif sys.argv[2] == "serve" and t["kind"] == ["bin"] and t["name"] == "dynorm":
+    # The CLI binary itself, not its unit-test harness (also a "bin" artifact under `cargo test`).
+    elif sys.argv[2] == "serve" and t["kind"] == ["bin"] and t["name"] == "dynorm" and not m["profile"]["test"]:
         print(m["executable"])
 PY
 }
