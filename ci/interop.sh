@@ -19,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 target="${CARGO_TARGET_DIR:-target}"
+case "$target" in /*) ;; *) target="$PWD/$target" ;; esac
 venv="$target/interop-venv"
 # dynamojo 1.7 needs Python >= 3.12: $PYTHON, else python3.12 (PATH or pyenv), else python3.
 pick_python() {
@@ -77,7 +78,7 @@ if [ -n "${DYNORM_SERVE:-}" ]; then
     echo "== dynorm and the libraries both ways: dynorm writes, the library reads; the library writes, dynorm reads"
     AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port" AWS_REGION=us-east-1 \
         AWS_ACCESS_KEY_ID=interop AWS_SECRET_ACCESS_KEY=interop \
-        DYNORM_INTEROP_PYTHON="$PWD/$venv/bin/python" \
+        DYNORM_INTEROP_PYTHON="$venv/bin/python" \
         cargo test -q -p dynorm --test interop_fixtures -- --ignored live_both_ways || status=1
     kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
     exit "$status"
