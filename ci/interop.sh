@@ -9,7 +9,7 @@
 #      read-back passes against it with the libraries writing and with the fixture items put raw,
 #      and dynorm's own models go both ways with the libraries (dynorm writes and each library
 #      reads the bytes and through its API; the library writes and dynorm reads):
-#      crates/dynorm/tests/interop_fixtures.rs, `live_both_ways_with_the_python_libraries`.
+#      crates/dynorm/tests/interop/interop_fixtures.rs, `live_both_ways_with_the_python_libraries`.
 #
 #   bash ci/interop.sh
 #   DYNORM_SERVE=1 bash ci/interop.sh
@@ -79,7 +79,7 @@ if [ -n "${DYNORM_SERVE:-}" ]; then
     AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port" AWS_REGION=us-east-1 \
         AWS_ACCESS_KEY_ID=interop AWS_SECRET_ACCESS_KEY=interop \
         DYNORM_INTEROP_PYTHON="$venv/bin/python" \
-        cargo test -q -p dynorm --test interop_fixtures -- --ignored live_both_ways || status=1
+        cargo test -q -p dynorm --test interop -- --ignored live_both_ways || status=1
     kill "$serve_pid"; wait "$serve_pid" 2>/dev/null || true
     exit "$status"
 fi

@@ -16,8 +16,8 @@ venv="$target/lint-venv"
 golden=crates/dynorm/tests/golden
 
 if [ -z "${SKIP_GOLDEN_TEST:-}" ]; then
-    echo "== golden files are current (cargo test -p dynorm --features schema-files --test infra)"
-    cargo test -p dynorm --features schema-files --test infra
+    echo "== golden files are current (cargo test -p dynorm --features schema-files --test schema infra::)"
+    cargo test -p dynorm --features schema-files --test schema infra::
 fi
 
 # parliament imports `pkg_resources`, which Python 3.12 and later no longer bring in a fresh

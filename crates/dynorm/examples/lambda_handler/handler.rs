@@ -1,5 +1,5 @@
 //! The logic of the example Lambda function, kept apart from `main` so that tests run it on the
-//! events Lambda would send (`crates/dynorm/tests/stream_lambda.rs`).
+//! events Lambda would send (`crates/dynorm/tests/engine/stream_lambda.rs`).
 
 use dynorm::stream::lambda::{self, DynamoDbEventResponse, Event};
 use dynorm::stream::{Change, ChangeRecord};
