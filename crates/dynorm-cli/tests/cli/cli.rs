@@ -6,9 +6,7 @@ use dynorm::infra::iam::{AccessLevel, ArnContext};
 use dynorm::infra::{ExportOptions, cloudformation, docs, iam, terraform};
 use dynorm::schema_file::Schema;
 
-mod support;
-
-use support::{dynorm, run};
+use crate::support::{self, dynorm, run};
 
 /// A fresh directory for one test.
 fn dir(test: &str) -> PathBuf {

@@ -5,9 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-mod support;
-
-use support::{dynorm, run};
+use crate::support::{self, dynorm, run};
 
 /// A fresh directory for one test.
 fn dir(test: &str) -> PathBuf {

@@ -1,6 +1,6 @@
 //! What the end-to-end tests of the `dynorm` binary share.
 
-#![allow(dead_code)] // each test binary uses its own part
+#![allow(dead_code)] // each module uses its own part
 
 use std::path::PathBuf;
 
@@ -11,7 +11,7 @@ pub(crate) fn dynorm() -> Command {
     Command::cargo_bin("dynorm").unwrap()
 }
 
-/// A fresh directory for one test (`suite` keeps test binaries apart).
+/// A fresh directory for one test (`suite` keeps the modules apart).
 pub(crate) fn fresh_dir(suite: &str, test: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("dynorm-cli-{suite}-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
