@@ -262,12 +262,20 @@ pub(crate) fn run() {
         harness::rounds_arg(ROUNDS),
         ["dynorm", "raw"],
         "items",
+        harness::Clock::Cpu,
     );
 }
 
 pub(crate) fn run_scan() {
     let n = harness::size_arg(DEFAULT_ITEMS);
-    harness::paired("scan", n, harness::rounds_arg(ROUNDS), ["dynorm", "raw"], "items");
+    harness::paired(
+        "scan",
+        n,
+        harness::rounds_arg(ROUNDS),
+        ["dynorm", "raw"],
+        "items",
+        harness::Clock::Cpu,
+    );
 }
 
 /// One side of `file-puts`, in a child: N single puts into a file-backed database.
@@ -319,5 +327,6 @@ pub(crate) fn run_file_puts() {
         harness::rounds_arg(ROUNDS),
         ["dynorm", "raw"],
         "puts",
+        harness::Clock::Wall,
     );
 }

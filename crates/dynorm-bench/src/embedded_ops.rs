@@ -54,6 +54,38 @@ fn raw_item(e: &Event) -> HashMap<String, Raw> {
     ])
 }
 
+/// The item back as an `Event`, by hand: what a program calling dynoxide directly writes to get
+/// the same value dynorm returns (the raw side decodes as dynorm does, as in `scan`).
+fn raw_event(mut item: HashMap<String, Raw>) -> Event {
+    let mut text = |name: &str| match item.remove(name) {
+        Some(Raw::S(s) | Raw::N(s)) => s,
+        other => panic!("{name}: {other:?}"),
+    };
+    let user = text("user");
+    let seq = text("seq").parse().expect("seq");
+    let kind = text("kind");
+    let amount = text("amount").parse().expect("amount");
+    let ok = matches!(item.remove("ok"), Some(Raw::BOOL(true)));
+    let tags = match item.remove("tags") {
+        Some(Raw::L(values)) => values
+            .into_iter()
+            .map(|v| match v {
+                Raw::S(s) => s,
+                other => panic!("tags: {other:?}"),
+            })
+            .collect(),
+        other => panic!("tags: {other:?}"),
+    };
+    Event {
+        user,
+        seq,
+        kind,
+        amount,
+        ok,
+        tags,
+    }
+}
+
 fn raw_key(user: &str, seq: u32) -> HashMap<String, Raw> {
     HashMap::from([
         ("user".to_owned(), Raw::S(user.to_owned())),
@@ -177,6 +209,7 @@ mod get {
 
     /// The raw side of a get round: every item by its hand-built key.
     pub(super) fn raw(db: &dynoxide::Database, events: &[Event]) -> u64 {
+        let mut read = Vec::with_capacity(events.len());
         let start = Instant::now();
         for e in events {
             let request = GetItemRequest {
@@ -185,9 +218,11 @@ mod get {
                 ..Default::default()
             };
             let item = db.get_item(request).expect("raw get").item.expect("present");
-            black_box(item);
+            read.push(raw_event(item));
         }
-        ns_per_op(start, USERS * PER_USER)
+        let ns = ns_per_op(start, USERS * PER_USER);
+        assert!(read == events, "the raw side read back every event");
+        ns
     }
 
     /// The dynorm side of a get round: every item by its typed key, decoded into `Event`.
@@ -198,15 +233,18 @@ mod get {
     ) -> u64 {
         runtime.block_on(async {
             let table = Client::from_database(db.clone()).table::<Event>();
+            let mut read = Vec::with_capacity(events.len());
             let start = Instant::now();
             for e in events {
                 let got = table
                     .get(Event::key(e.user.clone(), e.seq))
                     .await
                     .expect("dynorm get");
-                black_box(got.expect("present"));
+                read.push(got.expect("present"));
             }
-            ns_per_op(start, USERS * PER_USER)
+            let ns = ns_per_op(start, USERS * PER_USER);
+            assert!(read == events, "dynorm read back every event");
+            ns
         })
     }
 }
@@ -230,8 +268,9 @@ mod query {
                 ..Default::default()
             };
             let items = db.query(request).expect("raw query").items.unwrap_or_default();
-            assert_eq!(items.len(), PER_USER as usize);
-            black_box(items);
+            let events: Vec<Event> = items.into_iter().map(raw_event).collect();
+            assert_eq!(events.len(), PER_USER as usize);
+            black_box(events);
         }
         ns_per_op(start, USERS)
     }

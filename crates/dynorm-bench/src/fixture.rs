@@ -137,5 +137,6 @@ pub(crate) fn run() {
         harness::rounds_arg(7),
         ["dynorm", "raw"],
         "databases",
+        harness::Clock::Cpu,
     );
 }

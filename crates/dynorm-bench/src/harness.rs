@@ -17,6 +17,9 @@ use serde_json::Value;
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Run {
     pub ns: u64,
+    /// CPU time the child's threads spent on the timed part (what the work cost, whoever else
+    /// the shared machine was running).
+    pub cpu_ns: u64,
     pub units: u64,
     /// Peak resident memory during the timed part, in KiB.
     pub peak_kb: u64,
@@ -28,7 +31,23 @@ pub(crate) struct Run {
 /// The timed part of a child: started after its set-up, stopped before its digest.
 pub(crate) struct Meter {
     start: Instant,
+    cpu_start: u64,
     base_kb: u64,
+}
+
+/// The CPU time of every thread of this process so far, in ns: the first field of each thread's
+/// `/proc/self/task/<tid>/schedstat` (nanosecond resolution, unlike the tick counts of `stat`).
+/// A thread that ended before the timed part stopped is not counted; the benches' work runs on
+/// the main thread (their futures are polled in place; the embedded engine spawns none).
+fn cpu_ns() -> u64 {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
+        return 0;
+    };
+    tasks
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
+        .filter_map(|line| line.split_whitespace().next()?.parse::<u64>().ok())
+        .sum()
 }
 
 fn status_kb(field: &str) -> u64 {
@@ -46,6 +65,7 @@ impl Meter {
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         Self {
             base_kb: status_kb("VmRSS:"),
+            cpu_start: cpu_ns(),
             start: Instant::now(),
         }
     }
@@ -54,6 +74,7 @@ impl Meter {
     pub(crate) fn stop(self, units: u64) -> Stopped {
         Stopped {
             ns: self.start.elapsed().as_nanos() as u64,
+            cpu_ns: cpu_ns().saturating_sub(self.cpu_start),
             units,
             peak_kb: status_kb("VmHWM:"),
             base_kb: self.base_kb,
@@ -64,6 +85,7 @@ impl Meter {
 /// A measured child, waiting for its digest.
 pub(crate) struct Stopped {
     ns: u64,
+    cpu_ns: u64,
     units: u64,
     peak_kb: u64,
     base_kb: u64,
@@ -73,8 +95,8 @@ impl Stopped {
     /// Prints the child's line for the parent.
     pub(crate) fn report(self, digest: u64) {
         println!(
-            "RUN ns={} units={} peak_kb={} base_kb={} digest={digest:016x}",
-            self.ns, self.units, self.peak_kb, self.base_kb
+            "RUN ns={} cpu_ns={} units={} peak_kb={} base_kb={} digest={digest:016x}",
+            self.ns, self.cpu_ns, self.units, self.peak_kb, self.base_kb
         );
     }
 }
@@ -164,6 +186,7 @@ fn run_child(bench: &str, side: &str, size: usize) -> Run {
     let number = |name: &str| field(name).parse::<u64>().expect("a number");
     Run {
         ns: number("ns"),
+        cpu_ns: number("cpu_ns"),
         units: number("units"),
         peak_kb: number("peak_kb"),
         base_kb: number("base_kb"),
@@ -181,65 +204,126 @@ fn median(values: &mut [f64]) -> f64 {
     }
 }
 
-/// Runs `rounds` paired rounds of `bench` (sides `sides[0]` = dynorm, `sides[1]` = the
-/// reference) at `size`, and prints each round, the medians, and last the ratio line
-/// `<bench> ratio M (pairs min–max, n rounds)`: dynorm's throughput over the reference's.
-pub(crate) fn paired(bench: &str, size: usize, rounds: usize, sides: [&str; 2], unit: &str) {
-    let mut pairs: Vec<[Run; 2]> = Vec::with_capacity(rounds);
-    for round in 0..rounds {
-        let (first, second) = if round % 2 == 0 { (0, 1) } else { (1, 0) };
-        let mut runs = [None, None];
-        runs[first] = Some(run_child(bench, sides[first], size));
-        runs[second] = Some(run_child(bench, sides[second], size));
-        let [Some(a), Some(b)] = runs else {
-            unreachable!("both sides ran")
-        };
-        assert_eq!(a.units, b.units, "round {round}: both sides did the same work");
-        assert_eq!(
-            a.digest, b.digest,
-            "round {round}: {} and {} produced different contents",
-            sides[0], sides[1]
-        );
-        println!(
-            "round {round}: {} {:.0} {unit}/s peak {:.1} MB | {} {:.0} {unit}/s peak {:.1} MB | ratio {:.3}",
-            sides[0],
-            rate(&a),
-            a.peak_kb as f64 / 1024.0,
-            sides[1],
-            rate(&b),
-            b.peak_kb as f64 / 1024.0,
-            rate(&a) / rate(&b)
-        );
-        pairs.push([a, b]);
-    }
-    println!(
-        "machine: {} cores; size {size}; {rounds} paired rounds, order alternating; contents compared in every round",
-        cores()
-    );
-    println!("| side | {unit}/s (median) | ns per {unit} | peak RSS MB (median) | RSS added MB (median) |");
-    for (i, side) in sides.iter().enumerate() {
-        let mut rates: Vec<f64> = pairs.iter().map(|p| rate(&p[i])).collect();
-        let mut peaks: Vec<f64> = pairs.iter().map(|p| p[i].peak_kb as f64 / 1024.0).collect();
-        let mut added: Vec<f64> = pairs
-            .iter()
-            .map(|p| p[i].peak_kb.saturating_sub(p[i].base_kb) as f64 / 1024.0)
-            .collect();
-        let r = median(&mut rates);
-        println!(
-            "| {side} | {r:.0} | {:.0} | {:.1} | {:.1} |",
-            1e9 / r,
-            median(&mut peaks),
-            median(&mut added)
-        );
-    }
-    let mut ratios: Vec<f64> = pairs.iter().map(|p| rate(&p[0]) / rate(&p[1])).collect();
-    let m = median(&mut ratios);
-    let (lo, hi) = (ratios[0], ratios[ratios.len() - 1]);
-    println!("{bench} ratio {m:.2} (pairs {lo:.2}–{hi:.2}, {rounds} rounds)");
+/// Which time a bench's headline ratio is read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Clock {
+    /// CPU time of the timed part: the work each side does, unaffected by what else the shared
+    /// machine runs (which stretches wall-clock times by 2-4x and spreads their ratios). For
+    /// benches that never wait on anything but the CPU.
+    Cpu,
+    /// Wall-clock time: for benches that wait on the disk (a commit's fsync costs no CPU).
+    Wall,
 }
 
-fn rate(r: &Run) -> f64 {
-    r.units as f64 / (r.ns as f64 / 1e9)
+/// Runs `rounds` paired rounds of `bench` (sides `sides[0]` = dynorm, `sides[1]` = the
+/// reference) at `size`, and prints each round, the medians, and last the ratio line
+/// `<bench> ratio M (pairs min–max, n rounds, <clock>)`: dynorm's throughput over the
+/// reference's by the `headline` clock, followed by the other clock's ratio.
+pub(crate) fn paired(bench: &str, size: usize, rounds: usize, sides: [&str; 2], unit: &str, headline: Clock) {
+    let mut pairs: Vec<[Run; 2]> = Vec::with_capacity(rounds);
+    for round in 0..rounds {
+        let pair = run_round(bench, size, round, sides);
+        let [a, b] = &pair;
+        println!(
+            "round {round}: {} {:.0} {unit}/s ({:.0} per CPU-s) peak {:.1} MB | {} {:.0} {unit}/s ({:.0} per CPU-s) peak {:.1} MB | ratio wall {:.3} CPU {:.3}",
+            sides[0],
+            rate(a, Clock::Wall),
+            rate(a, Clock::Cpu),
+            a.peak_kb as f64 / 1024.0,
+            sides[1],
+            rate(b, Clock::Wall),
+            rate(b, Clock::Cpu),
+            b.peak_kb as f64 / 1024.0,
+            rate(a, Clock::Wall) / rate(b, Clock::Wall),
+            rate(a, Clock::Cpu) / rate(b, Clock::Cpu),
+        );
+        pairs.push(pair);
+    }
+    println!(
+        "machine: {} cores, load average {}; size {size}; {rounds} paired rounds, order alternating; contents compared in every round",
+        cores(),
+        load_average()
+    );
+    print_medians(&pairs, sides, unit);
+    let other = match headline {
+        Clock::Cpu => Clock::Wall,
+        Clock::Wall => Clock::Cpu,
+    };
+    let (m, lo, hi) = ratio_spread(&pairs, headline);
+    let (m2, lo2, hi2) = ratio_spread(&pairs, other);
+    println!(
+        "{bench} ratio {m:.2} (pairs {lo:.2}–{hi:.2}, {rounds} rounds, {}; {} {m2:.2}, pairs {lo2:.2}–{hi2:.2})",
+        clock_name(headline),
+        clock_name(other)
+    );
+}
+
+/// One round: both sides, the first alternating, their work and contents checked equal.
+fn run_round(bench: &str, size: usize, round: usize, sides: [&str; 2]) -> [Run; 2] {
+    let (first, second) = if round % 2 == 0 { (0, 1) } else { (1, 0) };
+    let mut runs = [None, None];
+    runs[first] = Some(run_child(bench, sides[first], size));
+    runs[second] = Some(run_child(bench, sides[second], size));
+    let [Some(a), Some(b)] = runs else {
+        unreachable!("both sides ran")
+    };
+    assert_eq!(a.units, b.units, "round {round}: both sides did the same work");
+    assert_eq!(
+        a.digest, b.digest,
+        "round {round}: {} and {} produced different contents",
+        sides[0], sides[1]
+    );
+    [a, b]
+}
+
+fn print_medians(pairs: &[[Run; 2]], sides: [&str; 2], unit: &str) {
+    println!(
+        "| side | {unit}/s (median) | {unit} per CPU-second (median) | peak RSS MB (median) | RSS added MB (median) |"
+    );
+    for (i, side) in sides.iter().enumerate() {
+        let column =
+            |f: &dyn Fn(&Run) -> f64| median(&mut pairs.iter().map(|p| f(&p[i])).collect::<Vec<_>>());
+        println!(
+            "| {side} | {:.0} | {:.0} | {:.1} | {:.1} |",
+            column(&|r| rate(r, Clock::Wall)),
+            column(&|r| rate(r, Clock::Cpu)),
+            column(&|r| r.peak_kb as f64 / 1024.0),
+            column(&|r| r.peak_kb.saturating_sub(r.base_kb) as f64 / 1024.0),
+        );
+    }
+}
+
+/// The median of the pairs' throughput ratios by `clock`, with their min and max.
+fn ratio_spread(pairs: &[[Run; 2]], clock: Clock) -> (f64, f64, f64) {
+    let mut ratios: Vec<f64> = pairs
+        .iter()
+        .map(|[a, b]| rate(a, clock) / rate(b, clock))
+        .collect();
+    let m = median(&mut ratios);
+    (m, ratios[0], ratios[ratios.len() - 1])
+}
+
+fn clock_name(clock: Clock) -> &'static str {
+    match clock {
+        Clock::Cpu => "CPU time",
+        Clock::Wall => "wall clock",
+    }
+}
+
+/// The 1-minute load average, to show how busy the shared machine was.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".to_owned())
+}
+
+fn rate(r: &Run, clock: Clock) -> f64 {
+    let ns = match clock {
+        Clock::Cpu => r.cpu_ns,
+        Clock::Wall => r.ns,
+    };
+    r.units as f64 / (ns.max(1) as f64 / 1e9)
 }
 
 fn cores() -> usize {

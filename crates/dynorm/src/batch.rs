@@ -386,7 +386,7 @@ async fn keys_page(
             segment: None,
         })
         .await?;
-    Ok((page.items, page.last_key))
+    Ok((page.items.into_vec(), page.last_key))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ use futures::stream::{self, BoxStream};
 use futures::{Stream, StreamExt, TryStreamExt};
 
 use crate::definition::{IndexRef, Projection as IndexKind, TableDefinition};
-use crate::engine::request::{GetItem, ReadPageRequest, ReadRequest};
+use crate::engine::request::{GetItem, PageItems, ReadPageRequest, ReadRequest};
 use crate::expr::{
     Condition, ExpressionAttributes, Filter, IntoValue, KeyCondition, ProjectionExpression, Value,
 };
@@ -753,7 +753,7 @@ pub(crate) fn check_key_condition(
 
 /// One page as the engine returned it (see [`Plan::fetch`]).
 struct RawPage {
-    items: Vec<Item>,
+    items: PageItems,
     /// One key per item when per-item cursors are asked for; empty otherwise.
     cursor_keys: Vec<Item>,
     last_key: Option<Item>,
@@ -813,9 +813,16 @@ impl<O: Send + 'static> Plan<O> {
             .read_page(self.page_request(start, segment, returned))
             .await?;
         let table = &self.request.table;
+        if self.item_cursors.is_none() && self.full_keys.is_none() {
+            return Ok(RawPage {
+                items: page.items,
+                cursor_keys: Vec::new(),
+                last_key: page.last_key,
+            });
+        }
+        let page_items = page.items.into_vec();
         let mut cursor_keys = match &self.item_cursors {
-            Some(cursors) => page
-                .items
+            Some(cursors) => page_items
                 .iter()
                 .map(|item| cursors.key_of(table, item))
                 .collect::<Result<Vec<Item>>>()?,
@@ -823,15 +830,15 @@ impl<O: Send + 'static> Plan<O> {
         };
         let items = match &self.full_keys {
             Some(keys) => {
-                let full = self.full_items(keys, page.items).await?;
+                let full = self.full_items(keys, page_items).await?;
                 // Items deleted between the two reads are left out, and their cursors with them.
                 if !cursor_keys.is_empty() {
                     let mut found = full.iter().map(Option::is_some);
                     cursor_keys.retain(|_| found.next().unwrap_or(false));
                 }
-                full.into_iter().flatten().collect()
+                PageItems::Sdk(full.into_iter().flatten().collect())
             }
-            None => page.items,
+            None => PageItems::Sdk(page_items),
         };
         Ok(RawPage {
             items,

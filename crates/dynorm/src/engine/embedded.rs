@@ -13,8 +13,9 @@ use super::backend::Backend;
 use super::convert::{item_from_dynoxide, item_to_dynoxide, values_to_dynoxide};
 use super::error_map::from_dynoxide;
 use super::request::{
-    Answer, BatchGet, BatchWrite, DeleteItem, GetItem, Placeholders, PutItem, ReadPage, ReadPageRequest,
-    Request, Response, Statement, TransactGet, TransactWrite, TxKind, TxWrite, UpdateItem, WriteOp,
+    Answer, BatchGet, BatchWrite, DeleteItem, GetItem, PageItems, Placeholders, PutItem, ReadPage,
+    ReadPageRequest, Request, Response, Statement, TransactGet, TransactWrite, TxKind, TxWrite, UpdateItem,
+    WriteOp,
 };
 use crate::future::BoxFuture;
 use crate::{Error, Result};
@@ -309,11 +310,7 @@ impl EmbeddedBackend {
         };
         Ok(Response {
             answer: Answer::Page(ReadPage {
-                items: items
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(item_from_dynoxide)
-                    .collect(),
+                items: PageItems::Embedded(items.unwrap_or_default()),
                 count,
                 last_key: last_key.map(item_from_dynoxide),
             }),

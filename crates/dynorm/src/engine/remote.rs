@@ -9,8 +9,9 @@ use aws_sdk_dynamodb::types::{
 use super::backend::Backend;
 use super::error_map::{build_error, from_sdk};
 use super::request::{
-    Answer, BatchGet, BatchWrite, DeleteItem, GetItem, PutItem, ReadPage, ReadPageRequest, Request, Response,
-    ReturnValues, Statement, TransactGet, TransactWrite, TxKind, TxWrite, UpdateItem, WriteOp,
+    Answer, BatchGet, BatchWrite, DeleteItem, GetItem, PageItems, PutItem, ReadPage, ReadPageRequest,
+    Request, Response, ReturnValues, Statement, TransactGet, TransactWrite, TxKind, TxWrite, UpdateItem,
+    WriteOp,
 };
 use crate::Result;
 use crate::future::BoxFuture;
@@ -252,7 +253,7 @@ impl RemoteBackend {
         };
         Ok(Response {
             answer: Answer::Page(ReadPage {
-                items: items.unwrap_or_default(),
+                items: PageItems::Sdk(items.unwrap_or_default()),
                 count: usize::try_from(count).unwrap_or(0),
                 last_key: last_key.filter(|k| !k.is_empty()),
             }),

@@ -148,10 +148,79 @@ pub(crate) struct ReadPageRequest {
 /// One page of a Query or Scan.
 #[derive(Debug, Default, PartialEq)]
 pub(crate) struct ReadPage {
-    pub(crate) items: Vec<Item>,
+    pub(crate) items: PageItems,
     pub(crate) count: usize,
     pub(crate) last_key: Option<Item>,
 }
+
+/// The items of a page as the engine answered them. The embedded engine's are converted one at
+/// a time as they are taken: converting a whole page (a megabyte of data, several in memory)
+/// before decoding it walked it twice, which cost a scan about 5 % against the raw engine.
+#[derive(Debug, PartialEq)]
+pub(crate) enum PageItems {
+    Sdk(Vec<Item>),
+    #[cfg(feature = "embedded")]
+    Embedded(Vec<HashMap<String, dynoxide::AttributeValue>>),
+}
+
+impl Default for PageItems {
+    fn default() -> Self {
+        Self::Sdk(Vec::new())
+    }
+}
+
+impl PageItems {
+    /// Every item, converted.
+    pub(crate) fn into_vec(self) -> Vec<Item> {
+        match self {
+            Self::Sdk(items) => items,
+            #[cfg(feature = "embedded")]
+            Self::Embedded(_) => self.into_iter().collect(),
+        }
+    }
+}
+
+impl IntoIterator for PageItems {
+    type Item = Item;
+    type IntoIter = PageItemsIter;
+
+    fn into_iter(self) -> PageItemsIter {
+        match self {
+            Self::Sdk(items) => PageItemsIter::Sdk(items.into_iter()),
+            #[cfg(feature = "embedded")]
+            Self::Embedded(items) => PageItemsIter::Embedded(items.into_iter()),
+        }
+    }
+}
+
+/// The items of a [`PageItems`], each converted when taken.
+pub(crate) enum PageItemsIter {
+    Sdk(std::vec::IntoIter<Item>),
+    #[cfg(feature = "embedded")]
+    Embedded(std::vec::IntoIter<HashMap<String, dynoxide::AttributeValue>>),
+}
+
+impl Iterator for PageItemsIter {
+    type Item = Item;
+
+    fn next(&mut self) -> Option<Item> {
+        match self {
+            Self::Sdk(items) => items.next(),
+            #[cfg(feature = "embedded")]
+            Self::Embedded(items) => items.next().map(super::convert::item_from_dynoxide),
+        }
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        match self {
+            Self::Sdk(items) => items.size_hint(),
+            #[cfg(feature = "embedded")]
+            Self::Embedded(items) => items.size_hint(),
+        }
+    }
+}
+
+impl ExactSizeIterator for PageItemsIter {}
 
 /// What one transaction write does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
