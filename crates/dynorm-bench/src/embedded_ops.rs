@@ -1,9 +1,9 @@
 //! `embedded-ops`: put, get and query through dynorm on the embedded engine versus the same
 //! operations called directly on `dynoxide::Database`, in the same run.
 
+use crate::harness::CpuInstant;
 use std::collections::HashMap;
 use std::hint::black_box;
-use std::time::Instant;
 
 use dynorm::{Client, Table};
 use dynoxide::AttributeValue as Raw;
@@ -103,8 +103,8 @@ async fn fresh_database() -> dynoxide::Database {
     db
 }
 
-fn ns_per_op(start: Instant, ops: u32) -> u64 {
-    start.elapsed().as_nanos() as u64 / u64::from(ops)
+fn ns_per_op(start: CpuInstant, ops: u32) -> u64 {
+    start.elapsed_ns() / u64::from(ops)
 }
 
 pub(crate) fn run() {
@@ -176,7 +176,7 @@ mod put {
     /// The raw side of a put round: a fresh database filled by hand-built items.
     pub(super) fn raw(runtime: &tokio::runtime::Runtime, events: &[Event]) -> (u64, dynoxide::Database) {
         let db = runtime.block_on(fresh_database());
-        let start = Instant::now();
+        let start = CpuInstant::now();
         for e in events {
             let request = PutItemRequest {
                 table_name: "bench_ops".into(),
@@ -194,7 +194,7 @@ mod put {
         runtime.block_on(async {
             let db = fresh_database().await;
             let table = Client::from_database(db.clone()).table::<Event>();
-            let start = Instant::now();
+            let start = CpuInstant::now();
             for e in events {
                 table.put(e).await.expect("dynorm put");
             }
@@ -210,7 +210,7 @@ mod get {
     /// The raw side of a get round: every item by its hand-built key.
     pub(super) fn raw(db: &dynoxide::Database, events: &[Event]) -> u64 {
         let mut read = Vec::with_capacity(events.len());
-        let start = Instant::now();
+        let start = CpuInstant::now();
         for e in events {
             let request = GetItemRequest {
                 table_name: "bench_ops".into(),
@@ -234,7 +234,7 @@ mod get {
         runtime.block_on(async {
             let table = Client::from_database(db.clone()).table::<Event>();
             let mut read = Vec::with_capacity(events.len());
-            let start = Instant::now();
+            let start = CpuInstant::now();
             for e in events {
                 let got = table
                     .get(Event::key(e.user.clone(), e.seq))
@@ -254,7 +254,7 @@ mod query {
 
     /// The raw side of the query round: each partition by a hand-written key condition.
     pub(super) fn raw(db: &dynoxide::Database) -> u64 {
-        let start = Instant::now();
+        let start = CpuInstant::now();
         for u in 0..USERS {
             let request = QueryRequest {
                 table_name: "bench_ops".into(),
@@ -279,7 +279,7 @@ mod query {
     pub(super) fn dynorm(runtime: &tokio::runtime::Runtime, db: &dynoxide::Database) -> u64 {
         runtime.block_on(async {
             let table = Client::from_database(db.clone()).table::<Event>();
-            let start = Instant::now();
+            let start = CpuInstant::now();
             for u in 0..USERS {
                 let items = table
                     .query_partition(format!("user-{u:03}"))

@@ -2,8 +2,8 @@
 //! fields) encoded and decoded by `#[derive(Entity)]`, against what one writes without dynorm:
 //! serde_dynamo for the fields plus the key strings composed by hand with `format!`.
 
+use crate::harness::CpuInstant;
 use std::hint::black_box;
-use std::time::Instant;
 
 use dynorm::entity::{Entity, IndexLayout, Layout, SingleTable};
 use dynorm::{AttributeValue, Item};
@@ -72,18 +72,18 @@ pub(crate) fn run() {
     }
 
     let encode_dynorm = || {
-        let start = Instant::now();
+        let start = CpuInstant::now();
         for v in &values {
             black_box(v.to_entity_item().expect("encodes"));
         }
-        start.elapsed().as_nanos() as u64 / u64::from(N)
+        start.elapsed_ns() / u64::from(N)
     };
     let encode_hand = || {
-        let start = Instant::now();
+        let start = CpuInstant::now();
         for v in &values {
             black_box(by_hand(v));
         }
-        start.elapsed().as_nanos() as u64 / u64::from(N)
+        start.elapsed_ns() / u64::from(N)
     };
     let enc = crate::compare(ROUNDS, encode_dynorm, encode_hand);
     let (enc_d, enc_h) = crate::medians(&enc);
@@ -91,21 +91,21 @@ pub(crate) fn run() {
     let items: Vec<Item> = values.iter().map(by_hand).collect();
     let decode_dynorm = || {
         let batch = items.clone();
-        let start = Instant::now();
+        let start = CpuInstant::now();
         for item in batch {
             black_box(Run::from_entity_item(item).expect("decodes"));
         }
-        start.elapsed().as_nanos() as u64 / u64::from(N)
+        start.elapsed_ns() / u64::from(N)
     };
     let decode_hand = || {
         let batch = items.clone();
-        let start = Instant::now();
+        let start = CpuInstant::now();
         for item in batch {
             // Without dynorm nothing checks the entity type; checking it is the least one owes.
             assert_eq!(item.get("__entity"), Some(&AttributeValue::S("Run".into())));
             black_box(serde_dynamo::from_item::<_, Run>(item).expect("decodes"));
         }
-        start.elapsed().as_nanos() as u64 / u64::from(N)
+        start.elapsed_ns() / u64::from(N)
     };
     let dec = crate::compare(ROUNDS, decode_dynorm, decode_hand);
     let (dec_d, dec_h) = crate::medians(&dec);

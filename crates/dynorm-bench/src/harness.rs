@@ -1,6 +1,6 @@
 //! Paired rounds in child processes: each round runs both sides, each in a fresh child process
 //! of this binary (`dynorm-bench <bench> --side <side> --size <n>`), alternating which goes
-//! first. A child measures its own timed part (wall clock, and its peak RSS through
+//! first. A child measures its own timed part (wall clock, CPU time, and its peak RSS through
 //! `/proc/self/status` after resetting the peak with `/proc/self/clear_refs`), then digests the
 //! full contents it produced (every stored item, or every item read); the parent checks that the
 //! two sides' digests are equal in every round, and prints the median ratio of the pairs with
@@ -35,19 +35,36 @@ pub(crate) struct Meter {
     base_kb: u64,
 }
 
-/// The CPU time of every thread of this process so far, in ns: the first field of each thread's
-/// `/proc/self/task/<tid>/schedstat` (nanosecond resolution, unlike the tick counts of `stat`).
-/// A thread that ended before the timed part stopped is not counted; the benches' work runs on
-/// the main thread (their futures are polled in place; the embedded engine spawns none).
+/// A point in this thread's CPU time, for the in-process benches: they alternate the sides on
+/// one thread, so each side's time is the CPU the thread spent on it, not the wall-clock time
+/// the shared machine let pass (other builds stretch that by 2-4x and spread the pairs' ratios).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CpuInstant(u64);
+
+impl CpuInstant {
+    pub(crate) fn now() -> Self {
+        Self(thread_cpu_ns())
+    }
+
+    /// The CPU time this thread spent since `self`, in ns.
+    pub(crate) fn elapsed_ns(self) -> u64 {
+        thread_cpu_ns().saturating_sub(self.0)
+    }
+}
+
+/// This thread's CPU time so far, in ns (`CLOCK_THREAD_CPUTIME_ID`: exact, where
+/// `/proc/thread-self/schedstat` only moves at the scheduler's tick).
+fn thread_cpu_ns() -> u64 {
+    timespec_ns(rustix::time::clock_gettime(rustix::time::ClockId::ThreadCPUTime))
+}
+
+/// The CPU time of every thread of this process so far, in ns (`CLOCK_PROCESS_CPUTIME_ID`).
 fn cpu_ns() -> u64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else {
-        return 0;
-    };
-    tasks
-        .flatten()
-        .filter_map(|task| std::fs::read_to_string(task.path().join("schedstat")).ok())
-        .filter_map(|line| line.split_whitespace().next()?.parse::<u64>().ok())
-        .sum()
+    timespec_ns(rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime))
+}
+
+fn timespec_ns(t: rustix::time::Timespec) -> u64 {
+    u64::try_from(t.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(t.tv_nsec).unwrap_or(0)
 }
 
 fn status_kb(field: &str) -> u64 {
@@ -260,7 +277,7 @@ pub(crate) fn paired(bench: &str, size: usize, rounds: usize, sides: [&str; 2], 
 
 /// One round: both sides, the first alternating, their work and contents checked equal.
 fn run_round(bench: &str, size: usize, round: usize, sides: [&str; 2]) -> [Run; 2] {
-    let (first, second) = if round % 2 == 0 { (0, 1) } else { (1, 0) };
+    let (first, second) = if round.is_multiple_of(2) { (0, 1) } else { (1, 0) };
     let mut runs = [None, None];
     runs[first] = Some(run_child(bench, sides[first], size));
     runs[second] = Some(run_child(bench, sides[second], size));

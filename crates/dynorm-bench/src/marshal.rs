@@ -3,9 +3,9 @@
 //! `HashMap<String, aws_sdk_dynamodb::types::AttributeValue>`; the three are asserted to store
 //! the same items and read back the same values first.
 
+use crate::harness::CpuInstant;
 use std::collections::{BTreeMap, BTreeSet};
 use std::hint::black_box;
-use std::time::Instant;
 
 use chrono::{DateTime, TimeZone, Utc};
 use dynorm::{AttributeValue as Av, Item, Table};
@@ -216,17 +216,17 @@ pub(crate) fn run() {
     let items: Vec<Item> = values.iter().map(|v| v.to_item().expect("encodes")).collect();
     // One round of a side: encode every value, then decode every item; ns per item each.
     let side = |encode: &dyn Fn(&Customer) -> Item, decode: &dyn Fn(Item) -> Customer| {
-        let start = Instant::now();
+        let start = CpuInstant::now();
         for v in &values {
             black_box(encode(v));
         }
-        let encoded = start.elapsed().as_nanos() as f64 / N as f64;
+        let encoded = start.elapsed_ns() as f64 / N as f64;
         let batch = items.clone();
-        let start = Instant::now();
+        let start = CpuInstant::now();
         for item in batch {
             black_box(decode(item));
         }
-        (encoded, start.elapsed().as_nanos() as f64 / N as f64)
+        (encoded, start.elapsed_ns() as f64 / N as f64)
     };
     let dynorm_side = || {
         side(&|v| v.to_item().expect("encodes"), &|i| {
