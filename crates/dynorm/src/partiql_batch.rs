@@ -6,8 +6,8 @@
 //! so it is checked against its table's model and its parameters are bound through their codecs,
 //! never formatted into the text; its item is decoded into its own type, taken by position from
 //! [`StatementResults`]. A batch holds at most [`MAX_BATCH_STATEMENTS`] statements, a transaction
-//! [`MAX_TRANSACTION_STATEMENTS`]; more (or none) is refused before sending. Statements go
-//! through the client's SDK client, in process to dynoxide on the embedded engine.
+//! [`MAX_TRANSACTION_STATEMENTS`]; more (or none) is refused before sending. They go through
+//! the engine like every other request (straight to dynoxide on the embedded engine).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")] async fn main() -> dynorm::Result<()> {
@@ -41,10 +41,8 @@
 
 use std::any::{Any, TypeId};
 
-use aws_sdk_dynamodb::types::{BatchStatementRequest, ParameterizedStatement};
-
-use crate::engine::error_map::{from_code, from_sdk};
-use crate::engine::request::Statement;
+use crate::engine::error_map::from_code;
+use crate::engine::request::{Statement, StatementBatch, StatementOutcome};
 use crate::partiql::{PartiqlRead, Plan};
 use crate::{Client, Error, Item, Result, Table};
 
@@ -165,10 +163,7 @@ impl PartiqlStatements {
             return Err(e);
         }
         self.check_count()?;
-        let answers = match self.kind {
-            Kind::Batch => self.batch().await?,
-            Kind::Transaction => self.transaction().await?,
-        };
+        let answers = self.answers().await?;
         Ok(StatementResults {
             entries: self.entries,
             answers: answers.into_iter().map(Some).collect(),
@@ -195,73 +190,24 @@ impl PartiqlStatements {
         })
     }
 
-    fn first_table(&self) -> &str {
-        self.entries.first().map_or("", |e| e.request.table.as_str())
-    }
-
-    async fn batch(&self) -> Result<Vec<Result<Option<Item>>>> {
-        let statements = self
-            .entries
-            .iter()
-            .map(|e| {
-                BatchStatementRequest::builder()
-                    .statement(&e.request.statement)
-                    .set_parameters(parameters(&e.request))
-                    .consistent_read(e.request.consistent_read)
-                    .build()
-                    .map_err(|b| build_error(&e.request.table, &b))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let out = self
-            .client
-            .sdk()
-            .batch_execute_statement()
-            .set_statements(Some(statements))
-            .send()
-            .await
-            .map_err(|e| from_sdk(self.first_table(), e))?;
-        let responses = out.responses.unwrap_or_default();
+    /// Sends the statements through the engine (as every other request goes: checked, in a
+    /// span, under the client's table names) and pairs each answer with its statement.
+    async fn answers(&self) -> Result<Vec<Result<Option<Item>>>> {
+        let request = StatementBatch {
+            statements: self.entries.iter().map(|e| e.request.clone()).collect(),
+            transaction: self.kind == Kind::Transaction,
+        };
+        let outcomes = self.client.engine().statement_batch(request).await?;
+        let mut outcomes = outcomes.into_iter();
         Ok(self
             .entries
             .iter()
             .enumerate()
-            .map(|(i, e)| match responses.get(i) {
-                Some(r) => match &r.error {
-                    Some(error) => Err(statement_error(&e.request.table, error)),
-                    None => Ok(r.item.clone().map(Item::from_iter)),
-                },
-                None => Err(missing_answer(&e.request.table, i)),
-            })
-            .collect())
-    }
-
-    async fn transaction(&self) -> Result<Vec<Result<Option<Item>>>> {
-        let statements = self
-            .entries
-            .iter()
-            .map(|e| {
-                ParameterizedStatement::builder()
-                    .statement(&e.request.statement)
-                    .set_parameters(parameters(&e.request))
-                    .build()
-                    .map_err(|b| build_error(&e.request.table, &b))
-            })
-            .collect::<Result<Vec<_>>>()?;
-        let out = self
-            .client
-            .sdk()
-            .execute_transaction()
-            .set_transact_statements(Some(statements))
-            .send()
-            .await
-            .map_err(|e| from_sdk(self.first_table(), e))?;
-        let responses = out.responses.unwrap_or_default();
-        Ok(self
-            .entries
-            .iter()
-            .enumerate()
-            .map(|(i, e)| match responses.get(i) {
-                Some(r) => Ok(r.item.clone().map(Item::from_iter)),
+            .map(|(i, e)| match outcomes.next() {
+                Some(StatementOutcome::Item(item)) => Ok(item),
+                Some(StatementOutcome::Failed { code, message, item }) => {
+                    Err(statement_error(&e.request.table, &code, message, item))
+                }
                 None => Err(missing_answer(&e.request.table, i)),
             })
             .collect())
@@ -282,18 +228,6 @@ fn single_item<O>(plan: Plan<O>) -> Result<Plan<O>> {
     Ok(plan)
 }
 
-fn parameters(r: &Statement) -> Option<Vec<crate::AttributeValue>> {
-    (!r.parameters.is_empty()).then(|| r.parameters.clone())
-}
-
-fn build_error(table: &str, e: &dyn std::error::Error) -> Error {
-    Error::InvalidRequest {
-        table: table.to_owned(),
-        index: None,
-        message: e.to_string(),
-    }
-}
-
 fn missing_answer(table: &str, i: usize) -> Error {
     Error::Service {
         table: table.to_owned(),
@@ -305,11 +239,9 @@ fn missing_answer(table: &str, i: usize) -> Error {
 /// A statement's own error in a batch, as the same [`Error`] its code gives elsewhere
 /// (`ValidationError` is a `ValidationException`, `ConditionalCheckFailed` a
 /// `ConditionalCheckFailedException`, ...).
-fn statement_error(table: &str, e: &aws_sdk_dynamodb::types::BatchStatementError) -> Error {
-    let code = e.code.as_ref().map_or("InternalServerError", |c| c.as_str());
+fn statement_error(table: &str, code: &str, message: String, item: Option<Item>) -> Error {
     let code = format!("{}Exception", code.strip_suffix("Error").unwrap_or(code));
-    let item = e.item.clone().map(Item::from_iter);
-    from_code(table, &code, e.message.clone().unwrap_or_default(), item, None)
+    from_code(table, &code, message, item, None)
 }
 
 /// The answers of a batch or transaction, one per statement in the order added.

@@ -9,7 +9,8 @@ use tracing::Instrument;
 
 use super::request::{
     Answer, BatchGet, BatchWrite, DeleteItem, GetItem, Placeholders, PutItem, ReadPage, ReadPageRequest,
-    Request, Response, Statement, TransactGet, TransactWrite, UpdateItem, WriteOp,
+    Request, Response, Statement, StatementBatch, StatementOutcome, TransactGet, TransactWrite, UpdateItem,
+    WriteOp,
 };
 use super::{check_expression, guard_item, guard_values};
 use crate::future::BoxFuture;
@@ -191,6 +192,24 @@ impl Engine {
         }
     }
 
+    /// A BatchExecuteStatement or ExecuteTransaction: one outcome per statement, in order.
+    pub(crate) async fn statement_batch(&self, request: StatementBatch) -> Result<Vec<StatementOutcome>> {
+        let table = request
+            .statements
+            .first()
+            .map(|s| s.table.clone())
+            .unwrap_or_default();
+        let operation = if request.transaction {
+            "ExecuteTransaction"
+        } else {
+            "BatchExecuteStatement"
+        };
+        match self.send(Request::StatementBatch(request)).await? {
+            Answer::Statements(outcomes) => Ok(outcomes),
+            other => Err(unexpected(&table, operation, &other)),
+        }
+    }
+
     pub(crate) async fn transact_get(&self, request: TransactGet) -> Result<Vec<Option<Item>>> {
         let table = request.gets.first().map(|g| g.0.clone()).unwrap_or_default();
         match self.send(Request::TransactGet(request)).await? {
@@ -217,6 +236,7 @@ fn unexpected(table: &str, operation: &str, answer: &Answer) -> Error {
         Answer::Page(_) => "a page",
         Answer::Items(_) => "transaction items",
         Answer::Statement(..) => "statement items",
+        Answer::Statements(_) => "statement outcomes",
         Answer::Done => "nothing",
     };
     Error::Transport {
@@ -283,12 +303,22 @@ fn guard(request: Request) -> Result<Request> {
                 .collect::<Result<_>>()?;
             Request::TransactGet(r)
         }
-        Request::Statement(mut r) => {
-            check_expression(&r.table, "Statement", &r.statement)?;
-            r.parameters = guard_values(&r.table, std::mem::take(&mut r.parameters))?;
-            Request::Statement(r)
+        Request::Statement(r) => Request::Statement(guard_statement(r)?),
+        Request::StatementBatch(mut r) => {
+            r.statements = r
+                .statements
+                .into_iter()
+                .map(guard_statement)
+                .collect::<Result<_>>()?;
+            Request::StatementBatch(r)
         }
     })
+}
+
+fn guard_statement(mut r: Statement) -> Result<Statement> {
+    check_expression(&r.table, "Statement", &r.statement)?;
+    r.parameters = guard_values(&r.table, std::mem::take(&mut r.parameters))?;
+    Ok(r)
 }
 
 fn check_condition(table: &str, condition: Option<&str>, placeholders: &mut Placeholders) -> Result<()> {

@@ -5,8 +5,9 @@ use std::collections::HashMap;
 
 use dynoxide::Database;
 use dynoxide::actions::{
-    batch_get_item as bg, batch_write_item as bw, delete_item, execute_statement, get_item, put_item, query,
-    scan, transact_get_items as tg, transact_write_items as tw, update_item,
+    batch_execute_statement as bes, batch_get_item as bg, batch_write_item as bw, delete_item,
+    execute_statement, execute_transaction as et, get_item, put_item, query, scan, transact_get_items as tg,
+    transact_write_items as tw, update_item,
 };
 
 use super::backend::Backend;
@@ -14,8 +15,8 @@ use super::convert::{item_from_dynoxide, item_to_dynoxide, values_to_dynoxide};
 use super::error_map::from_dynoxide;
 use super::request::{
     Answer, BatchGet, BatchWrite, DeleteItem, GetItem, PageItems, Placeholders, PutItem, ReadPage,
-    ReadPageRequest, Request, Response, Statement, TransactGet, TransactWrite, TxKind, TxWrite, UpdateItem,
-    WriteOp,
+    ReadPageRequest, Request, Response, Statement, StatementBatch, StatementOutcome, TransactGet,
+    TransactWrite, TxKind, TxWrite, UpdateItem, WriteOp,
 };
 use crate::future::BoxFuture;
 use crate::{Error, Result};
@@ -53,16 +54,14 @@ impl EmbeddedBackend {
             Request::TransactWrite(r) => self.transact_write(r),
             Request::TransactGet(r) => self.transact_get(r),
             Request::Statement(r) => self.statement(r, capacity),
+            Request::StatementBatch(r) if r.transaction => self.execute_transaction(r, capacity),
+            Request::StatementBatch(r) => self.batch_statements(r, capacity),
         }
     }
 
     fn statement(&self, r: Statement, capacity: Option<String>) -> Result<Response> {
         let table = r.table;
-        let parameters = if r.parameters.is_empty() {
-            None
-        } else {
-            Some(values_to_dynoxide(&table, r.parameters)?)
-        };
+        let parameters = statement_parameters(&table, r.parameters)?;
         let out = self
             .db
             .execute_statement(execute_statement::ExecuteStatementRequest {
@@ -84,6 +83,78 @@ impl EmbeddedBackend {
         Ok(Response {
             answer: Answer::Statement(items, out.next_token),
             capacity: out.consumed_capacity.map(|c| c.capacity_units),
+        })
+    }
+
+    fn batch_statements(&self, r: StatementBatch, capacity: Option<String>) -> Result<Response> {
+        let table = r.statements.first().map(|s| s.table.clone()).unwrap_or_default();
+        let statements = r
+            .statements
+            .into_iter()
+            .map(|s| {
+                // Non-exhaustive in dynoxide: built from `Default` and assigned, as it asks.
+                let mut member = bes::BatchStatementRequest::default();
+                member.parameters = statement_parameters(&s.table, s.parameters)?;
+                member.statement = s.statement;
+                member.consistent_read = Some(s.consistent_read);
+                Ok(member)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let out = self
+            .db
+            .batch_execute_statement(bes::BatchExecuteStatementRequest {
+                statements,
+                return_consumed_capacity: capacity,
+            })
+            .map_err(|e| from_dynoxide(&table, e))?;
+        let outcomes = out
+            .responses
+            .into_iter()
+            .map(|r| match r.error {
+                Some(e) => StatementOutcome::Failed {
+                    code: e.code,
+                    message: e.message,
+                    item: e.item.map(item_from_dynoxide),
+                },
+                None => StatementOutcome::Item(r.item.map(item_from_dynoxide)),
+            })
+            .collect();
+        Ok(Response {
+            answer: Answer::Statements(outcomes),
+            capacity: total(out.consumed_capacity.as_deref()),
+        })
+    }
+
+    fn execute_transaction(&self, r: StatementBatch, capacity: Option<String>) -> Result<Response> {
+        let table = r.statements.first().map(|s| s.table.clone()).unwrap_or_default();
+        let transact_statements = r
+            .statements
+            .into_iter()
+            .map(|s| {
+                Ok(et::ParameterizedStatement {
+                    parameters: statement_parameters(&s.table, s.parameters)?,
+                    statement: s.statement,
+                    ..Default::default()
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let out = self
+            .db
+            .execute_transaction(et::ExecuteTransactionRequest {
+                transact_statements,
+                return_consumed_capacity: capacity,
+                ..Default::default()
+            })
+            .map_err(|e| from_dynoxide(&table, e))?;
+        let outcomes = out
+            .responses
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| StatementOutcome::Item(r.item.map(item_from_dynoxide)))
+            .collect();
+        Ok(Response {
+            answer: Answer::Statements(outcomes),
+            capacity: total(out.consumed_capacity.as_deref()),
         })
     }
 
@@ -378,6 +449,17 @@ impl Backend for EmbeddedBackend {
     fn may_throttle(&self) -> bool {
         false
     }
+}
+
+/// A statement's `?` parameters as dynoxide values (`None` for none, as DynamoDB wants).
+fn statement_parameters(
+    table: &str,
+    parameters: Vec<crate::AttributeValue>,
+) -> Result<Option<Vec<dynoxide::AttributeValue>>> {
+    if parameters.is_empty() {
+        return Ok(None);
+    }
+    values_to_dynoxide(table, parameters).map(Some)
 }
 
 fn transact_item(w: TxWrite) -> Result<tw::TransactWriteItem> {

@@ -10,8 +10,8 @@ use super::backend::Backend;
 use super::error_map::{build_error, from_sdk};
 use super::request::{
     Answer, BatchGet, BatchWrite, DeleteItem, GetItem, PageItems, PutItem, ReadPage, ReadPageRequest,
-    Request, Response, ReturnValues, Statement, TransactGet, TransactWrite, TxKind, TxWrite, UpdateItem,
-    WriteOp,
+    Request, Response, ReturnValues, Statement, StatementBatch, StatementOutcome, TransactGet, TransactWrite,
+    TxKind, TxWrite, UpdateItem, WriteOp,
 };
 use crate::Result;
 use crate::future::BoxFuture;
@@ -40,6 +40,8 @@ impl RemoteBackend {
             Request::TransactWrite(r) => self.transact_write(r).await,
             Request::TransactGet(r) => self.transact_get(r).await,
             Request::Statement(r) => self.statement(r, capacity).await,
+            Request::StatementBatch(r) if r.transaction => self.execute_transaction(r, capacity).await,
+            Request::StatementBatch(r) => self.batch_statements(r, capacity).await,
         }
     }
 
@@ -277,6 +279,92 @@ impl RemoteBackend {
         Ok(Response {
             capacity: units(out.consumed_capacity.as_ref()),
             answer: Answer::Statement(out.items.unwrap_or_default(), out.next_token),
+        })
+    }
+
+    async fn batch_statements(
+        &self,
+        r: StatementBatch,
+        capacity: Option<ReturnConsumedCapacity>,
+    ) -> Result<Response> {
+        use aws_sdk_dynamodb::types::BatchStatementRequest;
+        let table = r.statements.first().map(|s| s.table.clone()).unwrap_or_default();
+        let statements = r
+            .statements
+            .into_iter()
+            .map(|s| {
+                BatchStatementRequest::builder()
+                    .statement(s.statement)
+                    .set_parameters((!s.parameters.is_empty()).then_some(s.parameters))
+                    .consistent_read(s.consistent_read)
+                    .build()
+                    .map_err(|e| build_error(&s.table, e))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let out = self
+            .sdk
+            .batch_execute_statement()
+            .set_statements(Some(statements))
+            .set_return_consumed_capacity(capacity)
+            .send()
+            .await
+            .map_err(|e| from_sdk(&table, e))?;
+        let outcomes = out
+            .responses
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| match r.error {
+                Some(e) => StatementOutcome::Failed {
+                    code: e
+                        .code
+                        .map_or_else(|| "InternalServerError".to_owned(), |c| c.as_str().to_owned()),
+                    message: e.message.unwrap_or_default(),
+                    item: e.item,
+                },
+                None => StatementOutcome::Item(r.item),
+            })
+            .collect();
+        Ok(Response {
+            capacity: total(out.consumed_capacity.as_deref()),
+            answer: Answer::Statements(outcomes),
+        })
+    }
+
+    async fn execute_transaction(
+        &self,
+        r: StatementBatch,
+        capacity: Option<ReturnConsumedCapacity>,
+    ) -> Result<Response> {
+        use aws_sdk_dynamodb::types::ParameterizedStatement;
+        let table = r.statements.first().map(|s| s.table.clone()).unwrap_or_default();
+        let statements = r
+            .statements
+            .into_iter()
+            .map(|s| {
+                ParameterizedStatement::builder()
+                    .statement(s.statement)
+                    .set_parameters((!s.parameters.is_empty()).then_some(s.parameters))
+                    .build()
+                    .map_err(|e| build_error(&s.table, e))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let out = self
+            .sdk
+            .execute_transaction()
+            .set_transact_statements(Some(statements))
+            .set_return_consumed_capacity(capacity)
+            .send()
+            .await
+            .map_err(|e| from_sdk(&table, e))?;
+        let outcomes = out
+            .responses
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| StatementOutcome::Item(r.item))
+            .collect();
+        Ok(Response {
+            capacity: total(out.consumed_capacity.as_deref()),
+            answer: Answer::Statements(outcomes),
         })
     }
 

@@ -272,6 +272,27 @@ pub(crate) struct Statement {
     pub(crate) consistent_read: bool,
 }
 
+/// BatchExecuteStatement, or ExecuteTransaction when `transaction`: PartiQL statements that
+/// each read one item.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct StatementBatch {
+    pub(crate) statements: Vec<Statement>,
+    pub(crate) transaction: bool,
+}
+
+/// One statement's answer in a [`StatementBatch`]: its item, or its own error (a batch's
+/// statements fail one by one; a transaction fails whole, as the request's error).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum StatementOutcome {
+    Item(Option<Item>),
+    Failed {
+        /// DynamoDB's code, e.g. `ValidationError`.
+        code: String,
+        message: String,
+        item: Option<Item>,
+    },
+}
+
 /// One DynamoDB call.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Request {
@@ -285,6 +306,7 @@ pub(crate) enum Request {
     TransactWrite(TransactWrite),
     TransactGet(TransactGet),
     Statement(Statement),
+    StatementBatch(StatementBatch),
 }
 
 impl Request {
@@ -302,6 +324,8 @@ impl Request {
             Request::TransactWrite(_) => "TransactWriteItems",
             Request::TransactGet(_) => "TransactGetItems",
             Request::Statement(_) => "ExecuteStatement",
+            Request::StatementBatch(r) if r.transaction => "ExecuteTransaction",
+            Request::StatementBatch(_) => "BatchExecuteStatement",
         }
     }
 
@@ -318,6 +342,7 @@ impl Request {
             Request::TransactWrite(r) => r.items.first().map_or("", |w| w.table.as_str()),
             Request::TransactGet(r) => r.gets.first().map_or("", |g| g.0.as_str()),
             Request::Statement(r) => &r.table,
+            Request::StatementBatch(r) => r.statements.first().map_or("", |s| s.table.as_str()),
         }
     }
 
@@ -340,6 +365,11 @@ impl Request {
                 r.gets.iter_mut().for_each(|g| g.0 = rename(&g.0));
                 return;
             }
+            // The statements' texts already name the physical tables (PartiQL plans name them).
+            Request::StatementBatch(r) => {
+                r.statements.iter_mut().for_each(|s| s.table = rename(&s.table));
+                return;
+            }
         };
         *table = rename(table);
     }
@@ -360,6 +390,7 @@ impl Request {
             Request::BatchGet(r) => r.keys.len(),
             Request::TransactWrite(r) => r.items.len(),
             Request::TransactGet(r) => r.gets.len(),
+            Request::StatementBatch(r) => r.statements.len(),
             _ => 1,
         }
     }
@@ -388,6 +419,8 @@ pub(crate) enum Answer {
     Items(Vec<Option<Item>>),
     /// ExecuteStatement: the items of one page and the NextToken.
     Statement(Vec<Item>, Option<String>),
+    /// BatchExecuteStatement / ExecuteTransaction: one outcome per statement, in order.
+    Statements(Vec<StatementOutcome>),
     /// Nothing to hand back (TransactWriteItems).
     #[default]
     Done,

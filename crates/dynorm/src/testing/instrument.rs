@@ -89,9 +89,10 @@ pub struct SentRequest {
     pub items: Vec<Item>,
     /// Items or keys carried (1 for single-item calls).
     pub count: usize,
-    /// The PartiQL text of an ExecuteStatement (its values are parameters, never in the text).
+    /// The PartiQL text of an ExecuteStatement (its values are parameters, never in the text);
+    /// of a batch or transaction, each statement's text, joined by `; `.
     pub statement: Option<String>,
-    /// The parameters of an ExecuteStatement, in order.
+    /// The parameters of an ExecuteStatement (of every statement of a batch), in order.
     pub parameters: Vec<crate::AttributeValue>,
     /// DynamoDB's `Limit` of a Query or Scan.
     pub limit: Option<u32>,
@@ -366,6 +367,11 @@ fn describe(request: &Request) -> SentRequest {
         Request::Statement(r) => {
             sent.statement = Some(r.statement.clone());
             sent.parameters = r.parameters.clone();
+        }
+        Request::StatementBatch(r) => {
+            let texts: Vec<&str> = r.statements.iter().map(|s| s.statement.as_str()).collect();
+            sent.statement = Some(texts.join("; "));
+            sent.parameters = r.statements.iter().flat_map(|s| s.parameters.clone()).collect();
         }
     }
     sent

@@ -2,8 +2,8 @@
 //! a projection, paging, and statements checked against the model before they are sent — on both
 //! engine paths.
 
-use dynorm::Error;
 use dynorm::strict::Strict;
+use dynorm::{AttributeValue, Error};
 use futures::TryStreamExt;
 
 use crate::query_fixture::{Order, OrderKeys, both_paths, numbers, orders};
@@ -425,4 +425,48 @@ async fn a_transaction_reads_typed_items_and_its_refusal_is_typed() {
             other => panic!("{path}: expected TransactionCanceled, found {other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn batches_and_transactions_go_through_the_engine_like_every_request() {
+    // Recorded by the instrumented engine: one request each, named as DynamoDB names it, with
+    // the values bound as parameters (never in the text).
+    let client = orders("ada", 3).await;
+    let (watched, recording) = dynorm::testing::instrument(&client);
+    let t = watched.table::<Order>();
+    let mut batch = watched
+        .partiql_batch()
+        .statement(by_key(&t, 1))
+        .statement(by_key(&t, 2))
+        .send()
+        .await
+        .expect("batch");
+    assert_eq!(batch.take::<Order>(1).expect("order"), Some(Order::new("ada", 2)));
+    let mut transaction = watched
+        .partiql_transaction()
+        .statement(by_key(&t, 0))
+        .send()
+        .await
+        .expect("transaction");
+    assert_eq!(
+        transaction.take::<Order>(0).expect("order"),
+        Some(Order::new("ada", 0))
+    );
+    assert_eq!(
+        recording.operations(),
+        ["BatchExecuteStatement", "ExecuteTransaction"]
+    );
+    let sent = recording.requests();
+    assert_eq!(sent[0].count, 2);
+    let text = sent[0].statement.as_deref().unwrap_or_default();
+    assert!(!text.contains("ada"), "values are parameters: {text}");
+    assert_eq!(
+        sent[0].parameters,
+        [
+            AttributeValue::S("ada".into()),
+            AttributeValue::N("1".into()),
+            AttributeValue::S("ada".into()),
+            AttributeValue::N("2".into()),
+        ]
+    );
 }
