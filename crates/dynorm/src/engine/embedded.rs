@@ -87,7 +87,7 @@ impl EmbeddedBackend {
     }
 
     fn batch_statements(&self, r: StatementBatch, capacity: Option<String>) -> Result<Response> {
-        let table = r.statements.first().map(|s| s.table.clone()).unwrap_or_default();
+        let table = r.table().to_owned();
         let statements = r
             .statements
             .into_iter()
@@ -126,7 +126,7 @@ impl EmbeddedBackend {
     }
 
     fn execute_transaction(&self, r: StatementBatch, capacity: Option<String>) -> Result<Response> {
-        let table = r.statements.first().map(|s| s.table.clone()).unwrap_or_default();
+        let table = r.table().to_owned();
         let transact_statements = r
             .statements
             .into_iter()

@@ -268,7 +268,7 @@ impl RemoteBackend {
             .sdk
             .execute_statement()
             .statement(r.statement)
-            .set_parameters((!r.parameters.is_empty()).then_some(r.parameters))
+            .set_parameters(sdk_parameters(r.parameters))
             .set_limit(r.limit.map(|l| i32::try_from(l).unwrap_or(i32::MAX)))
             .set_next_token(r.next_token)
             .consistent_read(r.consistent_read)
@@ -288,14 +288,14 @@ impl RemoteBackend {
         capacity: Option<ReturnConsumedCapacity>,
     ) -> Result<Response> {
         use aws_sdk_dynamodb::types::BatchStatementRequest;
-        let table = r.statements.first().map(|s| s.table.clone()).unwrap_or_default();
+        let table = r.table().to_owned();
         let statements = r
             .statements
             .into_iter()
             .map(|s| {
                 BatchStatementRequest::builder()
                     .statement(s.statement)
-                    .set_parameters((!s.parameters.is_empty()).then_some(s.parameters))
+                    .set_parameters(sdk_parameters(s.parameters))
                     .consistent_read(s.consistent_read)
                     .build()
                     .map_err(|e| build_error(&s.table, e))
@@ -336,14 +336,14 @@ impl RemoteBackend {
         capacity: Option<ReturnConsumedCapacity>,
     ) -> Result<Response> {
         use aws_sdk_dynamodb::types::ParameterizedStatement;
-        let table = r.statements.first().map(|s| s.table.clone()).unwrap_or_default();
+        let table = r.table().to_owned();
         let statements = r
             .statements
             .into_iter()
             .map(|s| {
                 ParameterizedStatement::builder()
                     .statement(s.statement)
-                    .set_parameters((!s.parameters.is_empty()).then_some(s.parameters))
+                    .set_parameters(sdk_parameters(s.parameters))
                     .build()
                     .map_err(|e| build_error(&s.table, e))
             })
@@ -500,6 +500,11 @@ fn item_response(item: Option<crate::Item>, capacity: Option<&ConsumedCapacity>)
         answer: Answer::Item(item),
         capacity: units(capacity),
     }
+}
+
+/// A statement's `?` parameters as the SDK takes them (`None` for none, as DynamoDB wants).
+fn sdk_parameters(parameters: Vec<crate::AttributeValue>) -> Option<Vec<crate::AttributeValue>> {
+    (!parameters.is_empty()).then_some(parameters)
 }
 
 fn units(capacity: Option<&ConsumedCapacity>) -> Option<f64> {

@@ -280,6 +280,13 @@ pub(crate) struct StatementBatch {
     pub(crate) transaction: bool,
 }
 
+impl StatementBatch {
+    /// The table the first statement names (for the span and errors).
+    pub(crate) fn table(&self) -> &str {
+        self.statements.first().map_or("", |s| s.table.as_str())
+    }
+}
+
 /// One statement's answer in a [`StatementBatch`]: its item, or its own error (a batch's
 /// statements fail one by one; a transaction fails whole, as the request's error).
 #[derive(Debug, Clone, PartialEq)]
@@ -342,7 +349,7 @@ impl Request {
             Request::TransactWrite(r) => r.items.first().map_or("", |w| w.table.as_str()),
             Request::TransactGet(r) => r.gets.first().map_or("", |g| g.0.as_str()),
             Request::Statement(r) => &r.table,
-            Request::StatementBatch(r) => r.statements.first().map_or("", |s| s.table.as_str()),
+            Request::StatementBatch(r) => r.table(),
         }
     }
 

@@ -417,41 +417,46 @@ struct Seat {
 
 #[tokio::test]
 async fn a_field_a_multi_attribute_index_reads_is_stored_even_without_aliases() {
-    let client = Client::embedded().expect("embedded");
-    let shared = table_definition(&Games::LAYOUT, &[Seat::entity_definition()]).expect("merge");
-    client.create_table(&shared).await.expect("create");
-    let seats = client.table::<Seat>();
-    let seat = Seat {
-        venue: "arena".into(),
-        seat: 7,
-        holder: "ann".into(),
-    };
-    seats.put(&seat).await.expect("put");
-    let stored = client
-        .sdk()
-        .scan()
-        .table_name("games")
-        .send()
-        .await
-        .expect("scan")
-        .items
-        .unwrap_or_default();
-    assert_eq!(stored.len(), 1);
-    assert_eq!(
-        stored[0].get("venue"),
-        Some(&dynorm::AttributeValue::S("arena".into())),
-        "the index reads `venue` as its own attribute: {:?}",
-        stored[0]
-    );
-    assert_eq!(
-        stored[0].get("pk"),
-        Some(&dynorm::AttributeValue::S("arena".into()))
-    );
-    let found = seats
-        .entity_query()
-        .index_key("by_venue", Seat::by_venue_key("arena"))
-        .all()
-        .await
-        .expect("query");
-    assert_eq!(found, [seat]);
+    // Both engine paths, each on a database of its own: the embedded engine directly, and the
+    // SDK client.
+    let direct = Client::embedded().expect("embedded");
+    let sdk = Client::from_sdk(Client::embedded().expect("embedded").sdk().clone());
+    for (path, client) in [("direct", direct), ("sdk", sdk)] {
+        let shared = table_definition(&Games::LAYOUT, &[Seat::entity_definition()]).expect("merge");
+        client.create_table(&shared).await.expect("create");
+        let seats = client.table::<Seat>();
+        let seat = Seat {
+            venue: "arena".into(),
+            seat: 7,
+            holder: "ann".into(),
+        };
+        seats.put(&seat).await.expect("put");
+        let stored = client
+            .sdk()
+            .scan()
+            .table_name("games")
+            .send()
+            .await
+            .expect("scan")
+            .items
+            .unwrap_or_default();
+        assert_eq!(stored.len(), 1);
+        assert_eq!(
+            stored[0].get("venue"),
+            Some(&dynorm::AttributeValue::S("arena".into())),
+            "{path}: the index reads `venue` as its own attribute: {:?}",
+            stored[0]
+        );
+        assert_eq!(
+            stored[0].get("pk"),
+            Some(&dynorm::AttributeValue::S("arena".into()))
+        );
+        let found = seats
+            .entity_query()
+            .index_key("by_venue", Seat::by_venue_key("arena"))
+            .all()
+            .await
+            .expect("query");
+        assert_eq!(found, [seat]);
+    }
 }
