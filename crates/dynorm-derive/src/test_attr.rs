@@ -25,7 +25,7 @@ use crate::util::{Errors, error};
 const TABLES: &str = "tables";
 const REQUIRES: &str = "requires";
 /// The capabilities `requires(...)` accepts, each a `dynorm::testing::Capability` variant.
-const CAPABILITIES: &[(&str, &str)] = &[("embedded", "Embedded")];
+const CAPABILITIES: &[(&str, &str)] = &[("embedded", "Embedded"), ("streams", "Streams")];
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let mut errors = Errors::default();
@@ -152,7 +152,7 @@ fn capability(name: &syn::Ident) -> syn::Result<syn::Ident> {
         None => Err(error(
             name.span(),
             format!("unknown capability `{text}` in `requires(...)`"),
-            "the capabilities are: embedded",
+            "the capabilities are: embedded, streams",
         )),
     }
 }

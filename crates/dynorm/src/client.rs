@@ -29,6 +29,35 @@ struct Inner {
     engine: Engine,
     #[cfg(feature = "embedded")]
     database: Option<dynoxide::Database>,
+    /// Where [`ChangeStream::new`](crate::stream::ChangeStream::new) reads a remote table's stream.
+    #[cfg(feature = "aws-streams")]
+    streams: Option<aws_sdk_dynamodbstreams::Client>,
+}
+
+/// A DynamoDB Streams client of `config`; an endpoint given for DynamoDB alone
+/// (`AWS_ENDPOINT_URL_DYNAMODB`) serves streams too unless one is given for them.
+#[cfg(all(feature = "aws", feature = "aws-streams"))]
+pub(crate) fn streams_client(config: &aws_config::SdkConfig) -> aws_sdk_dynamodbstreams::Client {
+    let mut builder = aws_sdk_dynamodbstreams::config::Builder::from(config);
+    let var = |name: &str| std::env::var(name).ok();
+    if let Some(url) = borrowed_streams_endpoint(
+        var("AWS_ENDPOINT_URL_DYNAMODB").as_deref(),
+        var("AWS_ENDPOINT_URL_DYNAMODB_STREAMS").as_deref(),
+    ) {
+        builder = builder.endpoint_url(url);
+    }
+    aws_sdk_dynamodbstreams::Client::from_conf(builder.build())
+}
+
+/// The DynamoDB endpoint, when streams should use it: it is given and streams have none of
+/// their own (the SDK reads theirs itself).
+#[cfg(all(feature = "aws", feature = "aws-streams"))]
+fn borrowed_streams_endpoint<'a>(dynamodb: Option<&'a str>, streams: Option<&str>) -> Option<&'a str> {
+    let given = |url: &&str| !url.trim().is_empty();
+    match streams.filter(given) {
+        Some(_) => None,
+        None => dynamodb.filter(given),
+    }
 }
 
 impl fmt::Debug for Inner {
@@ -80,6 +109,8 @@ impl Client {
                 sdk,
                 engine,
                 database: Some(db),
+                #[cfg(feature = "aws-streams")]
+                streams: None,
             }),
         }
     }
@@ -93,6 +124,8 @@ impl Client {
                 engine,
                 #[cfg(feature = "embedded")]
                 database: None,
+                #[cfg(feature = "aws-streams")]
+                streams: None,
             }),
         }
     }
@@ -111,18 +144,53 @@ impl Client {
                 engine,
                 #[cfg(feature = "embedded")]
                 database: self.inner.database.clone(),
+                #[cfg(feature = "aws-streams")]
+                streams: self.inner.streams.clone(),
             }),
         }
     }
 
     /// A client for DynamoDB configured the standard AWS way: `AWS_REGION`,
     /// `AWS_ENDPOINT_URL_DYNAMODB`, credentials from the environment, profiles, SSO, ...
+    ///
+    /// With feature `aws-streams` it also reads change streams
+    /// ([`ChangeStream::new`](crate::stream::ChangeStream::new)) with a DynamoDB Streams client of
+    /// the same configuration. Local endpoints (`dynorm serve`, DynamoDB Local, moto) serve both
+    /// APIs on one URL, so an `AWS_ENDPOINT_URL_DYNAMODB` is used for streams too unless
+    /// `AWS_ENDPOINT_URL_DYNAMODB_STREAMS` names another.
     #[cfg(feature = "aws")]
     pub async fn from_env() -> Self {
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .load()
             .await;
-        Self::from_sdk(aws_sdk_dynamodb::Client::new(&config))
+        let client = Self::from_sdk(aws_sdk_dynamodb::Client::new(&config));
+        #[cfg(feature = "aws-streams")]
+        let client = client.with_streams(streams_client(&config));
+        client
+    }
+
+    /// This client reading change streams ([`ChangeStream::new`](crate::stream::ChangeStream::new))
+    /// through `streams`, a DynamoDB Streams client for the same account, region and endpoint.
+    /// The embedded engine's streams are read from the engine itself.
+    #[cfg(feature = "aws-streams")]
+    #[must_use]
+    pub fn with_streams(&self, streams: aws_sdk_dynamodbstreams::Client) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                sdk: self.inner.sdk.clone(),
+                engine: self.inner.engine.clone(),
+                #[cfg(feature = "embedded")]
+                database: self.inner.database.clone(),
+                streams: Some(streams),
+            }),
+        }
+    }
+
+    /// The DynamoDB Streams client given by [`with_streams`](Self::with_streams) or
+    /// [`from_env`](Self::from_env).
+    #[cfg(feature = "aws-streams")]
+    pub fn streams_sdk(&self) -> Option<&aws_sdk_dynamodbstreams::Client> {
+        self.inner.streams.as_ref()
     }
 
     /// The AWS SDK client. For an embedded client it is routed in process to the embedded
@@ -842,3 +910,18 @@ impl<T: Table> DeleteReturnOld<T> {
 }
 
 into_future!(DeleteReturnOld, Option<T>);
+
+#[cfg(all(test, feature = "aws", feature = "aws-streams"))]
+mod tests {
+    use super::borrowed_streams_endpoint as borrowed;
+
+    #[test]
+    fn streams_use_the_dynamodb_endpoint_only_without_their_own() {
+        let local = Some("http://127.0.0.1:8000");
+        assert_eq!(borrowed(local, None), local);
+        assert_eq!(borrowed(local, Some(" ")), local);
+        assert_eq!(borrowed(local, Some("https://streams.example")), None);
+        assert_eq!(borrowed(None, None), None);
+        assert_eq!(borrowed(Some(""), None), None);
+    }
+}

@@ -21,6 +21,8 @@ pub(crate) enum ReturnValues {
 }
 
 impl ReturnValues {
+    /// The wire name (the embedded engine takes it as text; the SDK has its own enum).
+    #[cfg(feature = "embedded")]
     pub(crate) fn as_str(self) -> Option<&'static str> {
         match self {
             ReturnValues::None => None,

@@ -155,11 +155,12 @@ pub struct ChangeStream {
 
 impl ChangeStream {
     /// The stream of table `table` on the client's engine. On a client of the embedded engine
-    /// it reads the engine's stream directly; for DynamoDB or `dynorm serve`, use
-    /// `from_sdk` (feature `aws-streams`).
+    /// it reads the engine's stream directly; on a client of DynamoDB or `dynorm serve`, through
+    /// its DynamoDB Streams client (feature `aws-streams`: [`Client::from_env`] makes one,
+    /// [`Client::with_streams`] gives one). A client with neither is [`Error::InvalidRequest`].
     pub fn new(client: &Client, table: impl Into<String>) -> Result<Self> {
         let table = table.into();
-        let backend = embedded_backend(client, &table)?;
+        let backend = stream_backend(client, &table)?;
         let mut stream = Self::with_backend(backend, table);
         stream.physical = client.physical_table_name(&stream.table);
         Ok(stream)
@@ -396,20 +397,26 @@ impl ChangeStream {
     }
 }
 
-/// The embedded engine's streams, or a typed error saying how to read a remote stream.
-fn embedded_backend(client: &Client, table: &str) -> Result<Arc<dyn StreamBackend>> {
+/// The client's streams: the embedded engine's, its DynamoDB Streams client's, or a typed error.
+fn stream_backend(client: &Client, table: &str) -> Result<Arc<dyn StreamBackend>> {
     #[cfg(feature = "embedded")]
     if let Some(db) = client.database() {
         return Ok(Arc::new(crate::engine::stream_embedded::EmbeddedStreams::new(
             db.clone(),
         )));
     }
+    #[cfg(feature = "aws-streams")]
+    if let Some(sdk) = client.streams_sdk() {
+        return Ok(Arc::new(crate::engine::stream_remote::RemoteStreams::new(
+            sdk.clone(),
+        )));
+    }
     let _ = client;
     Err(Error::InvalidRequest {
         table: table.to_owned(),
         index: None,
-        message: "this client is not on the embedded engine: read DynamoDB's stream with \
-                  `ChangeStream::from_sdk(aws_sdk_dynamodbstreams::Client, table)` (feature `aws-streams`)"
+        message: "this client reads no change streams: it is not on the embedded engine and has no \
+                  DynamoDB Streams client (`Client::from_env` or `Client::with_streams`, feature `aws-streams`)"
             .to_owned(),
     })
 }

@@ -7,10 +7,17 @@
 //! skipped elsewhere with a printed reason ([`require`]).
 
 use std::io::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
+#[cfg(all(feature = "aws", feature = "embedded"))]
+use std::sync::Arc;
+
+#[cfg(all(feature = "aws", feature = "embedded"))]
+use crate::engine::Backend;
 use crate::engine::error_map::from_sdk;
+#[cfg(all(feature = "aws", feature = "embedded"))]
+use crate::engine::request::{Request, Response};
+#[cfg(all(feature = "aws", feature = "embedded"))]
+use crate::future::BoxFuture;
 use crate::{Client, Error, Result};
 
 /// The environment variable that opts the test fixture into endpoint mode: the endpoint's URL
@@ -25,6 +32,9 @@ pub enum Capability {
     /// The embedded engine itself: [`Client::database`], file-backed databases, engine
     /// snapshots, its change streams read directly, an injected clock.
     Embedded,
+    /// Change streams read through the client ([`ChangeStream::new`](crate::stream::ChangeStream::new)):
+    /// the embedded engine's, or an endpoint's with feature `aws-streams`.
+    Streams,
 }
 
 impl Capability {
@@ -32,6 +42,7 @@ impl Capability {
     pub fn name(self) -> &'static str {
         match self {
             Capability::Embedded => "embedded",
+            Capability::Streams => "streams",
         }
     }
 }
@@ -45,6 +56,7 @@ pub fn endpoint() -> Option<String> {
 pub fn has(capability: Capability) -> bool {
     match capability {
         Capability::Embedded => endpoint().is_none(),
+        Capability::Streams => endpoint().is_none() || cfg!(feature = "aws-streams"),
     }
 }
 
@@ -74,7 +86,10 @@ pub fn require_for(test: &str, capabilities: &[Capability]) -> bool {
 }
 
 /// A table prefix no other test of any process shares: process id, a counter and the time.
+#[cfg(any(all(feature = "aws", feature = "embedded"), test))]
 pub(super) fn unique_prefix() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::time::{SystemTime, UNIX_EPOCH};
     static NEXT: AtomicU64 = AtomicU64::new(0);
     let n = NEXT.fetch_add(1, Ordering::Relaxed);
     let millis = SystemTime::now()
@@ -83,9 +98,9 @@ pub(super) fn unique_prefix() -> String {
     format!("t{}-{n}-{millis}-", std::process::id())
 }
 
-/// A client of `endpoint` under a fresh [`unique_prefix`].
-#[cfg(feature = "aws")]
-pub(super) async fn client(endpoint: &str) -> Result<Client> {
+/// A client of `endpoint` under table prefix `prefix`.
+#[cfg(all(feature = "aws", feature = "embedded"))]
+async fn client(endpoint: &str, prefix: &str) -> Result<Client> {
     use aws_config::{BehaviorVersion, Region};
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).endpoint_url(endpoint);
     if std::env::var_os("AWS_REGION").is_none() && std::env::var_os("AWS_DEFAULT_REGION").is_none() {
@@ -95,13 +110,97 @@ pub(super) async fn client(endpoint: &str) -> Result<Client> {
         let dummy = aws_sdk_dynamodb::config::Credentials::new("dynorm", "dynorm", None, None, "dynorm-test");
         loader = loader.credentials_provider(dummy);
     }
-    let sdk = aws_sdk_dynamodb::Client::new(&loader.load().await);
-    Client::from_sdk(sdk).with_table_prefix(unique_prefix())
+    let config = loader.load().await;
+    let client = Client::from_sdk(aws_sdk_dynamodb::Client::new(&config));
+    // The endpoint serves both APIs (`dynorm serve`, moto, DynamoDB Local).
+    #[cfg(feature = "aws-streams")]
+    let client = client.with_streams(aws_sdk_dynamodbstreams::Client::new(&config));
+    client.with_table_prefix(prefix)
+}
+
+/// A client of `endpoint` under a fresh [`unique_prefix`] whose tables are deleted when the last
+/// client sharing its engine is dropped ([`TestTables`]): what [`run_test`](super::run_test),
+/// [`database`](super::database) and [`client`](super::client) hand out, so a test's tables go
+/// whether or not it ran under the fixture, and when it panics.
+#[cfg(all(feature = "aws", feature = "embedded"))]
+pub(super) async fn test_client(endpoint: &str) -> Result<Client> {
+    let prefix = unique_prefix();
+    let client = self::client(endpoint, &prefix).await?;
+    let guard = TestTables {
+        inner: client.engine().backend().clone(),
+        endpoint: endpoint.to_owned(),
+        prefix,
+    };
+    let engine = crate::engine::Engine::new(Arc::new(guard)).with_names(client.table_names().clone());
+    Ok(client.with_engine(engine))
+}
+
+/// The backend of an endpoint-mode test client: it passes every request on, and when the last
+/// client using it goes, it deletes the tables under its prefix ([`drop_tables`]).
+///
+/// Dropping cannot wait on the test's runtime (it may be the one being dropped, or inside a
+/// panic), so the deletion runs on a thread of its own with its own runtime and SDK client, and
+/// the drop waits for it. A failure is printed, never raised: a drop must not panic.
+#[cfg(all(feature = "aws", feature = "embedded"))]
+#[derive(Debug)]
+struct TestTables {
+    inner: Arc<dyn Backend>,
+    endpoint: String,
+    prefix: String,
+}
+
+#[cfg(all(feature = "aws", feature = "embedded"))]
+impl Backend for TestTables {
+    fn send(&self, request: Request, capacity: bool) -> BoxFuture<'_, Result<Response>> {
+        self.inner.send(request, capacity)
+    }
+
+    fn may_throttle(&self) -> bool {
+        self.inner.may_throttle()
+    }
+}
+
+#[cfg(all(feature = "aws", feature = "embedded"))]
+impl Drop for TestTables {
+    fn drop(&mut self) {
+        let (endpoint, prefix) = (self.endpoint.clone(), self.prefix.clone());
+        let deleted = std::thread::Builder::new()
+            .name("dynorm-test-tables".to_owned())
+            .spawn(move || delete_prefix(&endpoint, &prefix))
+            .map_err(|e| e.to_string())
+            .and_then(|thread| {
+                thread
+                    .join()
+                    .unwrap_or_else(|_| Err("the deleting thread panicked".to_owned()))
+            });
+        if let Err(e) = deleted {
+            // Past the harness's capture: a leftover table is worth seeing even when the test passed.
+            let _ = writeln!(
+                std::io::stderr(),
+                "dynorm::testing: could not delete the tables under prefix `{}` on {}: {e}",
+                self.prefix,
+                self.endpoint
+            );
+        }
+    }
+}
+
+/// Deletes what `prefix` holds on `endpoint`, on a runtime of the calling thread's own.
+#[cfg(all(feature = "aws", feature = "embedded"))]
+fn delete_prefix(endpoint: &str, prefix: &str) -> std::result::Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("no runtime: {e}"))?;
+    runtime.block_on(async {
+        let client = self::client(endpoint, prefix).await.map_err(|e| e.to_string())?;
+        drop_tables(&client).await.map(|_| ()).map_err(|e| e.to_string())
+    })
 }
 
 /// Without the `aws` feature there is no HTTP client to reach an endpoint with.
-#[cfg(not(feature = "aws"))]
-pub(super) async fn client(endpoint: &str) -> Result<Client> {
+#[cfg(all(not(feature = "aws"), feature = "embedded"))]
+pub(super) async fn test_client(endpoint: &str) -> Result<Client> {
     Err(Error::InvalidRequest {
         table: String::new(),
         index: None,

@@ -8,14 +8,10 @@
 //! (`tests/schema/lifecycle.rs`) checks that every table comes out exactly as `create_table` makes it.
 
 use std::future::Future;
-use std::io::Write as _;
-use std::panic::AssertUnwindSafe;
-
-use futures::FutureExt;
 
 use serde_json::{Map, Value, json};
 
-use super::endpoint::{Capability, drop_tables, endpoint, require_for};
+use super::endpoint::{Capability, endpoint, require_for};
 use crate::definition::{BillingMode, Capacity, Projection, TableDefinition};
 use crate::engine::error_map::from_dynoxide;
 use crate::{Client, Error, Result};
@@ -40,8 +36,8 @@ fn fresh_database(definitions: &[&TableDefinition]) -> Result<Client> {
 /// `definitions` describe.
 ///
 /// This is what `#[dynorm::test(tables(A, B))]` expands to. In endpoint mode
-/// ([`ENDPOINT_VAR`](super::ENDPOINT_VAR)) the test's tables are deleted afterwards, also when
-/// it fails ([`drop_tables`]).
+/// ([`ENDPOINT_VAR`](super::ENDPOINT_VAR)) the test's tables are deleted when its last client
+/// is dropped, also when it fails ([`database`]).
 ///
 /// # Panics
 ///
@@ -61,18 +57,7 @@ where
             Ok(client) => client,
             Err(e) => panic!("dynorm::testing: could not set up the test database: {e}"),
         };
-        if endpoint().is_none() {
-            return test(client).await;
-        }
-        let outcome = AssertUnwindSafe(test(client.clone())).catch_unwind().await;
-        if let Err(e) = drop_tables(&client).await {
-            // Past the harness's capture: a leftover table is worth seeing even when the test passed.
-            let _ = writeln!(
-                std::io::stderr(),
-                "dynorm::testing: could not delete the test's tables: {e}"
-            );
-        }
-        outcome.unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        test(client).await
     })
 }
 
@@ -121,12 +106,14 @@ where
 ///
 /// In endpoint mode ([`ENDPOINT_VAR`](super::ENDPOINT_VAR)): a client of that endpoint under a
 /// table prefix of its own, its tables made with [`Client::create_table`] (waiting until they
-/// are ACTIVE). Delete them with [`drop_tables`] ([`run_test`] does).
+/// are ACTIVE). Every table under the prefix (the ones made here and any the test makes) is
+/// deleted when the last clone of the client, or of a client made from it, is dropped;
+/// [`drop_tables`](super::drop_tables) deletes them earlier. A client kept in a `static` is never dropped.
 pub async fn database(definitions: &[&TableDefinition]) -> Result<Client> {
     let Some(endpoint) = endpoint() else {
         return fresh_database(definitions);
     };
-    let client = super::endpoint::client(&endpoint).await?;
+    let client = super::endpoint::test_client(&endpoint).await?;
     for definition in definitions {
         client.create_table(definition).await?;
     }

@@ -3,7 +3,8 @@
 //!
 //! **Endpoint mode**: with [`ENDPOINT_VAR`] (`DYNORM_TEST_ENDPOINT=http://127.0.0.1:8000`) set,
 //! [`run_test`], [`database`], [`client`] and `#[dynorm::test]` use that endpoint instead, each
-//! test under a table prefix of its own, and [`run_test`] deletes the test's tables afterwards.
+//! test under a table prefix of its own, and the test's tables are deleted when its last client
+//! is dropped (also when it panics).
 //! A test that needs the embedded engine declares it (`#[dynorm::test(requires(embedded))]`, or
 //! [`require`]`(Capability::Embedded)`) and is skipped elsewhere with the reason printed.
 //!

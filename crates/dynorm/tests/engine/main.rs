@@ -1,5 +1,5 @@
 //! The engines underneath: both engine paths and their error identity, durability, injected faults,
-//! hostile input, change streams (and Lambda's events), table names.
+//! hostile input, change streams (and Lambda's events), table names, endpoint mode's clean-up.
 //!
 //! One test binary per area, each former `tests/<name>.rs` now a module of it: every test binary
 //! links all of dynorm and the AWS SDK, so fewer binaries build faster. One module:
@@ -9,6 +9,7 @@
 mod support;
 
 mod durability;
+mod endpoint_mode;
 mod engine;
 mod faults;
 mod hostile;

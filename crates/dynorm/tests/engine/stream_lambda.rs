@@ -10,7 +10,7 @@ mod handler;
 
 use dynorm::stream::lambda::{self, Event};
 use dynorm::stream::{Change, ChangeStream, Image};
-use dynorm::{Client, Error, Table};
+use dynorm::{Error, Table};
 use handler::Order;
 
 /// The sample event of AWS Lambda's documentation ("Using AWS Lambda with Amazon DynamoDB").
@@ -119,10 +119,10 @@ async fn an_empty_event_succeeds_with_no_failures() {
     );
 }
 
-/// The stream records of some order writes on the embedded engine, as the event Lambda sends
+/// The stream records of some order writes on the test engine, as the event Lambda sends
 /// (through JSON, as it arrives).
 async fn local_event(writes: &[Order]) -> Event {
-    let db = Client::embedded().unwrap();
+    let db = dynorm::testing::client().await.unwrap();
     let orders = db.table::<Order>();
     orders.create().await.unwrap();
     for order in writes {
@@ -152,8 +152,7 @@ fn order(id: &str, status: &str, total: u64) -> Order {
 
 #[tokio::test]
 async fn the_example_handler_runs_on_the_local_engines_stream_output() {
-    // The embedded engine's stream output, read directly.
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
     let event = local_event(&[
@@ -183,8 +182,7 @@ async fn the_example_handler_runs_on_the_local_engines_stream_output() {
 
 #[tokio::test]
 async fn the_example_handler_reports_the_record_it_refuses() {
-    // The embedded engine's stream output, read directly.
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
     let event = local_event(&[order("o-1", "open", 40), order("o-1", "open", 0)]).await;

@@ -1,4 +1,5 @@
-//! Change streams on the embedded engine: every view type decoded into typed changes, decode
+//! Change streams, on the embedded engine or (endpoint mode, feature `aws-streams`) through
+//! DynamoDB Streams: every view type decoded into typed changes, decode
 //! errors naming table / sequence number / attribute, checkpoints and resuming, the async stream
 //! of batches, single-table enums with an `Unknown` variant, and the `ChangeLog` test helper.
 
@@ -40,7 +41,7 @@ async fn notes_table(client: &Client, name: &str, view: StreamViewType) {
 
 /// Insert, modify, remove of one note; the changes the stream gave.
 async fn lifecycle_changes(view: StreamViewType) -> Vec<Change<Note>> {
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.unwrap();
     let name = format!("notes_{}", view.as_str().to_lowercase());
     notes_table(&client, &name, view).await;
     let notes = client.table_named::<Note>(name.clone());
@@ -71,8 +72,7 @@ fn key() -> Image<Note> {
 
 #[tokio::test]
 async fn new_and_old_images_give_both_items() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
     let (v1, v2) = (note("a", "first", 1), note("a", "second", 2));
@@ -91,8 +91,7 @@ async fn new_and_old_images_give_both_items() {
 
 #[tokio::test]
 async fn new_image_gives_the_new_item_and_keys_for_the_old() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
     let (v1, v2) = (note("a", "first", 1), note("a", "second", 2));
@@ -111,8 +110,7 @@ async fn new_image_gives_the_new_item_and_keys_for_the_old() {
 
 #[tokio::test]
 async fn old_image_gives_the_old_item_and_keys_for_the_new() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
     let (v1, v2) = (note("a", "first", 1), note("a", "second", 2));
@@ -131,8 +129,7 @@ async fn old_image_gives_the_old_item_and_keys_for_the_new() {
 
 #[tokio::test]
 async fn keys_only_gives_typed_keys() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
     let changes = lifecycle_changes(StreamViewType::KeysOnly).await;
@@ -158,16 +155,15 @@ async fn keys_only_gives_typed_keys() {
 
 #[tokio::test]
 async fn a_record_that_does_not_decode_names_table_sequence_number_and_attribute() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.unwrap();
     client.table::<Note>().create().await.unwrap();
     client
         .sdk()
         .put_item()
-        .table_name("notes")
+        .table_name(client.physical_table_name("notes"))
         .item("id", AttributeValue::S("bad".into()))
         .item("body", AttributeValue::S("x".into()))
         .item("n", AttributeValue::S("not a number".into()))
@@ -236,11 +232,10 @@ fn malformed_records_are_refused_with_what_is_missing() {
 
 #[tokio::test]
 async fn a_consumer_resumes_after_its_checkpoint() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.unwrap();
     let notes = client.table::<Note>();
     notes.create().await.unwrap();
     for i in 0..5 {
@@ -273,11 +268,10 @@ async fn a_consumer_resumes_after_its_checkpoint() {
 
 #[tokio::test]
 async fn start_at_latest_skips_what_was_written_before() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.unwrap();
     let notes = client.table::<Note>();
     notes.create().await.unwrap();
     notes.put(&note("old", "x", 0)).await.unwrap();
@@ -293,11 +287,10 @@ async fn start_at_latest_skips_what_was_written_before() {
 
 #[tokio::test]
 async fn batches_wait_for_writes_made_while_the_stream_is_quiet() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.unwrap();
     let notes = client.table::<Note>();
     notes.create().await.unwrap();
     let stream = ChangeStream::of::<Note>(&client)
@@ -325,8 +318,7 @@ async fn batches_wait_for_writes_made_while_the_stream_is_quiet() {
 
 #[tokio::test]
 async fn a_table_without_a_stream_is_a_typed_error() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
     #[derive(Table, Debug, Clone, PartialEq)]
@@ -335,7 +327,7 @@ async fn a_table_without_a_stream_is_a_typed_error() {
         #[dynorm(partition_key)]
         id: String,
     }
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.unwrap();
     client.table::<Quiet>().create().await.unwrap();
     let error = ChangeStream::of::<Quiet>(&client)
         .unwrap()
@@ -401,7 +393,7 @@ async fn app_writes(client: &Client) -> (User, Run) {
     client
         .sdk()
         .put_item()
-        .table_name("app")
+        .table_name(client.physical_table_name("app"))
         .item("pk", AttributeValue::S("T#acme".into()))
         .item("sk", AttributeValue::S("INVOICE#1".into()))
         .item("__entity", AttributeValue::S("Invoice".into()))
@@ -413,11 +405,10 @@ async fn app_writes(client: &Client) -> (User, Run) {
 
 #[tokio::test]
 async fn a_single_table_stream_decodes_into_one_enum_keeping_unknown_records() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.unwrap();
     app_table(&client, StreamViewType::NewAndOldImages).await;
     let (user, run) = app_writes(&client).await;
     let records = ChangeStream::new(&client, "app")
@@ -444,11 +435,10 @@ async fn a_single_table_stream_decodes_into_one_enum_keeping_unknown_records() {
 
 #[tokio::test]
 async fn a_keys_only_single_table_stream_is_classified_by_key_templates() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.unwrap();
     app_table(&client, StreamViewType::KeysOnly).await;
     app_writes(&client).await;
     let records = ChangeStream::new(&client, "app")
@@ -478,16 +468,15 @@ async fn a_keys_only_single_table_stream_is_classified_by_key_templates() {
 
 #[tokio::test]
 async fn a_registered_entity_that_does_not_decode_is_an_error_naming_the_attribute() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.unwrap();
     app_table(&client, StreamViewType::NewImage).await;
     client
         .sdk()
         .put_item()
-        .table_name("app")
+        .table_name(client.physical_table_name("app"))
         .item("pk", AttributeValue::S("T#acme".into()))
         .item("sk", AttributeValue::S("U#bob".into()))
         .item("__entity", AttributeValue::S("User".into()))
@@ -520,11 +509,10 @@ async fn a_registered_entity_that_does_not_decode_is_an_error_naming_the_attribu
 
 #[tokio::test]
 async fn change_log_sees_only_what_happened_after_it_started_in_order() {
-    // The embedded engine's stream, read directly (ChangeStream::new, ChangeLog).
-    if !dynorm::testing::require(dynorm::testing::Capability::Embedded) {
+    if !dynorm::testing::require(dynorm::testing::Capability::Streams) {
         return;
     }
-    let client = Client::embedded().unwrap();
+    let client = dynorm::testing::client().await.unwrap();
     let notes = client.table::<Note>();
     notes.create().await.unwrap();
     notes.put(&note("before", "x", 0)).await.unwrap();
@@ -548,6 +536,7 @@ async fn change_log_sees_only_what_happened_after_it_started_in_order() {
 #[tokio::test]
 #[should_panic(expected = "the changes of table `notes` differ")]
 async fn change_log_fails_a_test_when_the_changes_differ() {
+    // Embedded on every run: a `should_panic` test cannot be skipped, and the message is the same.
     let client = Client::embedded().unwrap();
     let notes = client.table::<Note>();
     notes.create().await.unwrap();
