@@ -57,6 +57,9 @@ where
             Ok(client) => client,
             Err(e) => panic!("dynorm::testing: could not set up the test database: {e}"),
         };
+        // Held to the end: in endpoint mode the tables go with the last client, and a test may
+        // drop the one it was given (keeping a client made from its SDK client, say).
+        let _tables = client.clone();
         test(client).await
     })
 }

@@ -125,6 +125,17 @@ pub fn both_paths(embedded: &dynorm::Client) -> [(&'static str, dynorm::Client);
     ]
 }
 
+/// `client` through the SDK's fluent builders: on the embedded engine a client of its in-process
+/// SDK client; a client of an endpoint (endpoint mode) already takes that route, and is returned
+/// as it is so that it keeps its test tables (they go when the test client is dropped).
+pub fn through_sdk(client: dynorm::Client) -> dynorm::Client {
+    if client.is_embedded() {
+        dynorm::Client::from_sdk(client.sdk().clone()).with_table_names(client.table_names().clone())
+    } else {
+        client
+    }
+}
+
 /// The item stored under `key`, exactly as DynamoDB holds it (a raw GetItem).
 pub async fn raw_item<T: Table>(client: &dynorm::Client, key: Key<T>) -> Item {
     let got = client

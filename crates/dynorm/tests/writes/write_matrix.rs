@@ -70,13 +70,7 @@ async fn paths() -> Vec<(&'static str, Client)> {
     direct.create_table(Integration::definition()).await.unwrap();
     let remote = dynorm::testing::client().await.unwrap();
     remote.create_table(Integration::definition()).await.unwrap();
-    vec![
-        ("direct", direct),
-        (
-            "sdk",
-            Client::from_sdk(remote.sdk().clone()).with_table_names(remote.table_names().clone()),
-        ),
-    ]
+    vec![("direct", direct), ("sdk", support::through_sdk(remote))]
 }
 
 async fn stored(client: &Client, id: &str) -> Item {
@@ -762,13 +756,7 @@ async fn stored_form_on_every_route() {
     direct.create_table(definition).await.unwrap();
     let remote = dynorm::testing::client().await.unwrap();
     remote.create_table(definition).await.unwrap();
-    for (path, client) in [
-        ("direct", direct),
-        (
-            "sdk",
-            Client::from_sdk(remote.sdk().clone()).with_table_names(remote.table_names().clone()),
-        ),
-    ] {
+    for (path, client) in [("direct", direct), ("sdk", support::through_sdk(remote))] {
         let t = client.table::<Incident>();
         let incident = |id: &str, owner: Option<&str>| Incident {
             account: "a".into(),
