@@ -78,6 +78,27 @@ if [ $# -eq 0 ]; then
         cargo run --quiet --example "$example" > /dev/null || failed+=("example $example")
     done
 fi
+# Every test client's tables were deleted when it was dropped: the server holds none now (a
+# signed-looking request: the server checks that credentials are given, not the signature).
+if [ $# -eq 0 ]; then
+    left=$(python3 - "$DYNORM_TEST_ENDPOINT" <<'PY'
+import sys, urllib.request
+request = urllib.request.Request(sys.argv[1] + "/", data=b'{"Limit": 100}', headers={
+    "X-Amz-Target": "DynamoDB_20120810.ListTables",
+    "Content-Type": "application/x-amz-json-1.0",
+    "X-Amz-Date": "20260101T000000Z",
+    "Authorization": "AWS4-HMAC-SHA256 Credential=dynorm/20260101/us-east-1/dynamodb/aws4_request, "
+    "SignedHeaders=host;x-amz-date, Signature=0",
+})
+print(urllib.request.urlopen(request).read().decode())
+PY
+)
+    echo "     Tables left on the server after the run: $left"
+    case "$left" in
+        '{"TableNames":[]}') ;;
+        *) failed+=("clean-up (tables left: $left)") ;;
+    esac
+fi
 if [ ${#failed[@]} -gt 0 ]; then
     echo "failed against dynorm serve: ${failed[*]}" >&2
     exit 1

@@ -1479,49 +1479,6 @@ fn physical_names_are_stage_prefixed() {
 // Access levels against what dynorm's operations call
 // ---------------------------------------------------------------------------------------------
 
-/// Records the `operation` of every `dynamodb` span: the DynamoDB actions dynorm calls.
-#[derive(Default, Clone)]
-struct CallRecorder(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
-
-impl CallRecorder {
-    fn take(&self) -> Vec<String> {
-        let mut calls = std::mem::take(&mut *self.0.lock().expect("lock"));
-        calls.sort();
-        calls.dedup();
-        calls
-    }
-}
-
-impl tracing::Subscriber for CallRecorder {
-    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
-        true
-    }
-    fn new_span(&self, span: &tracing::span::Attributes<'_>) -> tracing::span::Id {
-        struct Operation<'a>(&'a mut Option<String>);
-        impl tracing::field::Visit for Operation<'_> {
-            fn record_str(&mut self, field: &tracing::field::Field, value: &str) {
-                if field.name() == "operation" {
-                    *self.0 = Some(value.to_owned());
-                }
-            }
-            fn record_debug(&mut self, _: &tracing::field::Field, _: &dyn std::fmt::Debug) {}
-        }
-        if span.metadata().name() == "dynamodb" {
-            let mut operation = None;
-            span.record(&mut Operation(&mut operation));
-            if let Some(op) = operation {
-                self.0.lock().expect("lock").push(format!("dynamodb:{op}"));
-            }
-        }
-        tracing::span::Id::from_u64(1)
-    }
-    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
-    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
-    fn event(&self, _: &tracing::Event<'_>) {}
-    fn enter(&self, _: &tracing::span::Id) {}
-    fn exit(&self, _: &tracing::span::Id) {}
-}
-
 #[derive(dynorm::Table, Debug, Clone, PartialEq)]
 #[dynorm(table = "grants")]
 struct Grant {
@@ -1575,22 +1532,22 @@ fn iam_actions(call: &str) -> Vec<&'static str> {
     }
 }
 
-/// Runs one operation against an embedded table and returns the DynamoDB calls it made.
+/// Runs one operation against a test table and returns the DynamoDB calls it made (each request
+/// recorded at the engine boundary, where the `dynamodb` span is opened: a recording of the
+/// client's own, where a tracing subscriber's would depend on the process's shared interest cache).
 fn calls_of(operation: &str) -> Vec<String> {
     use dynorm::Table as _;
-    let recorder = CallRecorder::default();
     let grants: &'static TableDefinition = Box::leak(Box::new(Grant::definition()));
     let g = Grant {
         id: "a".into(),
         n: 1,
         body: "x".into(),
     };
-    let calls = recorder.clone();
     dynorm::testing::run_test(&[grants], move |client| async move {
+        let (client, recording) = dynorm::testing::instrument(&client);
         let table = client.table::<Grant>();
         table.put(&g).await.expect("seed");
-        calls.take();
-        let _guard = tracing::subscriber::set_default(calls.clone());
+        let seeded = recording.requests().len();
         match operation {
             "get" => drop(table.get(g.key_of()).await.expect("get")),
             "batch_get" => drop(table.batch_get([g.key_of()]).await.expect("batch get")),
@@ -1621,8 +1578,14 @@ fn calls_of(operation: &str) -> Vec<String> {
             "clear" => drop(table.clear().await.expect("clear")),
             other => panic!("unknown operation {other}"),
         }
-    });
-    recorder.take()
+        let mut calls: Vec<String> = recording.requests()[seeded..]
+            .iter()
+            .map(|r| format!("dynamodb:{}", r.operation))
+            .collect();
+        calls.sort();
+        calls.dedup();
+        calls
+    })
 }
 
 #[test]
