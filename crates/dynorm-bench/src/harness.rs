@@ -237,6 +237,15 @@ pub(crate) enum Clock {
 /// `<bench> ratio M (pairs min–max, n rounds, <clock>)`: dynorm's throughput over the
 /// reference's by the `headline` clock, followed by the other clock's ratio.
 pub(crate) fn paired(bench: &str, size: usize, rounds: usize, sides: [&str; 2], unit: &str, headline: Clock) {
+    // The first child after a quiet spell runs slower (measured at 1M items: 0.85–0.88 in round
+    // 0, 0.95–0.99 after): one run of the reference, discarded, takes that cost.
+    let warm = run_child(bench, sides[1], size);
+    println!(
+        "warm-up (discarded): {} {:.0} {unit}/s ({:.0} per CPU-s)",
+        sides[1],
+        rate(&warm, Clock::Wall),
+        rate(&warm, Clock::Cpu)
+    );
     let mut pairs: Vec<[Run; 2]> = Vec::with_capacity(rounds);
     for round in 0..rounds {
         let pair = run_round(bench, size, round, sides);

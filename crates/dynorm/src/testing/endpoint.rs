@@ -30,7 +30,7 @@ pub const ENDPOINT_VAR: &str = "DYNORM_TEST_ENDPOINT";
 #[non_exhaustive]
 pub enum Capability {
     /// The embedded engine itself: [`Client::database`], file-backed databases, engine
-    /// snapshots, its change streams read directly, an injected clock.
+    /// snapshots, an injected clock. (Change streams: [`Capability::Streams`].)
     Embedded,
     /// Change streams read through the client ([`ChangeStream::new`](crate::stream::ChangeStream::new)):
     /// the embedded engine's, or an endpoint's with feature `aws-streams`.
