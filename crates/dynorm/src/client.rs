@@ -172,6 +172,17 @@ impl Client {
     /// This client reading change streams ([`ChangeStream::new`](crate::stream::ChangeStream::new))
     /// through `streams`, a DynamoDB Streams client for the same account, region and endpoint.
     /// The embedded engine's streams are read from the engine itself.
+    ///
+    /// ```no_run
+    /// # async fn run(config: &aws_sdk_dynamodb::Config, streams_config: aws_sdk_dynamodbstreams::Config)
+    /// # -> dynorm::Result<()> {
+    /// // Both SDK clients built from one configuration (`aws_config::load_defaults(..)`).
+    /// let client = dynorm::Client::from_sdk(aws_sdk_dynamodb::Client::from_conf(config.clone()))
+    ///     .with_streams(aws_sdk_dynamodbstreams::Client::from_conf(streams_config));
+    /// let mut orders = dynorm::stream::ChangeStream::new(&client, "orders")?;
+    /// let batch = orders.next_batch().await?;
+    /// # Ok(()) }
+    /// ```
     #[cfg(feature = "aws-streams")]
     #[must_use]
     pub fn with_streams(&self, streams: aws_sdk_dynamodbstreams::Client) -> Self {

@@ -15,7 +15,7 @@ async fn bad_option(db: dynorm::Client) {
     let _ = db;
 }
 
-#[dynorm::test(tables(User), requires(streams))]
+#[dynorm::test(tables(User), requires(transactions))]
 async fn unknown_capability(db: dynorm::Client) {
     let _ = db;
 }
