@@ -157,7 +157,7 @@ impl ChangeStream {
     /// The stream of table `table` on the client's engine. On a client of the embedded engine
     /// it reads the engine's stream directly; on a client of DynamoDB or `dynorm serve`, through
     /// its DynamoDB Streams client (feature `aws-streams`: [`Client::from_env`] makes one,
-    /// [`Client::with_streams`] gives one). A client with neither is [`Error::InvalidRequest`].
+    /// `Client::with_streams` gives one). A client with neither is [`Error::InvalidRequest`].
     pub fn new(client: &Client, table: impl Into<String>) -> Result<Self> {
         let table = table.into();
         let backend = stream_backend(client, &table)?;
