@@ -24,6 +24,7 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     sdk: aws_sdk_dynamodb::Client,
     engine: Engine,
@@ -138,15 +139,15 @@ impl Client {
     /// A client sharing this one's SDK client and database, sending through `engine` (a wrapper
     /// around this client's backend).
     pub(crate) fn with_engine(&self, engine: Engine) -> Self {
+        self.changed(|inner| inner.engine = engine)
+    }
+
+    /// A client like this one but for what `change` sets.
+    fn changed(&self, change: impl FnOnce(&mut Inner)) -> Self {
+        let mut inner = Inner::clone(&self.inner);
+        change(&mut inner);
         Self {
-            inner: Arc::new(Inner {
-                sdk: self.inner.sdk.clone(),
-                engine,
-                #[cfg(feature = "embedded")]
-                database: self.inner.database.clone(),
-                #[cfg(feature = "aws-streams")]
-                streams: self.inner.streams.clone(),
-            }),
+            inner: Arc::new(inner),
         }
     }
 
@@ -186,15 +187,7 @@ impl Client {
     #[cfg(feature = "aws-streams")]
     #[must_use]
     pub fn with_streams(&self, streams: aws_sdk_dynamodbstreams::Client) -> Self {
-        Self {
-            inner: Arc::new(Inner {
-                sdk: self.inner.sdk.clone(),
-                engine: self.inner.engine.clone(),
-                #[cfg(feature = "embedded")]
-                database: self.inner.database.clone(),
-                streams: Some(streams),
-            }),
-        }
+        self.changed(|inner| inner.streams = Some(streams))
     }
 
     /// The DynamoDB Streams client given by [`with_streams`](Self::with_streams) or
